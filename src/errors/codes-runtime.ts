@@ -1,0 +1,22 @@
+// Codes for running sources and sinks: webhook, audit decoding, outputs, syscall probe, k8s.
+import type { CodeInfo } from './codes.ts'
+
+export const RUNTIME_CODES = {
+  ERR_AUDIT_NOT_RECOGNIZED: { severity: 'error', summary: 'data not recognized as a k8s audit event', statusCode: 400 },
+  ERR_AUDIT_BAD_JSON: { severity: 'error', summary: 'body is not valid JSON', statusCode: 400 },
+  ERR_AUDIT_NO_TIMESTAMP: { severity: 'error', summary: "audit event has no valid stageTimestamp" },
+  ERR_AUDIT_EVENT_TOO_LARGE: { severity: 'error', summary: 'audit event larger than the per-event limit' },
+  ERR_WEBHOOK_METHOD: { severity: 'error', summary: 'method not allowed', statusCode: 405 },
+  ERR_WEBHOOK_CONTENT_TYPE: { severity: 'error', summary: 'content type is not JSON', statusCode: 400 },
+  ERR_WEBHOOK_TOO_LARGE: { severity: 'error', summary: 'request body over the maximum size', statusCode: 413 },
+  ERR_WEBHOOK_OVERLOADED: { severity: 'error', summary: 'too many batches in flight; retry later', statusCode: 429 },
+  ERR_WEBHOOK_UNAUTHORIZED: { severity: 'error', summary: 'missing or wrong bearer token', statusCode: 401 },
+  ERR_WEBHOOK_SHUTTING_DOWN: { severity: 'error', summary: 'shutting down; retry later', statusCode: 503 },
+  ERR_OUTPUT_FAILED: { severity: 'error', summary: 'output channel failed' },
+  ERR_OUTPUT_QUEUE_FULL: { severity: 'error', summary: 'output queue full; alert dropped' },
+  ERR_SYSCALL_UNSUPPORTED: { severity: 'error', summary: 'kernel cannot run the eBPF probe' },
+  ERR_SYSCALL_PROBE_FAILED: { severity: 'error', summary: 'eBPF probe helper failed' },
+  ERR_SYSCALL_SHORT_RECORD: { severity: 'error', summary: 'ring buffer record shorter than its header says' },
+  ERR_SYSCALL_UNKNOWN_OP: { severity: 'error', summary: 'ring buffer record of an unknown kind' },
+  ERR_K8S_WATCH: { severity: 'error', summary: 'Kubernetes watch failed' }
+} as const satisfies Record<string, CodeInfo>

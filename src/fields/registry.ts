@@ -1,0 +1,126 @@
+// The source-agnostic field interface the rules engine compiles against. Each source registers
+// one FieldTable (src/fields/<source>/); the engine never imports a source.
+//
+// Extraction contract:
+//   - an extractor returns `undefined` when the field is absent (Falco's "not available"):
+//     every comparison on it is then false and `exists` is false;
+//   - list fields (isList) return a readonly array; an empty array counts as absent;
+//   - strings are strings, integers are numbers (abstime/reltime: bigint nanoseconds),
+//     bools are booleans, IP addresses are strings in canonical text form, bytebuf is Uint8Array.
+import { RuleError } from '../errors/index.ts'
+
+export type FieldType =
+  | 'string'   // charbuf, fspath, fsrelpath
+  | 'int'      // every integer kind (pid, fd, uid, port, errno, flags as numbers…)
+  | 'double'
+  | 'abstime'  // bigint ns since epoch
+  | 'reltime'  // bigint ns
+  | 'bool'
+  | 'ipaddr'
+  | 'ipnet'
+  | 'bytebuf'
+
+export type Scalar = string | number | bigint | boolean | Uint8Array
+export type FieldValue = Scalar | readonly Scalar[] | undefined
+
+export interface FieldInfo {
+  name: string
+  type: FieldType
+  isList?: boolean
+  /** whether `name[arg]` takes an argument */
+  arg?: 'none' | 'optional' | 'required'
+  /** 'index': digits only (no leading zeros); 'key': any text */
+  argKind?: 'index' | 'key'
+  desc: string
+  /** set when the field is kept for old rulesets; the text says what to use instead */
+  deprecated?: string
+  /** numeric rendering in outputs */
+  print?: 'dec' | 'hex' | 'oct'
+}
+
+export type Extract<E> = (ev: E) => FieldValue
+
+export interface FieldDef<E> extends FieldInfo {
+  /**
+   * Build the extractor for one argument value, once, at compile time. The returned closure is
+   * the per-event hot path: no parsing, no allocation beyond the value itself.
+   */
+  bind(arg: string | undefined): Extract<E>
+}
+
+export interface FieldTable<E = unknown> {
+  readonly source: string
+  list(): readonly FieldInfo[]
+  info(name: string): FieldInfo | undefined
+  /** Throws RuleError RULE_COMPILE_UNKNOWN_FIELD or RULE_COMPILE_BAD_FIELD_ARG. */
+  bind(name: string, arg: string | undefined): Extract<E>
+  /** For sources with event types (syscall): the names `evt.type` accepts. */
+  readonly eventTypes?: ReadonlySet<string>
+}
+
+/** What the engine needs to know about a source besides its fields. */
+export interface SourceDefinition<E = unknown> {
+  name: string
+  fields: FieldTable<E>
+  /** event time in ns since the epoch (for alerts' `time` and `evt.time`) */
+  time(ev: E): bigint
+  /** event type, for sources whose rules are indexed by `evt.type` */
+  eventType?(ev: E): string
+}
+
+const INDEX_RE = /^(0|[1-9][0-9]*)$/
+
+/** Validate `arg` against a field's declared argument shape; returns an error text or undefined. */
+export function checkFieldArg (info: FieldInfo, arg: string | undefined): string | undefined {
+  const mode = info.arg ?? 'none'
+  if (arg === undefined) return mode === 'required' ? `field '${info.name}' requires an argument` : undefined
+  if (mode === 'none') return `field '${info.name}' does not take an argument`
+  if (info.argKind === 'index' && !INDEX_RE.test(arg)) return `field '${info.name}' argument must be a non-negative integer index, got '${arg}'`
+  return undefined
+}
+
+/** Build a FieldTable from definitions; names must be unique. */
+export function createFieldTable<E> (source: string, defs: readonly FieldDef<E>[], opts: { eventTypes?: ReadonlySet<string> } = {}): FieldTable<E> {
+  const byName = new Map<string, FieldDef<E>>()
+  for (const d of defs) {
+    if (byName.has(d.name)) throw new Error(`duplicate field ${d.name} in ${source} table`)
+    byName.set(d.name, d)
+  }
+  const infos: readonly FieldInfo[] = Object.freeze(defs.map(({ bind: _b, ...info }) => Object.freeze(info)))
+  return {
+    source,
+    eventTypes: opts.eventTypes,
+    list: () => infos,
+    info: (name) => byName.get(name),
+    bind (name, arg) {
+      const def = byName.get(name)
+      if (def === undefined) {
+        throw new RuleError('RULE_COMPILE_UNKNOWN_FIELD', `'${name}' is not a supported filter field for source ${source}`)
+      }
+      const bad = checkFieldArg(def, arg)
+      if (bad !== undefined) throw new RuleError('RULE_COMPILE_BAD_FIELD_ARG', bad)
+      return def.bind(arg)
+    }
+  }
+}
+
+/**
+ * Per-event memoisation for expensive extractors. An event that wants caching carries a
+ * `cache` array; each cached extractor owns one slot, assigned at bind time.
+ */
+export interface CachedEvent { cache: unknown[] }
+const UNSET = undefined
+let nextSlot = 0
+/** Wrap an extractor so that it runs at most once per event. */
+export function cached<E extends CachedEvent> (fn: Extract<E>): Extract<E> {
+  const slot = nextSlot++
+  const ABSENT = cachedAbsent
+  return (ev) => {
+    const hit = ev.cache[slot]
+    if (hit !== UNSET) return hit === ABSENT ? undefined : hit as FieldValue
+    const v = fn(ev)
+    ev.cache[slot] = v === undefined ? ABSENT : v
+    return v
+  }
+}
+const cachedAbsent: unique symbol = Symbol('absent')

@@ -1,0 +1,70 @@
+// The public surface of the rules engine, as the rest of Lanner uses it (webhook, replay, syscall
+// mode, CLI). Types only; the implementation lives in load/, compile/, format/ and engine.ts.
+import type { Alert, Priority } from '../events/index.ts'
+import type { SourceDefinition } from '../fields/index.ts'
+import type { Location } from '../errors/index.ts'
+
+export type RuleMatching = 'first' | 'all'
+
+export interface LoadOptions {
+  /** every source whose rules can be compiled (field tables); rules of other sources are skipped with LOAD_UNKNOWN_SOURCE */
+  sources: readonly SourceDefinition<any>[]
+  /** minimum priority: rules less severe than this are loaded but not active (default Debug = 7) */
+  minPriority?: Priority
+  /** -t: keep only rules having one of these tags */
+  tagsKeep?: readonly string[]
+  /** -T: drop rules having one of these tags */
+  tagsDrop?: readonly string[]
+  /** enable/disable from config (falco.yaml `rules:` enable/disable by rule name (glob) or tag) */
+  selection?: readonly RuleSelection[]
+  ruleMatching?: RuleMatching
+  /** hostname put into alerts (FALCO_HOSTNAME / os.hostname()) */
+  hostname?: string
+  /** engine version to check required_engine_version against */
+  engineVersion?: string
+}
+
+export type RuleSelection =
+  | { enable: { rule?: string, tag?: string } }
+  | { disable: { rule?: string, tag?: string } }
+
+/** A rules file's text with the name errors should report. */
+export interface RulesInput { name: string, content: string }
+
+export interface LoadIssue {
+  code: string
+  severity: 'error' | 'warning'
+  message: string
+  location?: Location
+  /** a caret snippet of the offending text, when there is one */
+  snippet?: string
+}
+
+export interface RuleSummary {
+  name: string
+  source: string
+  priority: Priority
+  tags: readonly string[]
+  /** enabled in the file and selected by priority/tags/config */
+  enabled: boolean
+  desc: string
+}
+
+export interface LoadResult {
+  ok: boolean
+  errors: LoadIssue[]
+  warnings: LoadIssue[]
+  /** present when ok */
+  ruleset?: Ruleset
+}
+
+export interface Ruleset {
+  readonly rules: readonly RuleSummary[]
+  /**
+   * Evaluate one event of `source` and hand each alert to `emit`. Returns the number of alerts.
+   * Never throws for an event: a failing extractor counts as an absent field.
+   */
+  evaluate(source: string, ev: unknown, emit: (alert: Alert) => void): number
+  /** number of active rules per source */
+  activeCount(source: string): number
+}
