@@ -1,0 +1,49 @@
+// Command dispatcher: `lanner <command> [args]`. Each command lives in its own file and exports
+// `run(argv: string[], io: CliIO): Promise<number>` (the exit code). Commands load lazily so that
+// `lanner rules validate` never pays for fastify or the eBPF loader.
+import { AppError, formatLocated } from '../errors/index.ts'
+
+export interface CliIO {
+  stdout: NodeJS.WritableStream
+  stderr: NodeJS.WritableStream
+  stdin: NodeJS.ReadableStream
+}
+
+type CommandModule = { run(argv: string[], io: CliIO): Promise<number> }
+
+const COMMANDS: Record<string, { desc: string, load: () => Promise<CommandModule> }> = {
+  serve: { desc: 'run a source (audit webhook by default, or --source syscall) and emit alerts', load: async () => await import('./serve.ts') as CommandModule },
+  replay: { desc: 'evaluate audit events from files (JSON lines, EventList, array; - for stdin; gzip)', load: async () => await import('./replay.ts') as CommandModule },
+  rules: { desc: 'rules validate|list FILE|DIR...', load: async () => await import('./rules.ts') as CommandModule },
+  setup: { desc: 'print cluster set-up files: audit-policy, webhook-config, kops, minikube, kind', load: async () => await import('./setup.ts') as CommandModule }
+}
+
+function usage (): string {
+  const lines = ['usage: lanner <command> [options]', '', 'commands:']
+  for (const [name, c] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(8)} ${c.desc}`)
+  lines.push('', "run 'lanner <command> --help' for a command's options")
+  return lines.join('\n') + '\n'
+}
+
+export async function runCli (argv: string[], io: CliIO = process): Promise<number> {
+  const [name, ...rest] = argv
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    io.stdout.write(usage())
+    return name === undefined ? 2 : 0
+  }
+  const cmd = COMMANDS[name]
+  if (cmd === undefined) {
+    io.stderr.write(`lanner: unknown command '${name}'\n${usage()}`)
+    return 2
+  }
+  try {
+    const mod = await cmd.load()
+    return await mod.run(rest, io)
+  } catch (err) {
+    if (err instanceof AppError) {
+      io.stderr.write(`lanner ${name}: ${formatLocated(err)}\n`)
+      return err.code === 'ERR_CLI_USAGE' ? 2 : 1
+    }
+    throw err
+  }
+}
