@@ -1,0 +1,50 @@
+// The single source of every default port, path and limit. Manifests, docs and tests read these
+// values from here rather than repeating them, so a change here is a change everywhere.
+import { fileURLToPath } from 'node:url'
+import path from 'node:path'
+
+/** Package root (…/lanner), resolved from this file so it works from src/ and from dist/. */
+export const PACKAGE_ROOT: string = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
+
+export const DEFAULTS = Object.freeze({
+  /** k8s audit webhook: Falco's k8saudit plugin default `open_params: "http://:9765/k8s-audit"` */
+  webhookPort: 9765,
+  webhookPath: '/k8s-audit',
+  webhookAddress: '0.0.0.0',
+  /** Falco's `webserver` defaults */
+  adminPort: 8765,
+  adminAddress: '0.0.0.0',
+  healthzPath: '/healthz',
+  readyzPath: '/readyz',
+  metricsPath: '/metrics',
+  /**
+   * kube-apiserver's webhook backend does not truncate batches by default: up to 400 events of up
+   * to its own request limit each. A batch of large objects (ConfigMaps, CRDs at RequestResponse)
+   * easily exceeds the usual 1 MiB HTTP limits, and a 413 makes the apiserver retry and then drop
+   * the whole batch. 64 MiB admits realistic worst-case batches while still bounding memory.
+   */
+  maxBodyBytes: 64 * 1024 * 1024,
+  /** Falco's k8saudit `maxEventSize` default (262144 bytes was too small for real RequestResponse events) */
+  maxEventBytes: 4 * 1024 * 1024,
+  /** batches evaluated concurrently before the webhook answers 429 */
+  maxInflightBatches: 16,
+  retryAfterSeconds: 1,
+  /** per-output bounded queue length, in alerts */
+  outputQueueSize: 10000,
+  /** SIGTERM: how long outputs may take to drain */
+  shutdownDrainMs: 10000,
+  httpOutputTimeoutMs: 10000,
+  httpOutputRetries: 3,
+  httpUserAgent: 'lanner/0.1',
+  /** the probe drop alert is emitted at most this often */
+  dropAlertIntervalMs: 10000
+})
+
+/** Built-in rules per source, used when neither -r nor rules_files is given. */
+export const DEFAULT_RULES_FILES = Object.freeze({
+  k8s_audit: path.join(PACKAGE_ROOT, 'rules', 'k8s_audit_rules.yaml'),
+  syscall: path.join(PACKAGE_ROOT, 'rules', 'syscall_rules.yaml')
+} as const)
+
+export type SourceName = keyof typeof DEFAULT_RULES_FILES
+export const SOURCE_NAMES: readonly SourceName[] = Object.freeze(['k8s_audit', 'syscall'] as SourceName[])

@@ -1,0 +1,203 @@
+// Validated raw config + command-line options → the resolved Config: Falco aliases folded
+// (rules_file/rules_files, open_params, init_config, webserver), defaults from defaults.ts, one
+// source per instance. Relative paths in the file resolve against the file's directory; paths on
+// the command line against the working directory.
+import path from 'node:path'
+import { ConfigError } from '../errors/index.ts'
+import type { Priority } from '../events/index.ts'
+import { DEFAULTS, DEFAULT_RULES_FILES, type SourceName } from './defaults.ts'
+import { parseListen, parseOpenParams } from './open-params.ts'
+import type { PluginConfig, RawConfig } from './schema.ts'
+import type { AdminConfig, Config, OutputsConfig, PinoLevel, WebhookConfig } from './types.ts'
+
+export interface ResolveOptions {
+  /** -r: replaces rules_files */
+  rules?: readonly string[]
+  /** -t / -T */
+  tagsKeep?: readonly string[]
+  tagsDrop?: readonly string[]
+  /** --source */
+  source?: SourceName
+  cwd?: string
+  configDir?: string
+}
+
+const PRIORITY_INDEX: Record<string, Priority> = {
+  emergency: 0, alert: 1, critical: 2, error: 3, warning: 4, notice: 5, informational: 6, info: 6, debug: 7
+}
+const LOG_LEVEL: Record<string, PinoLevel> = {
+  emergency: 'fatal', alert: 'fatal', critical: 'fatal', fatal: 'fatal', error: 'error', warning: 'warn', warn: 'warn',
+  notice: 'info', info: 'info', informational: 'info', debug: 'debug', trace: 'trace'
+}
+
+function invalid (keyPath: string, message: string): ConfigError {
+  return new ConfigError('ERR_CONFIG_INVALID', `${keyPath}: ${message}`, { location: { itemType: 'config', itemName: keyPath } })
+}
+
+function asList (v: string | string[] | undefined): string[] | undefined {
+  return v === undefined ? undefined : Array.isArray(v) ? v : [v]
+}
+
+/** Plugins Falco would load: those named in load_plugins, or all of them when it is absent. */
+function loadedPlugins (raw: RawConfig): PluginConfig[] {
+  const names = raw.load_plugins
+  return names === undefined ? raw.plugins : raw.plugins.filter((p) => names.includes(p.name))
+}
+
+function initConfigOf (p: PluginConfig, index: number): Record<string, unknown> {
+  const ic = p.init_config
+  if (ic === undefined || ic === null || ic === '') return {}
+  if (typeof ic !== 'string') return ic
+  try {
+    const v = JSON.parse(ic) as unknown
+    if (typeof v === 'object' && v !== null && !Array.isArray(v)) return v as Record<string, unknown>
+  } catch { /* reported below */ }
+  throw invalid(`plugins[${index}].init_config`, 'expected a mapping or a JSON object string')
+}
+
+function chooseSource (raw: RawConfig, opts: ResolveOptions, k8saudit: PluginConfig | undefined): SourceName {
+  const source = opts.source ?? raw.lanner.source ?? 'k8s_audit'
+  if (source === 'syscall' && k8saudit !== undefined) {
+    throw new ConfigError('ERR_CONFIG_SOURCES',
+      'the k8saudit plugin and the syscall source are both configured: one Lanner instance runs one source. ' +
+      'Run audit mode (Deployment) and syscall mode (DaemonSet) as separate instances, each with its own config; ' +
+      "remove k8saudit from plugins/load_plugins here, or drop '--source syscall' / 'lanner.source: syscall'",
+      { location: { itemType: 'config', itemName: 'lanner.source' } })
+  }
+  return source
+}
+
+function num (v: unknown, keyPath: string): number | undefined {
+  if (v === undefined || v === null) return undefined
+  if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) throw invalid(keyPath, `expected a positive integer, got ${JSON.stringify(v)}`)
+  return v
+}
+
+function resolveWebhook (raw: RawConfig, k8saudit: { plugin: PluginConfig, index: number } | undefined, p: (f: string) => string): WebhookConfig {
+  const ic = k8saudit === undefined ? {} : initConfigOf(k8saudit.plugin, k8saudit.index)
+  const icPath = `plugins[${k8saudit?.index ?? 0}].init_config`
+  const open = k8saudit?.plugin.open_params === undefined || k8saudit.plugin.open_params === ''
+    ? undefined
+    : parseOpenParams(k8saudit.plugin.open_params, `plugins[${k8saudit.index}].open_params`)
+  const lw = raw.lanner.webhook
+  const listen = lw.listen === undefined ? undefined : parseListen(lw.listen)
+  const wh: WebhookConfig = {
+    host: listen?.host ?? open?.host ?? DEFAULTS.webhookAddress,
+    port: listen?.port ?? open?.port ?? DEFAULTS.webhookPort,
+    path: lw.path ?? open?.path ?? DEFAULTS.webhookPath,
+    maxBodyBytes: lw.max_body_bytes ?? DEFAULTS.maxBodyBytes,
+    maxEventBytes: lw.max_event_bytes ?? num(ic.maxEventSize ?? ic.maxEventBytes, `${icPath}.maxEventSize`) ?? DEFAULTS.maxEventBytes,
+    maxInflightBatches: lw.max_inflight_batches ?? DEFAULTS.maxInflightBatches,
+    retryAfterSeconds: lw.retry_after_seconds ?? DEFAULTS.retryAfterSeconds
+  }
+  const maxBatch = num(ic.webhookMaxBatchSize, `${icPath}.webhookMaxBatchSize`)
+  if (maxBatch !== undefined) wh.maxBatchEvents = maxBatch
+  if (lw.tls !== undefined) {
+    wh.tls = { cert: p(lw.tls.cert), key: p(lw.tls.key), clientAuth: lw.tls.client_auth }
+    if (lw.tls.ca !== undefined) wh.tls.ca = p(lw.tls.ca)
+  } else if (open?.tls === true) {
+    // Falco's k8saudit reads one PEM holding both certificate and key
+    const pem = typeof ic.sslCertificate === 'string' && ic.sslCertificate !== '' ? ic.sslCertificate : '/etc/falco/falco.pem'
+    wh.tls = { cert: p(pem), key: p(pem), clientAuth: 'none' }
+  }
+  if (lw.bearer_token_file !== undefined) wh.bearerTokenFile = p(lw.bearer_token_file)
+  return wh
+}
+
+function resolveAdmin (raw: RawConfig, p: (f: string) => string): AdminConfig {
+  const ws = raw.webserver
+  const admin: AdminConfig = {
+    enabled: ws.enabled,
+    host: ws.listen_address ?? DEFAULTS.adminAddress,
+    port: ws.listen_port ?? DEFAULTS.adminPort,
+    healthzPath: ws.k8s_healthz_endpoint ?? DEFAULTS.healthzPath,
+    readyzPath: DEFAULTS.readyzPath,
+    metricsPath: DEFAULTS.metricsPath,
+    metricsEnabled: ws.prometheus_metrics_enabled
+  }
+  if (ws.ssl_enabled) {
+    const pem = p(ws.ssl_certificate ?? '/etc/falco/falco.pem')
+    admin.tls = { cert: pem, key: pem }
+  }
+  return admin
+}
+
+function resolveOutputs (raw: RawConfig, p: (f: string) => string): OutputsConfig {
+  const h = raw.http_output
+  const lo = raw.lanner.outputs
+  const opt = (v: string | undefined): string | undefined => v === undefined || v === '' ? undefined : p(v)
+  if (h?.enabled === true && h.url === '') throw invalid('http_output.url', 'expected a URL when http_output is enabled')
+  if (raw.file_output.enabled && raw.file_output.filename === '') throw invalid('file_output.filename', 'expected a file name when file_output is enabled')
+  if (raw.program_output.enabled && raw.program_output.program === '') throw invalid('program_output.program', 'expected a command when program_output is enabled')
+  return {
+    buffered: raw.buffered_outputs,
+    queueSize: lo.queue_size ?? DEFAULTS.outputQueueSize,
+    drainTimeoutMs: lo.drain_timeout_ms ?? DEFAULTS.shutdownDrainMs,
+    stdout: { enabled: raw.stdout_output.enabled },
+    file: { enabled: raw.file_output.enabled, keepAlive: raw.file_output.keep_alive, filename: raw.file_output.filename === '' ? '' : p(raw.file_output.filename) },
+    program: { ...raw.program_output, keepAlive: raw.program_output.keep_alive },
+    http: {
+      enabled: h?.enabled ?? false,
+      url: h?.url ?? '',
+      userAgent: h?.user_agent ?? DEFAULTS.httpUserAgent,
+      insecure: h?.insecure ?? false,
+      caCert: opt(h?.ca_cert),
+      caBundle: opt(h?.ca_bundle),
+      caPath: opt(h?.ca_path),
+      mtls: h?.mtls ?? false,
+      clientCert: opt(h?.client_cert),
+      clientKey: opt(h?.client_key),
+      compressUploads: h?.compress_uploads ?? false,
+      keepAlive: h?.keep_alive ?? false,
+      maxConsecutiveTimeouts: h?.max_consecutive_timeouts,
+      timeoutMs: lo.http_timeout_ms ?? DEFAULTS.httpOutputTimeoutMs,
+      retries: lo.http_retries ?? DEFAULTS.httpOutputRetries
+    }
+  }
+}
+
+export function resolveConfig (raw: RawConfig, opts: ResolveOptions = {}): Config {
+  const cwd = opts.cwd ?? process.cwd()
+  const configDir = opts.configDir ?? cwd
+  const p = (f: string): string => path.resolve(configDir, f)
+  const warnings: string[] = []
+  const plugins = loadedPlugins(raw)
+  const k8sIdx = raw.plugins.findIndex((pl) => pl.name === 'k8saudit' && plugins.includes(pl))
+  const k8saudit = k8sIdx < 0 ? undefined : { plugin: raw.plugins[k8sIdx] as PluginConfig, index: k8sIdx }
+  const source = chooseSource(raw, opts, k8saudit?.plugin)
+  if (raw.engine?.kind !== undefined) warnings.push(`engine.kind '${raw.engine.kind}' is ignored: Lanner's source is chosen by --source or lanner.source`)
+  for (const pl of plugins) if (pl.name !== 'k8saudit' && pl.name !== 'json') warnings.push(`plugin '${pl.name}' is not supported by Lanner and is ignored`)
+  const fromFile = asList(raw.rules_files) ?? asList(raw.rules_file)
+  if (raw.rules_files !== undefined && raw.rules_file !== undefined) warnings.push('both rules_file and rules_files are set: rules_files is used')
+  let rulesPaths: string[]
+  let defaultRules = false
+  if (opts.rules !== undefined && opts.rules.length > 0) rulesPaths = opts.rules.map((r) => path.resolve(cwd, r))
+  else if (fromFile !== undefined && fromFile.length > 0) rulesPaths = fromFile.map(p)
+  else { rulesPaths = [DEFAULT_RULES_FILES[source]]; defaultRules = true }
+  return {
+    source,
+    rulesPaths,
+    defaultRules,
+    minPriority: PRIORITY_INDEX[raw.priority] as Priority,
+    ruleMatching: raw.rule_matching,
+    selection: raw.rules,
+    tagsKeep: [...(opts.tagsKeep ?? [])],
+    tagsDrop: [...(opts.tagsDrop ?? [])],
+    json: {
+      enabled: raw.json_output,
+      includeOutput: raw.json_include_output_property,
+      includeTags: raw.json_include_tags_property,
+      includeMessage: raw.json_include_message_property,
+      includeOutputFields: raw.json_include_output_fields_property
+    },
+    timeFormatIso8601: raw.time_format_iso_8601,
+    outputs: resolveOutputs(raw, p),
+    webhook: resolveWebhook(raw, k8saudit, p),
+    admin: resolveAdmin(raw, p),
+    userFields: raw.lanner.user_fields,
+    watchConfigFiles: raw.watch_config_files,
+    log: { level: LOG_LEVEL[raw.log_level] ?? 'info', stderr: raw.log_stderr },
+    k8s: raw.lanner.k8s,
+    warnings
+  }
+}

@@ -1,0 +1,106 @@
+// The resolved configuration every other part receives: defaults applied, paths absolute, Falco's
+// aliases folded into one shape. Types only; built by resolve.ts.
+import type { Priority } from '../events/index.ts'
+import type { SourceName } from './defaults.ts'
+
+export interface TlsFiles {
+  /** PEM certificate chain file */
+  cert: string
+  /** PEM private key file (may be the same file as cert, as with Falco's sslCertificate) */
+  key: string
+  /** PEM CA bundle used to verify clients */
+  ca?: string
+  clientAuth: 'none' | 'request' | 'require'
+}
+
+export interface WebhookConfig {
+  host: string
+  port: number
+  path: string
+  maxBodyBytes: number
+  maxEventBytes: number
+  maxInflightBatches: number
+  retryAfterSeconds: number
+  /** max events per batch, from k8saudit init_config.webhookMaxBatchSize when set */
+  maxBatchEvents?: number
+  tls?: TlsFiles
+  bearerTokenFile?: string
+}
+
+export interface AdminConfig {
+  enabled: boolean
+  host: string
+  port: number
+  healthzPath: string
+  readyzPath: string
+  metricsPath: string
+  metricsEnabled: boolean
+  /** Falco's webserver.ssl_certificate: one PEM holding key and certificate */
+  tls?: { cert: string, key: string }
+}
+
+export interface JsonOptions {
+  /** json_output */
+  enabled: boolean
+  includeOutput: boolean
+  includeTags: boolean
+  includeMessage: boolean
+  includeOutputFields: boolean
+}
+
+export interface HttpOutputOptions {
+  enabled: boolean
+  url: string
+  userAgent: string
+  insecure: boolean
+  caCert?: string
+  caBundle?: string
+  caPath?: string
+  mtls: boolean
+  clientCert?: string
+  clientKey?: string
+  compressUploads: boolean
+  keepAlive: boolean
+  maxConsecutiveTimeouts?: number
+  timeoutMs: number
+  retries: number
+}
+
+export interface OutputsConfig {
+  buffered: boolean
+  queueSize: number
+  drainTimeoutMs: number
+  stdout: { enabled: boolean }
+  file: { enabled: boolean, keepAlive: boolean, filename: string }
+  program: { enabled: boolean, keepAlive: boolean, program: string }
+  http: HttpOutputOptions
+}
+
+export type PinoLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace'
+
+export interface Config {
+  /** the config file read, if any */
+  file?: string
+  source: SourceName
+  /** absolute paths of rules files and directories, in load order */
+  rulesPaths: string[]
+  /** true when rulesPaths are the built-in defaults (no -r, no rules_files) */
+  defaultRules: boolean
+  minPriority: Priority
+  ruleMatching: 'first' | 'all'
+  selection: Array<{ enable: { rule?: string, tag?: string } } | { disable: { rule?: string, tag?: string } }>
+  tagsKeep: string[]
+  tagsDrop: string[]
+  json: JsonOptions
+  timeFormatIso8601: boolean
+  outputs: OutputsConfig
+  webhook: WebhookConfig
+  admin: AdminConfig
+  userFields: Array<{ name: string, jsonpath: string }>
+  watchConfigFiles: boolean
+  log: { level: PinoLevel, stderr: boolean }
+  /** `lanner.k8s`: options owned by the ConfigMap watcher, passed through as given */
+  k8s: Record<string, unknown>
+  /** notes for the log: unknown keys, ignored Falco settings */
+  warnings: string[]
+}
