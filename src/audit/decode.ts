@@ -1,0 +1,126 @@
+// Audit payload decoding: one JSON.parse per body, then a walk that accepts an EventList, a single
+// Event, or arrays of these (nested), and turns per-event problems into issues instead of failures.
+import type { ErrorCode } from '../errors/index.ts'
+import { AuditEvent, compactSize, type AuditObject } from './audit-event.ts'
+import { parseRfc3339Nano } from './timestamp.ts'
+
+export interface AuditIssue {
+  code: ErrorCode
+  message: string
+  /** 0-based position of the offending item among the body's candidate events */
+  index?: number
+  /** 1-based line, when the body came from a JSON-lines file */
+  line?: number
+  /** the file (or '-') the body came from */
+  file?: string
+}
+
+export interface DecodeOptions {
+  /** largest compact-JSON event accepted; Infinity or 0 disables the check */
+  maxEventBytes: number
+}
+
+export interface DecodeResult { events: AuditEvent[], issues: AuditIssue[] }
+
+/** Decode a webhook body or one line of a file. Never throws. */
+export function decodeAuditPayload (body: string | Buffer | unknown, opts: DecodeOptions): DecodeResult {
+  const out: DecodeResult = { events: [], issues: [] }
+  let value: unknown = body
+  // a text body whose size is within the limit cannot hold an event over it, so skip measuring
+  let measure = true
+  if (typeof body === 'string' || Buffer.isBuffer(body)) {
+    const text = typeof body === 'string' ? body : body.toString('utf8')
+    try {
+      value = JSON.parse(text)
+    } catch (err) {
+      out.issues.push({ code: 'ERR_AUDIT_BAD_JSON', message: `invalid JSON: ${(err as Error).message}` })
+      return out
+    }
+    const bytes = typeof body === 'string' ? Buffer.byteLength(body, 'utf8') : body.length
+    measure = bytes > limitOf(opts)
+  }
+  if (!isPayload(value)) {
+    out.issues.push({ code: 'ERR_AUDIT_NOT_RECOGNIZED', message: 'data not recognized as a k8s audit event' })
+    return out
+  }
+  const walk = new Walker(out, limitOf(opts), measure)
+  walk.value(value)
+  return out
+}
+
+function limitOf (opts: DecodeOptions): number {
+  const n = opts.maxEventBytes
+  return Number.isFinite(n) && n > 0 ? n : Infinity
+}
+
+function isObject (v: unknown): v is AuditObject {
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
+}
+
+/** A top-level value worth walking: an array, an EventList with items, or an Event. */
+function isPayload (v: unknown): boolean {
+  if (Array.isArray(v)) return true
+  if (!isObject(v)) return false
+  return (v.kind === 'EventList' && Array.isArray(v.items)) || v.kind === 'Event'
+}
+
+class Walker {
+  #out: DecodeResult
+  #limit: number
+  #measure: boolean
+  #index = 0
+
+  constructor (out: DecodeResult, limit: number, measure: boolean) {
+    this.#out = out
+    this.#limit = limit
+    this.#measure = measure
+  }
+
+  value (v: unknown): void {
+    if (Array.isArray(v)) {
+      for (const el of v) this.value(el)
+      return
+    }
+    if (!isObject(v)) {
+      this.#issue('ERR_AUDIT_NOT_OBJECT', `item is ${v === null ? 'null' : typeof v}, not an audit Event object`)
+      return
+    }
+    if (v.kind === 'EventList') {
+      if (Array.isArray(v.items)) {
+        for (const el of v.items) this.value(el)
+      } else {
+        this.#issue('ERR_AUDIT_NOT_RECOGNIZED', 'EventList without an items array')
+      }
+      return
+    }
+    if (v.kind !== 'Event') {
+      this.#issue('ERR_AUDIT_NOT_RECOGNIZED', 'data not recognized as a k8s audit event')
+      return
+    }
+    this.#event(v)
+  }
+
+  #event (obj: AuditObject): void {
+    const ts = obj.stageTimestamp
+    const time = typeof ts === 'string' ? parseRfc3339Nano(ts) : undefined
+    if (time === undefined) {
+      const why = ts === undefined ? "can't read stageTimestamp" : `stageTimestamp is not RFC3339: ${JSON.stringify(ts)}`
+      this.#issue('ERR_AUDIT_NO_TIMESTAMP', why)
+      return
+    }
+    let size: number | undefined
+    if (this.#measure) {
+      size = compactSize(obj)
+      if (size > this.#limit) {
+        this.#issue('ERR_AUDIT_EVENT_TOO_LARGE', `event larger than maxEventBytes: size=${size}`)
+        return
+      }
+    }
+    this.#out.events.push(new AuditEvent(obj, time, size))
+    this.#index++
+  }
+
+  #issue (code: ErrorCode, message: string): void {
+    this.#out.issues.push({ code, message, index: this.#index++ })
+  }
+}
