@@ -65,7 +65,7 @@ export function watchRules (paths: string[], onChange: () => void, opts: RulesWa
     for (const dir of directoriesToWatch(targets)) {
       if (watchers.has(dir)) continue
       try {
-        const w = watch(dir, { persistent: false }, onFsEvent)
+        const w = watch(dir, onFsEvent)
         w.on('error', function onWatchError (err) {
           // The directory went away (or was replaced): forget it, re-arm on the next check.
           watchers.delete(dir)
