@@ -20,6 +20,7 @@ export const RUNTIME_CODES = {
   ERR_WEBHOOK_BAD_REQUEST: { severity: 'error', summary: 'request body could not be read (length mismatch, aborted upload)', statusCode: 400 },
   ERR_WEBHOOK_HANDLER_FAILED: { severity: 'error', summary: 'batch evaluation failed; retry later', statusCode: 500 },
   ERR_WEBHOOK_TLS: { severity: 'error', summary: 'TLS certificate, key or CA is missing or malformed' },
+  ERR_ADMIN_METRICS: { severity: 'error', summary: 'collecting metrics for /metrics failed', statusCode: 500 },
   ERR_OUTPUT_FAILED: { severity: 'error', summary: 'output channel failed' },
   ERR_OUTPUT_QUEUE_FULL: { severity: 'error', summary: 'output queue full; alert dropped' },
   ERR_SYSCALL_UNSUPPORTED: { severity: 'error', summary: 'kernel cannot run the eBPF probe' },
