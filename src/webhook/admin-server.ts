@@ -1,0 +1,62 @@
+// The admin server on its own port: /healthz (liveness), /readyz (rules loaded) and /metrics
+// (Prometheus text). Kept apart from the webhook so probes never queue behind audit batches.
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { buildFastify, listenOn } from './listen.ts'
+import { errorBody } from './replies.ts'
+import type { AdminDeps, AdminOptions } from './types.ts'
+
+export interface AdminServer {
+  port: number
+  close(): Promise<void>
+}
+
+const TEXT = 'text/plain; charset=utf-8'
+
+export async function createAdminServer (opts: AdminOptions, deps: AdminDeps): Promise<AdminServer> {
+  const log = deps.logger?.child({ module: 'admin' })
+  const app = buildFastify({ logger: false }, opts.tls)
+
+  async function adminHealthz (_request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+    const live = deps.isLive === undefined || deps.isLive()
+    return reply.code(live ? 200 : 503).type(TEXT).send(live ? 'ok\n' : 'not live\n')
+  }
+
+  async function adminReadyz (_request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+    const ready = deps.isReady()
+    return reply.code(ready ? 200 : 503).type(TEXT).send(ready ? 'ok\n' : 'not ready: rules not loaded\n')
+  }
+
+  async function adminMetrics (_request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+    try {
+      const text = await deps.metricsText()
+      return reply.code(200).type(deps.metricsContentType).send(text)
+    } catch (err) {
+      log?.error({ err }, 'collecting metrics failed')
+      return reply.code(500).type('application/json; charset=utf-8').send(errorBody(500, 'ERR_ADMIN_METRICS', 'collecting metrics failed'))
+    }
+  }
+
+  async function adminNotFound (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+    return reply.code(404).type('application/json; charset=utf-8')
+      .send(errorBody(404, 'ERR_WEBHOOK_NOT_FOUND', `nothing at ${request.method} ${request.url}; try /healthz, /readyz or /metrics`))
+  }
+
+  app.get('/healthz', adminHealthz)
+  app.get('/readyz', adminReadyz)
+  app.get('/metrics', adminMetrics)
+  app.setNotFoundHandler(adminNotFound)
+
+  let port: number
+  try {
+    port = await listenOn(app, opts.host, opts.port)
+  } catch (err) {
+    await app.close()
+    throw err
+  }
+  log?.info({ port }, 'admin server listening (/healthz, /readyz, /metrics)')
+
+  return {
+    port,
+    async close () { await app.close() }
+  }
+}

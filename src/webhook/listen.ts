@@ -1,0 +1,39 @@
+// Shared by the webhook and admin servers: fastify construction over http or https, listening on
+// Falco's "empty host = all interfaces", and the port actually bound (0 = ephemeral in tests).
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import { AppError } from '../errors/index.ts'
+import { buildHttpsOptions } from './tls.ts'
+import type { WebhookTlsOptions } from './types.ts'
+
+export function buildFastify (base: FastifyServerOptions, tls: WebhookTlsOptions | undefined): FastifyInstance {
+  if (tls === undefined) return Fastify(base)
+  const https = buildHttpsOptions(tls)
+  try {
+    // The https and http instances differ only in their server type parameter, which nothing here uses.
+    return Fastify({ ...base, https } as FastifyServerOptions) as unknown as FastifyInstance
+  } catch (err) {
+    // node checks that key and cert match while building the secure context
+    throw new AppError('ERR_WEBHOOK_TLS', `TLS setup failed: ${(err as Error).message}`, { cause: err })
+  }
+}
+
+function isAnyHost (host: string): boolean {
+  return host === '' || host === '0.0.0.0' || host === '::'
+}
+
+/** Listens and returns the bound port. '' means every interface, IPv6 too when the host has it. */
+export async function listenOn (app: FastifyInstance, host: string, port: number): Promise<number> {
+  if (isAnyHost(host) && host !== '0.0.0.0') {
+    try {
+      await app.listen({ host: '::', port })
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code
+      if (code !== 'EAFNOSUPPORT' && code !== 'EADDRNOTAVAIL') throw err
+      await app.listen({ host: '0.0.0.0', port })
+    }
+  } else {
+    await app.listen({ host, port })
+  }
+  const addr = app.server.address()
+  return typeof addr === 'object' && addr !== null ? addr.port : port
+}

@@ -1,0 +1,98 @@
+// Public shapes of the webhook and admin servers: options, injected dependencies, the metrics hooks
+// and the logger subset. Types only; src/app wires real implementations (pino, prom-client).
+
+/** The pino-compatible subset Lanner modules log through (pino's Logger satisfies it). */
+export interface WebhookLogger {
+  child(bindings: Record<string, unknown>): WebhookLogger
+  debug(objOrMsg: object | string, msg?: string): void
+  info(objOrMsg: object | string, msg?: string): void
+  warn(objOrMsg: object | string, msg?: string): void
+  error(objOrMsg: object | string, msg?: string): void
+}
+
+/** PEM contents (not paths). A combined cert+key PEM (Falco's `sslCertificate`) may be given as `cert` alone. */
+export interface WebhookTlsOptions {
+  cert: string | Buffer
+  /** defaults to the private key found inside `cert` */
+  key?: string | Buffer
+  /** CA bundle that client certificates must chain to; required unless clientAuth is 'none' */
+  ca?: string | Buffer
+  /**
+   * 'none': no client certificate asked for.
+   * 'request': asked for; a client without one is accepted, one whose certificate does not verify against `ca` gets 401.
+   * 'require': the TLS handshake fails without a certificate signed by `ca` (mTLS).
+   */
+  clientAuth: 'none' | 'request' | 'require'
+}
+
+export interface WebhookOptions {
+  /** '' or '0.0.0.0' = all interfaces */
+  host: string
+  port: number
+  /** exact path, e.g. '/k8s-audit' */
+  path: string
+  /** bodies above this get 413, rejected on Content-Length or while streaming */
+  maxBodyBytes: number
+  /** batches being received or evaluated at once; above it, 429 at once */
+  maxInFlightBatches: number
+  /** Retry-After on 429 and 503 */
+  retryAfterSeconds: number
+  tls?: WebhookTlsOptions
+  /** when set, requests need `Authorization: Bearer <token>` (401 otherwise) */
+  bearerToken?: string
+  /** close() stops waiting for in-flight batches after this long (default 30 s, the apiserver's own timeout) */
+  closeTimeoutMs?: number
+}
+
+/** One problem found while decoding a body; `index` is the event's position in the batch. */
+export interface BodyIssue {
+  code: string
+  message: string
+  index?: number
+}
+
+export interface HandleBodyResult {
+  accepted: number
+  rejected: number
+  issues: BodyIssue[]
+}
+
+/**
+ * Counters the webhook reports to; src/app implements it over prom-client. Every method must be
+ * cheap and must not throw.
+ */
+export interface WebhookMetrics {
+  /** a POST reached the webhook path (before any check) */
+  batchReceived(): void
+  /** a request to the webhook path was answered: HTTP status, and seconds from arrival to answer */
+  batchAnswered(statusCode: number, seconds: number): void
+  /** events of an evaluated batch: decoded and handed to the engine, and refused by the decoder */
+  events(accepted: number, rejected: number): void
+  /** one decode issue (ERR_AUDIT_* code), per event or per batch */
+  issue(code: string): void
+  /** batches currently admitted (receiving their body or being evaluated) */
+  inFlight(count: number): void
+}
+
+export interface WebhookDeps {
+  logger: WebhookLogger
+  /** Called with the raw body; resolves once the batch is evaluated and its alerts handed to outputs. */
+  handleBody(body: Buffer): Promise<HandleBodyResult>
+  metrics?: WebhookMetrics
+}
+
+export interface AdminOptions {
+  host: string
+  port: number
+  tls?: WebhookTlsOptions
+}
+
+export interface AdminDeps {
+  /** true once rules are loaded */
+  isReady(): boolean
+  /** defaults to always live */
+  isLive?(): boolean
+  metricsText(): Promise<string>
+  metricsContentType: string
+  logger?: WebhookLogger
+}
