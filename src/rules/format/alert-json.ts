@@ -1,0 +1,94 @@
+// Falco's two alert serialisations: the text line ("HH:MM:SS.nnnnnnnnn: Priority message") and the
+// JSON object (keys in alphabetical order, as nlohmann's sorted objects print them). Pure; the
+// outputs call these. JSON is written as text so nanosecond times stay exact integers.
+import { PRIORITY_NAMES, type Alert, type JsonValue } from '../../events/index.ts'
+
+export interface TextFormatOptions { timeFormatIso8601?: boolean }
+export interface JsonFormatOptions extends TextFormatOptions {
+  includeOutput?: boolean
+  includeTags?: boolean
+  includeMessage?: boolean
+  includeOutputFields?: boolean
+}
+
+const NS_PER_S = 1_000_000_000n
+
+function split (ns: bigint): { date: Date, frac: string } {
+  let s = ns / NS_PER_S
+  let f = ns % NS_PER_S
+  if (f < 0n) { f += NS_PER_S; s -= 1n }
+  return { date: new Date(Number(s) * 1000), frac: f.toString().padStart(9, '0') }
+}
+
+const two = (n: number): string => String(n).padStart(2, '0')
+
+/** `2026-01-02T03:04:05.000000001` (UTC, no zone suffix). */
+function isoBase (ns: bigint): string {
+  const { date: d, frac } = split(ns)
+  return `${String(d.getUTCFullYear()).padStart(4, '0')}-${two(d.getUTCMonth() + 1)}-${two(d.getUTCDate())}T${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())}.${frac}`
+}
+
+/** RFC 3339 UTC with exactly nine fractional digits: the JSON `time` key. */
+export function formatTimeRfc3339 (ns: bigint): string { return isoBase(ns) + 'Z' }
+
+/** Falco's `%evt.time.iso8601`: `2016-08-04T16:17:57.881781397+0000`. */
+export function formatTimeIso8601 (ns: bigint): string { return isoBase(ns) + '+0000' }
+
+/** Falco's `%evt.time`: `16:17:57.881781397` (UTC here; upstream uses local time). */
+export function formatTimeOfDay (ns: bigint): string {
+  const { date: d, frac } = split(ns)
+  return `${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())}.${frac}`
+}
+
+// eslint-disable-next-line no-control-regex
+const CONTROL_RE = /[\u0000-\u001f\u007f]/g
+const CONTROL_ESCAPES: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t', '\b': '\\b', '\f': '\\f' }
+
+/** Control characters escaped as JSON would (so one alert is one line); quotes are kept. */
+export function escapeControl (s: string): string {
+  return s.replace(CONTROL_RE, (c) => CONTROL_ESCAPES[c] ?? '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'))
+}
+
+function outputLine (alert: Alert, opts: TextFormatOptions): string {
+  const t = opts.timeFormatIso8601 === true ? formatTimeIso8601(alert.time) : formatTimeOfDay(alert.time)
+  return `${t}: ${PRIORITY_NAMES[alert.priority] ?? 'Debug'} ${alert.message}`
+}
+
+/** The text alert line, one line (control characters escaped). */
+export function formatAlertText (alert: Alert, opts: TextFormatOptions = {}): string {
+  return escapeControl(outputLine(alert, opts))
+}
+
+/** The JSON alert as one line of JSON text. */
+export function formatAlertJson (alert: Alert, opts: JsonFormatOptions = {}): string {
+  const out: string[] = []
+  const put = (k: string, v: string): void => { out.push(`${JSON.stringify(k)}:${v}`) }
+  put('hostname', JSON.stringify(alert.hostname))
+  if (opts.includeMessage === true) put('message', JSON.stringify(alert.message))
+  if (opts.includeOutput !== false) put('output', JSON.stringify(outputLine(alert, opts)))
+  if (opts.includeOutputFields !== false) put('output_fields', outputFieldsJson(alert, opts))
+  put('priority', JSON.stringify(PRIORITY_NAMES[alert.priority] ?? 'Debug'))
+  put('rule', JSON.stringify(alert.rule))
+  put('source', JSON.stringify(alert.source))
+  if (opts.includeTags !== false) put('tags', JSON.stringify([...alert.tags].sort()))
+  put('time', JSON.stringify(formatTimeRfc3339(alert.time)))
+  return `{${out.join(',')}}`
+}
+
+/** output_fields with the time field Falco adds (`evt.time` ns integer or `evt.time.iso8601`), keys sorted. */
+function outputFieldsJson (alert: Alert, opts: TextFormatOptions): string {
+  // the event time goes first so it wins over a rule's own %evt.time token (exact ns integer)
+  const entries: Array<[string, string]> = opts.timeFormatIso8601 === true
+    ? [['evt.time.iso8601', JSON.stringify(formatTimeIso8601(alert.time))]]
+    : [['evt.time', alert.time.toString()]]
+  for (const [k, v] of Object.entries(alert.outputFields)) entries.push([k, JSON.stringify(v as JsonValue)])
+  entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+  const seen = new Set<string>()
+  const parts: string[] = []
+  for (const [k, v] of entries) {
+    if (seen.has(k)) continue
+    seen.add(k)
+    parts.push(`${JSON.stringify(k)}:${v}`)
+  }
+  return `{${parts.join(',')}}`
+}
