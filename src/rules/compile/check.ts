@@ -1,0 +1,211 @@
+// One check (`lhs OP rhs`) compiled to a predicate: operator legality per type and list-ness,
+// constants parsed once, the missing-value rule (absent => false), list-field semantics
+// (`in` = every element in the set, `intersects` = any), val()/transformer right-hand sides.
+import type { FieldValue, Scalar } from '../../fields/index.ts'
+import type { CheckExpr, ListLiteral, Literal } from '../lang/ast.ts'
+import { hasRegexMeta } from '../../util/regex.ts'
+import { compileError, type Ctx } from './context.ts'
+import { compileOperandIn, type CompiledOperand } from './operand.ts'
+import { constantTest, dynamicCompare, pmatchTest, setTest, type ScalarTest } from './scalar-ops.ts'
+import { familyOf, LEGAL_OPS } from './values.ts'
+
+export type Pred<E> = (ev: E) => boolean
+
+const LIST_FIELD_OPS: ReadonlySet<string> = new Set(['in', 'intersects'])
+const EVTTYPE_OPS: ReadonlySet<string> = new Set(['=', '!=', 'in', 'intersects'])
+const NO_FIELD_RHS: ReadonlySet<string> = new Set(['regex', 'pmatch', 'glob', 'iglob'])
+
+export function compileCheck<E> (c: CheckExpr, ctx: Ctx<E>): Pred<E> {
+  const left = compileOperandIn(c.left, ctx)
+  const op = c.op === '==' ? '=' : c.op
+  if (op === 'exists') return existsPred(left)
+  const family = familyOf(left.type)
+  if (left.isList && !LIST_FIELD_OPS.has(op)) {
+    throw compileError('RULE_COMPILE_BAD_OPERATOR_TYPE', `'${c.op}' operator not supported for list field ${left.baseField}`, c.pos)
+  }
+  if (!LEGAL_OPS[family].has(op)) {
+    throw compileError('RULE_COMPILE_BAD_OPERATOR_TYPE', `'${c.op}' operator not supported for type ${left.type} (${left.baseField})`, c.pos)
+  }
+  const right = c.right
+  if (right === undefined) throw compileError('RULE_PARSE_UNEXPECTED_TOKEN', `'${c.op}' needs a right-hand value`, c.pos)
+  if (right.kind === 'operand') return fieldRhs(c, op, left, compileOperandIn(right.operand, ctx))
+  checkWarnings(c, left, op, right, ctx)
+  if (c.modifier !== undefined) return modifierPred(c, op, left, asList(right))
+  if (op === 'in' || op === 'intersects') {
+    const test = setTest(family, asList(right).items)
+    if (!left.isList) return scalarPred(left.extract, test)
+    return op === 'in' ? everyPred(left.extract, test) : somePred(left.extract, test)
+  }
+  if (op === 'pmatch') return scalarPred(left.extract, pmatchTest(asList(right).items))
+  if (right.kind !== 'literal') throw compileError('RULE_COMPILE_BAD_VALUE', `'${c.op}' takes a single value, not a list`, right.pos)
+  return specialised(left.extract, family, op, right) ?? scalarPred(left.extract, constantTest(family, op, right))
+}
+
+function asList (r: Literal | ListLiteral): ListLiteral {
+  return r.kind === 'list' ? r : { kind: 'list', items: [r], pos: r.pos }
+}
+
+function existsPred<E> (left: CompiledOperand<E>): Pred<E> {
+  const ex = left.extract
+  if (!left.isList) return (ev) => ex(ev) !== undefined
+  return (ev) => {
+    const v = ex(ev) as readonly Scalar[] | undefined
+    return v !== undefined && v.length > 0
+  }
+}
+
+/** Hand-inlined closures for the most common string checks (no indirection through a test). */
+function specialised<E> (ex: (ev: E) => FieldValue, family: string, op: string, lit: Literal): Pred<E> | undefined {
+  if (family !== 'string' || lit.value.includes('\0')) return undefined
+  const k = lit.value
+  switch (op) {
+    case '=': return (ev) => ex(ev) === k
+    case '!=': return (ev) => {
+      const v = ex(ev)
+      return v !== undefined && v !== k
+    }
+    case 'contains': return (ev) => {
+      const v = ex(ev)
+      return v !== undefined && (v as string).includes(k)
+    }
+    case 'startswith': return (ev) => {
+      const v = ex(ev)
+      return v !== undefined && (v as string).startsWith(k)
+    }
+    case 'endswith': return (ev) => {
+      const v = ex(ev)
+      return v !== undefined && (v as string).endsWith(k)
+    }
+  }
+  return undefined
+}
+
+function scalarPred<E> (ex: (ev: E) => FieldValue, test: ScalarTest): Pred<E> {
+  return (ev) => {
+    const v = ex(ev)
+    return v !== undefined && test(v as Scalar)
+  }
+}
+
+/** List field `in`: every element is in the set; an empty list is absent (false). */
+function everyPred<E> (ex: (ev: E) => FieldValue, test: ScalarTest): Pred<E> {
+  return (ev) => {
+    const v = ex(ev) as readonly Scalar[] | undefined
+    if (v === undefined || v.length === 0) return false
+    for (let i = 0; i < v.length; i++) if (!test(v[i] as Scalar)) return false
+    return true
+  }
+}
+
+function somePred<E> (ex: (ev: E) => FieldValue, test: ScalarTest): Pred<E> {
+  return (ev) => {
+    const v = ex(ev) as readonly Scalar[] | undefined
+    if (v === undefined) return false
+    for (let i = 0; i < v.length; i++) if (test(v[i] as Scalar)) return true
+    return false
+  }
+}
+
+/** `OP oneof|anyof|allof (a, b…)`: the operator applied to each item, counted. */
+function modifierPred<E> (c: CheckExpr, op: string, left: CompiledOperand<E>, list: ListLiteral): Pred<E> {
+  if (left.isList || op === 'in' || op === 'intersects' || op === 'pmatch') {
+    throw compileError('RULE_COMPILE_BAD_OPERATOR_TYPE', `modifier '${c.modifier}' cannot be used with '${c.op}' on ${left.baseField}`, c.pos)
+  }
+  const family = familyOf(left.type)
+  const tests = list.items.map((lit) => constantTest(family, op, lit))
+  const ex = left.extract
+  const n = tests.length
+  if (c.modifier === 'anyof') {
+    return (ev) => {
+      const v = ex(ev)
+      if (v === undefined) return false
+      for (let i = 0; i < n; i++) if ((tests[i] as ScalarTest)(v as Scalar)) return true
+      return false
+    }
+  }
+  if (c.modifier === 'allof') {
+    return (ev) => {
+      const v = ex(ev)
+      if (v === undefined || n === 0) return false
+      for (let i = 0; i < n; i++) if (!(tests[i] as ScalarTest)(v as Scalar)) return false
+      return true
+    }
+  }
+  return (ev) => {
+    const v = ex(ev)
+    if (v === undefined) return false
+    let hits = 0
+    for (let i = 0; i < n; i++) if ((tests[i] as ScalarTest)(v as Scalar) && ++hits > 1) return false
+    return hits === 1
+  }
+}
+
+/** Right-hand side extracted per event: `val(f)` or a transformer. Absent on either side => false. */
+function fieldRhs<E> (c: CheckExpr, op: string, left: CompiledOperand<E>, right: CompiledOperand<E>): Pred<E> {
+  const family = familyOf(left.type)
+  if (NO_FIELD_RHS.has(op) || family === 'net' || c.modifier !== undefined) {
+    throw compileError('RULE_COMPILE_BAD_OPERATOR_TYPE', `'${c.op}' cannot compare against another field`, c.pos)
+  }
+  if (familyOf(right.type) !== family) {
+    throw compileError('RULE_COMPILE_BAD_OPERATOR_TYPE', `cannot compare ${left.type} ${left.baseField} with ${right.type} ${right.baseField}`, c.right?.pos ?? c.pos)
+  }
+  const cmp = dynamicCompare(family, op)
+  if (cmp === undefined) throw compileError('RULE_COMPILE_BAD_OPERATOR_TYPE', `'${c.op}' not supported between two fields`, c.pos)
+  const lx = left.extract
+  const rx = right.extract
+  const listOp = op === 'in' || op === 'intersects'
+  if (right.isList && !listOp) {
+    throw compileError('RULE_COMPILE_BAD_OPERATOR_TYPE', `'${c.op}' cannot take the list field ${right.baseField}`, c.pos)
+  }
+  const anyOf = (a: Scalar, b: FieldValue): boolean => {
+    if (!right.isList) return cmp(a, b as Scalar)
+    const bs = b as readonly Scalar[]
+    for (let i = 0; i < bs.length; i++) if (cmp(a, bs[i] as Scalar)) return true
+    return false
+  }
+  if (!left.isList) {
+    return (ev) => {
+      const a = lx(ev)
+      if (a === undefined) return false
+      const b = rx(ev)
+      return b !== undefined && anyOf(a as Scalar, b)
+    }
+  }
+  const every = op === 'in'
+  return (ev) => {
+    const as = lx(ev) as readonly Scalar[] | undefined
+    if (as === undefined || as.length === 0) return false
+    const b = rx(ev)
+    if (b === undefined) return false
+    for (let i = 0; i < as.length; i++) {
+      if (anyOf(as[i] as Scalar, b) !== every) return !every
+    }
+    return every
+  }
+}
+
+function checkWarnings<E> (c: CheckExpr, left: CompiledOperand<E>, op: string, right: Literal | ListLiteral, ctx: Ctx<E>): void {
+  const items = right.kind === 'list' ? right.items : [right]
+  if (op === 'regex') {
+    for (const lit of items) {
+      if (!hasRegexMeta(lit.value)) {
+        ctx.warn({ code: 'LOAD_COMPILE_CONDITION', message: `regex '${lit.value}' has no special characters: use '=', contains, startswith or endswith instead`, pos: lit.pos })
+      }
+    }
+  }
+  const name = left.field.name
+  if (name.startsWith('ka.') || name.startsWith('jevt.')) {
+    for (const lit of items) {
+      if (lit.value === '<NA>') {
+        ctx.warn({ code: 'LOAD_UNSAFE_NA_CHECK', message: `comparing ${left.baseField} against '<NA>' is unsafe: an absent field makes every comparison false; use 'exists' instead`, pos: lit.pos })
+      }
+    }
+  }
+  if (ctx.fields.eventTypes !== undefined && EVTTYPE_OPS.has(op) && c.left.kind === 'field' && c.left.name === 'evt.type' && c.left.arg === undefined) {
+    for (const lit of items) {
+      if (!ctx.fields.eventTypes.has(lit.value)) {
+        throw compileError('RULE_COMPILE_UNKNOWN_EVTTYPE', `unknown event type ${lit.value}`, lit.pos)
+      }
+    }
+  }
+}
