@@ -1,0 +1,52 @@
+import t from 'tap'
+import { readFileSync, renameSync } from 'node:fs'
+import path from 'node:path'
+import { createDispatcher, createFileChannel } from '../../src/outputs/index.ts'
+import { captureLogger, counters, jsonLine, makeAlert } from './helpers.ts'
+
+for (const keepAlive of [true, false]) {
+  t.test(`file output appends one alert per line (keep_alive ${keepAlive})`, async (t) => {
+    const dir = t.testdir({ 'alerts.log': 'existing line\n' })
+    const filename = path.join(dir, 'alerts.log')
+    const { c, hooks } = counters()
+    const d = createDispatcher({ channels: [createFileChannel({ filename, keepAlive })], format: jsonLine, queueSize: 100, logger: captureLogger(), hooks })
+    for (let i = 0; i < 5; i++) d.emit(makeAlert(i))
+    t.equal(await d.flush(5000), true, 'drained')
+    const lines = readFileSync(filename, 'utf8').trimEnd().split('\n')
+    t.equal(lines[0], 'existing line', 'appends, never truncates')
+    t.same(lines.slice(1).map((l) => JSON.parse(l).output), ['alert 0', 'alert 1', 'alert 2', 'alert 3', 'alert 4'])
+    t.equal(c.delivered.get('file'), 5)
+    await d.close(1000)
+  })
+}
+
+t.test('SIGHUP reopen writes to a fresh file after rotation (keep_alive true)', async (t) => {
+  const dir = t.testdir({})
+  const filename = path.join(dir, 'alerts.log')
+  const d = createDispatcher({ channels: [createFileChannel({ filename, keepAlive: true })], format: jsonLine, queueSize: 100, logger: captureLogger() })
+  d.emit(makeAlert(1))
+  await d.flush(5000)
+  renameSync(filename, filename + '.1')
+  d.emit(makeAlert(2))
+  await d.flush(5000)
+  t.match(readFileSync(filename + '.1', 'utf8'), /alert 2/, 'without reopen the open handle follows the renamed file')
+  d.reopen()
+  d.emit(makeAlert(3))
+  await d.flush(5000)
+  t.match(readFileSync(filename, 'utf8'), /alert 3/, 'after reopen alerts go to the new file')
+  t.notMatch(readFileSync(filename, 'utf8'), /alert 2/)
+  await d.close(1000)
+})
+
+t.test('an unwritable file counts failures and logs ERR_OUTPUT_FAILED', async (t) => {
+  const dir = t.testdir({})
+  const filename = path.join(dir, 'missing-dir', 'alerts.log')
+  const log = captureLogger()
+  const { c, hooks } = counters()
+  const d = createDispatcher({ channels: [createFileChannel({ filename, keepAlive: false })], format: jsonLine, queueSize: 100, logger: log, hooks })
+  d.emit(makeAlert(1))
+  await d.flush(5000)
+  t.equal(c.failed.get('file'), 1)
+  t.equal(log.lines.filter((l) => l.obj.code === 'ERR_OUTPUT_FAILED').length, 1)
+  await d.close(1000)
+})

@@ -1,0 +1,44 @@
+// Shared fixtures for the outputs tests: alerts and a JSON formatter stand-in (the real Falco
+// formatter is tested with the rules engine; here only delivery matters).
+import type { Alert } from '../../src/events/index.ts'
+import type { Logger } from '../../src/outputs/index.ts'
+
+export function makeAlert (n: number, message = `alert ${n}`): Alert {
+  return {
+    time: 1700000000000000000n + BigInt(n),
+    rule: `rule-${n % 3}`,
+    priority: 4,
+    source: 'k8s_audit',
+    tags: ['k8s'],
+    hostname: 'test-host',
+    message,
+    outputFields: { 'ka.verb': 'create' }
+  }
+}
+
+export function jsonLine (a: Alert): string {
+  return JSON.stringify({ rule: a.rule, output: a.message, priority: 'Warning', source: a.source })
+}
+
+export interface CapturedLog extends Logger { lines: Array<{ level: string, obj: Record<string, unknown>, msg?: string }> }
+
+export function captureLogger (): CapturedLog {
+  const lines: CapturedLog['lines'] = []
+  const at = (level: string) => (obj: object, msg?: string) => { lines.push({ level, obj: obj as Record<string, unknown>, msg }) }
+  return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') }
+}
+
+export function counters () {
+  const c = { delivered: new Map<string, number>(), failed: new Map<string, number>(), dropped: new Map<string, number>() }
+  const add = (m: Map<string, number>) => (ch: string, n: number) => { m.set(ch, (m.get(ch) ?? 0) + n) }
+  return { c, hooks: { delivered: add(c.delivered), failed: add(c.failed), dropped: add(c.dropped) } }
+}
+
+/** Poll until `check` is true: for children and servers whose completion we do not control. */
+export async function until (check: () => boolean | Promise<boolean>, what: string, limitMs = 10000): Promise<void> {
+  const start = Date.now()
+  while (!(await check())) {
+    if (Date.now() - start > limitMs) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+}

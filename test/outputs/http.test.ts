@@ -1,0 +1,122 @@
+import t from 'tap'
+import http from 'node:http'
+import https from 'node:https'
+import { readFileSync } from 'node:fs'
+import type { AddressInfo } from 'node:net'
+import { gunzipSync } from 'node:zlib'
+import { createDispatcher, createHttpChannel } from '../../src/outputs/index.ts'
+import { captureLogger, counters, jsonLine, makeAlert } from './helpers.ts'
+import { makeCert } from './certs.ts'
+
+interface Received { body: string, headers: http.IncomingHttpHeaders, clientCert?: string }
+
+/** A loopback sink answering with the queued statuses (200 once they run out). */
+async function startSink (t: { teardown(fn: () => void): void }, opts: { statuses?: number[], tls?: https.ServerOptions } = {}) {
+  const received: Received[] = []
+  const statuses = [...(opts.statuses ?? [])]
+  function sinkHandler (req: http.IncomingMessage, res: http.ServerResponse): void {
+    const chunks: Buffer[] = []
+    req.on('data', (c: Buffer) => chunks.push(c))
+    req.on('end', () => {
+      let buf = Buffer.concat(chunks)
+      if (req.headers['content-encoding'] === 'gzip') buf = gunzipSync(buf)
+      const peer = (req.socket as import('node:tls').TLSSocket).getPeerCertificate?.()
+      const cn = peer?.subject?.CN
+      received.push({ body: buf.toString(), headers: req.headers, clientCert: Array.isArray(cn) ? cn[0] : cn })
+      res.statusCode = statuses.shift() ?? 200
+      res.end()
+    })
+  }
+  const server = opts.tls === undefined ? http.createServer(sinkHandler) : https.createServer(opts.tls, sinkHandler)
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => { server.closeAllConnections(); server.close() })
+  const port = (server.address() as AddressInfo).port
+  return { received, url: `${opts.tls === undefined ? 'http' : 'https'}://127.0.0.1:${port}/alerts` }
+}
+
+const base = { userAgent: 'lanner-test', insecure: false, mtls: false, compressUploads: false, keepAlive: true, timeoutMs: 5000, retries: 3, backoffMs: 5 }
+
+t.test('POSTs one JSON alert per request, falcosidekick style', async (t) => {
+  const sink = await startSink(t)
+  const { c, hooks } = counters()
+  const d = createDispatcher({ channels: [createHttpChannel({ ...base, url: sink.url, contentType: 'application/json' })], format: jsonLine, queueSize: 100, logger: captureLogger(), hooks })
+  d.emit(makeAlert(1))
+  d.emit(makeAlert(2))
+  await d.flush(10000)
+  t.equal(sink.received.length, 2)
+  t.equal(sink.received[0]?.headers['content-type'], 'application/json')
+  t.equal(sink.received[0]?.headers['user-agent'], 'lanner-test')
+  t.same(sink.received.map((r) => JSON.parse(r.body).output), ['alert 1', 'alert 2'])
+  t.equal(c.delivered.get('http'), 2)
+  await d.close(1000)
+})
+
+t.test('text alerts are sent as text/plain, gzip when compress_uploads', async (t) => {
+  const sink = await startSink(t)
+  const d = createDispatcher({ channels: [createHttpChannel({ ...base, url: sink.url, contentType: 'text/plain', compressUploads: true })], format: (a) => `Warning ${a.message}`, queueSize: 100, logger: captureLogger() })
+  d.emit(makeAlert(1))
+  await d.flush(10000)
+  t.equal(sink.received[0]?.headers['content-type'], 'text/plain')
+  t.equal(sink.received[0]?.headers['content-encoding'], 'gzip')
+  t.equal(sink.received[0]?.body, 'Warning alert 1')
+  await d.close(1000)
+})
+
+t.test('5xx and 429 are retried with backoff; other 4xx fail at once', async (t) => {
+  const sink = await startSink(t, { statuses: [503, 429, 200, 400] })
+  const { c, hooks } = counters()
+  const log = captureLogger()
+  const d = createDispatcher({ channels: [createHttpChannel({ ...base, url: sink.url, contentType: 'application/json' })], format: jsonLine, queueSize: 100, logger: log, hooks })
+  d.emit(makeAlert(1))
+  await d.flush(10000)
+  t.equal(sink.received.length, 3, 'two retries, then delivered')
+  t.equal(c.delivered.get('http'), 1)
+  d.emit(makeAlert(2))
+  await d.flush(10000)
+  t.equal(sink.received.length, 4, '400 is not retried')
+  t.equal(c.failed.get('http'), 1)
+  t.ok(log.lines.some((l) => l.obj.code === 'ERR_OUTPUT_FAILED'))
+  await d.close(1000)
+})
+
+t.test('an unreachable sink fails after the configured retries', async (t) => {
+  const { c, hooks } = counters()
+  const d = createDispatcher({ channels: [createHttpChannel({ ...base, retries: 1, url: 'http://127.0.0.1:1/x', contentType: 'application/json' })], format: jsonLine, queueSize: 100, logger: captureLogger(), hooks })
+  d.emit(makeAlert(1))
+  await d.flush(10000)
+  t.equal(c.failed.get('http'), 1)
+  await d.close(1000)
+})
+
+t.test('HTTPS: verifies the server against ca_cert; insecure skips verification; mtls presents a client certificate', async (t) => {
+  const dir = t.testdir({})
+  const server = makeCert(dir, 'server')
+  const client = makeCert(dir, 'client')
+  const sink = await startSink(t, { tls: { cert: readFileSync(server.cert), key: readFileSync(server.key), ca: readFileSync(client.cert), requestCert: true, rejectUnauthorized: false } })
+
+  const { c, hooks } = counters()
+  const untrusted = createDispatcher({ channels: [createHttpChannel({ ...base, retries: 0, url: sink.url, contentType: 'application/json' })], format: jsonLine, queueSize: 10, logger: captureLogger(), hooks })
+  untrusted.emit(makeAlert(1))
+  await untrusted.flush(10000)
+  t.equal(c.failed.get('http'), 1, 'an unknown CA is rejected')
+  t.equal(sink.received.length, 0)
+  await untrusted.close(1000)
+
+  const insecure = createDispatcher({ channels: [createHttpChannel({ ...base, insecure: true, url: sink.url, contentType: 'application/json' })], format: jsonLine, queueSize: 10, logger: captureLogger() })
+  insecure.emit(makeAlert(2))
+  await insecure.flush(10000)
+  t.equal(sink.received.length, 1, 'insecure: true accepts it')
+  await insecure.close(1000)
+
+  const mtls = createDispatcher({ channels: [createHttpChannel({ ...base, caCert: server.cert, mtls: true, clientCert: client.cert, clientKey: client.key, url: sink.url, contentType: 'application/json' })], format: jsonLine, queueSize: 10, logger: captureLogger() })
+  mtls.emit(makeAlert(3))
+  await mtls.flush(10000)
+  t.equal(sink.received.length, 2, 'ca_cert verifies the server')
+  t.equal(sink.received[1]?.clientCert, 'client', 'the client certificate was presented')
+  await mtls.close(1000)
+})
+
+t.test('bad settings are config errors naming the key', async (t) => {
+  t.throws(() => createHttpChannel({ ...base, url: 'not a url', contentType: 'application/json' }), { code: 'ERR_CONFIG_INVALID', location: { itemName: 'http_output.url' } })
+  t.throws(() => createHttpChannel({ ...base, url: 'https://x', caCert: '/nonexistent/ca.pem', contentType: 'application/json' }), { code: 'ERR_CONFIG_INVALID', location: { itemName: 'http_output.ca_cert' } })
+})

@@ -1,0 +1,69 @@
+import t from 'tap'
+import { existsSync, readFileSync } from 'node:fs'
+import path from 'node:path'
+import { createDispatcher, createProgramChannel } from '../../src/outputs/index.ts'
+import { captureLogger, counters, jsonLine, makeAlert, until } from './helpers.ts'
+
+const HOSTILE = 'pwn $(touch INJECTED) `touch INJECTED2`; touch INJECTED3 \' " \\n'
+
+for (const keepAlive of [true, false]) {
+  t.test(`a real child receives one alert per line on stdin (keep_alive ${keepAlive})`, async (t) => {
+    const dir = t.testdir({})
+    const sink = path.join(dir, 'received.log')
+    const exits: Array<number | null> = []
+    const { c, hooks } = counters()
+    const channel = createProgramChannel({
+      program: `cd '${dir}' && cat >> '${sink}'`,
+      keepAlive,
+      onExit: (info) => { exits.push(info.code) }
+    })
+    const d = createDispatcher({ channels: [channel], format: jsonLine, queueSize: 100, logger: captureLogger(), hooks })
+    d.emit(makeAlert(1))
+    d.emit(makeAlert(2, HOSTILE))
+    d.emit(makeAlert(3))
+    await d.flush(10000)
+    await d.close(5000)
+    const lines = readFileSync(sink, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l).output)
+    t.same(lines, ['alert 1', HOSTILE, 'alert 3'], 'alerts arrive verbatim, in order')
+    for (const f of ['INJECTED', 'INJECTED2', 'INJECTED3']) t.notOk(existsSync(path.join(dir, f)), `event data never reaches a shell (${f})`)
+    t.equal(c.delivered.get('program'), 3)
+    t.equal(exits.length, keepAlive ? 1 : 3, keepAlive ? 'one child for all alerts' : 'one child per alert')
+    t.ok(exits.every((code) => code === 0))
+  })
+}
+
+t.test('a failing program is counted and logged, and later alerts still run', async (t) => {
+  const dir = t.testdir({})
+  const sink = path.join(dir, 'received.log')
+  const log = captureLogger()
+  const { c, hooks } = counters()
+  // fails on alerts containing "bad", succeeds otherwise
+  const program = `line=$(cat); case "$line" in *bad*) exit 3;; esac; printf '%s\\n' "$line" >> '${sink}'`
+  const d = createDispatcher({ channels: [createProgramChannel({ program, keepAlive: false })], format: jsonLine, queueSize: 100, logger: log, hooks })
+  d.emit(makeAlert(1, 'bad one'))
+  d.emit(makeAlert(2, 'good one'))
+  await d.flush(10000)
+  t.equal(c.failed.get('program'), 1)
+  t.equal(c.delivered.get('program'), 1)
+  t.match(readFileSync(sink, 'utf8'), /good one/)
+  t.equal(log.lines.filter((l) => l.obj.code === 'ERR_OUTPUT_FAILED').length, 1)
+  await d.close(1000)
+})
+
+t.test('a kept-alive child that exits is restarted for the next alert', async (t) => {
+  const dir = t.testdir({})
+  const sink = path.join(dir, 'received.log')
+  const exits: Array<number | null> = []
+  // reads exactly one line, then exits: every later alert needs a new child
+  const channel = createProgramChannel({ program: `head -n 1 >> '${sink}'`, keepAlive: true, onExit: (i) => { exits.push(i.code) } })
+  const d = createDispatcher({ channels: [channel], format: jsonLine, queueSize: 100, logger: captureLogger() })
+  d.emit(makeAlert(1))
+  await d.flush(10000)
+  await until(() => exits.length === 1, 'first child exit')
+  d.emit(makeAlert(2))
+  await d.flush(10000)
+  await until(() => readFileSync(sink, 'utf8').includes('alert 2'), 'second alert')
+  t.pass('the second alert reached a new child')
+  await d.close(5000)
+  t.ok(exits.length >= 1, 'exits were reported')
+})
