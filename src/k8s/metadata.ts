@@ -1,0 +1,153 @@
+// Kubernetes metadata the syscall source needs: which pod a container belongs to, and the labels
+// of namespaces. An in-memory index fed by pod/namespace objects (from a watch, or tests); reads
+// are Map lookups so the event hot path never waits on the API server.
+import { containerFromStatusId, type ContainerRuntime } from '../syscall/state/container-id.ts'
+
+export interface PodMeta {
+  name: string
+  uid: string
+  namespace: string
+  labels: Readonly<Record<string, string>>
+  ip: string | undefined
+  hostNetwork: boolean
+  hostPid: boolean
+  hostIpc: boolean
+}
+
+export interface PodContainerMeta {
+  pod: PodMeta
+  /** container name in the pod spec */
+  name: string
+  /** image as written in the spec (`nginx:1.25`, `registry/x@sha256:…`) */
+  image: string
+  imageId: string | undefined
+  runtime: ContainerRuntime | undefined
+  privileged: boolean
+  /** ns since the epoch, from the container status */
+  startTs: bigint | undefined
+  /** hostPath source → mount path, for container.mount.* */
+  mounts: ReadonlyArray<{ source: string, dest: string, readOnly: boolean }>
+}
+
+/** What the enricher asks; both answers may be absent (no cluster, pod not seen yet). */
+export interface K8sMetadata {
+  /** by 64-hex container id */
+  container(fullId: string): PodContainerMeta | undefined
+  namespaceLabels(namespace: string): Readonly<Record<string, string>> | undefined
+}
+
+/** The subset of core/v1 Pod we read. */
+export interface PodObject {
+  metadata?: { name?: string, namespace?: string, uid?: string, labels?: Record<string, string> }
+  spec?: {
+    hostNetwork?: boolean
+    hostPID?: boolean
+    hostIPC?: boolean
+    containers?: Array<{ name: string, image?: string, securityContext?: { privileged?: boolean }, volumeMounts?: Array<{ name: string, mountPath: string, readOnly?: boolean }> }>
+    initContainers?: PodSpecContainers
+    ephemeralContainers?: PodSpecContainers
+    volumes?: Array<{ name: string, hostPath?: { path: string } }>
+  }
+  status?: {
+    podIP?: string
+    containerStatuses?: ContainerStatus[]
+    initContainerStatuses?: ContainerStatus[]
+    ephemeralContainerStatuses?: ContainerStatus[]
+  }
+}
+type PodSpecContainers = NonNullable<NonNullable<PodObject['spec']>['containers']>
+interface ContainerStatus { name: string, containerID?: string, image?: string, imageID?: string, state?: { running?: { startedAt?: string | Date } } }
+
+export interface NamespaceObject { metadata?: { name?: string, labels?: Record<string, string> } }
+
+function startNs (v: string | Date | undefined): bigint | undefined {
+  if (v === undefined) return undefined
+  const ms = v instanceof Date ? v.getTime() : Date.parse(v)
+  return Number.isFinite(ms) ? BigInt(ms) * 1_000_000n : undefined
+}
+
+/** Containers of one pod, keyed by full container id. Pure. */
+export function podContainers (pod: PodObject): Map<string, PodContainerMeta> {
+  const out = new Map<string, PodContainerMeta>()
+  const md = pod.metadata ?? {}
+  const spec = pod.spec ?? {}
+  const meta: PodMeta = {
+    name: md.name ?? '',
+    uid: md.uid ?? '',
+    namespace: md.namespace ?? '',
+    labels: { ...(md.labels ?? {}) },
+    ip: pod.status?.podIP,
+    hostNetwork: spec.hostNetwork === true,
+    hostPid: spec.hostPID === true,
+    hostIpc: spec.hostIPC === true
+  }
+  const hostPaths = new Map<string, string>()
+  for (const v of spec.volumes ?? []) if (v.hostPath !== undefined) hostPaths.set(v.name, v.hostPath.path)
+  const specs = [...(spec.containers ?? []), ...(spec.initContainers ?? []), ...(spec.ephemeralContainers ?? [])]
+  const statuses = [...(pod.status?.containerStatuses ?? []), ...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.ephemeralContainerStatuses ?? [])]
+  for (const st of statuses) {
+    if (st.containerID === undefined) continue
+    const ref = containerFromStatusId(st.containerID)
+    if (ref === undefined) continue
+    const c = specs.find((s) => s.name === st.name)
+    const mounts = []
+    for (const m of c?.volumeMounts ?? []) {
+      const src = hostPaths.get(m.name)
+      if (src !== undefined) mounts.push({ source: src, dest: m.mountPath, readOnly: m.readOnly === true })
+    }
+    out.set(ref.fullId, {
+      pod: meta,
+      name: st.name,
+      image: c?.image ?? st.image ?? '',
+      imageId: st.imageID,
+      runtime: ref.runtime,
+      privileged: c?.securityContext?.privileged === true,
+      startTs: startNs(st.state?.running?.startedAt),
+      mounts
+    })
+  }
+  return out
+}
+
+/** The index: pods and namespaces in, lookups out. */
+export class K8sIndex implements K8sMetadata {
+  private readonly byContainer = new Map<string, PodContainerMeta>()
+  private readonly byPodUid = new Map<string, string[]>()
+  private readonly nsLabels = new Map<string, Readonly<Record<string, string>>>()
+
+  upsertPod (pod: PodObject): void {
+    const uid = pod.metadata?.uid ?? `${pod.metadata?.namespace ?? ''}/${pod.metadata?.name ?? ''}`
+    this.deletePod(pod)
+    const cs = podContainers(pod)
+    for (const [id, meta] of cs) this.byContainer.set(id, meta)
+    this.byPodUid.set(uid, [...cs.keys()])
+  }
+
+  deletePod (pod: PodObject): void {
+    const uid = pod.metadata?.uid ?? `${pod.metadata?.namespace ?? ''}/${pod.metadata?.name ?? ''}`
+    for (const id of this.byPodUid.get(uid) ?? []) this.byContainer.delete(id)
+    this.byPodUid.delete(uid)
+  }
+
+  /** Replace every pod (after a re-list). */
+  resetPods (pods: readonly PodObject[]): void {
+    this.byContainer.clear()
+    this.byPodUid.clear()
+    for (const p of pods) this.upsertPod(p)
+  }
+
+  upsertNamespace (ns: NamespaceObject): void {
+    const name = ns.metadata?.name
+    if (name !== undefined) this.nsLabels.set(name, { ...(ns.metadata?.labels ?? {}) })
+  }
+
+  deleteNamespace (ns: NamespaceObject): void {
+    const name = ns.metadata?.name
+    if (name !== undefined) this.nsLabels.delete(name)
+  }
+
+  get podCount (): number { return this.byPodUid.size }
+
+  container (fullId: string): PodContainerMeta | undefined { return this.byContainer.get(fullId) }
+  namespaceLabels (namespace: string): Readonly<Record<string, string>> | undefined { return this.nsLabels.get(namespace) }
+}

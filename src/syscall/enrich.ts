@@ -1,0 +1,77 @@
+// Records in, enriched events out: owns the process/fd tables, the user db and the container-id
+// memo, and applies each record to them before building the event rules will see.
+import { hostname as osHostname } from 'node:os'
+import type { K8sMetadata } from '../k8s/metadata.ts'
+import { SyscallEvent, type EventContext } from './event.ts'
+import type { SyscallRecord } from './record.ts'
+import { applyRecord } from './state/apply.ts'
+import { containerFromCgroupPath, type ContainerRef } from './state/container-id.ts'
+import { kindFromLink, type FdInfo } from './state/fd-info.ts'
+import { readFdLink } from './state/proc-scan.ts'
+import { ProcessTable, type ProcessInfo, type ProcessTableOptions } from './state/process-table.ts'
+import { loadUserDb, type UserDb } from './state/users.ts'
+
+export interface EnricherOptions extends ProcessTableOptions {
+  /** /proc by default; tests point this at a fake tree */
+  procRoot?: string
+  k8s?: K8sMetadata
+  /** default: the node's passwd/group (via procRoot/1/root/etc when visible) */
+  users?: UserDb
+  /** scan procRoot at creation (default true) */
+  scan?: boolean
+  hostname?: string
+}
+
+export interface Enricher {
+  enrich(record: SyscallRecord): SyscallEvent
+  readonly procs: ProcessTable
+  readonly context: EventContext
+}
+
+const MAX_CONTAINER_MEMO = 4096
+
+export function createEnricher (opts: EnricherOptions = {}): Enricher {
+  const procRoot = opts.procRoot ?? '/proc'
+  const procs = new ProcessTable({ ...opts, procRoot })
+  if (opts.scan !== false) procs.scan()
+  const memo = new Map<string, ContainerRef | undefined>()
+
+  function containerOf (leaf: string): ContainerRef | undefined {
+    if (leaf === '') return undefined
+    if (memo.has(leaf)) return memo.get(leaf)
+    if (memo.size >= MAX_CONTAINER_MEMO) memo.clear()
+    const ref = containerFromCgroupPath(leaf)
+    memo.set(leaf, ref)
+    return ref
+  }
+
+  function lookupFd (proc: ProcessInfo, n: number): FdInfo | undefined {
+    if (proc.exited || n < 0) return undefined
+    const target = readFdLink(procRoot, proc.pid, n)
+    if (target === undefined) return undefined
+    const kind = kindFromLink(target)
+    const fd: FdInfo = { num: n, kind, name: kind === 'file' ? target : '', nameRaw: target, connected: false, nameChanged: false }
+    procs.setFd(proc, fd)
+    return fd
+  }
+
+  const context: EventContext = {
+    procs,
+    users: opts.users ?? loadUserDb({ procRoot }),
+    k8s: opts.k8s,
+    hostname: opts.hostname ?? osHostname(),
+    lookupFd,
+    containerOf
+  }
+  let num = 0
+
+  function enrich (record: SyscallRecord): SyscallEvent {
+    const ev = new SyscallEvent(record, ++num, context)
+    const applied = applyRecord(procs, record, containerOf)
+    ev.setProc(applied.proc)
+    if ('fd' in applied) ev.setFd(applied.fd)
+    return ev
+  }
+
+  return { enrich, procs, context }
+}

@@ -1,0 +1,240 @@
+// State transitions: how each record changes the process and fd tables. Runs once per record,
+// before any rule sees the event, and returns the process/fd the event should show (captured
+// before a close or exit removes them).
+import { posix } from 'node:path'
+import type { SyscallRecord } from '../record.ts'
+import { CLONE_THREAD, O_CLOEXEC_BIT, O_DIRECTORY } from './flag-bits.ts'
+import { argList, argNum, argStr, pick } from './args.ts'
+import { socketFd, type FdInfo, type FdKind } from './fd-info.ts'
+import { fromSnapshot, type ProcessInfo, type ProcessTable } from './process-table.ts'
+import { endpointsFromArgs, toTuple, AF_INET, AF_INET6, AF_UNIX, protoName } from './sockets.ts'
+import type { ContainerRef } from './container-id.ts'
+
+export interface Applied { proc: ProcessInfo | undefined, fd?: FdInfo | undefined }
+
+const AT_FDCWD = -100
+const EINPROGRESS = 115
+
+/** Absolute path of `path` as the process sees it: relative to dirfd's path or the cwd. */
+export function resolvePath (path: string, base: string | undefined): string {
+  if (path === '') return path
+  if (path.startsWith('/')) return posix.normalize(path)
+  if (base === undefined || !base.startsWith('/')) return path
+  return posix.normalize(posix.join(base, path))
+}
+
+function baseDir (proc: ProcessInfo | undefined, dirfd: number | undefined): string | undefined {
+  if (proc === undefined) return undefined
+  if (dirfd === undefined || dirfd === AT_FDCWD) return proc.cwd
+  const fd = proc.fds.get(dirfd)
+  return fd !== undefined && (fd.kind === 'directory' || fd.kind === 'file') ? fd.name : undefined
+}
+
+function withProc (procs: ProcessTable, p: ProcessInfo, changes: Partial<ProcessInfo>): ProcessInfo {
+  const next: ProcessInfo = { ...p, ...changes, exited: false }
+  procs.set(next)
+  return next
+}
+
+function applyExec (procs: ProcessTable, rec: SyscallRecord, containerOf: (leaf: string) => ContainerRef | undefined): ProcessInfo | undefined {
+  const a = rec.args
+  const argv = argList(a.argv)
+  const exeArg = argStr(a.exe)
+  const rest = argList(a.args)
+  const exepath = argStr(pick(a, 'exepath', 'trusted_exepath', 'filename', 'pathname'))
+  let old = procs.peek(rec.pid)
+  if (argv === undefined && exeArg === undefined && rest === undefined) {
+    // nothing in the record: the process is alive right after a successful exec, so ask /proc
+    const fresh = procs.refresh(rec.pid)
+    if (fresh !== undefined && fresh !== old) return fresh
+  }
+  old ??= procs.get(rec.ppid) // never seen: inherit what the parent had (cwd, container, tty…)
+  const full = argv ?? (exeArg !== undefined ? [exeArg, ...(rest ?? [])] : undefined)
+  const comm = argStr(a.comm) ?? (exepath !== undefined ? posix.basename(exepath).slice(0, 15) : undefined)
+  const fds = new Map<number, FdInfo>()
+  for (const [n, fd] of old?.fds ?? []) if (fd.openFlags === undefined || (fd.openFlags & O_CLOEXEC_BIT) === 0) fds.set(n, fd)
+  const base = old ?? fromSnapshot({
+    pid: rec.pid, ppid: rec.ppid, comm: comm ?? '', argv: full ?? [], exepath: exepath ?? '', cwd: undefined,
+    uid: rec.uid, gid: rec.gid, loginuid: undefined, tty: 0, pgid: rec.pid, sid: rec.pid, vpid: rec.pid,
+    startTs: rec.ts, container: undefined, caps: undefined
+  })
+  const cwd = argStr(a.cwd)
+  return withProc(procs, base, {
+    pid: rec.pid,
+    ppid: rec.ppid !== 0 ? rec.ppid : base.ppid,
+    name: comm ?? base.name,
+    exe: full?.[0] ?? base.exe,
+    args: full !== undefined ? full.slice(1) : base.args,
+    exepath: exepath ?? base.exepath,
+    cwd: cwd !== undefined && cwd !== '' ? cwd : base.cwd,
+    uid: rec.uid,
+    gid: rec.gid,
+    env: argList(a.env) ?? base.env,
+    tty: argNum(a.tty) ?? base.tty,
+    loginuid: argNum(a.loginuid) ?? base.loginuid,
+    container: rec.containerId !== undefined ? containerOf(rec.containerId) : base.container,
+    fds
+  })
+}
+
+function newChild (procs: ProcessTable, parent: ProcessInfo | undefined, rec: SyscallRecord, childPid: number, parentPid: number, ts: bigint): ProcessInfo {
+  const base = parent ?? procs.refresh(childPid)
+  const child: ProcessInfo = base !== undefined
+    ? { ...base, pid: childPid, ppid: parentPid, vpid: childPid === base.pid ? base.vpid : undefined, startTs: ts, fds: new Map(base.fds), exited: false }
+    : fromSnapshot({
+      pid: childPid, ppid: parentPid, comm: argStr(rec.args.comm) ?? '', argv: argList(rec.args.argv) ?? [], exepath: '', cwd: argStr(rec.args.cwd),
+      uid: rec.uid, gid: rec.gid, loginuid: undefined, tty: 0, pgid: parentPid, sid: parentPid, vpid: childPid, startTs: ts, container: undefined, caps: undefined
+    })
+  procs.set(child)
+  return child
+}
+
+function applyClone (procs: ProcessTable, rec: SyscallRecord): ProcessInfo | undefined {
+  const res = rec.res ?? -1
+  const flags = argNum(rec.args.flags)
+  const isThread = flags !== undefined && rec.type !== 'fork' && rec.type !== 'vfork' && (flags & CLONE_THREAD) !== 0
+  if (res === 0) {
+    // child side: a new thread group leader we have not yet seen (or a reused pid)
+    if (rec.tid === rec.pid) {
+      const known = procs.peek(rec.pid)
+      if (known === undefined || known.exited || known.ppid !== rec.ppid) return newChild(procs, procs.get(rec.ppid), rec, rec.pid, rec.ppid, rec.ts)
+      return known
+    }
+    return procs.get(rec.pid)
+  }
+  const self = procs.get(rec.pid)
+  if (res > 0 && !isThread && (flags !== undefined || rec.type === 'fork' || rec.type === 'vfork')) {
+    const known = procs.peek(res)
+    if (known === undefined || known.exited || known.ppid !== rec.pid) newChild(procs, self, rec, res, rec.pid, rec.ts)
+  }
+  return self
+}
+
+function fileFd (num: number, path: string, raw: string, flags: number | undefined): FdInfo {
+  const kind: FdKind = flags !== undefined && (flags & O_DIRECTORY) !== 0 ? 'directory' : 'file'
+  return { num, kind, name: path, nameRaw: raw, openFlags: flags, connected: false, nameChanged: false }
+}
+
+function applyOpen (procs: ProcessTable, proc: ProcessInfo | undefined, rec: SyscallRecord): FdInfo | undefined {
+  const a = rec.args
+  const raw = argStr(pick(a, 'name', 'pathname', 'path', 'filename')) ?? ''
+  const dirfd = rec.type === 'open' || rec.type === 'creat' ? AT_FDCWD : argNum(a.dirfd)
+  const flags = argNum(a.flags) ?? (rec.type === 'creat' ? 0o1101 : undefined)
+  const res = rec.res ?? -1
+  const fd = fileFd(res >= 0 ? res : -1, resolvePath(raw, baseDir(proc, dirfd)), raw, flags)
+  if (res >= 0 && proc !== undefined) procs.setFd(proc, fd)
+  return fd
+}
+
+function socketKind (domain: number | undefined): FdKind {
+  if (domain === AF_INET) return 'ipv4'
+  if (domain === AF_INET6) return 'ipv6'
+  if (domain === AF_UNIX) return 'unix'
+  if (domain === 16) return 'netlink'
+  return 'unknown'
+}
+
+function applySocketCall (procs: ProcessTable, proc: ProcessInfo | undefined, rec: SyscallRecord): FdInfo | undefined {
+  const res = rec.res ?? -1
+  const a = rec.args
+  const accepting = rec.type === 'accept' || rec.type === 'accept4'
+  const fdNum = accepting ? res : argNum(a.fd)
+  if (fdNum === undefined || fdNum < 0) return undefined
+  const prev = proc?.fds.get(fdNum)
+  const ep = endpointsFromArgs(a)
+  if (ep === undefined) return prev
+  const ok = res >= 0 || res === -EINPROGRESS
+  let next: FdInfo
+  switch (rec.type) {
+    case 'connect':
+      next = socketFd(fdNum, toTuple(ep, false), ok, false)
+      break
+    case 'accept': case 'accept4':
+      next = socketFd(fdNum, toTuple(ep, true), true, false)
+      break
+    case 'bind': case 'listen': {
+      const t = toTuple(ep, true)
+      next = { ...socketFd(fdNum, t, false, false), name: prev?.connected === true ? prev.name : `${t.sip}:${t.sport}` }
+      break
+    }
+    default: { // sendto, sendmsg, recvfrom, recvmsg
+      if (prev?.connected === true && prev.tuple !== undefined) return prev
+      const t = toTuple(ep, rec.type === 'recvfrom' || rec.type === 'recvmsg')
+      const fresh = socketFd(fdNum, t, false, false)
+      next = { ...fresh, nameChanged: prev === undefined || prev.name !== fresh.name }
+    }
+  }
+  if (next.tuple !== undefined && next.tuple.l4proto === 'unknown' && prev?.tuple !== undefined) {
+    next = { ...next, tuple: { ...next.tuple, l4proto: prev.tuple.l4proto } }
+  }
+  if (ok && proc !== undefined) procs.setFd(proc, next)
+  return next
+}
+
+/** Apply one record to the tables; returns what the event shows. */
+export function applyRecord (procs: ProcessTable, rec: SyscallRecord, containerOf: (leaf: string) => ContainerRef | undefined): Applied {
+  if (rec.dir === '>') return { proc: procs.get(rec.pid) }
+  const res = rec.res ?? 0
+  switch (rec.type) {
+    case 'execve': case 'execveat':
+      return { proc: res === 0 ? applyExec(procs, rec, containerOf) : procs.get(rec.pid) }
+    case 'clone': case 'clone3': case 'fork': case 'vfork':
+      return { proc: applyClone(procs, rec) }
+    case 'procexit': {
+      const p = procs.get(rec.pid)
+      if (rec.tid === rec.pid) procs.exit(rec.pid)
+      return { proc: p }
+    }
+    case 'open': case 'openat': case 'openat2': case 'creat': {
+      const proc = procs.get(rec.pid)
+      return { proc, fd: applyOpen(procs, proc, rec) }
+    }
+    case 'connect': case 'accept': case 'accept4': case 'bind': case 'listen':
+    case 'sendto': case 'sendmsg': case 'recvfrom': case 'recvmsg': {
+      const proc = procs.get(rec.pid)
+      return { proc, fd: applySocketCall(procs, proc, rec) }
+    }
+    case 'socket': {
+      const proc = procs.get(rec.pid)
+      if (res < 0 || proc === undefined) return { proc }
+      const type = (argNum(rec.args.type) ?? 0) & 0xf
+      const kind = socketKind(argNum(rec.args.domain))
+      const fd: FdInfo = { num: res, kind, name: '', nameRaw: '', connected: false, nameChanged: false }
+      if (kind === 'ipv4' || kind === 'ipv6') {
+        const fam = kind === 'ipv4' ? 4 : 6
+        const any = fam === 4 ? '0.0.0.0' : '::'
+        fd.tuple = { family: fam, l4proto: type === 1 ? 'tcp' : type === 2 ? 'udp' : type === 3 ? 'raw' : protoName(argNum(rec.args.proto)), cip: any, cport: 0, sip: any, sport: 0, isServer: false }
+      }
+      procs.setFd(proc, fd)
+      return { proc, fd }
+    }
+    case 'close': {
+      const proc = procs.get(rec.pid)
+      const n = argNum(rec.args.fd)
+      if (proc === undefined || n === undefined) return { proc }
+      const fd = proc.fds.get(n)
+      if (res === 0) proc.fds.delete(n)
+      return { proc, fd }
+    }
+    case 'dup': case 'dup2': case 'dup3': {
+      const proc = procs.get(rec.pid)
+      const old = argNum(pick(rec.args, 'oldfd', 'fd'))
+      if (proc === undefined || old === undefined || res < 0) return { proc }
+      const src = proc.fds.get(old)
+      if (src === undefined) return { proc }
+      const fd = { ...src, num: res }
+      procs.setFd(proc, fd)
+      return { proc, fd }
+    }
+    case 'chdir': case 'fchdir': {
+      const proc = procs.get(rec.pid)
+      if (proc === undefined || res !== 0) return { proc }
+      const target = rec.type === 'chdir'
+        ? resolvePath(argStr(pick(rec.args, 'path', 'name')) ?? '', proc.cwd)
+        : proc.fds.get(argNum(rec.args.fd) ?? -1)?.name
+      return { proc: target === undefined || target === '' ? proc : withProc(procs, proc, { cwd: target }) }
+    }
+    default:
+      return { proc: procs.get(rec.pid) }
+  }
+}

@@ -1,0 +1,121 @@
+// Reading one process from a /proc tree (the real one or a fake root in tests). Side effects are
+// confined here: every read tolerates a process that exits while we look at it.
+import { readFileSync, readlinkSync, readdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { containerFromProcCgroup, type ContainerRef } from './container-id.ts'
+
+export interface ProcSnapshot {
+  pid: number
+  ppid: number
+  /** task comm (≤15 chars) */
+  comm: string
+  /** argv as read from cmdline (argv[0] first); empty for kernel threads */
+  argv: string[]
+  exepath: string
+  cwd: string | undefined
+  uid: number
+  gid: number
+  /** -1 when unset (4294967295 in the file) */
+  loginuid: number | undefined
+  /** tty_nr from stat, 0 when none */
+  tty: number
+  pgid: number
+  sid: number
+  /** pid inside the innermost pid namespace */
+  vpid: number
+  /** ns since the epoch */
+  startTs: bigint | undefined
+  container: ContainerRef | undefined
+  /** capability sets from status (CapInh/CapPrm/CapEff) */
+  caps: { inheritable: bigint, permitted: bigint, effective: bigint } | undefined
+}
+
+function read (path: string): string | undefined {
+  try { return readFileSync(path, 'latin1') } catch { return undefined }
+}
+function link (path: string): string | undefined {
+  try { return readlinkSync(path) } catch { return undefined }
+}
+
+/** Boot time in seconds since the epoch, from /proc/stat `btime`. */
+export function readBootTime (procRoot: string): number | undefined {
+  const m = /^btime (\d+)$/m.exec(read(join(procRoot, 'stat')) ?? '')
+  return m === null ? undefined : Number(m[1])
+}
+
+const CLK_TCK = 100
+
+/** Fields of /proc/<pid>/stat after the `(comm)` part, 1-based as in proc(5) (3 = state). */
+function statFields (stat: string): string[] | undefined {
+  const close = stat.lastIndexOf(')')
+  if (close < 0) return undefined
+  return ['', '', ''].concat(stat.slice(close + 2).split(' '))
+}
+
+/** Split a NUL-separated buffer (cmdline/environ) into its strings. */
+export function splitNul (text: string): string[] {
+  if (text === '') return []
+  const parts = text.split('\0')
+  if (parts[parts.length - 1] === '') parts.pop()
+  return parts
+}
+
+/** Snapshot of one process, or undefined if it is gone (or was never there). */
+export function readProc (procRoot: string, pid: number, bootTime?: number): ProcSnapshot | undefined {
+  const dir = join(procRoot, String(pid))
+  const stat = read(join(dir, 'stat'))
+  if (stat === undefined) return undefined
+  const f = statFields(stat)
+  if (f === undefined) return undefined
+  const open = stat.indexOf('(')
+  const statComm = stat.slice(open + 1, stat.lastIndexOf(')'))
+  const status = read(join(dir, 'status')) ?? ''
+  const uidM = /^Uid:\s+(\d+)/m.exec(status)
+  const gidM = /^Gid:\s+(\d+)/m.exec(status)
+  const nspid = /^NSpid:\s+([\d\s]+)$/m.exec(status)
+  const nsIds = nspid === null ? [] : (nspid[1] as string).trim().split(/\s+/)
+  const capInh = /^CapInh:\s+([0-9a-f]+)$/m.exec(status)
+  const capPrm = /^CapPrm:\s+([0-9a-f]+)$/m.exec(status)
+  const capEff = /^CapEff:\s+([0-9a-f]+)$/m.exec(status)
+  const loginRaw = read(join(dir, 'loginuid'))
+  const loginNum = loginRaw === undefined ? undefined : Number(loginRaw.trim())
+  const startTicks = Number(f[22])
+  const startTs = bootTime === undefined || !Number.isFinite(startTicks)
+    ? undefined
+    : BigInt(bootTime) * 1_000_000_000n + BigInt(startTicks) * (1_000_000_000n / BigInt(CLK_TCK))
+  const cgroup = read(join(dir, 'cgroup'))
+  return {
+    pid,
+    ppid: Number(f[4]),
+    comm: (read(join(dir, 'comm')) ?? statComm).replace(/\n$/, ''),
+    argv: splitNul(read(join(dir, 'cmdline')) ?? ''),
+    exepath: link(join(dir, 'exe')) ?? '',
+    cwd: link(join(dir, 'cwd')),
+    uid: uidM === null ? 0 : Number(uidM[1]),
+    gid: gidM === null ? 0 : Number(gidM[1]),
+    loginuid: loginNum === undefined || !Number.isFinite(loginNum) ? undefined : (loginNum === 4294967295 ? -1 : loginNum),
+    tty: Number(f[7]) || 0,
+    pgid: Number(f[5]),
+    sid: Number(f[6]),
+    vpid: nsIds.length > 0 ? Number(nsIds[nsIds.length - 1]) : pid,
+    startTs,
+    container: cgroup === undefined ? undefined : containerFromProcCgroup(cgroup),
+    caps: capInh === null || capPrm === null || capEff === null
+      ? undefined
+      : { inheritable: BigInt('0x' + capInh[1]), permitted: BigInt('0x' + capPrm[1]), effective: BigInt('0x' + capEff[1]) }
+  }
+}
+
+/** Every numeric entry of the /proc root. */
+export function listPids (procRoot: string): number[] {
+  let names: string[]
+  try { names = readdirSync(procRoot) } catch { return [] }
+  const out: number[] = []
+  for (const n of names) if (/^[1-9][0-9]*$/.test(n)) out.push(Number(n))
+  return out
+}
+
+/** Target of /proc/<pid>/fd/<fd> (a path, `socket:[ino]`…), or undefined. */
+export function readFdLink (procRoot: string, pid: number, fd: number): string | undefined {
+  return link(join(procRoot, String(pid), 'fd', String(fd)))
+}
