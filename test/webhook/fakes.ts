@@ -1,0 +1,133 @@
+// Test doubles for the webhook's injected dependencies: a recording logger and metrics, a
+// handleBody that decodes like the real one in miniature (JSON.parse + count), and a deferred.
+import type { HandleBodyResult, WebhookDeps, WebhookLogger, WebhookMetrics, WebhookOptions } from '../../src/webhook/index.ts'
+import { createWebhookServer, type WebhookServer } from '../../src/webhook/index.ts'
+
+export interface LogLine { level: string, obj: Record<string, unknown>, msg: string | undefined }
+
+export function recordingLogger (lines: LogLine[] = []): WebhookLogger & { lines: LogLine[] } {
+  function at (level: string) {
+    return (objOrMsg: object | string, msg?: string): void => {
+      if (typeof objOrMsg === 'string') lines.push({ level, obj: {}, msg: objOrMsg })
+      else lines.push({ level, obj: objOrMsg as Record<string, unknown>, msg })
+    }
+  }
+  const logger = {
+    lines,
+    child: () => logger,
+    debug: at('debug'),
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error')
+  }
+  return logger
+}
+
+export interface RecordedMetrics extends WebhookMetrics {
+  received: number
+  answered: number[]
+  accepted: number
+  rejected: number
+  issues: string[]
+  inFlightSeen: number[]
+}
+
+export function recordingMetrics (onAnswer?: (status: number) => void): RecordedMetrics {
+  const m: RecordedMetrics = {
+    received: 0,
+    answered: [],
+    accepted: 0,
+    rejected: 0,
+    issues: [],
+    inFlightSeen: [],
+    batchReceived () { m.received++ },
+    batchAnswered (status, seconds) {
+      if (!(seconds >= 0)) throw new Error(`bad latency ${seconds}`)
+      m.answered.push(status)
+      onAnswer?.(status)
+    },
+    events (a, r) { m.accepted += a; m.rejected += r },
+    issue (code) { m.issues.push(code) },
+    inFlight (n) { m.inFlightSeen.push(n) }
+  }
+  return m
+}
+
+/** JSON.parse + count: EventList, Event or array; events without stageTimestamp are refused. */
+export function decodeForTest (body: Buffer): HandleBodyResult {
+  let doc: unknown
+  try {
+    doc = JSON.parse(body.toString('utf8'))
+  } catch (err) {
+    return { accepted: 0, rejected: 0, issues: [{ code: 'ERR_AUDIT_BAD_JSON', message: (err as Error).message }] }
+  }
+  let items: unknown[] | undefined
+  if (Array.isArray(doc)) items = doc
+  else if (typeof doc === 'object' && doc !== null) {
+    const o = doc as { kind?: unknown, items?: unknown }
+    if (o.kind === 'EventList' && Array.isArray(o.items)) items = o.items
+    else if (o.kind === 'Event') items = [o]
+  }
+  if (items === undefined) {
+    return { accepted: 0, rejected: 0, issues: [{ code: 'ERR_AUDIT_NOT_RECOGNIZED', message: 'not an audit Event, EventList or array' }] }
+  }
+  const result: HandleBodyResult = { accepted: 0, rejected: 0, issues: [] }
+  items.forEach((ev, index) => {
+    if (typeof ev === 'object' && ev !== null && typeof (ev as { stageTimestamp?: unknown }).stageTimestamp === 'string') {
+      result.accepted++
+    } else {
+      result.rejected++
+      result.issues.push({ code: 'ERR_AUDIT_NO_TIMESTAMP', message: 'event has no stageTimestamp', index })
+    }
+  })
+  return result
+}
+
+export interface Deferred<T> { promise: Promise<T>, resolve(v: T): void, reject(e: unknown): void }
+
+export function deferred<T = void> (): Deferred<T> {
+  let resolve!: (v: T) => void
+  let reject!: (e: unknown) => void
+  const promise = new Promise<T>((res, rej) => { resolve = res; reject = rej })
+  return { promise, resolve, reject }
+}
+
+export const BASE_OPTIONS: WebhookOptions = Object.freeze({
+  host: '127.0.0.1',
+  port: 0,
+  path: '/k8s-audit',
+  maxBodyBytes: 1024 * 1024,
+  maxInFlightBatches: 8,
+  retryAfterSeconds: 2
+})
+
+export interface Started {
+  server: WebhookServer
+  url: string
+  logger: ReturnType<typeof recordingLogger>
+  metrics: RecordedMetrics
+  bodies: Buffer[]
+}
+
+/** A webhook on an ephemeral loopback port with recording fakes; handleBody defaults to decodeForTest. */
+export async function startWebhook (
+  t: { teardown(fn: () => unknown): void },
+  opts: Partial<WebhookOptions> = {},
+  deps: Partial<WebhookDeps> & { onAnswer?: (status: number) => void } = {}
+): Promise<Started> {
+  const logger = recordingLogger()
+  const metrics = recordingMetrics(deps.onAnswer)
+  const bodies: Buffer[] = []
+  const handleBody = deps.handleBody ?? (async (b: Buffer) => decodeForTest(b))
+  const server = await createWebhookServer({ ...BASE_OPTIONS, ...opts }, {
+    logger,
+    metrics,
+    async handleBody (body) {
+      bodies.push(body)
+      return await handleBody(body)
+    }
+  })
+  t.teardown(() => server.close())
+  const scheme = opts.tls === undefined ? 'http' : 'https'
+  return { server, url: `${scheme}://${opts.tls === undefined ? '127.0.0.1' : 'localhost'}:${server.port}${opts.path ?? BASE_OPTIONS.path}`, logger, metrics, bodies }
+}
