@@ -20,8 +20,13 @@ export interface LoadOptions {
   ruleMatching?: RuleMatching
   /** hostname put into alerts (FALCO_HOSTNAME / os.hostname()) */
   hostname?: string
-  /** engine version to check required_engine_version against */
+  /** engine version to check required_engine_version against (default ENGINE_VERSION, 0.63.0) */
   engineVersion?: string
+  /**
+   * plugin name → version that required_plugin_versions is checked against. Default: the plugins
+   * Lanner implements natively for the registered sources (k8s_audit: k8saudit 0.18.0, json 0.7.4).
+   */
+  pluginVersions?: Readonly<Record<string, string>>
 }
 
 export type RuleSelection =
@@ -29,7 +34,12 @@ export type RuleSelection =
   | { disable: { rule?: string, tag?: string } }
 
 /** A rules file's text with the name errors should report. */
-export interface RulesInput { name: string, content: string }
+export interface RulesInput {
+  name: string
+  content: string
+  /** set by readRulesPaths when the path could not be read: loadRules reports LOAD_ERR_FILE_READ */
+  readError?: string
+}
 
 export interface LoadIssue {
   code: string
@@ -38,6 +48,8 @@ export interface LoadIssue {
   location?: Location
   /** a caret snippet of the offending text, when there is one */
   snippet?: string
+  /** for LOAD_ERR_COMPILE_*: the underlying expression error's code (RULE_PARSE_*, RULE_COMPILE_*…) */
+  detailCode?: string
 }
 
 export interface RuleSummary {
@@ -67,4 +79,6 @@ export interface Ruleset {
   evaluate(source: string, ev: unknown, emit: (alert: Alert) => void): number
   /** number of active rules per source */
   activeCount(source: string): number
+  /** condition/extractor exceptions seen by evaluate (each counted as "rule did not match") */
+  readonly evalErrors: number
 }

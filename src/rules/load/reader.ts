@@ -14,12 +14,14 @@ const MACRO_KEYS = new Set(['macro', 'condition', 'append', 'override'])
 const BARE_STR_RE = /^[^()"'\s=,]+$/
 const IDENT_RE = /^[a-zA-Z]+[a-zA-Z0-9_]*$/
 
-/** Read one file's items; problems go to `issues`. Returns the items read before any error. */
-export function readFile (files: Files, name: string, text: string, issues: Issues): { file: FileCtx, items: Item[], failed: boolean } {
+/**
+ * Read one file, handing each item to `onItem` as soon as it is decoded (it may throw ItemError).
+ * Problems go to `issues`; the file stops at its first error. Returns whether it failed.
+ */
+export function readFile (files: Files, name: string, text: string, issues: Issues, onItem: (item: Item) => void): { file: FileCtx, failed: boolean } {
   const lines = new LineCounter()
   const docs = parseAllDocuments(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false })
   const file = files.add(name, text, lines)
-  const items: Item[] = []
   const fileCtx: ItemCtx = { file, offset: 0, itemType: 'item' }
   const docList = Array.isArray(docs) ? docs : []
   for (const doc of docList) {
@@ -27,29 +29,29 @@ export function readFile (files: Files, name: string, text: string, issues: Issu
     if (yamlErr !== undefined) {
       const at = yamlErr.pos[0]
       issues.add({ ...issues.make('LOAD_ERR_YAML_PARSE', yamlErr.message.split('\n')[0] ?? 'invalid YAML', fileCtx, at), snippet: snippetAt(file, at) })
-      return { file, items, failed: true }
+      return { file, failed: true }
     }
     const root = doc.contents as Node | null
     if (root == null || (isScalar(root) && root.value === null)) continue
     if (!isSeq(root)) {
       const msg = isScalar(root) ? 'Rules content is not yaml' : 'Rules content is not yaml array of objects'
       issues.error('LOAD_ERR_YAML_VALIDATE', msg, fileCtx, root.range?.[0] ?? 0)
-      return { file, items, failed: true }
+      return { file, failed: true }
     }
     for (const entry of root.items) {
       const node = entry as Node | null
       if (node == null || (isScalar(node) && node.value === null)) continue
       try {
         const item = readItem(issues, file, node)
-        if (item !== undefined) items.push(item)
+        if (item !== undefined) onItem(item)
       } catch (err) {
         if (!(err instanceof ItemError)) throw err
         issues.add(err.issue)
-        return { file, items, failed: true }
+        return { file, failed: true }
       }
     }
   }
-  return { file, items, failed: false }
+  return { file, failed: false }
 }
 
 function readItem (issues: Issues, file: FileCtx, node: Node): Item | undefined {

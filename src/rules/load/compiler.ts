@@ -1,0 +1,231 @@
+// Compiles collected items in dependency order: lists → macros → rules (Falco's
+// compile_list_infos / compile_macros_infos / compile_rule_infos). Condition and output errors
+// are re-based onto the YAML text they came from.
+import { RuleError } from '../../errors/index.ts'
+import type { SourceDefinition } from '../../fields/index.ts'
+import { compileCondition, compileOperand, eventTypesOf } from '../compile/index.ts'
+import type { CompiledRule } from '../engine.ts'
+import { compileOutput, type CompiledOutput } from '../format/output-format.ts'
+import { parseCondition, type Expr } from '../lang/index.ts'
+import { expandLists, globalizePositions, macroNames, resolveMacros } from './ast-passes.ts'
+import type { Collector, MacroDef, RuleDef } from './collector.ts'
+import { locateInSourced, type FileCtx, type Files, type Issues, type ItemCtx, type SourcedText } from './context.ts'
+import { withExceptions } from './exceptions-ast.ts'
+
+const SKIPPABLE = new Set(['RULE_COMPILE_UNKNOWN_FIELD', 'RULE_COMPILE_UNKNOWN_EVTTYPE'])
+const MAX_EVTTYPES = 100
+
+/** Thrown to abandon an item whose problem has already been reported. */
+class Reported extends Error {}
+
+export interface CompiledItem { def: RuleDef, rule: CompiledRule }
+
+export class RulesCompiler {
+  #lists = new Map<string, readonly string[]>()
+  #parsed = new Map<string, Expr | null>()
+  #resolved = new Map<string, Expr | null>()
+  #inProgress = new Set<string>()
+
+  constructor (readonly col: Collector, readonly files: Files, readonly issues: Issues, readonly sources: ReadonlyMap<string, SourceDefinition<any>>) {}
+
+  compile (): CompiledItem[] {
+    this.#compileLists()
+    const macros = [...this.col.macros.values()].sort((a, b) => a.index - b.index)
+    for (const m of macros) this.#parseMacro(m)
+    for (const m of macros) this.#resolveMacro(m)
+    const out: CompiledItem[] = []
+    const rules = [...this.col.rules.values()].sort((a, b) => a.index - b.index)
+    for (const r of rules) {
+      try {
+        const rule = this.#compileRule(r)
+        if (rule !== undefined) out.push({ def: r, rule })
+      } catch (err) {
+        if (!(err instanceof Reported)) throw err
+      }
+    }
+    this.#warnUnused()
+    return out
+  }
+
+  /** One level: an item naming a list defined earlier is replaced by that list's items. */
+  #compileLists (): void {
+    const lists = [...this.col.lists.values()].sort((a, b) => a.index - b.index)
+    for (const l of lists) {
+      const items: string[] = []
+      for (const it of l.items) {
+        const other = this.col.lists.get(it.value)
+        if (other !== undefined && other !== l && other.index < l.visibility) {
+          other.used = true
+          items.push(...(this.#lists.get(other.name) ?? other.items.map((s) => s.value)))
+        } else {
+          items.push(it.value)
+        }
+      }
+      this.#lists.set(l.name, items)
+    }
+  }
+
+  #listLookup = (name: string): readonly string[] | undefined => {
+    const items = this.#lists.get(name)
+    const def = this.col.lists.get(name)
+    if (items === undefined || def === undefined) return undefined
+    def.used = true
+    return items
+  }
+
+  /** Parse, re-base and list-expand a condition; parse errors are reported against `ctx`. */
+  #parse (st: SourcedText, ctx: ItemCtx): Expr {
+    let expr: Expr
+    try {
+      expr = parseCondition(st.text)
+    } catch (err) {
+      this.#reportCondition(err, st, ctx, 'local')
+      throw new Reported()
+    }
+    globalizePositions(expr, st, this.files)
+    return expandLists(expr, this.#listLookup)
+  }
+
+  #parseMacro (m: MacroDef): void {
+    try {
+      this.#parsed.set(m.name, this.#parse(m.condition, m.ctx))
+    } catch (err) {
+      if (!(err instanceof Reported)) throw err
+      this.#parsed.set(m.name, null)
+    }
+  }
+
+  /** A macro's AST with its references substituted; only earlier-defined macros are visible. */
+  #resolveMacro (m: MacroDef): Expr | null {
+    const done = this.#resolved.get(m.name)
+    if (done !== undefined) return done
+    const parsed = this.#parsed.get(m.name)
+    if (parsed === undefined || parsed === null) return null
+    this.#inProgress.add(m.name)
+    let out: Expr | null = null
+    try {
+      out = resolveMacros(parsed, (name) => {
+        const t = this.col.macros.get(name)
+        if (t === undefined || t === m || t.index >= m.visibility || this.#inProgress.has(name)) return undefined
+        t.used = true
+        const body = this.#resolveMacro(t)
+        if (body === null) throw new Reported()
+        return body
+      })
+    } catch (err) {
+      if (!(err instanceof Reported)) this.#reportCondition(err, m.condition, m.ctx, 'global')
+    } finally {
+      this.#inProgress.delete(m.name)
+    }
+    this.#resolved.set(m.name, out)
+    return out
+  }
+
+  #compileRule (r: RuleDef): CompiledRule | undefined {
+    const src = this.sources.get(r.source)
+    if (src === undefined) {
+      this.issues.warn('LOAD_UNKNOWN_SOURCE', `Unknown source ${r.source}, skipping`, r.ctx)
+      return undefined
+    }
+    const table = src.fields
+    let expr = withExceptions(this.#parse(r.condition, r.ctx), r.exceptions, this.files)
+    expr = expandLists(expr, this.#listLookup)
+    try {
+      expr = resolveMacros(expr, (name) => {
+        const t = this.col.macros.get(name)
+        if (t === undefined) return undefined
+        t.used = true
+        const body = this.#resolveMacro(t)
+        if (body === null) throw new Reported()
+        return body
+      })
+    } catch (err) {
+      if (err instanceof Reported) throw err
+      this.#reportCondition(err, r.condition, r.ctx, 'global')
+      throw new Reported()
+    }
+    let match: (ev: any) => boolean
+    try {
+      match = compileCondition(expr, table, { warn: (w) => this.#warnAt(w.code, w.message, w.pos?.offset, r) })
+    } catch (err) {
+      if (r.skipIfUnknownFilter && err instanceof RuleError && SKIPPABLE.has(err.code)) {
+        this.issues.warn('LOAD_UNKNOWN_FILTER', `Rule skipped: ${err.message}`, r.ctx)
+        return undefined
+      }
+      this.#reportCondition(err, r.condition, r.ctx, 'global')
+      throw new Reported()
+    }
+    const types = table.eventTypes === undefined ? undefined : (eventTypesOf(expr) ?? undefined)
+    if (table.eventTypes !== undefined && r.warnEvttypes && (types === undefined ? table.eventTypes.size : types.size) > MAX_EVTTYPES) {
+      this.issues.warn('LOAD_NO_EVTTYPE', 'Rule matches too many evt.type values. This has a significant performance penalty.', r.ctx)
+    }
+    const output = this.#compileOutput(r, src)
+    if (output === undefined) return undefined
+    return { index: r.index, name: r.name, source: r.source, priority: r.priority, tags: [...r.tags].sort(), match, output, eventTypes: types }
+  }
+
+  #compileOutput (r: RuleDef, src: SourceDefinition<any>): CompiledOutput | undefined {
+    try {
+      return compileOutput(r.output.text, src.fields, {
+        compileOperand: (o, t) => compileOperand(o, t).extract,
+        warn: (w) => { const at = locateInSourced(r.output, w.offset); this.issues.warn(w.code, w.message, this.#ctxAt(r.ctx, at?.file), at?.offset) }
+      })
+    } catch (err) {
+      if (r.skipIfUnknownFilter && err instanceof RuleError && (SKIPPABLE.has(err.code) || err.code === 'RULE_FORMAT_BAD_TOKEN')) {
+        this.issues.warn('LOAD_UNKNOWN_FILTER', `Rule skipped: ${err.message}`, r.ctx)
+        return undefined
+      }
+      const e = asRuleError(err)
+      const at = locateInSourced(r.output, e.location?.pos?.offset ?? 0)
+      this.#add('LOAD_ERR_COMPILE_OUTPUT', e, this.#ctxAt(r.ctx, at?.file), at?.offset)
+      throw new Reported()
+    }
+  }
+
+  #warnAt (code: string, message: string, globalOffset: number | undefined, r: RuleDef): void {
+    const at = globalOffset === undefined ? undefined : this.files.fromGlobal(globalOffset)
+    const issue = this.issues.make(isKnownWarning(code) ? code : 'LOAD_COMPILE_CONDITION', message, this.#ctxAt(r.ctx, at?.file), at?.offset)
+    this.issues.add(issue)
+  }
+
+  #ctxAt (ctx: ItemCtx, file: FileCtx | undefined): ItemCtx {
+    return file === undefined || file === ctx.file ? ctx : { ...ctx, file }
+  }
+
+  /** Report a condition error; positions are local to `st` (parse) or global (compile). */
+  #reportCondition (err: unknown, st: SourcedText, ctx: ItemCtx, space: 'local' | 'global'): void {
+    const e = asRuleError(err)
+    const off = e.location?.pos?.offset
+    const at = off === undefined
+      ? locateInSourced(st, 0)
+      : space === 'local' ? locateInSourced(st, off) : this.files.fromGlobal(off)
+    this.#add('LOAD_ERR_COMPILE_CONDITION', e, this.#ctxAt(ctx, at?.file), at?.offset)
+  }
+
+  #add (code: 'LOAD_ERR_COMPILE_CONDITION' | 'LOAD_ERR_COMPILE_OUTPUT', e: RuleError, ctx: ItemCtx, offset: number | undefined): void {
+    const issue = this.issues.make(code, e.message, ctx, offset)
+    issue.detailCode = e.code
+    this.issues.add(issue)
+  }
+
+  #warnUnused (): void {
+    for (const l of [...this.col.lists.values()].sort((a, b) => a.index - b.index)) {
+      if (!l.used) this.issues.warn('LOAD_UNUSED_LIST', 'List not referred to by any other rule/macro', l.ctx)
+    }
+    for (const m of [...this.col.macros.values()].sort((a, b) => a.index - b.index)) {
+      if (!m.used) this.issues.warn('LOAD_UNUSED_MACRO', 'Macro not referred to by any other rule/macro', m.ctx)
+    }
+  }
+}
+
+function asRuleError (err: unknown): RuleError {
+  if (err instanceof RuleError) return err
+  return new RuleError('RULE_PARSE_UNEXPECTED_TOKEN', err instanceof Error ? err.message : String(err), { cause: err })
+}
+
+const WARNING_CODES = new Set(['LOAD_UNSAFE_NA_CHECK', 'LOAD_NO_EVTTYPE', 'LOAD_COMPILE_CONDITION', 'LOAD_DEPRECATED_FIELD', 'LOAD_DEPRECATED_ITEM'])
+function isKnownWarning (code: string): code is 'LOAD_COMPILE_CONDITION' {
+  return WARNING_CODES.has(code)
+}
+
+export { macroNames }

@@ -1,0 +1,107 @@
+// loadRules: rules texts → LoadResult (errors, warnings, ruleset). Pure: reading files is
+// readRulesPaths' job. Pipeline: reader → collector (per file, stops at its first error) →
+// compiler (lists → macros → rules) → selection → engine.
+import { readdir, readFile as readFileFs, stat } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { LoadIssue, LoadOptions, LoadResult, RuleSummary, RulesInput } from '../api.ts'
+import { buildRuleset, type CompiledRule } from '../engine.ts'
+import { Collector } from './collector.ts'
+import { RulesCompiler } from './compiler.ts'
+import { Files, ItemError, Issues } from './context.ts'
+import type { Item } from './items.ts'
+import { readFile } from './reader.ts'
+import { isActive } from './selection.ts'
+import { BUILTIN_PLUGINS, checkEngineVersion, checkPluginVersions, ENGINE_VERSION } from './versions.ts'
+
+export function loadRules (inputs: readonly RulesInput[], opts: LoadOptions): LoadResult {
+  const issues = new Issues()
+  const files = new Files()
+  const sources = new Map(opts.sources.map((s) => [s.name, s]))
+  const col = new Collector(issues, new Map(opts.sources.map((s) => [s.name, s.fields])))
+  const plugins = opts.pluginVersions ?? providedPlugins(opts)
+  const engine = opts.engineVersion ?? ENGINE_VERSION
+  const failed = new Set<string>()
+  for (const input of inputs) {
+    if (input.readError !== undefined) {
+      issues.add({ code: 'LOAD_ERR_FILE_READ', severity: 'error', message: input.readError, location: { file: input.name } })
+      failed.add(input.name)
+      continue
+    }
+    const res = readFile(files, input.name, input.content, issues, function collectItem (item: Item) {
+      switch (item.kind) {
+        case 'engine_version': checkEngineVersion(issues, item, engine); break
+        case 'plugin_versions': checkPluginVersions(issues, item, plugins); break
+        case 'list': col.addList(item); break
+        case 'macro': col.addMacro(item); break
+        case 'rule': col.addRule(item); break
+      }
+    })
+    if (res.failed) failed.add(input.name)
+  }
+  const before = issues.errors.length
+  const compiled = new RulesCompiler(col, files, issues, sources).compile()
+  // Falco stops a file at its first error: keep one compile error per file, none for files that
+  // already failed to read
+  const compileErrors = issues.errors.splice(before)
+  for (const e of compileErrors) {
+    const f = e.location?.file ?? ''
+    if (failed.has(f)) continue
+    failed.add(f)
+    issues.errors.push(e)
+  }
+  const result: LoadResult = { ok: issues.errors.length === 0, errors: issues.errors, warnings: issues.warnings }
+  if (!result.ok) return result
+  const active: CompiledRule[] = []
+  const compiledNames = new Set<string>()
+  for (const { def, rule } of compiled) {
+    compiledNames.add(def.name)
+    if (isActive(def, opts)) active.push(rule)
+  }
+  const summaries: RuleSummary[] = [...col.rules.values()].sort((a, b) => a.index - b.index).map((d) => ({
+    name: d.name,
+    source: d.source,
+    priority: d.priority,
+    tags: [...d.tags].sort(),
+    enabled: compiledNames.has(d.name) && isActive(d, opts),
+    desc: d.desc
+  }))
+  result.ruleset = buildRuleset(active, summaries, { sources: opts.sources, ruleMatching: opts.ruleMatching, hostname: opts.hostname })
+  return result
+}
+
+function providedPlugins (opts: LoadOptions): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const s of opts.sources) Object.assign(out, BUILTIN_PLUGINS[s.name] ?? {})
+  return out
+}
+
+/**
+ * Files and directories → inputs, in argument order; a directory contributes its regular
+ * `.yaml`/`.yml` files in lexical order (like rules.d). Unreadable paths become inputs with
+ * `readError`, which loadRules reports as LOAD_ERR_FILE_READ.
+ */
+export async function readRulesPaths (paths: readonly string[]): Promise<RulesInput[]> {
+  const out: RulesInput[] = []
+  for (const p of paths) {
+    try {
+      const st = await stat(p)
+      if (!st.isDirectory()) {
+        out.push({ name: p, content: await readFileFs(p, 'utf8') })
+        continue
+      }
+      const names = (await readdir(p)).filter((n) => /\.ya?ml$/.test(n)).sort()
+      for (const n of names) {
+        const full = join(p, n)
+        if (!(await stat(full)).isFile()) continue
+        out.push({ name: full, content: await readFileFs(full, 'utf8') })
+      }
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code
+      out.push({ name: p, content: '', readError: `Could not read rules file ${p}: ${code ?? (err as Error).message}` })
+    }
+  }
+  return out
+}
+
+export type { LoadIssue }
+export { ItemError, ENGINE_VERSION }
