@@ -1,0 +1,304 @@
+// watchConfigMap against a loopback HTTP server that speaks the Kubernetes list/watch protocol:
+// a ConfigMapList with a resourceVersion, then a chunked stream of JSON-line watch events.
+import t from 'tap'
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import { once, EventEmitter } from 'node:events'
+import type { AddressInfo } from 'node:net'
+import { register } from 'node:module'
+import { existsSync } from 'node:fs'
+import { watchConfigMap, configMapRulesInputs, parseK8sOptions } from '../../src/k8s/configmap-watch.ts'
+import { AppError, ConfigError } from '../../src/errors/index.ts'
+
+// @kubernetes/client-node 2 imports undici 8, which needs Node >= 22.19. On an older Node, point
+// client-node's `undici` at a Node-20-compatible copy when the tree has one (npm's own node-gyp
+// ships undici 6, whose Agent/fetch API client-node uses), so the protocol is still exercised.
+// Remove once the project pins a Node-20-compatible undici or requires Node 22.
+const [major = 0, minor = 0] = process.versions.node.split('.').map(Number)
+const compatUndici = new URL('../../node_modules/node-gyp/node_modules/undici/index.js', import.meta.url)
+if ((major < 22 || (major === 22 && minor < 19)) && existsSync(compatUndici)) {
+  register('data:text/javascript,' + encodeURIComponent(`
+    export async function resolve (spec, ctx, next) {
+      if (spec === 'undici' && ctx.parentURL?.includes('/@kubernetes/client-node/')) return { url: ${JSON.stringify(compatUndici.href)}, shortCircuit: true }
+      return next(spec, ctx)
+    }`))
+}
+let clientNode: typeof import('@kubernetes/client-node')
+try {
+  clientNode = await import('@kubernetes/client-node')
+} catch (err) {
+  t.plan(0, `@kubernetes/client-node cannot load on Node ${process.versions.node}: ${(err as Error).message}`)
+  process.exit(0)
+}
+
+interface Req { kind: 'list' | 'watch', query: URLSearchParams, auth: string | undefined }
+
+/** A tiny apiserver for one namespace's ConfigMaps. */
+async function fakeApiserver (t: { teardown: (fn: () => unknown) => void }) {
+  let rv = 1
+  let cm: any = null
+  const watches = new Set<ServerResponse>()
+  const requests: Req[] = []
+  const events = new EventEmitter()
+  const scripted: { list: number[], watch: number[] } = { list: [], watch: [] }
+
+  function setData (data: Record<string, string> | null, labels: Record<string, string> = {}): any {
+    rv++
+    cm = data === null ? null : { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'rules', namespace: 'lanner', resourceVersion: String(rv), labels }, data }
+    return cm === null ? null : structuredClone(cm)
+  }
+
+  function handle (req: IncomingMessage, res: ServerResponse): void {
+    const url = new URL(req.url ?? '/', 'http://x')
+    if (url.pathname !== '/api/v1/namespaces/lanner/configmaps') { res.writeHead(404).end(); return }
+    const isWatch = url.searchParams.get('watch') === 'true'
+    const r: Req = { kind: isWatch ? 'watch' : 'list', query: url.searchParams, auth: req.headers.authorization }
+    requests.push(r)
+    const status = (isWatch ? scripted.watch : scripted.list).shift()
+    if (status !== undefined) {
+      res.writeHead(status, { 'content-type': 'application/json' })
+      res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', code: status, message: `scripted ${status}` }))
+      events.emit('request', r)
+      return
+    }
+    if (!isWatch) {
+      res.writeHead(200, { 'content-type': 'application/json' })
+      res.end(JSON.stringify({ kind: 'ConfigMapList', apiVersion: 'v1', metadata: { resourceVersion: String(rv) }, items: cm === null ? [] : [cm] }))
+    } else {
+      res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' })
+      res.flushHeaders()
+      watches.add(res)
+      req.on('close', () => { watches.delete(res); events.emit('watch-closed') })
+    }
+    events.emit('request', r)
+  }
+
+  const server = createServer(handle)
+  server.listen(0, '127.0.0.1')
+  await once(server, 'listening')
+  const port = (server.address() as AddressInfo).port
+  t.teardown(async () => {
+    for (const w of watches) w.destroy()
+    server.closeAllConnections()
+    await new Promise((resolve) => server.close(resolve))
+  })
+
+  const kubeConfig = new clientNode.KubeConfig()
+  kubeConfig.loadFromOptions({
+    clusters: [{ name: 'fake', server: `http://127.0.0.1:${port}`, skipTLSVerify: true }],
+    users: [{ name: 'lanner', token: 'secret-token' }],
+    contexts: [{ name: 'fake', cluster: 'fake', user: 'lanner' }],
+    currentContext: 'fake'
+  })
+
+  return {
+    kubeConfig,
+    requests,
+    scripted,
+    setData,
+    /** writes one watch event line to every open watch */
+    send (type: string, object: unknown): void {
+      for (const w of watches) w.write(JSON.stringify({ type, object }) + '\n')
+    },
+    endWatches (): void { for (const w of watches) w.end() },
+    openWatches: () => watches.size,
+    /** resolves with the next request of that kind */
+    async nextRequest (kind: Req['kind']): Promise<Req> {
+      for (;;) {
+        const [r] = await once(events, 'request') as [Req]
+        if (r.kind === kind) return r
+      }
+    },
+    async watchClosed (): Promise<void> { if (watches.size > 0) await once(events, 'watch-closed') }
+  }
+}
+
+/** Collects onData calls; next() resolves with the following one. */
+function collector () {
+  const calls: Array<Record<string, string>> = []
+  let waiters: Array<(d: Record<string, string>) => void> = []
+  return {
+    calls,
+    onData (d: Record<string, string>): void {
+      calls.push(d)
+      const w = waiters; waiters = []
+      for (const f of w) f(d)
+    },
+    next: async () => await new Promise<Record<string, string>>((resolve) => { waiters.push(resolve) })
+  }
+}
+
+t.test('list, then watch from the list resourceVersion; data changes are delivered once each', async (t) => {
+  const api = await fakeApiserver(t)
+  api.setData({ 'custom.yaml': 'v1' })
+  const got = collector()
+  const deleted: number[] = []
+  const firstData = got.next()
+  const firstWatch = api.nextRequest('watch')
+  const w = watchConfigMap({ kubeConfig: api.kubeConfig, namespace: 'lanner', name: 'rules', onDeleted: () => deleted.push(1) }, got.onData)
+  t.teardown(() => w.close())
+
+  t.same(await firstData, { 'custom.yaml': 'v1' }, 'the listed data arrives first')
+  await w.ready
+  const watchReq = await firstWatch
+  t.equal(watchReq.query.get('resourceVersion'), '2', 'watch resumes from the list')
+  t.equal(watchReq.query.get('fieldSelector'), 'metadata.name=rules', 'only this ConfigMap is watched')
+  t.equal(watchReq.auth, 'Bearer secret-token', 'credentials from the KubeConfig are sent')
+  t.equal(api.requests[0]?.kind, 'list')
+
+  let p = got.next()
+  api.send('MODIFIED', api.setData({ 'custom.yaml': 'v2' }))
+  t.same(await p, { 'custom.yaml': 'v2' })
+
+  // metadata-only change (labels): not a rules change
+  api.send('MODIFIED', api.setData({ 'custom.yaml': 'v2' }, { touched: 'yes' }))
+  p = got.next()
+  api.send('MODIFIED', api.setData({ 'custom.yaml': 'v3', 'more.yaml': 'x' }))
+  t.same(await p, { 'custom.yaml': 'v3', 'more.yaml': 'x' })
+  t.equal(got.calls.length, 3, 'the label-only update was not delivered')
+
+  // DELETED keeps the old rules (no onData) and says so; ADDED brings new data
+  api.send('DELETED', api.setData({ 'custom.yaml': 'v3', 'more.yaml': 'x' }))
+  p = got.next()
+  api.send('ADDED', api.setData({ 'custom.yaml': 'v4' }))
+  t.same(await p, { 'custom.yaml': 'v4' })
+  t.equal(got.calls.length, 4, 'DELETED did not produce data')
+  t.equal(deleted.length, 1, 'onDeleted was told')
+
+  w.close()
+  await api.watchClosed()
+  t.equal(api.openWatches(), 0, 'close() ends the watch connection')
+})
+
+t.test('410 Gone in the watch stream makes it re-list, then watch from the new version', async (t) => {
+  const api = await fakeApiserver(t)
+  api.setData({ 'a.yaml': '1' })
+  const got = collector()
+  const first = got.next()
+  const firstWatch = api.nextRequest('watch')
+  const w = watchConfigMap({ kubeConfig: api.kubeConfig, namespace: 'lanner', name: 'rules' }, got.onData)
+  t.teardown(() => w.close())
+  await first
+  await firstWatch
+
+  // changed while our watch was too old to see it
+  api.setData({ 'a.yaml': '2' })
+  const relist = api.nextRequest('list')
+  const rewatch = api.nextRequest('watch')
+  const p = got.next()
+  api.send('ERROR', { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'Expired', code: 410, message: 'too old resource version' })
+  await relist
+  t.same(await p, { 'a.yaml': '2' }, 'the re-list delivers what changed meanwhile')
+  t.equal((await rewatch).query.get('resourceVersion'), '3')
+})
+
+t.test('HTTP 410 on the watch request also re-lists; a clean end of the stream re-watches from the last version', async (t) => {
+  const api = await fakeApiserver(t)
+  api.setData({ 'a.yaml': '1' })
+  const got = collector()
+  const first = got.next()
+  const w0 = api.nextRequest('watch')
+  const w = watchConfigMap({ kubeConfig: api.kubeConfig, namespace: 'lanner', name: 'rules', backoff: { initialMs: 5, maxMs: 20 } }, got.onData)
+  t.teardown(() => w.close())
+  await first
+  await w0
+
+  const p = got.next()
+  api.send('MODIFIED', api.setData({ 'a.yaml': '2' }))
+  await p
+  const again = api.nextRequest('watch')
+  api.endWatches()
+  t.equal((await again).query.get('resourceVersion'), '3', 'resumes after the last event it saw')
+
+  api.scripted.watch.push(410)
+  const listsBefore = api.requests.filter((r) => r.kind === 'list').length
+  const relisted = api.nextRequest('list')
+  api.endWatches()
+  await relisted
+  t.equal(api.requests.filter((r) => r.kind === 'list').length, listsBefore + 1)
+  t.equal(got.calls.length, 2, 'a re-list with unchanged data delivers nothing new')
+})
+
+t.test('errors are reported with ERR_K8S_WATCH and retried with backoff', async (t) => {
+  const api = await fakeApiserver(t)
+  api.setData({ 'a.yaml': '1' })
+  api.scripted.list.push(500, 403)
+  const errors: AppError[] = []
+  const got = collector()
+  const first = got.next()
+  const w = watchConfigMap({
+    kubeConfig: api.kubeConfig, namespace: 'lanner', name: 'rules', backoff: { initialMs: 5, maxMs: 20 }, onError: (e) => errors.push(e)
+  }, got.onData)
+  t.teardown(() => w.close())
+  t.same(await first, { 'a.yaml': '1' }, 'data arrives once the apiserver recovers')
+  t.equal(errors.length, 2)
+  for (const e of errors) {
+    t.ok(e instanceof AppError)
+    t.equal(e.code, 'ERR_K8S_WATCH')
+  }
+  t.match(errors[1]?.message, /403/, 'the status is in the message')
+  t.equal(api.requests.filter((r) => r.kind === 'list').length, 3)
+})
+
+t.test('an absent ConfigMap is not an error; it is delivered when it is created', async (t) => {
+  const api = await fakeApiserver(t)
+  const got = collector()
+  const errors: unknown[] = []
+  const firstWatch = api.nextRequest('watch')
+  const w = watchConfigMap({ kubeConfig: api.kubeConfig, namespace: 'lanner', name: 'rules', onError: (e) => errors.push(e) }, got.onData)
+  t.teardown(() => w.close())
+  await w.ready
+  await firstWatch
+  t.equal(got.calls.length, 0)
+  const p = got.next()
+  api.send('ADDED', api.setData({ 'late.yaml': 'x' }))
+  t.same(await p, { 'late.yaml': 'x' })
+  t.same(errors, [])
+})
+
+t.test('a throwing data handler is reported, the watch continues', async (t) => {
+  const api = await fakeApiserver(t)
+  api.setData({ 'a.yaml': '1' })
+  const errors: AppError[] = []
+  let calls = 0
+  let resolveSecond: () => void = () => {}
+  const second = new Promise<void>((resolve) => { resolveSecond = resolve })
+  const firstWatch = api.nextRequest('watch')
+  const w = watchConfigMap({ kubeConfig: api.kubeConfig, namespace: 'lanner', name: 'rules', onError: (e) => errors.push(e) }, () => {
+    calls++
+    if (calls === 2) resolveSecond()
+    throw new Error('bad rules')
+  })
+  t.teardown(() => w.close())
+  await firstWatch
+  api.send('MODIFIED', api.setData({ 'a.yaml': '2' }))
+  await second
+  t.equal(errors.length >= 1, true)
+  t.equal(errors[0]?.code, 'ERR_K8S_WATCH')
+})
+
+t.test('configMapRulesInputs: yaml keys in lexical order, named after their origin', async (t) => {
+  const inputs = configMapRulesInputs({ namespace: 'lanner', name: 'custom' }, { 'b.yaml': 'B', 'README': 'r', 'a.yml': 'A' })
+  t.same(inputs, [
+    { name: 'configmap:lanner/custom/a.yml', content: 'A' },
+    { name: 'configmap:lanner/custom/b.yaml', content: 'B' }
+  ])
+})
+
+t.test('parseK8sOptions validates the lanner.k8s section with key paths', async (t) => {
+  t.same(parseK8sOptions({}), { rulesConfigMaps: [] })
+  t.same(parseK8sOptions({ rules_configmaps: [{ namespace: 'lanner', name: 'lanner-custom-rules' }], kubeconfig: '/k' }),
+    { rulesConfigMaps: [{ namespace: 'lanner', name: 'lanner-custom-rules' }], kubeconfig: '/k' })
+  const cases: Array<[Record<string, unknown>, string]> = [
+    [{ rules_configmaps: 'x' }, 'lanner.k8s.rules_configmaps'],
+    [{ rules_configmaps: [{ namespace: 'lanner' }] }, 'lanner.k8s.rules_configmaps[0].name'],
+    [{ rules_configmaps: [{ namespace: 'Bad_NS', name: 'x' }] }, 'lanner.k8s.rules_configmaps[0].namespace'],
+    [{ configmap: 'x' }, 'lanner.k8s.configmap'],
+    [{ kubeconfig: 3 }, 'lanner.k8s.kubeconfig']
+  ]
+  for (const [section, keyPath] of cases) {
+    let caught: unknown
+    try { parseK8sOptions(section) } catch (err) { caught = err }
+    t.ok(caught instanceof ConfigError, `${keyPath}: a ConfigError`)
+    t.match(caught, { code: 'ERR_CONFIG_INVALID', location: { itemName: keyPath } }, keyPath)
+  }
+})
