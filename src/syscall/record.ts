@@ -1,5 +1,7 @@
-// DRAFT CONTRACT between the probe decoder (src/syscall/decode*) and the enrichment/field layer
+// CONTRACT between the probe decoder (src/syscall/decode*) and the enrichment/field layer
 // (src/syscall/state*, src/fields/syscall). The probe side owns this file; keep it types-only.
+// Changes (additive only): `comm`, `argv`, `cgroup` on SyscallRecord; ProbeStats; DecodeError;
+// the per-kind `args` keys are listed below SyscallRecord.
 
 /** One syscall event as decoded from a ring-buffer record, before enrichment. */
 export interface SyscallRecord {
@@ -21,4 +23,63 @@ export interface SyscallRecord {
   containerId?: string
   /** raw arguments by Falco argument name (fd, name, flags, mode, tuple parts, exe, args, cwd…) */
   args: Record<string, string | number | bigint | Uint8Array | undefined>
+  /** (added) the thread's comm (proc.name), at most 15 characters; after execve, the new one */
+  comm?: string
+  /** (added) execve exit / clone child: the full argv of the process (argv[0] first) */
+  argv?: string[]
+  /** (added) the raw cgroup v1 cpu leaf name the containerId was taken from */
+  cgroup?: string
+}
+
+/*
+ * args keys per type (exit records unless noted; numbers are raw Linux values: open flags, modes,
+ * clone flags are the kernel's bits, not Falco's PPM flags; dirfd -100 is AT_FDCWD):
+ *   execve, execveat   filename (path given to exec), exe (argv[0]), args (argv[1..] joined by ' '),
+ *                      cwd (when res = 0); execveat also dirfd, flags (enter only)
+ *   clone, clone3, fork, vfork   flags (clone, clone3); in the child (res = 0) exe, args, cwd
+ *   procexit (dir '>') status (raw wait status), ret (exit code), sig, core (0/1)
+ *   connect, bind      fd, addr ("ip:port" or unix path, from the user sockaddr) and socket parts:
+ *   accept, accept4    fd (= res), flags (accept4)
+ *   listen             fd, backlog
+ *   sendto, sendmsg    fd, size (sendto), addr (destination sockaddr if given)
+ *     socket parts (when the fd is an AF_INET/AF_INET6 socket): family 'ipv4'|'ipv6'|'unix',
+ *     l4proto 'tcp'|'udp'|'raw'|…, lip, lport, rip, rport (local/remote), and tuple in Falco's
+ *     form "cip:cport->sip:sport" (client first: local->remote, except accept: remote->local)
+ *   open               fd (= res), name, flags, mode
+ *   openat, openat2    fd (= res), dirfd, name, flags, mode; openat2 also resolve
+ *   unlink             path;  unlinkat  dirfd, name, flags
+ *   rename             oldpath, newpath;  renameat, renameat2  olddirfd, oldpath, newdirfd, newpath, flags
+ *   chmod              filename, mode;  fchmodat  dirfd, filename, mode;  fchmod  fd, mode
+ *   setuid uid; setgid gid; setresuid ruid, euid, suid; setresgid rgid, egid, sgid
+ *   ptrace             request, pid, addr (bigint), data (bigint)
+ *   mount              dev, dir, type, flags
+ *   close              fd
+ */
+
+/** Probe health as reported by the helper every stats interval (counters since the helper started). */
+export interface ProbeStats {
+  /** epoch ns when the loader received the stats */
+  time: bigint
+  helperPid: number
+  /** records the helper has forwarded */
+  records: number
+  bytes: number
+  /** records lost in the kernel because the ring buffer was full, per CPU (index = CPU) */
+  dropsPerCpu: number[]
+  /** sum of dropsPerCpu */
+  drops: number
+  /** drops since the previous stats of the same helper: > 0 means "events dropped" */
+  dropsDelta: number
+  /** records the decoder rejected (short / unknown kind), since the loader started */
+  decodeErrors: number
+  /** helper restarts since the loader started */
+  restarts: number
+}
+
+/** A record the decoder could not use: counted and reported, never thrown. */
+export interface DecodeError {
+  code: 'ERR_SYSCALL_SHORT_RECORD' | 'ERR_SYSCALL_UNKNOWN_OP'
+  message: string
+  /** the record's kind id when it could be read */
+  kind?: number
 }

@@ -1,0 +1,39 @@
+// Byte layout of the probe's records and helper frames, mirroring src/syscall/bpf/lanner-probe.h.
+// test/syscall/decode-abi.test.ts compares every offset here with the helper's `--abi` output.
+
+export const ABI_VERSION = 1
+
+/** struct ln_hdr: fixed header of every kernel record (little-endian) */
+export const HDR = Object.freeze({
+  size: 64, len: 0, kind: 2, dir: 4, nnum: 5, nblob: 6, flags: 7, cpu: 8, tid: 12, ts: 16, res: 24,
+  pid: 32, ppid: 36, uid: 40, gid: 44, comm: 48
+})
+export const COMM_LEN = 16
+
+/** struct ln_tuple: a socket's endpoints; ports host order, addresses network order */
+export const TUPLE = Object.freeze({ size: 40, family: 0, sport: 2, dport: 4, proto: 6, saddr: 8, daddr: 24 })
+
+/** struct ln_ctl_hello: first frame the helper writes once the probe is attached */
+export const HELLO = Object.freeze({ size: 24, type: 0xff00, abi: 4, helperPid: 8, ncpu: 12, clockOffset: 16 })
+
+/** struct ln_ctl_stats: periodic counters, followed by ncpu u64 per-CPU drop counts */
+export const STATS = Object.freeze({ size: 40, type: 0xff01, ncpu: 4, records: 8, bytes: 16, polls: 24, clockOffset: 32 })
+
+export const DIR_ENTER = 0
+export const DIR_EXIT = 1
+
+/** enum ln_kind: record kind id → Falco event type name */
+export const KIND_IDS = Object.freeze({
+  execve: 1, execveat: 2, clone: 3, clone3: 4, fork: 5, vfork: 6, procexit: 7, connect: 8, accept: 9,
+  accept4: 10, sendto: 11, sendmsg: 12, bind: 13, listen: 14, open: 15, openat: 16, openat2: 17,
+  unlink: 18, unlinkat: 19, rename: 20, renameat: 21, renameat2: 22, chmod: 23, fchmodat: 24,
+  setuid: 25, setgid: 26, setresuid: 27, setresgid: 28, ptrace: 29, mount: 30, close: 31, fchmod: 32
+})
+export type KindName = keyof typeof KIND_IDS
+
+/** the event type names the probe can produce (for `evt.type` validation) */
+export const PROBE_EVENT_TYPES: ReadonlySet<string> = new Set(Object.keys(KIND_IDS))
+
+export const AF_UNIX = 1
+export const AF_INET = 2
+export const AF_INET6 = 10

@@ -1,0 +1,88 @@
+/* Record layout shared by the BPF program, the C helper and (mirrored) src/syscall/abi.ts.
+ * Every ring-buffer record and every helper control frame starts with {u16 len, u16 type}.
+ * Bump LN_ABI_VERSION on any incompatible change; test/syscall/decode-abi.test.ts checks offsets. */
+#ifndef LANNER_PROBE_H
+#define LANNER_PROBE_H
+
+#define LN_ABI_VERSION 1
+
+/* event kinds: arch-neutral ids (the helper maps syscall numbers to them) */
+enum ln_kind {
+	LN_K_EXECVE = 1, LN_K_EXECVEAT = 2, LN_K_CLONE = 3, LN_K_CLONE3 = 4, LN_K_FORK = 5,
+	LN_K_VFORK = 6, LN_K_PROCEXIT = 7, LN_K_CONNECT = 8, LN_K_ACCEPT = 9, LN_K_ACCEPT4 = 10,
+	LN_K_SENDTO = 11, LN_K_SENDMSG = 12, LN_K_BIND = 13, LN_K_LISTEN = 14, LN_K_OPEN = 15,
+	LN_K_OPENAT = 16, LN_K_OPENAT2 = 17, LN_K_UNLINK = 18, LN_K_UNLINKAT = 19, LN_K_RENAME = 20,
+	LN_K_RENAMEAT = 21, LN_K_RENAMEAT2 = 22, LN_K_CHMOD = 23, LN_K_FCHMODAT = 24, LN_K_SETUID = 25,
+	LN_K_SETGID = 26, LN_K_SETRESUID = 27, LN_K_SETRESGID = 28, LN_K_PTRACE = 29, LN_K_MOUNT = 30,
+	LN_K_CLOSE = 31, LN_K_FCHMOD = 32,
+	LN_K__MAX = 33,
+};
+
+/* helper control frames (never produced by the kernel side) */
+#define LN_CTL_HELLO 0xff00
+#define LN_CTL_STATS 0xff01
+
+#define LN_DIR_ENTER 0
+#define LN_DIR_EXIT 1
+
+/* per-syscall configuration flags (sc_conf map) */
+#define LN_F_ENTER 1 /* emit an enter record */
+#define LN_F_EXIT 2  /* emit an exit record */
+
+#define LN_MAX_SYSCALLS 512
+#define LN_MAX_NUMS 6
+
+/* Fixed record header. Followed by nnum little-endian u64 arguments, then nblob blobs, each
+ * {u16 len, bytes}. Blob 0 is always the cgroup v1 (cpu) leaf name of the task. */
+struct ln_hdr {
+	__u16 len;       /* total record length, header included */
+	__u16 kind;      /* enum ln_kind */
+	__u8 dir;        /* LN_DIR_* */
+	__u8 nnum;
+	__u8 nblob;
+	__u8 flags;      /* reserved */
+	__u32 cpu;
+	__u32 tid;
+	__u64 ts;        /* bpf_ktime_get_boot_ns() */
+	__s64 res;       /* syscall return value on exit; 0 on enter */
+	__u32 pid;
+	__u32 ppid;
+	__u32 uid;
+	__u32 gid;
+	char comm[16];
+};
+
+/* socket endpoints as the kernel sees them; ports in host order, addresses in network order */
+struct ln_tuple {
+	__u16 family;
+	__u16 sport;
+	__u16 dport;
+	__u8 proto;
+	__u8 pad;
+	__u8 saddr[16];
+	__u8 daddr[16];
+};
+
+/* HELLO body (after {len,type}): abi, helper pid, realtime - boottime in ns, ncpu */
+struct ln_ctl_hello {
+	__u16 len;
+	__u16 type;
+	__u32 abi;
+	__u32 helper_pid;
+	__u32 ncpu;
+	__s64 clock_offset;
+};
+
+/* STATS body: counters since start, then ncpu u64 drop counts */
+struct ln_ctl_stats {
+	__u16 len;
+	__u16 type;
+	__u32 ncpu;
+	__u64 records;
+	__u64 bytes;
+	__u64 polls;
+	__s64 clock_offset;
+	/* __u64 drops[ncpu] follows */
+};
+
+#endif

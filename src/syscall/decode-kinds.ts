@@ -1,0 +1,260 @@
+// One small decoder per record kind: turns a record's numeric slots and blobs into the Falco
+// argument names listed in record.ts. The registry is keyed by the kind id from abi.ts.
+import { KIND_IDS, type KindName } from './abi.ts'
+import { addSockaddr, addTuple } from './decode-net.ts'
+import type { SyscallRecord } from './record.ts'
+
+type Args = SyscallRecord['args']
+
+/** A record's payload as the decoders see it: numeric slots and blobs (blob 0, the cgroup, excluded). */
+export interface RawPayload {
+  dir: '>' | '<'
+  res: number
+  /** slot i as a signed 32-bit value (fds, dirfds) */
+  i32(i: number): number
+  /** slot i as an unsigned 32-bit value (flags, modes, ids) */
+  u32(i: number): number
+  /** slot i as a full unsigned 64-bit value */
+  u64(i: number): bigint
+  readonly nnum: number
+  /** blobs after the cgroup name */
+  readonly blobs: Uint8Array[]
+}
+
+export type KindDecoder = (p: RawPayload, args: Args, rec: SyscallRecord) => void
+
+const utf8 = new TextDecoder('utf-8', { fatal: false })
+
+/** a blob as text, without a trailing NUL */
+export function text (b: Uint8Array | undefined): string | undefined {
+  if (b === undefined) return undefined
+  let end = b.length
+  while (end > 0 && b[end - 1] === 0) end--
+  return utf8.decode(b.subarray(0, end))
+}
+
+/** NUL-separated strings (argv) */
+export function strings (b: Uint8Array | undefined): string[] {
+  const t = text(b)
+  return t === undefined || t === '' ? [] : t.split('\0')
+}
+
+/** the probe sends cwd leaf first, one NUL-terminated component each */
+export function cwdText (b: Uint8Array | undefined): string | undefined {
+  if (b === undefined) return undefined
+  const parts = strings(b)
+  if (parts.length === 0) return b.length === 0 ? undefined : '/'
+  parts.reverse()
+  return '/' + parts.join('/')
+}
+
+function setProcess (p: RawPayload, args: Args, rec: SyscallRecord, first: number): void {
+  const argv = strings(p.blobs[first])
+  if (p.blobs[first] !== undefined) {
+    rec.argv = argv
+    args.exe = argv[0] ?? ''
+    args.args = argv.slice(1).join(' ')
+  }
+  const cwd = cwdText(p.blobs[first + 1])
+  if (cwd !== undefined) args.cwd = cwd
+}
+
+function decodeExec (p: RawPayload, args: Args, rec: SyscallRecord): void {
+  args.filename = text(p.blobs[0])
+  if (p.dir === '<' && p.res === 0) setProcess(p, args, rec, 1)
+}
+
+function decodeExecveat (p: RawPayload, args: Args, rec: SyscallRecord): void {
+  if (p.dir === '>') {
+    args.dirfd = p.i32(0)
+    args.flags = p.u32(1)
+  }
+  decodeExec(p, args, rec)
+}
+
+function decodeClone (p: RawPayload, args: Args, rec: SyscallRecord): void {
+  if (p.nnum > 0) args.flags = Number(p.u64(0) & 0xffffffffn)
+  if (p.dir === '<' && p.res === 0) setProcess(p, args, rec, 0)
+}
+
+function decodeProcexit (p: RawPayload, args: Args): void {
+  const status = p.u32(0)
+  args.status = status
+  args.ret = (status >> 8) & 0xff
+  args.sig = status & 0x7f
+  args.core = (status & 0x80) !== 0 ? 1 : 0
+}
+
+function decodeConnect (p: RawPayload, args: Args): void {
+  args.fd = p.i32(0)
+  addTuple(args, p.blobs[0], false)
+  addSockaddr(args, p.blobs[1], 'remote')
+}
+
+function decodeBind (p: RawPayload, args: Args): void {
+  args.fd = p.i32(0)
+  addTuple(args, p.blobs[0], false)
+  addSockaddr(args, p.blobs[1], 'local')
+}
+
+function decodeAccept (p: RawPayload, args: Args): void {
+  if (p.dir === '<') args.fd = p.res
+  if (p.nnum > 1) args.flags = p.u32(1)
+  addTuple(args, p.blobs[0], true)
+}
+
+function decodeListen (p: RawPayload, args: Args): void {
+  args.fd = p.i32(0)
+  args.backlog = p.i32(1)
+  addTuple(args, p.blobs[0], false)
+}
+
+function decodeSend (p: RawPayload, args: Args): void {
+  args.fd = p.i32(0)
+  if (p.nnum > 1) args.size = p.u32(1)
+  addTuple(args, p.blobs[0], false)
+  addSockaddr(args, p.blobs[1], 'remote')
+}
+
+function withFd (p: RawPayload, args: Args): void {
+  if (p.dir === '<') args.fd = p.res
+}
+
+function decodeOpen (p: RawPayload, args: Args): void {
+  withFd(p, args)
+  args.name = text(p.blobs[0])
+  args.flags = p.u32(0)
+  args.mode = p.u32(1)
+}
+
+function decodeOpenat (p: RawPayload, args: Args): void {
+  withFd(p, args)
+  args.dirfd = p.i32(0)
+  args.name = text(p.blobs[0])
+  args.flags = p.u32(1)
+  args.mode = p.u32(2)
+}
+
+function decodeOpenat2 (p: RawPayload, args: Args, rec: SyscallRecord): void {
+  decodeOpenat(p, args, rec)
+  args.resolve = p.u32(3)
+}
+
+function decodeUnlink (p: RawPayload, args: Args): void {
+  args.path = text(p.blobs[0])
+}
+
+function decodeUnlinkat (p: RawPayload, args: Args): void {
+  args.dirfd = p.i32(0)
+  args.name = text(p.blobs[0])
+  args.flags = p.u32(1)
+}
+
+function decodeRename (p: RawPayload, args: Args): void {
+  args.oldpath = text(p.blobs[0])
+  args.newpath = text(p.blobs[1])
+}
+
+function decodeRenameat (p: RawPayload, args: Args): void {
+  args.olddirfd = p.i32(0)
+  args.oldpath = text(p.blobs[0])
+  args.newdirfd = p.i32(1)
+  args.newpath = text(p.blobs[1])
+  args.flags = p.nnum > 2 ? p.u32(2) : 0
+}
+
+function decodeChmod (p: RawPayload, args: Args): void {
+  args.filename = text(p.blobs[0])
+  args.mode = p.u32(0)
+}
+
+function decodeFchmodat (p: RawPayload, args: Args): void {
+  args.dirfd = p.i32(0)
+  args.filename = text(p.blobs[0])
+  args.mode = p.u32(1)
+}
+
+function decodeFchmod (p: RawPayload, args: Args): void {
+  args.fd = p.i32(0)
+  args.mode = p.u32(1)
+}
+
+function decodeSetuid (p: RawPayload, args: Args): void { args.uid = p.u32(0) }
+function decodeSetgid (p: RawPayload, args: Args): void { args.gid = p.u32(0) }
+
+function decodeSetresuid (p: RawPayload, args: Args): void {
+  args.ruid = p.u32(0)
+  args.euid = p.u32(1)
+  args.suid = p.u32(2)
+}
+
+function decodeSetresgid (p: RawPayload, args: Args): void {
+  args.rgid = p.u32(0)
+  args.egid = p.u32(1)
+  args.sgid = p.u32(2)
+}
+
+function decodePtrace (p: RawPayload, args: Args): void {
+  args.request = p.u32(0)
+  args.pid = p.i32(1)
+  args.addr = p.u64(2)
+  args.data = p.u64(3)
+}
+
+function decodeMount (p: RawPayload, args: Args): void {
+  args.flags = p.u32(0)
+  args.dev = text(p.blobs[0])
+  args.dir = text(p.blobs[1])
+  args.type = text(p.blobs[2])
+}
+
+function decodeClose (p: RawPayload, args: Args): void { args.fd = p.i32(0) }
+
+export interface KindSpec {
+  name: KindName
+  /** numeric slots the kernel always writes for this kind (fewer means a short record) */
+  minNums: number
+  decode: KindDecoder
+}
+
+const SPECS: Record<KindName, Omit<KindSpec, 'name'>> = {
+  execve: { minNums: 0, decode: decodeExec },
+  execveat: { minNums: 2, decode: decodeExecveat },
+  clone: { minNums: 1, decode: decodeClone },
+  clone3: { minNums: 1, decode: decodeClone },
+  fork: { minNums: 0, decode: decodeClone },
+  vfork: { minNums: 0, decode: decodeClone },
+  procexit: { minNums: 1, decode: decodeProcexit },
+  connect: { minNums: 1, decode: decodeConnect },
+  accept: { minNums: 2, decode: decodeAccept },
+  accept4: { minNums: 2, decode: decodeAccept },
+  sendto: { minNums: 2, decode: decodeSend },
+  sendmsg: { minNums: 1, decode: decodeSend },
+  bind: { minNums: 1, decode: decodeBind },
+  listen: { minNums: 2, decode: decodeListen },
+  open: { minNums: 2, decode: decodeOpen },
+  openat: { minNums: 3, decode: decodeOpenat },
+  openat2: { minNums: 4, decode: decodeOpenat2 },
+  unlink: { minNums: 0, decode: decodeUnlink },
+  unlinkat: { minNums: 2, decode: decodeUnlinkat },
+  rename: { minNums: 0, decode: decodeRename },
+  renameat: { minNums: 2, decode: decodeRenameat },
+  renameat2: { minNums: 3, decode: decodeRenameat },
+  chmod: { minNums: 1, decode: decodeChmod },
+  fchmodat: { minNums: 2, decode: decodeFchmodat },
+  fchmod: { minNums: 2, decode: decodeFchmod },
+  setuid: { minNums: 1, decode: decodeSetuid },
+  setgid: { minNums: 1, decode: decodeSetgid },
+  setresuid: { minNums: 3, decode: decodeSetresuid },
+  setresgid: { minNums: 3, decode: decodeSetresgid },
+  ptrace: { minNums: 4, decode: decodePtrace },
+  mount: { minNums: 1, decode: decodeMount },
+  close: { minNums: 1, decode: decodeClose }
+}
+
+/** kind id → spec */
+export const KIND_REGISTRY: ReadonlyMap<number, KindSpec> = new Map(
+  (Object.keys(KIND_IDS) as KindName[]).map(function entry (name): [number, KindSpec] {
+    return [KIND_IDS[name], { name, ...SPECS[name] }]
+  })
+)

@@ -1,0 +1,205 @@
+// Decodes the helper's byte stream ({u16 len, u16 type}-framed kernel records and control frames)
+// into SyscallRecords, ProbeStats inputs and counted DecodeErrors. Never throws on bad bytes: a
+// record that cannot be used becomes a DecodeError and decoding continues with the next frame.
+import { COMM_LEN, DIR_ENTER, HDR, HELLO, STATS } from './abi.ts'
+import { KIND_REGISTRY, text, type RawPayload } from './decode-kinds.ts'
+import type { DecodeError, SyscallRecord } from './record.ts'
+
+export interface HelloFrame { abi: number, helperPid: number, ncpu: number, clockOffset: bigint }
+export interface StatsFrame { records: number, bytes: number, polls: number, clockOffset: bigint, dropsPerCpu: number[] }
+
+export interface DecodeContext {
+  /** realtime − boottime in ns, from the helper's HELLO/STATS frames */
+  clockOffset: bigint
+  /** cgroup leaf name → container id ('' for the host) */
+  containerCache: Map<string, string>
+}
+
+export function newDecodeContext (clockOffset = 0n): DecodeContext {
+  return { clockOffset, containerCache: new Map() }
+}
+
+const CONTAINER_RE = /(?:^|[^0-9a-f])([0-9a-f]{64})(?:$|[^0-9a-f])/
+const CONTAINER_CACHE_MAX = 4096
+
+/** the 64-hex container id in a cgroup leaf name (plain, docker-<id>.scope, cri-containerd-<id>…) */
+export function containerIdOf (leaf: string, cache?: Map<string, string>): string {
+  const hit = cache?.get(leaf)
+  if (hit !== undefined) return hit
+  const m = CONTAINER_RE.exec(leaf)
+  const id = m?.[1] ?? ''
+  if (cache !== undefined) {
+    if (cache.size >= CONTAINER_CACHE_MAX) cache.clear()
+    cache.set(leaf, id)
+  }
+  return id
+}
+
+function err (code: DecodeError['code'], message: string, kind?: number): DecodeError {
+  return kind === undefined ? { code, message } : { code, message, kind }
+}
+
+/** Reusable view over one record's numeric slots (allocation-free accessors). */
+class Payload implements RawPayload {
+  dir: '>' | '<' = '<'
+  res = 0
+  nnum = 0
+  blobs: Uint8Array[] = []
+  private dv!: DataView
+  private base = 0
+  reset (dv: DataView, base: number, nnum: number, dir: '>' | '<', res: number, blobs: Uint8Array[]): void {
+    this.dv = dv
+    this.base = base
+    this.nnum = nnum
+    this.dir = dir
+    this.res = res
+    this.blobs = blobs
+  }
+
+  i32 (i: number): number { return i < this.nnum ? this.dv.getInt32(this.base + i * 8, true) : 0 }
+  u32 (i: number): number { return i < this.nnum ? this.dv.getUint32(this.base + i * 8, true) : 0 }
+  u64 (i: number): bigint { return i < this.nnum ? this.dv.getBigUint64(this.base + i * 8, true) : 0n }
+}
+
+const payload = new Payload()
+
+/**
+ * Decodes one kernel record occupying buf[off, off+len). `len` is the frame length already read
+ * from the record's first field.
+ */
+export function decodeRecord (buf: Uint8Array, off: number, len: number, ctx: DecodeContext): SyscallRecord | DecodeError {
+  if (len < HDR.size || off + len > buf.length) {
+    return err('ERR_SYSCALL_SHORT_RECORD', `record of ${len} bytes is shorter than its ${HDR.size}-byte header`)
+  }
+  const dv = new DataView(buf.buffer, buf.byteOffset + off, len)
+  const kind = dv.getUint16(HDR.kind, true)
+  const spec = KIND_REGISTRY.get(kind)
+  if (spec === undefined) return err('ERR_SYSCALL_UNKNOWN_OP', `unknown record kind ${kind}`, kind)
+  const nnum = dv.getUint8(HDR.nnum)
+  const nblob = dv.getUint8(HDR.nblob)
+  if (nnum < spec.minNums) {
+    return err('ERR_SYSCALL_SHORT_RECORD', `${spec.name} record has ${nnum} numeric arguments, needs ${spec.minNums}`, kind)
+  }
+  let p = HDR.size + nnum * 8
+  if (p > len) return err('ERR_SYSCALL_SHORT_RECORD', `${spec.name} record too short for ${nnum} numeric arguments`, kind)
+  const blobs: Uint8Array[] = []
+  let cgroup: Uint8Array | undefined
+  for (let i = 0; i < nblob; i++) {
+    if (p + 2 > len) return err('ERR_SYSCALL_SHORT_RECORD', `${spec.name} record ends inside blob ${i}`, kind)
+    const n = dv.getUint16(p, true)
+    p += 2
+    if (p + n > len) return err('ERR_SYSCALL_SHORT_RECORD', `${spec.name} record blob ${i} runs past the record end`, kind)
+    const b = buf.subarray(off + p, off + p + n)
+    if (i === 0) cgroup = b
+    else blobs.push(b)
+    p += n
+  }
+  const dir = dv.getUint8(HDR.dir) === DIR_ENTER ? '>' : '<'
+  const res = Number(dv.getBigInt64(HDR.res, true))
+  const rec: SyscallRecord = {
+    type: spec.name,
+    dir,
+    ts: dv.getBigUint64(HDR.ts, true) + ctx.clockOffset,
+    cpu: dv.getUint32(HDR.cpu, true),
+    tid: dv.getUint32(HDR.tid, true),
+    pid: dv.getUint32(HDR.pid, true),
+    ppid: dv.getUint32(HDR.ppid, true),
+    uid: dv.getUint32(HDR.uid, true),
+    gid: dv.getUint32(HDR.gid, true),
+    args: {},
+    comm: text(buf.subarray(off + HDR.comm, off + HDR.comm + COMM_LEN)) ?? ''
+  }
+  if (dir === '<') rec.res = res
+  const leaf = text(cgroup) ?? ''
+  rec.cgroup = leaf
+  rec.containerId = leaf === '' || leaf === '/' ? '' : containerIdOf(leaf, ctx.containerCache)
+  payload.reset(dv, HDR.size, nnum, dir, res, blobs)
+  spec.decode(payload, rec.args, rec)
+  return rec
+}
+
+export function decodeHello (buf: Uint8Array, off: number, len: number): HelloFrame | DecodeError {
+  if (len < HELLO.size) return err('ERR_SYSCALL_SHORT_RECORD', `hello frame of ${len} bytes`)
+  const dv = new DataView(buf.buffer, buf.byteOffset + off, len)
+  return {
+    abi: dv.getUint32(HELLO.abi, true),
+    helperPid: dv.getUint32(HELLO.helperPid, true),
+    ncpu: dv.getUint32(HELLO.ncpu, true),
+    clockOffset: dv.getBigInt64(HELLO.clockOffset, true)
+  }
+}
+
+export function decodeStats (buf: Uint8Array, off: number, len: number): StatsFrame | DecodeError {
+  if (len < STATS.size) return err('ERR_SYSCALL_SHORT_RECORD', `stats frame of ${len} bytes`)
+  const dv = new DataView(buf.buffer, buf.byteOffset + off, len)
+  const ncpu = dv.getUint32(STATS.ncpu, true)
+  if (STATS.size + ncpu * 8 > len) return err('ERR_SYSCALL_SHORT_RECORD', `stats frame too short for ${ncpu} CPUs`)
+  const dropsPerCpu: number[] = []
+  for (let i = 0; i < ncpu; i++) dropsPerCpu.push(Number(dv.getBigUint64(STATS.size + i * 8, true)))
+  return {
+    records: Number(dv.getBigUint64(STATS.records, true)),
+    bytes: Number(dv.getBigUint64(STATS.bytes, true)),
+    polls: Number(dv.getBigUint64(STATS.polls, true)),
+    clockOffset: dv.getBigInt64(STATS.clockOffset, true),
+    dropsPerCpu
+  }
+}
+
+export function isDecodeError (x: unknown): x is DecodeError {
+  return typeof x === 'object' && x !== null && 'code' in x && !('type' in x)
+}
+
+export interface ChunkResult {
+  records: SyscallRecord[]
+  errors: DecodeError[]
+  hello?: HelloFrame
+  stats: StatsFrame[]
+}
+
+/**
+ * Reassembles frames across pipe chunks. A frame whose length field is below 4 cannot be skipped
+ * safely: the rest of the pending bytes is dropped as one error (the helper never writes one).
+ */
+export class StreamDecoder {
+  readonly ctx: DecodeContext
+  private pending: Buffer | undefined
+  errorCount = 0
+
+  constructor (ctx: DecodeContext = newDecodeContext()) {
+    this.ctx = ctx
+  }
+
+  push (chunk: Buffer): ChunkResult {
+    const buf = this.pending === undefined ? chunk : Buffer.concat([this.pending, chunk])
+    this.pending = undefined
+    const out: ChunkResult = { records: [], errors: [], stats: [] }
+    let off = 0
+    while (off + 4 <= buf.length) {
+      const len = buf.readUInt16LE(off)
+      const type = buf.readUInt16LE(off + 2)
+      if (len < 4) {
+        out.errors.push(err('ERR_SYSCALL_SHORT_RECORD', `frame length ${len} at stream offset ${off}; ${buf.length - off} bytes dropped`))
+        off = buf.length
+        break
+      }
+      if (off + len > buf.length) break
+      if (type === HELLO.type) {
+        const h = decodeHello(buf, off, len)
+        if ('code' in h) out.errors.push(h)
+        else { out.hello = h; this.ctx.clockOffset = h.clockOffset }
+      } else if (type === STATS.type) {
+        const s = decodeStats(buf, off, len)
+        if ('code' in s) out.errors.push(s)
+        else { out.stats.push(s); this.ctx.clockOffset = s.clockOffset }
+      } else {
+        const r = decodeRecord(buf, off, len, this.ctx)
+        if ('code' in r) out.errors.push(r)
+        else out.records.push(r)
+      }
+      off += len
+    }
+    if (off < buf.length) this.pending = buf.subarray(off)
+    this.errorCount += out.errors.length
+    return out
+  }
+}
