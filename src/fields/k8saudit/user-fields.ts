@@ -27,7 +27,7 @@ export function checkUserFieldNames (defs: readonly UserFieldDef[], builtins: Re
   }
 }
 
-function compilePath (d: UserFieldDef): string[] {
+function compilePath (d: UserFieldDef): void {
   if (typeof d.name !== 'string' || !NAME_RE.test(d.name)) {
     throw new AppError('ERR_AUDIT_USER_FIELD_INVALID', `user field name '${String(d.name)}' must be dotted identifiers, e.g. my.team`)
   }
@@ -36,7 +36,7 @@ function compilePath (d: UserFieldDef): string[] {
     throw new AppError('ERR_AUDIT_USER_FIELD_INVALID', `user field '${d.name}': '${String(p)}' is not a JSONPath starting with $`)
   }
   try {
-    return JSONPath.toPathArray(p)
+    JSONPath.toPathArray(p)
   } catch (err) {
     throw new AppError('ERR_AUDIT_USER_FIELD_INVALID', `user field '${d.name}': bad JSONPath '${p}'`, { cause: err })
   }
@@ -58,8 +58,11 @@ function bracketsBalanced (p: string): boolean {
 export function createUserFields (defs: readonly UserFieldDef[]): FieldDef<K8sAuditEvent>[] {
   checkUserFieldNames(defs, new Set())
   return defs.map(function createUserField (d) {
-    const pathArray = compilePath(d)
-    const engine = JSONPath({ autostart: false, path: d.jsonpath, json: null, wrap: true, eval: 'safe' })
+    compilePath(d)
+    const path = d.jsonpath
+    // string paths: jsonpath-plus caches their parsed form (JSONPath.cache), so each is parsed once;
+    // ignoreEvalErrors lets a filter skip elements it cannot read instead of failing the whole match
+    const engine = JSONPath({ autostart: false, path, json: null, wrap: true, eval: 'safe', ignoreEvalErrors: true })
     const list = d.list === true
     const info = list
       ? { name: d.name, type: 'string' as const, isList: true, desc: `user field: ${d.jsonpath} (every match)` }
@@ -68,7 +71,7 @@ export function createUserFields (defs: readonly UserFieldDef[]): FieldDef<K8sAu
       return function extractUserField (ev) {
         let found: unknown
         try {
-          found = engine.evaluate(pathArray as unknown as string, ev.obj, undefined, undefined)
+          found = engine.evaluate(path, ev.obj, undefined, undefined)
         } catch {
           return undefined // a filter expression failing on odd data is an absent value, never a crash
         }
