@@ -33,7 +33,8 @@ export function request (url: string, opts: RequestOptions = {}): Promise<HttpAn
       ca: opts.ca,
       cert: opts.cert,
       key: opts.key,
-      agent: opts.agent
+      // a fresh connection per call unless told otherwise: tests then never reuse a socket the server closed
+      agent: opts.agent ?? false
     }, (res) => {
       const chunks: Buffer[] = []
       res.on('data', (c: Buffer) => chunks.push(c))
