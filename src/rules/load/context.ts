@@ -113,9 +113,16 @@ export class Issues {
     return { code, severity, message, location, snippet: snippetAt(ctx.file, at) }
   }
 
+  #seenWarnings = new Set<string>()
+
   add (issue: LoadIssue): void {
-    if (issue.severity === 'error') this.errors.push(issue)
-    else this.warnings.push(issue)
+    if (issue.severity === 'error') { this.errors.push(issue); return }
+    // a macro shared by many rules would repeat its warnings once per rule
+    const loc = issue.location
+    const key = `${issue.code}\0${loc?.file ?? ''}\0${loc?.pos?.offset ?? ''}\0${issue.message}`
+    if (loc?.pos !== undefined && this.#seenWarnings.has(key)) return
+    this.#seenWarnings.add(key)
+    this.warnings.push(issue)
   }
 
   warn (code: ErrorCode, message: string, ctx?: ItemCtx, offset?: number): void {

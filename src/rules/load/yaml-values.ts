@@ -38,7 +38,7 @@ export class ItemReader {
   node (key: string): Node {
     if (!this.map.has(key)) throw this.fail(`Item has no mapping for key '${key}'`, this.map)
     const n = this.map.get(key, true) as Node | null | undefined
-    if (n == null || (isScalar(n) && n.value === null)) throw this.fail(`Mapping for key '${key}' is empty`, n ?? this.keyNode(key))
+    if (n == null || (isScalar(n) && n.value === null)) throw this.fail(`Mapping for key '${key}' is empty`, this.keyNode(key) ?? n)
     return n
   }
 
