@@ -127,7 +127,7 @@ function decodeOpen (p: RawPayload, args: Args): void {
   args.mode = p.u32(1)
 }
 
-function decodeOpenat (p: RawPayload, args: Args): void {
+function decodeOpenat (p: RawPayload, args: Args, _rec?: SyscallRecord): void {
   withFd(p, args)
   args.dirfd = p.i32(0)
   args.name = text(p.blobs[0])

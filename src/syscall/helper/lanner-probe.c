@@ -231,6 +231,8 @@ static int parse_kinds(const char *list, struct opts *o, unsigned char flag, int
 			o->enabled[k] &= (unsigned char)~flag;
 	snprintf(buf, sizeof(buf), "%s", list);
 	for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (strcmp(tok, "none") == 0)
+			continue;
 		if (strcmp(tok, "all") == 0) {
 			for (int k = 1; k < LN_K__MAX; k++)
 				o->enabled[k] |= flag;

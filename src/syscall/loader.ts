@@ -1,0 +1,223 @@
+// Runs and supervises the probe helper (src/syscall/helper): spawns it, decodes its stdout into
+// SyscallRecord batches and ProbeStats, restarts it with backoff when it dies, and stops it.
+// Why a helper process rather than an N-API addon: see the header of helper/lanner-probe.c.
+import { spawn, type ChildProcessByStdio } from 'node:child_process'
+import type { Readable, Writable } from 'node:stream'
+import { AppError, ConfigError } from '../errors/index.ts'
+import { KIND_IDS } from './abi.ts'
+import { prepareProbe } from './build.ts'
+import { StreamDecoder, newDecodeContext, type StatsFrame } from './decode.ts'
+import type { DecodeError, ProbeStats, SyscallRecord } from './record.ts'
+
+export interface ProbeLogger {
+  info(msg: string): void
+  warn(msg: string): void
+  error(msg: string): void
+}
+
+export interface ProbeOptions {
+  onRecords(batch: SyscallRecord[]): void
+  onStats?(stats: ProbeStats): void
+  /** helper crashes (before each restart), decode errors summaries, callback failures */
+  onError?(err: AppError): void
+  logger?: ProbeLogger
+  /** event types to emit exit records for (procexit: process exits); default: all */
+  kinds?: readonly string[]
+  /** event types to also emit enter ('>') records for; default: none */
+  enterKinds?: readonly string[]
+  /** ring buffer size in bytes (rounded up to a power of two); default 4 MiB */
+  ringBytes?: number
+  statsIntervalMs?: number
+  /** a prebuilt helper binary instead of build/syscall/lanner-probe */
+  helperPath?: string
+  /** restart backoff bounds */
+  restartMinMs?: number
+  restartMaxMs?: number
+  /** how long to wait for the helper's HELLO frame */
+  startTimeoutMs?: number
+}
+
+export interface ProbeHandle {
+  stop(): Promise<void>
+  /** pid of the current helper process (changes on restart) */
+  readonly pid: number
+}
+
+type Helper = ChildProcessByStdio<Writable, Readable, Readable>
+
+const STDERR_KEEP = 4096
+const HEALTHY_MS = 30_000
+
+function checkKinds (key: string, kinds: readonly string[] | undefined): string | undefined {
+  if (kinds === undefined) return undefined
+  for (const k of kinds) {
+    if (!Object.hasOwn(KIND_IDS, k)) {
+      throw new ConfigError('ERR_CONFIG_INVALID', `${key}: '${k}' is not an event type the probe produces (${Object.keys(KIND_IDS).join(', ')})`)
+    }
+  }
+  return kinds.join(',')
+}
+
+function helperArgs (opts: ProbeOptions): string[] {
+  const args: string[] = []
+  const kinds = checkKinds('kinds', opts.kinds)
+  const enter = checkKinds('enterKinds', opts.enterKinds)
+  if (kinds !== undefined) args.push('--kinds', kinds === '' ? 'none' : kinds)
+  if (enter !== undefined && enter !== '') args.push('--enter', enter)
+  if (opts.ringBytes !== undefined) args.push('--ring-bytes', String(opts.ringBytes))
+  if (opts.statsIntervalMs !== undefined) args.push('--stats-ms', String(opts.statsIntervalMs))
+  return args
+}
+
+function callSafely (what: string, fn: () => void, report: (err: AppError) => void): void {
+  try {
+    fn()
+  } catch (cause) {
+    report(new AppError('ERR_SYSCALL_PROBE_FAILED', `${what} callback threw: ${String(cause)}`, { cause }))
+  }
+}
+
+/**
+ * Starts the probe. Resolves once the helper has attached its programs (its HELLO frame arrived);
+ * rejects with ERR_SYSCALL_UNSUPPORTED when the kernel or privileges cannot run it, or
+ * ERR_SYSCALL_PROBE_FAILED when it fails otherwise. Later failures go to onError and trigger restarts.
+ */
+export async function startProbe (opts: ProbeOptions): Promise<ProbeHandle> {
+  const args = helperArgs(opts)
+  const bin = opts.helperPath ?? await prepareProbe()
+  const log = opts.logger
+  const minBackoff = opts.restartMinMs ?? 250
+  const maxBackoff = opts.restartMaxMs ?? 10_000
+  const startTimeout = opts.startTimeoutMs ?? 15_000
+  const decodeCtx = newDecodeContext()
+
+  let child: Helper | undefined
+  let stopping = false
+  let restarts = 0
+  let decodeErrors = 0
+  let backoff = minBackoff
+  let restartTimer: NodeJS.Timeout | undefined
+  let lastDrops = 0
+  let helperPid = 0
+
+  function reportError (err: AppError): void {
+    log?.error(`${err.code}: ${err.message}`)
+    if (opts.onError !== undefined) {
+      try { opts.onError(err) } catch { /* a failing error sink must not stop the probe */ }
+    }
+  }
+
+  function onStatsFrame (s: StatsFrame): void {
+    const drops = s.dropsPerCpu.reduce(function sum (a, b) { return a + b }, 0)
+    const stats: ProbeStats = {
+      time: BigInt(Date.now()) * 1_000_000n,
+      helperPid,
+      records: s.records,
+      bytes: s.bytes,
+      dropsPerCpu: s.dropsPerCpu,
+      drops,
+      dropsDelta: Math.max(0, drops - lastDrops),
+      decodeErrors,
+      restarts
+    }
+    lastDrops = drops
+    if (stats.dropsDelta > 0) log?.warn(`eBPF probe dropped ${stats.dropsDelta} records (ring buffer full)`)
+    if (opts.onStats !== undefined) callSafely('onStats', function emit () { opts.onStats!(stats) }, reportError)
+  }
+
+  function onDecodeErrors (errors: DecodeError[]): void {
+    decodeErrors += errors.length
+    const first = errors[0]!
+    log?.warn(`${errors.length} probe record(s) not decoded; first: ${first.code}: ${first.message}`)
+  }
+
+  /** spawns one helper; resolves on HELLO, rejects if it exits first */
+  function launch (): Promise<void> {
+    return new Promise(function run (ok, fail) {
+      const decoder = new StreamDecoder(decodeCtx)
+      const proc: Helper = spawn(bin, args, { stdio: ['pipe', 'pipe', 'pipe'] })
+      child = proc
+      let started = false
+      let stderrTail = ''
+      const startedAt = Date.now()
+      const timer = setTimeout(function noHello () {
+        if (started) return
+        proc.kill('SIGKILL')
+        fail(new AppError('ERR_SYSCALL_PROBE_FAILED', `probe helper did not start within ${startTimeout} ms`))
+      }, startTimeout)
+
+      proc.stdin.on('error', function ignore () { /* the helper exiting closes the pipe */ })
+      proc.stderr.setEncoding('utf8')
+      proc.stderr.on('data', function onStderr (text: string) {
+        stderrTail = (stderrTail + text).slice(-STDERR_KEEP)
+        for (const line of text.split('\n')) if (line.trim() !== '') log?.warn(`probe helper: ${line.trim()}`)
+      })
+      proc.stdout.on('data', function onData (chunk: Buffer) {
+        const out = decoder.push(chunk)
+        if (out.hello !== undefined) {
+          helperPid = out.hello.helperPid
+          lastDrops = 0
+          if (!started) {
+            started = true
+            clearTimeout(timer)
+            log?.info(`eBPF probe attached (helper pid ${helperPid}, ${out.hello.ncpu} CPUs)`)
+            ok()
+          }
+        }
+        if (out.records.length > 0) callSafely('onRecords', function emit () { opts.onRecords(out.records) }, reportError)
+        if (out.errors.length > 0) onDecodeErrors(out.errors)
+        for (const s of out.stats) onStatsFrame(s)
+      })
+      proc.on('error', function onSpawnError (cause) {
+        clearTimeout(timer)
+        if (!started) fail(new AppError('ERR_SYSCALL_PROBE_FAILED', `cannot run probe helper ${bin}: ${cause.message}`, { cause }))
+      })
+      proc.on('close', function onClose (code, signal) {
+        clearTimeout(timer)
+        if (child === proc) child = undefined
+        const why = `probe helper exited (${signal ?? `code ${code}`})${stderrTail.trim() === '' ? '' : `: ${stderrTail.trim().split('\n').slice(-3).join(' | ')}`}`
+        if (!started) {
+          fail(new AppError(code === 3 ? 'ERR_SYSCALL_UNSUPPORTED' : 'ERR_SYSCALL_PROBE_FAILED', why))
+          return
+        }
+        if (stopping) return
+        if (Date.now() - startedAt > HEALTHY_MS) backoff = minBackoff
+        reportError(new AppError('ERR_SYSCALL_PROBE_FAILED', `${why}; restarting in ${backoff} ms`))
+        scheduleRestart()
+      })
+    })
+  }
+
+  function scheduleRestart (): void {
+    const wait = backoff
+    backoff = Math.min(maxBackoff, backoff * 2)
+    restartTimer = setTimeout(function restart () {
+      restartTimer = undefined
+      if (stopping) return
+      restarts++
+      launch().catch(function failed (err: AppError) {
+        if (stopping) return
+        reportError(err)
+        scheduleRestart()
+      })
+    }, wait)
+  }
+
+  await launch()
+
+  return {
+    get pid () { return child?.pid ?? 0 },
+    async stop (): Promise<void> {
+      stopping = true
+      if (restartTimer !== undefined) clearTimeout(restartTimer)
+      const proc = child
+      if (proc === undefined || proc.exitCode !== null || proc.signalCode !== null) return
+      await new Promise<void>(function waitExit (done) {
+        const kill = setTimeout(function force () { proc.kill('SIGKILL') }, 3000)
+        proc.once('close', function closed () { clearTimeout(kill); done() })
+        proc.stdin.end()
+        proc.kill('SIGTERM')
+      })
+    }
+  }
+}
