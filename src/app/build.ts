@@ -1,0 +1,69 @@
+// Composition root for one instance: config → logger, metrics, source field tables, rules,
+// outputs. Starting servers or the probe is mode-specific (audit-mode.ts, syscall-mode.ts).
+import type { Config } from '../config/index.ts'
+import type { Alert } from '../events/index.ts'
+import type { SourceDefinition } from '../fields/index.ts'
+import { buildChannels, createDispatcher, type Dispatcher } from '../outputs/index.ts'
+import { buildAlertFormatter } from './alert-format.ts'
+import { createLogger, type AppLogger } from './logger.ts'
+import { createMetrics, type AppMetrics } from './metrics.ts'
+import { createRulesManager, type RulesManager } from './rules-manager.ts'
+import { buildSources } from './sources.ts'
+
+export interface App {
+  config: Config
+  logger: AppLogger
+  metrics: AppMetrics
+  sources: SourceDefinition<any>[]
+  rules: RulesManager
+  dispatcher: Dispatcher
+  /** count the alert and hand it to every output; never throws, never blocks */
+  emit(alert: Alert): void
+}
+
+export interface BuildAppOptions {
+  /** where the stdout output writes (tests, CLI io) */
+  stdout?: NodeJS.WritableStream
+  /** where logs go (default stderr) */
+  logDest?: NodeJS.WritableStream | number
+  logger?: AppLogger
+  /** process metrics (CPU, heap) are useless in short-lived commands such as replay */
+  defaultMetrics?: boolean
+}
+
+export async function buildApp (config: Config, opts: BuildAppOptions = {}): Promise<App> {
+  const logger = opts.logger ?? createLogger(config.log, opts.logDest)
+  for (const w of config.warnings) logger.warn({ file: config.file }, w)
+  const metrics = createMetrics({ defaultMetrics: opts.defaultMetrics })
+  const sources = await buildSources(config)
+  const outLog = logger.child({ module: 'outputs' })
+  const channels = buildChannels(config.outputs, {
+    json: config.json.enabled,
+    stdout: opts.stdout,
+    onProgramExit: function programExited (info) {
+      const failed = info.code !== 0
+      metrics.programExit(failed)
+      if (failed || info.keepAlive) outLog.warn({ code: info.code, signal: info.signal, keepAlive: info.keepAlive }, 'program output exited')
+    }
+  })
+  const dispatcher = createDispatcher({
+    channels,
+    format: buildAlertFormatter(config),
+    queueSize: config.outputs.queueSize,
+    logger: outLog,
+    hooks: metrics.outputHooks
+  })
+  const rules = createRulesManager(config, sources, logger, metrics)
+  return {
+    config,
+    logger,
+    metrics,
+    sources,
+    rules,
+    dispatcher,
+    emit: function emitAlert (alert) {
+      metrics.alert(alert)
+      dispatcher.emit(alert)
+    }
+  }
+}

@@ -1,0 +1,83 @@
+// Lanner's Prometheus metrics (prom-client, one registry per app) behind a small interface: the
+// other parts receive AppMetrics (or the webhook/output adapters built from it) and never touch
+// prom-client. Every method is cheap and never throws.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import { PRIORITY_NAMES, type Alert } from '../events/index.ts'
+import type { OutputHooks } from '../outputs/index.ts'
+import type { WebhookMetrics } from '../webhook/index.ts'
+
+export interface AppMetrics {
+  readonly registry: Registry
+  readonly contentType: string
+  text(): Promise<string>
+  /** events decoded from a source and handed to the engine */
+  eventsReceived(source: string, n: number): void
+  eventsEvaluated(source: string, n: number): void
+  /** events lost before evaluation: decode issues, oversize events, probe ring-buffer drops */
+  eventsDropped(source: string, reason: string, n: number): void
+  /** one evaluated batch and how long its evaluation took */
+  batchEvaluated(source: string, seconds: number): void
+  alert(alert: Alert): void
+  reload(ok: boolean): void
+  activeRules(source: string, n: number): void
+  /** records lost in the syscall probe (kernel ring buffer full) */
+  syscallDrops(n: number): void
+  /** a program output child exited with an error */
+  programExit(failed: boolean): void
+  readonly outputHooks: OutputHooks
+  readonly webhook: WebhookMetrics
+}
+
+const BATCH_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]
+
+export function createMetrics (opts: { defaultMetrics?: boolean } = {}): AppMetrics {
+  const registry = new Registry()
+  if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'lanner_' })
+  const registers = [registry]
+  const received = new Counter({ name: 'lanner_events_received_total', help: 'Events decoded from a source', labelNames: ['source'], registers })
+  const evaluated = new Counter({ name: 'lanner_events_evaluated_total', help: 'Events evaluated against the rules', labelNames: ['source'], registers })
+  const dropped = new Counter({ name: 'lanner_events_dropped_total', help: 'Events lost before evaluation, by reason (decode error code, oversize, probe drop)', labelNames: ['source', 'reason'], registers })
+  const batches = new Counter({ name: 'lanner_batches_total', help: 'Batches evaluated', labelNames: ['source'], registers })
+  const batchSeconds = new Histogram({ name: 'lanner_batch_evaluation_seconds', help: 'Time to evaluate one batch and hand its alerts to outputs', labelNames: ['source'], buckets: BATCH_BUCKETS, registers })
+  const alerts = new Counter({ name: 'lanner_alerts_total', help: 'Alerts produced, by rule and priority', labelNames: ['rule', 'priority', 'source'], registers })
+  const outDelivered = new Counter({ name: 'lanner_output_alerts_total', help: 'Alerts delivered by each output', labelNames: ['output'], registers })
+  const outFailed = new Counter({ name: 'lanner_output_failures_total', help: 'Alerts an output failed to deliver', labelNames: ['output'], registers })
+  const outDropped = new Counter({ name: 'lanner_output_drops_total', help: 'Alerts dropped because an output queue was full or closed', labelNames: ['output'], registers })
+  const programExits = new Counter({ name: 'lanner_output_program_exits_total', help: 'Program output children that exited, by outcome', labelNames: ['outcome'], registers })
+  const reloads = new Counter({ name: 'lanner_rules_reloads_total', help: 'Rules reloads that succeeded', registers })
+  const reloadFailures = new Counter({ name: 'lanner_rules_reload_failures_total', help: 'Rules reloads rejected (old rules kept)', registers })
+  const active = new Gauge({ name: 'lanner_rules_active', help: 'Active rules per source', labelNames: ['source'], registers })
+  const sysDrops = new Counter({ name: 'lanner_syscall_drops_total', help: 'Syscall records lost in the probe ring buffer', registers })
+  const webhookRequests = new Counter({ name: 'lanner_webhook_requests_total', help: 'Requests to the audit webhook path', registers })
+  const webhookAnswers = new Counter({ name: 'lanner_webhook_responses_total', help: 'Answers of the audit webhook, by HTTP status', labelNames: ['status'], registers })
+  const webhookSeconds = new Histogram({ name: 'lanner_webhook_request_seconds', help: 'Audit webhook request time from arrival to answer', buckets: BATCH_BUCKETS, registers })
+  const webhookIssues = new Counter({ name: 'lanner_webhook_issues_total', help: 'Audit decode problems, by code', labelNames: ['code'], registers })
+  const inflight = new Gauge({ name: 'lanner_webhook_inflight_batches', help: 'Batches being received or evaluated', registers })
+
+  return {
+    registry,
+    contentType: registry.contentType,
+    text: async () => await registry.metrics(),
+    eventsReceived (source, n) { received.inc({ source }, n) },
+    eventsEvaluated (source, n) { evaluated.inc({ source }, n) },
+    eventsDropped (source, reason, n) { if (n > 0) dropped.inc({ source, reason }, n) },
+    batchEvaluated (source, seconds) { batches.inc({ source }); batchSeconds.observe({ source }, seconds) },
+    alert (a) { alerts.inc({ rule: a.rule, priority: PRIORITY_NAMES[a.priority] ?? 'Debug', source: a.source }) },
+    reload (ok) { if (ok) reloads.inc(); else reloadFailures.inc() },
+    activeRules (source, n) { active.set({ source }, n) },
+    syscallDrops (n) { if (n > 0) sysDrops.inc(n) },
+    programExit (failed) { programExits.inc({ outcome: failed ? 'error' : 'ok' }) },
+    outputHooks: {
+      delivered (output, n) { outDelivered.inc({ output }, n) },
+      failed (output, n) { outFailed.inc({ output }, n) },
+      dropped (output, n) { outDropped.inc({ output }, n) }
+    },
+    webhook: {
+      batchReceived () { webhookRequests.inc() },
+      batchAnswered (status, seconds) { webhookAnswers.inc({ status: String(status) }); webhookSeconds.observe(seconds) },
+      events (accepted, rejected) { received.inc({ source: 'k8s_audit' }, accepted); if (rejected > 0) dropped.inc({ source: 'k8s_audit', reason: 'rejected' }, rejected) },
+      issue (code) { webhookIssues.inc({ code }) },
+      inFlight (n) { inflight.set(n) }
+    }
+  }
+}

@@ -1,0 +1,57 @@
+// The life of a serving instance: first rules load, start the mode, reload triggers, and the
+// SIGTERM sequence (stop accepting → finish in-flight batches → flush outputs → exit 0).
+import type { App } from './build.ts'
+import { startAuditMode, type RunningMode } from './audit-mode.ts'
+import { startReloadTriggers } from './reload.ts'
+import { describeIssues } from './rules-manager.ts'
+
+export interface ServiceOptions {
+  /** where start-up errors are printed for people (the CLI's stderr) */
+  onFatal(line: string): void
+  /** resolves when the instance should stop (default: SIGTERM or SIGINT) */
+  stopSignal?: Promise<string>
+  /** called once serving, with the bound ports (tests) */
+  onReady?(mode: RunningMode): void
+}
+
+function waitForSignal (): Promise<string> {
+  return new Promise((resolve) => {
+    function onStop (sig: string): void {
+      process.off('SIGTERM', onStop)
+      process.off('SIGINT', onStop)
+      resolve(sig)
+    }
+    process.on('SIGTERM', onStop)
+    process.on('SIGINT', onStop)
+  })
+}
+
+async function startMode (app: App): Promise<RunningMode> {
+  if (app.config.source === 'k8s_audit') return await startAuditMode(app)
+  const { startSyscallMode } = await import('./syscall-mode.ts')
+  return await startSyscallMode(app)
+}
+
+/** Serve until stopped; returns the exit code. */
+export async function runService (app: App, opts: ServiceOptions): Promise<number> {
+  const log = app.logger
+  const stopSignal = opts.stopSignal ?? waitForSignal()
+  const result = await app.rules.load()
+  for (const w of describeIssues(result.warnings)) log.debug({ warning: w }, 'rules warning')
+  if (!result.ok) {
+    for (const e of describeIssues(result.errors)) opts.onFatal(e)
+    await app.dispatcher.close(1000)
+    return 1
+  }
+  log.info({ source: app.config.source, rules: result.ruleset?.rules.length, active: result.ruleset?.activeCount(app.config.source), paths: app.rules.paths }, 'rules loaded')
+  const mode = await startMode(app)
+  const triggers = startReloadTriggers(app)
+  opts.onReady?.(mode)
+  const sig = await stopSignal
+  log.info({ signal: sig }, 'shutting down: finishing in-flight work and flushing outputs')
+  triggers.close()
+  await mode.stop()
+  const drained = await app.dispatcher.close(app.config.outputs.drainTimeoutMs)
+  log.info({ drained }, 'stopped')
+  return 0
+}

@@ -1,0 +1,11 @@
+// The field tables of the instance's one source. Syscall fields load lazily so that audit mode
+// never pays for them.
+import type { Config } from '../config/index.ts'
+import { createK8sAuditSource } from '../fields/k8saudit/index.ts'
+import type { SourceDefinition } from '../fields/index.ts'
+
+export async function buildSources (cfg: Pick<Config, 'source' | 'userFields'>): Promise<SourceDefinition<any>[]> {
+  if (cfg.source === 'k8s_audit') return [createK8sAuditSource({ userFields: cfg.userFields })]
+  const { syscallSource } = await import('../fields/syscall/index.ts')
+  return [syscallSource]
+}

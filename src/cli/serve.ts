@@ -1,0 +1,47 @@
+// `lanner serve`: run one source (audit webhook by default, or --source syscall) until SIGTERM.
+// Parses flags and config; the app/ layer does the wiring.
+import { loadConfig } from '../config/index.ts'
+import { formatLocated } from '../errors/index.ts'
+import { buildApp } from '../app/build.ts'
+import { dryRunReport } from '../app/dry-run.ts'
+import { runService } from '../app/service.ts'
+import { loadOptionsFrom, loadRulesFromPaths } from '../app/rules-manager.ts'
+import { buildSources } from '../app/sources.ts'
+import { AppError } from '../errors/index.ts'
+import type { CliIO } from './index.ts'
+import { configOptionsOf, parseCommonArgs, SHARED_OPTIONS_HELP } from './args.ts'
+
+const SERVE_FLAGS = new Set(['config', 'rules', 'overrides', 'tagsKeep', 'tagsDrop', 'source', 'dryRun', 'help'] as const)
+
+const HELP = `usage: lanner serve [options]
+
+Run the k8s audit webhook (default) or the eBPF syscall source, evaluate rules, emit alerts.
+SIGHUP or a change to the rules files reloads the rules; SIGTERM drains and exits.
+
+options:
+${SHARED_OPTIONS_HELP}      --source SOURCE      k8s_audit (default) or syscall
+      --dry-run            load and validate config and rules, print a summary, exit 0/1
+`
+
+export async function run (argv: string[], io: CliIO): Promise<number> {
+  const args = parseCommonArgs(argv, SERVE_FLAGS)
+  if (args.help) { io.stdout.write(HELP); return 0 }
+  if (args.positional.length > 0) throw new AppError('ERR_CLI_USAGE', `unexpected argument '${args.positional[0] ?? ''}'`)
+  const config = loadConfig(configOptionsOf(args))
+  if (args.dryRun) {
+    const sources = await buildSources(config)
+    const report = dryRunReport(config, await loadRulesFromPaths(config.rulesPaths, loadOptionsFrom(config, sources)))
+    for (const l of report.stderr) io.stderr.write(l + '\n')
+    for (const l of report.stdout) io.stdout.write(l + '\n')
+    return report.ok ? 0 : 1
+  }
+  const app = await buildApp(config, { stdout: io.stdout })
+  try {
+    return await runService(app, { onFatal: (line) => io.stderr.write(`lanner serve: ${line}\n`) })
+  } catch (err) {
+    if (err instanceof AppError) throw err
+    io.stderr.write(`lanner serve: ${formatLocated({ code: (err as NodeJS.ErrnoException).code ?? 'ERR_SERVE', message: (err as Error).message })}\n`)
+    await app.dispatcher.close(1000)
+    return 1
+  }
+}
