@@ -9,26 +9,36 @@ export function splitPath (p: string): string[] {
   return p.split('/').filter((c) => c.length > 0)
 }
 
-/** Compile the patterns once; the returned matcher allocates only the split of its input. */
+/** Already in the form "/a/b" (absolute, no empty components, no trailing slash)? */
+function isClean (p: string): boolean {
+  return p.charCodeAt(0) === 47 && !p.includes('//') && (p.length === 1 || p.charCodeAt(p.length - 1) !== 47)
+}
+
+/**
+ * Compile the patterns once. Literal patterns on clean absolute paths are plain string prefix
+ * tests (no allocation); anything else splits the path into components.
+ */
 export function compilePmatch (patterns: readonly string[]): (path: string) => boolean {
-  const compiled: Component[][] = patterns.map((p) => splitPath(p).map((c) => hasGlobMeta(c) ? compileGlob(c) : c))
-  // literal-only patterns are also kept as joined prefixes for a quick exact lookup
-  const exact = new Set<string>()
+  const literals: string[] = []
   const globbed: Component[][] = []
-  for (const comps of compiled) {
-    if (comps.every((c) => typeof c === 'string')) exact.add(comps.join('/'))
-    else globbed.push(comps)
+  let matchAll = false
+  for (const p of patterns) {
+    const comps = splitPath(p)
+    if (comps.length === 0) matchAll = true
+    else if (comps.some(hasGlobMeta)) globbed.push(comps.map((c) => hasGlobMeta(c) ? compileGlob(c) : c))
+    else literals.push('/' + comps.join('/'))
   }
+  if (matchAll) return () => true
   return function pmatch (path: string): boolean {
-    const parts = splitPath(path)
-    if (exact.size > 0) {
-      let prefix = ''
-      if (exact.has('')) return true
-      for (let i = 0; i < parts.length; i++) {
-        prefix = i === 0 ? parts[0] as string : prefix + '/' + (parts[i] as string)
-        if (exact.has(prefix)) return true
+    if (literals.length > 0) {
+      const p = isClean(path) ? path : '/' + splitPath(path).join('/')
+      for (let i = 0; i < literals.length; i++) {
+        const l = literals[i] as string
+        if (p.startsWith(l) && (p.length === l.length || p.charCodeAt(l.length) === 47)) return true
       }
     }
+    if (globbed.length === 0) return false
+    const parts = splitPath(path)
     outer: for (const comps of globbed) {
       if (comps.length > parts.length) continue
       for (let i = 0; i < comps.length; i++) {

@@ -7,7 +7,7 @@ import { hasRegexMeta } from '../../util/regex.ts'
 import { compileError, type Ctx } from './context.ts'
 import { compileOperandIn, type CompiledOperand } from './operand.ts'
 import { constantTest, dynamicCompare, pmatchTest, setTest, type ScalarTest } from './scalar-ops.ts'
-import { familyOf, LEGAL_OPS } from './values.ts'
+import { familyOf, LEGAL_OPS, parseBig, parseBool, parseNumber, parseString, type Family } from './values.ts'
 
 export type Pred<E> = (ev: E) => boolean
 
@@ -32,8 +32,9 @@ export function compileCheck<E> (c: CheckExpr, ctx: Ctx<E>): Pred<E> {
   checkWarnings(c, left, op, right, ctx)
   if (c.modifier !== undefined) return modifierPred(c, op, left, asList(right))
   if (op === 'in' || op === 'intersects') {
-    const test = setTest(family, asList(right).items)
-    if (!left.isList) return scalarPred(left.extract, test)
+    const items = asList(right).items
+    if (!left.isList) return memberPred(left.extract, family, items) ?? scalarPred(left.extract, setTest(family, items))
+    const test = setTest(family, items)
     return op === 'in' ? everyPred(left.extract, test) : somePred(left.extract, test)
   }
   if (op === 'pmatch') return scalarPred(left.extract, pmatchTest(asList(right).items))
@@ -54,16 +55,33 @@ function existsPred<E> (left: CompiledOperand<E>): Pred<E> {
   }
 }
 
-/** Hand-inlined closures for the most common string checks (no indirection through a test). */
-function specialised<E> (ex: (ev: E) => FieldValue, family: string, op: string, lit: Literal): Pred<E> | undefined {
-  if (family !== 'string' || lit.value.includes('\0')) return undefined
-  const k = lit.value
+/** Constants of the families compared with ===; undefined for the others. */
+function plainConstant (family: Family, lit: Literal): Scalar | undefined {
+  switch (family) {
+    case 'string': return parseString(lit)
+    case 'num': return parseNumber(lit)
+    case 'big': return parseBig(lit)
+    case 'bool': return parseBool(lit)
+  }
+  return undefined
+}
+
+/**
+ * Hand-inlined closures for the most common checks, so the hot path is one extractor call and
+ * one comparison (an absent value is undefined and never equals a constant).
+ */
+function specialised<E> (ex: (ev: E) => FieldValue, family: Family, op: string, lit: Literal): Pred<E> | undefined {
+  const k = plainConstant(family, lit)
+  if (k === undefined) return undefined
   switch (op) {
     case '=': return (ev) => ex(ev) === k
     case '!=': return (ev) => {
       const v = ex(ev)
       return v !== undefined && v !== k
     }
+  }
+  if (typeof k !== 'string') return undefined
+  switch (op) {
     case 'contains': return (ev) => {
       const v = ex(ev)
       return v !== undefined && (v as string).includes(k)
@@ -78,6 +96,19 @@ function specialised<E> (ex: (ev: E) => FieldValue, family: string, op: string, 
     }
   }
   return undefined
+}
+
+/** Scalar `in (…)` for ===-comparable families: a Set lookup (undefined is never a member). */
+function memberPred<E> (ex: (ev: E) => FieldValue, family: Family, items: readonly Literal[]): Pred<E> | undefined {
+  if (family !== 'string' && family !== 'num' && family !== 'big' && family !== 'bool') return undefined
+  const values = items.map((l) => plainConstant(family, l) as Scalar)
+  if (values.length === 0) return () => false
+  if (values.length === 1) {
+    const k = values[0]
+    return (ev) => ex(ev) === k
+  }
+  const set = new Set<FieldValue>(values)
+  return (ev) => set.has(ex(ev))
 }
 
 function scalarPred<E> (ex: (ev: E) => FieldValue, test: ScalarTest): Pred<E> {

@@ -5,9 +5,36 @@ import type { Expr } from '../lang/ast.ts'
 import { compileCheck, type Pred } from './check.ts'
 import { compileError, makeCtx, type CompileOptions, type Ctx } from './context.ts'
 
-/** Compile a macro-free condition AST against a source's fields. Throws positioned RuleErrors. */
+/**
+ * Compile a macro-free condition AST against a source's fields. Throws positioned RuleErrors.
+ * The returned predicate never throws: the fast version runs unguarded extractors, and if one
+ * throws, the event is re-evaluated by a guarded twin (built on first need) in which a throwing
+ * extractor reads as absent — exact semantics without a try/catch per field on the hot path.
+ */
 export function compileCondition<E> (expr: Expr, fields: FieldTable<E>, opts?: CompileOptions): (ev: E) => boolean {
-  return compileExpr(expr, makeCtx(fields, opts))
+  const fast = compileExpr(expr, makeCtx(fields, opts, false))
+  let safe: Pred<E> | undefined
+  return function evaluateCondition (ev) {
+    try {
+      return fast(ev)
+    } catch {
+      safe ??= guardedTwin(expr, fields)
+      try {
+        return safe(ev)
+      } catch {
+        return false // a test broke on a value outside the field contract: no match, no crash
+      }
+    }
+  }
+}
+
+function guardedTwin<E> (expr: Expr, fields: FieldTable<E>): Pred<E> {
+  try {
+    return compileExpr(expr, makeCtx(fields, {}, true))
+  } catch {
+    // the same AST compiled once already; a table that now refuses it matches nothing
+    return () => false
+  }
 }
 
 function compileExpr<E> (e: Expr, ctx: Ctx<E>): Pred<E> {

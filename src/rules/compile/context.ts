@@ -11,10 +11,12 @@ export interface CompileOptions {
 export interface Ctx<E> {
   fields: FieldTable<E>
   warn: (w: CompileWarning) => void
+  /** wrap each extractor so that a throwing one reads as absent (the slow, exact path) */
+  guard: boolean
 }
 
-export function makeCtx<E> (fields: FieldTable<E>, opts: CompileOptions = {}): Ctx<E> {
-  return { fields, warn: opts.warn ?? noWarn }
+export function makeCtx<E> (fields: FieldTable<E>, opts: CompileOptions = {}, guard = true): Ctx<E> {
+  return { fields, warn: opts.warn ?? noWarn, guard }
 }
 
 function noWarn (): void {}

@@ -1,5 +1,5 @@
 // Operands (fields and transformer calls) compiled to extractors, once. Fields are bound through
-// the FieldTable; an extractor that throws counts as absent, so the hot path never throws.
+// the FieldTable; with ctx.guard an extractor that throws counts as absent.
 import type { FieldType, FieldValue } from '../../fields/index.ts'
 import type { FieldTable } from '../../fields/index.ts'
 import type { FieldRef, Operand } from '../lang/ast.ts'
@@ -58,7 +58,7 @@ function compileField<E> (ref: FieldRef, ctx: Ctx<E>): CompiledOperand<E> {
     ctx.warn({ code: 'LOAD_DEPRECATED_FIELD', message: `field '${ref.name}' is deprecated: ${info.deprecated}`, pos: ref.pos })
   }
   return {
-    extract: guard(raw),
+    extract: ctx.guard ? guard(raw) : raw,
     type: info?.type ?? 'string',
     isList: info?.isList === true,
     baseField: printOperand(ref),
