@@ -3,10 +3,10 @@
 //
 //   onRequest: count → 404/405 → bearer/client cert (401) → content type (400) → closing (503) / full (429)
 //   body: raw Buffer, bodyLimit → 413 on Content-Length or while streaming
-//   handler: handleBody → 200 {accepted, rejected} | 400 body-level issue | 500 rejection
+//   handler: handleBody → 200 {accepted, rejected} | 400 body-level issue | 429/503 AppError | 500 rejection
 import type { TLSSocket } from 'node:tls'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import type { ErrorCode } from '../errors/index.ts'
+import { AppError, type ErrorCode } from '../errors/index.ts'
 import type { Admission, AdmissionSlot } from './admission.ts'
 import type { LogThrottle } from './log-throttle.ts'
 import { errorBody, judgeBatch, sendError } from './replies.ts'
@@ -117,6 +117,11 @@ export function registerK8sAuditRoute (app: FastifyInstance, ctx: RouteContext):
     try {
       result = await ctx.handleBody(body)
     } catch (err) {
+      // handleBody may itself ask for back-pressure (rules not loaded yet, outputs saturated)
+      if (err instanceof AppError && (err.statusCode === 429 || err.statusCode === 503)) {
+        warnThrottled(err.code, { bytes: body.length, reason: err.message }, 'batch handler asked the apiserver to retry later')
+        return retryLater(reply, err.code, err.message)
+      }
       log.error({ err, bytes: body.length }, 'batch evaluation failed; answering 500 so the apiserver retries')
       return sendError(reply, 'ERR_WEBHOOK_HANDLER_FAILED', 'batch evaluation failed; retry later')
     } finally {

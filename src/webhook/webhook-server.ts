@@ -66,7 +66,8 @@ export async function createWebhookServer (opts: WebhookOptions, deps: WebhookDe
     await app.close()
     throw err
   }
-  log.info({ port, path: opts.path, tls: opts.tls !== undefined, clientAuth: opts.tls?.clientAuth ?? 'none', bearer: opts.bearerToken !== undefined },
+  // debug: the composition root announces readiness with its own context (rules, admin port)
+  log.debug({ port, path: opts.path, tls: opts.tls !== undefined, clientAuth: opts.tls?.clientAuth ?? 'none', bearer: opts.bearerToken !== undefined },
     'audit webhook listening')
 
   let closed: Promise<void> | undefined

@@ -1,7 +1,7 @@
 // What a client sees from the audit webhook over real loopback HTTP: one status per situation,
 // each with the {statusCode, code, error, message} body, as kube-apiserver's retry logic needs.
 import t from 'tap'
-import http from 'node:http'
+import { AppError } from '../../src/errors/index.ts'
 import { auditEvent, eventList, request } from '../helpers/apiserver-client.ts'
 import { startWebhook } from './fakes.ts'
 
@@ -144,4 +144,16 @@ t.test('bearer token: 401 without it or with a wrong one, 200 with it', async (t
   t.equal(w.bodies.length, 0, 'unauthenticated bodies never reach handleBody')
   const ok = await request(w.url, { method: 'POST', headers: { ...JSON_HEADERS, authorization: 'Bearer s3cret-token' }, body })
   t.equal(ok.status, 200)
+})
+
+t.test('a handleBody rejection carrying 503 or 429 (an AppError) is answered with it and Retry-After', async (t) => {
+  for (const code of ['ERR_WEBHOOK_SHUTTING_DOWN', 'ERR_WEBHOOK_OVERLOADED'] as const) {
+    const w = await startWebhook(t, { retryAfterSeconds: 4 }, {
+      handleBody: async () => { throw new AppError(code, 'rules are not loaded yet') }
+    })
+    const res = await request(w.url, { method: 'POST', headers: JSON_HEADERS, body: JSON.stringify(auditEvent(1)) })
+    t.equal(res.status, code === 'ERR_WEBHOOK_SHUTTING_DOWN' ? 503 : 429, code)
+    t.equal(res.headers['retry-after'], '4', code)
+    t.equal(JSON.parse(res.body).code, code)
+  }
 })

@@ -1,0 +1,81 @@
+// The admin server: /healthz, /readyz (503 until rules are loaded), /metrics (Prometheus text),
+// 404 elsewhere; over HTTP and HTTPS on its own port.
+import t from 'tap'
+import { createAdminServer, type AdminDeps } from '../../src/webhook/index.ts'
+import { request } from '../helpers/apiserver-client.ts'
+import { createTestPki } from '../helpers/certs.ts'
+import { recordingLogger } from './fakes.ts'
+
+const PROM_TYPE = 'text/plain; version=0.0.4; charset=utf-8'
+const METRICS = '# HELP lanner_events_total Events\n# TYPE lanner_events_total counter\nlanner_events_total 42\n'
+
+async function startAdmin (t: { teardown(fn: () => unknown): void }, deps: Partial<AdminDeps> = {}, tls?: Parameters<typeof createAdminServer>[0]['tls']) {
+  const server = await createAdminServer({ host: '127.0.0.1', port: 0, tls }, {
+    isReady: () => true,
+    metricsText: async () => METRICS,
+    metricsContentType: PROM_TYPE,
+    logger: recordingLogger(),
+    ...deps
+  })
+  t.teardown(() => server.close())
+  return { server, base: `${tls === undefined ? 'http' : 'https'}://${tls === undefined ? '127.0.0.1' : 'localhost'}:${server.port}` }
+}
+
+t.test('/readyz is 503 before rules are loaded and 200 after', async (t) => {
+  let ready = false
+  const { base } = await startAdmin(t, { isReady: () => ready })
+  const before = await request(`${base}/readyz`)
+  t.equal(before.status, 503)
+  ready = true
+  const after = await request(`${base}/readyz`)
+  t.equal(after.status, 200)
+})
+
+t.test('/healthz is 200 when live (the default) and 503 when isLive says otherwise', async (t) => {
+  const a = await startAdmin(t)
+  t.equal((await request(`${a.base}/healthz`)).status, 200)
+  t.equal((await request(`${a.base}/healthz`, { method: 'HEAD' })).status, 200, 'HEAD works for probes')
+  let live = false
+  const b = await startAdmin(t, { isLive: () => live })
+  t.equal((await request(`${b.base}/healthz`)).status, 503)
+  live = true
+  t.equal((await request(`${b.base}/healthz`)).status, 200)
+})
+
+t.test('/metrics serves metricsText() with its content type', async (t) => {
+  const { base } = await startAdmin(t)
+  const res = await request(`${base}/metrics`)
+  t.equal(res.status, 200)
+  t.equal(res.headers['content-type'], PROM_TYPE)
+  t.equal(res.body, METRICS)
+})
+
+t.test('/metrics is 500 ERR_ADMIN_METRICS when collecting fails', async (t) => {
+  const { base } = await startAdmin(t, { metricsText: async () => { throw new Error('registry broken') } })
+  const res = await request(`${base}/metrics`)
+  t.equal(res.status, 500)
+  t.equal(JSON.parse(res.body).code, 'ERR_ADMIN_METRICS')
+})
+
+t.test('anything else is 404, including the webhook path', async (t) => {
+  const { base } = await startAdmin(t)
+  for (const path of ['/', '/k8s-audit', '/metrics/x', '/ready']) {
+    const res = await request(`${base}${path}`)
+    t.equal(res.status, 404, path)
+    t.equal(JSON.parse(res.body).code, 'ERR_WEBHOOK_NOT_FOUND', path)
+  }
+})
+
+t.test('over HTTPS', async (t) => {
+  const pki = await createTestPki()
+  t.teardown(() => pki.remove())
+  const { base } = await startAdmin(t, {}, { cert: pki.serverCombined, clientAuth: 'none' })
+  const res = await request(`${base}/readyz`, { ca: pki.caCert })
+  t.equal(res.status, 200)
+})
+
+t.test('close() frees the port', async (t) => {
+  const server = await createAdminServer({ host: '127.0.0.1', port: 0 }, { isReady: () => true, metricsText: async () => '', metricsContentType: PROM_TYPE })
+  await server.close()
+  await t.rejects(request(`http://127.0.0.1:${server.port}/healthz`), { code: 'ECONNREFUSED' })
+})
