@@ -1,0 +1,105 @@
+// List expansion and macro resolution with Falco's visibility rules, and unused warnings.
+import t from 'tap'
+import { fired, load, rule } from '../../fixtures/rules/test-source.ts'
+
+const warnCodes = (res: { warnings: Array<{ code: string }> }): string[] => res.warnings.map((w) => w.code)
+
+t.test('13: a list name inside a list literal expands in place', async (t) => {
+  const res = load(`- list: shell_binaries\n  items: [bash, sh]\n${rule('R', 't.name in (shell_binaries, zsh)')}`)
+  for (const n of ['bash', 'sh', 'zsh']) t.same(fired(res, { name: n }), ['R'], n)
+  t.same(fired(res, { name: 'shell_binaries' }), [], 'the name itself is not a value')
+})
+
+t.test('14: empty lists compile and contribute nothing', async (t) => {
+  const res = load(`- list: l\n  items: []\n${rule('A', 't.name in (l)')}${rule('B', 't.name in (a, l)')}`, { ruleMatching: 'all' })
+  t.equal(res.ok, true)
+  t.same(fired(res, { name: 'a' }), ['B'])
+  t.same(fired(res, { name: 'l' }), [])
+})
+
+t.test('15: items with spaces stay one item; one level of quotes is stripped', async (t) => {
+  const res = load(`- list: apps\n  items: ["my app", '"green"']\n${rule('R', 't.name in (apps)')}`)
+  t.same(fired(res, { name: 'my app' }), ['R'])
+  t.same(fired(res, { name: 'green' }), ['R'])
+  t.same(fired(res, { name: '"green"' }), [])
+})
+
+t.test('16: lists defined later (even in a later file) still expand in conditions', async (t) => {
+  const res = load([
+    { name: 'a.yaml', content: `- macro: m\n  condition: t.name in (late)\n${rule('R', 'm or t.num in (nums)')}` },
+    { name: 'b.yaml', content: '- list: late\n  items: [x]\n- list: nums\n  items: [7]\n' }
+  ])
+  t.same(fired(res, { name: 'x' }), ['R'])
+  t.same(fired(res, { num: 7 }), ['R'])
+})
+
+t.test('17: list definitions expand only earlier lists', async (t) => {
+  const before = load(`- list: A\n  items: [a1]\n- list: B\n  items: [A, x]\n${rule('R', 't.name in (B)')}`)
+  t.same(fired(before, { name: 'a1' }), ['R'])
+  t.same(fired(before, { name: 'x' }), ['R'])
+  const after = load(`- list: B\n  items: [A, x]\n- list: A\n  items: [a1]\n${rule('R', 't.name in (B)')}`)
+  t.same(fired(after, { name: 'a1' }), [], 'A was not defined yet when B was')
+  t.same(fired(after, { name: 'A' }), ['R'], 'the literal string A stays')
+})
+
+t.test('18: `in listname` without parentheses is accepted as a list reference (deliberate deviation)', async (t) => {
+  const res = load(`- list: L\n  items: [a, b]\n${rule('R', 't.name in L')}`)
+  t.same(fired(res, { name: 'b' }), ['R'])
+  const undef = load(rule('R', 't.name in nolist'))
+  t.same(fired(undef, { name: 'nolist' }), ['R'], 'an undefined name is one literal value')
+})
+
+t.test('19: rules see macros defined later; macros only see earlier macros', async (t) => {
+  const ok = load(`${rule('R', 'm')}- macro: m\n  condition: t.name=a\n`)
+  t.same(fired(ok, { name: 'a' }), ['R'])
+  const bad = load(`- macro: m1\n  condition: m2\n- macro: m2\n  condition: t.name=a\n${rule('R', 'm1')}`)
+  t.equal(bad.ok, false)
+  t.match(bad.errors[0], { code: 'LOAD_ERR_COMPILE_CONDITION', detailCode: 'RULE_COMPILE_UNDEFINED_MACRO', message: "Undefined macro 'm2' used in filter.", location: { itemName: 'm1', pos: { line: 2, col: 14 } } })
+  const chain = load(`- macro: m2\n  condition: t.name=a\n- macro: m1\n  condition: m2 and t.num=1\n${rule('R', 'm1')}`)
+  t.same(fired(chain, { name: 'a', num: 1 }), ['R'])
+})
+
+t.test('a macro referring to itself is undefined', async (t) => {
+  const res = load(`- macro: m\n  condition: t.name=a or m\n${rule('R', 'm')}`)
+  t.match(res.errors[0], { detailCode: 'RULE_COMPILE_UNDEFINED_MACRO' })
+})
+
+t.test('20: an undefined identifier fails with its position', async (t) => {
+  const res = load(rule('R', 't.name=a and foo'))
+  t.match(res.errors[0], { code: 'LOAD_ERR_COMPILE_CONDITION', detailCode: 'RULE_COMPILE_UNDEFINED_MACRO', message: "Undefined macro 'foo' used in filter.", location: { file: 'rules.yaml', itemType: 'rule', itemName: 'R', pos: { line: 3, col: 27 } } })
+})
+
+t.test('21: a macro is substituted as a parenthesised unit', async (t) => {
+  const res = load(`- macro: m\n  condition: evt.type=open or evt.type=openat\n${rule('R', 'm and t.name=cat')}`)
+  t.same(fired(res, { type: 'open', name: 'ls' }), [])
+  t.same(fired(res, { type: 'open', name: 'cat' }), ['R'])
+  t.same(fired(res, { type: 'openat', name: 'cat' }), ['R'])
+})
+
+t.test('22: unused lists and macros are warnings', async (t) => {
+  const res = load(`- list: L\n  items: [a]\n- macro: m\n  condition: t.name=a\n${rule('R', 't.name=b')}`)
+  t.equal(res.ok, true)
+  t.same(warnCodes(res), ['LOAD_UNUSED_LIST', 'LOAD_UNUSED_MACRO'])
+  t.match(res.warnings[0], { message: 'List not referred to by any other rule/macro', location: { itemName: 'L', pos: { line: 1, col: 3 } } })
+  t.match(res.warnings[1], { message: 'Macro not referred to by any other rule/macro', location: { itemName: 'm', pos: { line: 3, col: 3 } } })
+})
+
+t.test('23: a macro used only by a disabled rule is used', async (t) => {
+  const res = load(`- macro: m\n  condition: t.name=a\n${rule('R', 'm', '  enabled: false\n')}`)
+  t.same(warnCodes(res), [])
+})
+
+t.test('macros used only by rules of an unknown source are unused', async (t) => {
+  const res = load(`- macro: m\n  condition: t.name=a\n${rule('R', 'm').replace('source: test', 'source: nosuch')}`)
+  t.same(warnCodes(res), ['LOAD_UNKNOWN_SOURCE', 'LOAD_UNUSED_MACRO'])
+})
+
+t.test('a list used by another list is used', async (t) => {
+  const res = load(`- list: A\n  items: [a]\n- list: B\n  items: [A]\n${rule('R', 't.name in (B)')}`)
+  t.same(warnCodes(res), [])
+})
+
+t.test('parse errors in unused macros are still errors, with file positions', async (t) => {
+  const res = load('- macro: m\n  condition: >\n    t.name = a and\n    t.name = "open\n')
+  t.match(res.errors[0], { code: 'LOAD_ERR_COMPILE_CONDITION', detailCode: 'RULE_LEX_UNTERMINATED_STRING', location: { pos: { line: 4, col: 14 } } })
+})
