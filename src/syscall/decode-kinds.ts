@@ -39,11 +39,11 @@ export function strings (b: Uint8Array | undefined): string[] {
   return t === undefined || t === '' ? [] : t.split('\0')
 }
 
-/** the probe sends cwd leaf first, one NUL-terminated component each */
+/** the probe sends cwd leaf first, one NUL-terminated component each; none at all is the root */
 export function cwdText (b: Uint8Array | undefined): string | undefined {
   if (b === undefined) return undefined
   const parts = strings(b)
-  if (parts.length === 0) return b.length === 0 ? undefined : '/'
+  if (parts.length === 0) return '/'
   parts.reverse()
   return '/' + parts.join('/')
 }

@@ -1,0 +1,183 @@
+// The record decoder on hand-built buffers: every event kind, the header fields, container ids,
+// clock conversion, and bad input (short, unknown, truncated) turning into counted DecodeErrors.
+import t from 'tap'
+import { KIND_IDS } from '../../src/syscall/abi.ts'
+import { containerIdOf, decodeRecord, newDecodeContext, StreamDecoder } from '../../src/syscall/decode.ts'
+import { ipv6Text } from '../../src/syscall/decode-net.ts'
+import type { DecodeError, SyscallRecord } from '../../src/syscall/record.ts'
+import { hello, record, sockaddrIn, sockaddrUn, stats, tuple, type RecordSpec } from '../fixtures/syscall/records.ts'
+
+const HEX = 'ab'.repeat(32)
+
+function decode (spec: RecordSpec, clockOffset = 0n): SyscallRecord {
+  const buf = record(spec)
+  const out = decodeRecord(buf, 0, buf.length, newDecodeContext(clockOffset))
+  if ('code' in out) throw new Error(`unexpected ${out.code}: ${out.message}`)
+  return out
+}
+
+function decodeErr (buf: Buffer, len = buf.length): DecodeError {
+  const out = decodeRecord(buf, 0, len, newDecodeContext())
+  if (!('code' in out)) throw new Error(`expected a DecodeError, got a ${out.type} record`)
+  return out
+}
+
+t.test('header fields: ids, direction, result, comm, and boot time shifted to the epoch', async t => {
+  const r = decode({ kind: 'close', dir: '<', res: -9, tid: 11, pid: 10, ppid: 9, uid: 1000, gid: 1001, cpu: 1, ts: 42n, comm: 'nginx', nums: [7] }, 1_700_000_000_000_000_000n)
+  t.match(r, { type: 'close', dir: '<', res: -9, tid: 11, pid: 10, ppid: 9, uid: 1000, gid: 1001, cpu: 1, comm: 'nginx', containerId: '' })
+  t.equal(r.ts, 1_700_000_000_000_000_042n)
+  t.same(r.args, { fd: 7 })
+  const enter = decode({ kind: 'close', dir: '>', nums: [7] })
+  t.equal(enter.dir, '>')
+  t.equal(enter.res, undefined, 'enter records carry no result')
+})
+
+t.test('container id comes from the cgroup v1 leaf name', async t => {
+  t.equal(decode({ kind: 'close', nums: [1], cgroup: HEX }).containerId, HEX)
+  t.equal(decode({ kind: 'close', nums: [1], cgroup: `cri-containerd-${HEX}.scope` }).containerId, HEX)
+  t.equal(decode({ kind: 'close', nums: [1], cgroup: `docker-${HEX}.scope` }).containerId, HEX)
+  t.equal(decode({ kind: 'close', nums: [1], cgroup: 'user.slice' }).containerId, '')
+  t.equal(decode({ kind: 'close', nums: [1], cgroup: '/' }).containerId, '')
+  t.equal(containerIdOf('a'.repeat(65)), '', 'a longer hex run is not a container id')
+  const cache = new Map<string, string>()
+  containerIdOf(HEX, cache)
+  t.equal(cache.get(HEX), HEX, 'ids are cached by leaf name')
+})
+
+t.test('execve exit: filename, argv, exe, args, cwd; failed exec keeps only the filename', async t => {
+  const ok = decode({ kind: 'execve', res: 0, comm: 'cat', blobs: ['/usr/bin/cat', 'cat\0/etc/hostname\0-n', 'main\0work\0'] })
+  t.same(ok.args, { filename: '/usr/bin/cat', exe: 'cat', args: '/etc/hostname -n', cwd: '/work/main' })
+  t.same(ok.argv, ['cat', '/etc/hostname', '-n'])
+  const root = decode({ kind: 'execve', res: 0, blobs: ['/bin/true', 'true', new Uint8Array(0)] })
+  t.equal(root.args.cwd, '/', 'no components: the walk started at the root')
+  const failed = decode({ kind: 'execve', res: -2, blobs: ['/nope'] })
+  t.same(failed.args, { filename: '/nope' })
+  t.equal(failed.argv, undefined)
+  const at = decode({ kind: 'execveat', dir: '>', nums: [-100, 0x1000], blobs: ['/bin/sh'] })
+  t.same(at.args, { dirfd: -100, flags: 0x1000, filename: '/bin/sh' })
+})
+
+t.test('clone family: flags in the parent, process image in the child', async t => {
+  const parent = decode({ kind: 'clone', res: 4242, nums: [0x11] })
+  t.same(parent.args, { flags: 0x11 })
+  const child = decode({ kind: 'clone3', res: 0, nums: [0x100n], blobs: ['sh\0-c\0x', 'tmp\0'] })
+  t.same(child.args, { flags: 0x100, exe: 'sh', args: '-c x', cwd: '/tmp' })
+  t.same(decode({ kind: 'fork', res: 5 }).args, {})
+  t.same(decode({ kind: 'vfork', res: 0, blobs: ['a', ''] }).args, { exe: 'a', args: '', cwd: '/' })
+})
+
+t.test('procexit splits the wait status', async t => {
+  t.same(decode({ kind: 'procexit', dir: '>', nums: [3 << 8] }).args, { status: 768, ret: 3, sig: 0, core: 0 })
+  t.same(decode({ kind: 'procexit', dir: '>', nums: [0x80 | 11] }).args, { status: 139, ret: 0, sig: 11, core: 1 })
+})
+
+const V4 = tuple({ family: 2, proto: 6, sport: 40000, dport: 8080, saddr: [127, 0, 0, 1], daddr: [10, 0, 0, 2] })
+
+t.test('connect: socket tuple local->remote, sockaddr as addr; falls back to the sockaddr', async t => {
+  const r = decode({ kind: 'connect', res: -115, nums: [5], blobs: [V4, sockaddrIn([10, 0, 0, 2], 8080)] })
+  t.same(r.args, {
+    fd: 5, family: 'ipv4', l4proto: 'tcp', lip: '127.0.0.1', lport: 40000, rip: '10.0.0.2', rport: 8080,
+    tuple: '127.0.0.1:40000->10.0.0.2:8080', addr: '10.0.0.2:8080'
+  })
+  t.equal(r.res, -115, 'EINPROGRESS is kept as the result')
+  const unconnected = tuple({ family: 2, proto: 17, sport: 5353, saddr: [0, 0, 0, 0] })
+  const udp = decode({ kind: 'connect', res: -111, nums: [6], blobs: [unconnected, sockaddrIn([1, 2, 3, 4], 53)] })
+  t.match(udp.args, { l4proto: 'udp', rip: '1.2.3.4', rport: 53, tuple: '0.0.0.0:5353->1.2.3.4:53' })
+  const unix = decode({ kind: 'connect', nums: [3], blobs: [new Uint8Array(0), sockaddrUn('/run/docker.sock')] })
+  t.same(unix.args, { fd: 3, addr: '/run/docker.sock', family: 'unix' })
+  const abstract = decode({ kind: 'connect', nums: [3], blobs: [new Uint8Array(0), sockaddrUn('\0hidden')] })
+  t.equal(abstract.args.addr, '@hidden')
+})
+
+t.test('accept: the new fd is the result and the tuple lists the client first', async t => {
+  const r = decode({ kind: 'accept4', res: 9, nums: [4, 0x80000], blobs: [V4] })
+  t.match(r.args, { fd: 9, flags: 0x80000, lip: '127.0.0.1', lport: 40000, tuple: '10.0.0.2:8080->127.0.0.1:40000' })
+  t.equal(decode({ kind: 'accept', res: -11, nums: [4, 0], blobs: [new Uint8Array(0)] }).args.fd, -11)
+})
+
+t.test('IPv6 tuples use RFC 5952 text', async t => {
+  const v6 = tuple({ family: 10, proto: 6, sport: 1, dport: 443, saddr: [...Array(15).fill(0), 1], daddr: [0x20, 0x01, 0x0d, 0xb8, ...Array(11).fill(0), 1] })
+  const r = decode({ kind: 'connect', res: 0, nums: [3], blobs: [v6, new Uint8Array(0)] })
+  t.match(r.args, { family: 'ipv6', lip: '::1', rip: '2001:db8::1', tuple: '[::1]:1->[2001:db8::1]:443' })
+  t.equal(ipv6Text(Buffer.from([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 10, 1, 2, 3]), 0), '::ffff:10.1.2.3')
+  t.equal(ipv6Text(Buffer.from([0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1]), 0), 'fe80::1:0:0:1')
+})
+
+t.test('bind, listen, sendto, sendmsg', async t => {
+  const local = tuple({ family: 2, sport: 8080, saddr: [0, 0, 0, 0] })
+  t.match(decode({ kind: 'bind', nums: [3], blobs: [local, sockaddrIn([0, 0, 0, 0], 8080)] }).args, { fd: 3, addr: '0.0.0.0:8080', lport: 8080 })
+  t.match(decode({ kind: 'listen', nums: [3, 128], blobs: [local] }).args, { fd: 3, backlog: 128, lport: 8080 })
+  const send = decode({ kind: 'sendto', res: 12, nums: [7, 12], blobs: [tuple({ family: 2, proto: 17, sport: 999 }), sockaddrIn([8, 8, 8, 8], 53)] })
+  t.match(send.args, { fd: 7, size: 12, addr: '8.8.8.8:53', rip: '8.8.8.8', rport: 53, l4proto: 'udp' })
+  t.match(decode({ kind: 'sendmsg', res: 3, nums: [7], blobs: [V4, new Uint8Array(0)] }).args, { fd: 7, tuple: '127.0.0.1:40000->10.0.0.2:8080' })
+})
+
+t.test('open family: result fd, path, flags, mode', async t => {
+  t.same(decode({ kind: 'open', res: 3, nums: [0o101, 0o644], blobs: ['/tmp/x'] }).args, { fd: 3, name: '/tmp/x', flags: 0o101, mode: 0o644 })
+  t.same(decode({ kind: 'openat', res: -2, nums: [-100, 0, 0], blobs: ['/nope'] }).args, { fd: -2, dirfd: -100, name: '/nope', flags: 0, mode: 0 })
+  t.same(decode({ kind: 'openat2', res: 4, nums: [5, 2, 0o600, 8], blobs: ['rel'] }).args, { fd: 4, dirfd: 5, name: 'rel', flags: 2, mode: 0o600, resolve: 8 })
+})
+
+t.test('unlink, rename, chmod families', async t => {
+  t.same(decode({ kind: 'unlink', blobs: ['/tmp/a'] }).args, { path: '/tmp/a' })
+  t.same(decode({ kind: 'unlinkat', nums: [-100, 0x200], blobs: ['/tmp/d'] }).args, { dirfd: -100, name: '/tmp/d', flags: 0x200 })
+  t.same(decode({ kind: 'rename', blobs: ['/a', '/b'] }).args, { oldpath: '/a', newpath: '/b' })
+  t.same(decode({ kind: 'renameat', nums: [3, 4], blobs: ['a', 'b'] }).args, { olddirfd: 3, oldpath: 'a', newdirfd: 4, newpath: 'b', flags: 0 })
+  t.same(decode({ kind: 'renameat2', nums: [-100, -100, 1], blobs: ['a', 'b'] }).args, { olddirfd: -100, oldpath: 'a', newdirfd: -100, newpath: 'b', flags: 1 })
+  t.same(decode({ kind: 'chmod', nums: [0o4755], blobs: ['/bin/x'] }).args, { filename: '/bin/x', mode: 0o4755 })
+  t.same(decode({ kind: 'fchmodat', nums: [-100, 0o777], blobs: ['f'] }).args, { dirfd: -100, filename: 'f', mode: 0o777 })
+  t.same(decode({ kind: 'fchmod', nums: [3, 0o600] }).args, { fd: 3, mode: 0o600 })
+})
+
+t.test('credentials, ptrace, mount', async t => {
+  t.same(decode({ kind: 'setuid', nums: [0] }).args, { uid: 0 })
+  t.same(decode({ kind: 'setgid', nums: [50] }).args, { gid: 50 })
+  t.same(decode({ kind: 'setresuid', nums: [1, 2, 3] }).args, { ruid: 1, euid: 2, suid: 3 })
+  t.same(decode({ kind: 'setresgid', nums: [4, 5, 0xffffffff] }).args, { rgid: 4, egid: 5, sgid: 0xffffffff })
+  t.same(decode({ kind: 'ptrace', nums: [16, 1234, 0x7fff0000n, 0n] }).args, { request: 16, pid: 1234, addr: 0x7fff0000n, data: 0n })
+  t.same(decode({ kind: 'mount', nums: [0x1000], blobs: ['/dev/sda1', '/mnt', 'ext4'] }).args, { flags: 0x1000, dev: '/dev/sda1', dir: '/mnt', type: 'ext4' })
+})
+
+t.test('every kind id in abi.ts has a decoder', async t => {
+  for (const [name, id] of Object.entries(KIND_IDS)) {
+    const buf = record({ kind: id, nums: [0, 0, 0, 0, 0, 0] })
+    const out = decodeRecord(buf, 0, buf.length, newDecodeContext())
+    t.equal('code' in out ? out.code : out.type, name, name)
+  }
+})
+
+t.test('bad records become DecodeErrors with stable codes', async t => {
+  const good = record({ kind: 'openat', res: 3, nums: [-100, 0, 0], blobs: ['/etc/hostname'] })
+  t.equal(decodeErr(good.subarray(0, 40), 40).code, 'ERR_SYSCALL_SHORT_RECORD', 'shorter than the header')
+  t.equal(decodeErr(good, good.length + 10).code, 'ERR_SYSCALL_SHORT_RECORD', 'length past the buffer')
+  const unknown = decodeErr(record({ kind: 999, nums: [1] }))
+  t.equal(unknown.code, 'ERR_SYSCALL_UNKNOWN_OP')
+  t.equal(unknown.kind, 999)
+  t.equal(decodeErr(record({ kind: 'openat', nums: [1] })).code, 'ERR_SYSCALL_SHORT_RECORD', 'too few numeric slots')
+  const cut = Buffer.from(good)
+  cut.writeUInt16LE(cut.length - 4, 0)
+  t.equal(decodeErr(cut, cut.length - 4).code, 'ERR_SYSCALL_SHORT_RECORD', 'blob runs past the record')
+})
+
+t.test('stream decoder: frames split across chunks, control frames, errors counted not thrown', async t => {
+  const d = new StreamDecoder()
+  const a = record({ kind: 'close', nums: [3], ts: 10n })
+  const b = record({ kind: 'unlink', blobs: ['/tmp/x'], ts: 20n })
+  const bad = record({ kind: 77 })
+  const stream = Buffer.concat([hello(555, 1000n), a, bad, b, stats(3, [0, 4], 2000n)])
+  const out1 = d.push(stream.subarray(0, 30))
+  t.equal(out1.hello?.helperPid, 555)
+  t.equal(out1.records.length, 0)
+  const out2 = d.push(stream.subarray(30, 100))
+  t.same(out2.records.map(r => [r.type, r.ts]), [['close', 1010n]], 'clock offset from HELLO applies')
+  const out3 = d.push(stream.subarray(100))
+  t.same(out3.records.map(r => [r.type, r.ts]), [['unlink', 1020n]])
+  t.same(out3.errors.map(e => e.code), ['ERR_SYSCALL_UNKNOWN_OP'])
+  t.same(out3.stats[0]?.dropsPerCpu, [0, 4])
+  t.equal(d.ctx.clockOffset, 2000n, 'STATS refreshes the clock offset')
+  t.equal(d.errorCount, 1)
+  const broken = d.push(Buffer.from([2, 0, 1, 0, 9, 9, 9, 9]))
+  t.same(broken.errors.map(e => e.code), ['ERR_SYSCALL_SHORT_RECORD'], 'a frame length below 4 drops the rest')
+  const after = d.push(a)
+  t.equal(after.records.length, 1, 'decoding resumes with the next chunk')
+})
