@@ -1,0 +1,54 @@
+// Alerts Lanner raises about itself (source `internal`), so that lost visibility reaches the same
+// consumers as detections. Rule names follow Falco's so existing routing keeps working.
+import { hostname as osHostname } from 'node:os'
+import type { Alert } from '../events/index.ts'
+
+export const DROP_RULE = 'Falco internal: syscall event drop'
+
+export interface DropWindow {
+  /** drops since the previous alert */
+  drops: number
+  /** per-CPU totals from the probe's latest stats */
+  dropsPerCpu: readonly number[]
+  seconds: number
+}
+
+/**
+ * Warning rather than Falco's Debug: a detector that silently misses events is the failure users
+ * most need to hear about, and a Debug alert is filtered out by most consumers.
+ */
+export function syscallDropAlert (time: bigint, w: DropWindow, hostname = process.env.FALCO_HOSTNAME ?? osHostname()): Alert {
+  return {
+    time,
+    rule: DROP_RULE,
+    priority: 4,
+    source: 'internal',
+    tags: [],
+    hostname,
+    message: `Falco internal: syscall event drop. ${w.drops} system calls dropped in last ${Math.max(1, Math.round(w.seconds))} seconds.`,
+    outputFields: {
+      n_drops: w.drops,
+      n_drops_per_cpu: [...w.dropsPerCpu],
+      window_seconds: Math.round(w.seconds)
+    }
+  }
+}
+
+/** Aggregates drop reports and lets one alert through per interval. */
+export function createDropAlerter (intervalMs: number, emit: (a: Alert) => void, now: () => number = Date.now): { report(time: bigint, delta: number, perCpu: readonly number[]): void } {
+  let pending = 0
+  let last = 0
+  let windowStart = now()
+  return {
+    report (time, delta, perCpu) {
+      if (delta <= 0) return
+      pending += delta
+      const t = now()
+      if (last !== 0 && t - last < intervalMs) return
+      emit(syscallDropAlert(time, { drops: pending, dropsPerCpu: perCpu, seconds: (t - windowStart) / 1000 }))
+      pending = 0
+      last = t
+      windowStart = t
+    }
+  }
+}
