@@ -26,6 +26,11 @@ t.test('an extractor that throws reads as absent, never throws', async (t) => {
   t.equal(run('t.boom = x', {}), false)
   t.equal(run('not t.boom = x', {}), true)
   t.equal(run('t.boom exists', {}), false)
+  t.equal(run('t.boom = x or t.name = a', { name: 'a' }), true, 'the other branch still decides')
+  t.equal(run('t.name = a and not t.boom contains x', { name: 'a' }), true)
+  const pred = compile('t.boom = x or t.name = a')
+  t.equal(pred({ name: 'b' }), false)
+  t.equal(pred({ name: 'a' }), true, 'the guarded twin is reused')
 })
 
 t.test('list fields: in = subset, intersects = overlap (edge 50)', async (t) => {

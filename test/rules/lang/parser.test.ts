@@ -244,3 +244,16 @@ t.test('parseOperandPrefix reads the longest field or transformer', async (t) =>
   t.equal(parseOperandPrefix('%name', 1), undefined)
   t.throws(() => parseOperandPrefix('%tolower(user.name', 1), { code: 'RULE_PARSE_UNEXPECTED_TOKEN' })
 })
+
+t.test('printExpr output parses back to the same tree', async (t) => {
+  const conds = [
+    'a and b or not c', 'proc.name in ("a b", \'c,d\', e, shell_binaries)', 'f.x = "tab\\there" and f.y[k] exists',
+    'tolower(basename(f.x)) startswith oneof (a, b)', 'f.x != val(f.y[2])', 'not (a or b) and f.z pmatch (/tmp, "/a b")',
+    'jevt.value["/a b"] = "<NA>"', 'f.n > -3'
+  ]
+  for (const c of conds) {
+    const once = p(c)
+    t.equal(p(once), once, c)
+  }
+  t.equal(p('f.x in (shell_binaries, "quoted")'), 'f.x in (shell_binaries, "quoted")', 'unquoted items stay unquoted (list names)')
+})
