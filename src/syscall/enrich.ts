@@ -60,12 +60,14 @@ export function createEnricher (opts: EnricherOptions = {}): Enricher {
     users: opts.users ?? loadUserDb({ procRoot }),
     k8s: opts.k8s,
     hostname: opts.hostname ?? osHostname(),
+    firstTs: undefined,
     lookupFd,
     containerOf
   }
   let num = 0
 
   function enrich (record: SyscallRecord): SyscallEvent {
+    context.firstTs ??= record.ts
     const ev = new SyscallEvent(record, ++num, context)
     const applied = applyRecord(procs, record, containerOf)
     ev.setProc(applied.proc)

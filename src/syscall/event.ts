@@ -14,6 +14,8 @@ export interface EventContext {
   users: UserDb
   k8s: K8sMetadata | undefined
   hostname: string
+  /** time of the first event enriched (evt.reltime) */
+  firstTs: bigint | undefined
   /** resolve an fd the event mentions but no record created (opened before we attached) */
   lookupFd(proc: ProcessInfo, fd: number): FdInfo | undefined
   /** container of an in-kernel cgroup leaf name ('' = host); memoised */

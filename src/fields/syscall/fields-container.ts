@@ -1,0 +1,136 @@
+// container.* and k8s.*: where the process runs. Ids come from cgroups; names, images, pods and
+// labels from the Kubernetes watch (absent until the pod is known, or without a cluster).
+import type { ContainerInfo } from '../../syscall/event.ts'
+import type { PodContainerMeta, PodMeta } from '../../k8s/metadata.ts'
+import { compileGlob } from '../../util/glob.ts'
+import type { Extract, FieldValue } from '../registry.ts'
+import { absentArgField, absentField, argField, field, type Def, type Ev } from './define.ts'
+
+/** `registry:5000/ns/app:1.2@sha256:…` → repository, tag, digest */
+export function splitImage (image: string): { repository: string, tag: string | undefined, digest: string | undefined } {
+  let rest = image
+  let digest: string | undefined
+  const at = rest.indexOf('@')
+  if (at >= 0) { digest = rest.slice(at + 1); rest = rest.slice(0, at) }
+  const slash = rest.lastIndexOf('/')
+  const colon = rest.lastIndexOf(':')
+  let tag: string | undefined
+  if (colon > slash) { tag = rest.slice(colon + 1); rest = rest.slice(0, colon) }
+  return { repository: rest, tag, digest }
+}
+
+function kf (name: string, type: Def['type'], desc: string, get: (m: PodContainerMeta, c: ContainerInfo) => FieldValue): Def {
+  return field(name, type, desc, (ev) => {
+    const c = ev.container
+    return c?.k8s === undefined ? undefined : get(c.k8s, c)
+  })
+}
+function podF (name: string, type: Def['type'], desc: string, get: (p: PodMeta, ev: Ev) => FieldValue, more = {}): Def {
+  return field(name, type, desc, (ev) => {
+    const p = ev.pod
+    return p === undefined ? undefined : get(p, ev)
+  }, more)
+}
+function labelList (labels: Readonly<Record<string, string>>): string[] {
+  return Object.entries(labels).map(([k, v]) => `${k}:${v}`)
+}
+
+type Mount = PodContainerMeta['mounts'][number]
+function mountText (m: Mount): string { return `${m.source}:${m.dest}::${m.readOnly ? 'false' : 'true'}:rprivate` }
+
+/** A mount chosen by index, or by a glob on its `by` side. */
+function mountSelector (arg: string, by: 'source' | 'dest'): (ms: readonly Mount[]) => Mount | undefined {
+  if (/^(0|[1-9][0-9]*)$/.test(arg)) {
+    const i = Number(arg)
+    return (ms) => ms[i]
+  }
+  const re = compileGlob(arg)
+  return (ms) => ms.find((m) => re.test(m[by]))
+}
+function mountField (name: string, desc: string, by: 'source' | 'dest', read: (m: Mount) => string): Def {
+  return argField(name, 'string', desc, 'required', 'key', (arg) => {
+    const sel = mountSelector(arg as string, by)
+    return (ev) => {
+      const mounts = ev.container?.k8s?.mounts
+      if (mounts === undefined) return undefined
+      const m = sel(mounts)
+      return m === undefined ? undefined : read(m)
+    }
+  })
+}
+
+const HOST: Extract<Ev> = (ev) => ev.container === undefined ? 'host' : undefined
+
+export const containerFields: readonly Def[] = [
+  field('container.id', 'string', "12-character container id, 'host' for host processes", (ev) => ev.container?.id ?? 'host'),
+  field('container.full_id', 'string', "64-character container id, 'host' for host processes", (ev) => ev.container?.fullId ?? 'host'),
+  field('container.name', 'string', "container name (from the pod spec), 'host' for host processes", (ev) => ev.container?.k8s?.name ?? HOST(ev)),
+  field('container.type', 'string', 'container runtime: containerd, cri-o, docker, podman', (ev) => ev.container?.runtime ?? ev.container?.k8s?.runtime),
+  kf('container.image', 'string', 'image as written in the pod spec', (m) => m.image),
+  kf('container.image.repository', 'string', 'image repository (without tag or digest)', (m) => splitImage(m.image).repository),
+  kf('container.image.tag', 'string', 'image tag', (m) => splitImage(m.image).tag),
+  kf('container.image.digest', 'string', 'image digest', (m) => splitImage(m.image).digest ?? (m.imageId?.includes('@') === true ? m.imageId.slice(m.imageId.indexOf('@') + 1) : undefined)),
+  kf('container.image.id', 'string', 'image id (first 12 hex digits)', (m) => {
+    const h = /([0-9a-f]{64})$/.exec(m.imageId ?? '')
+    return h === null ? undefined : (h[1] as string).slice(0, 12)
+  }),
+  kf('container.privileged', 'bool', 'the container runs privileged', (m) => m.privileged),
+  kf('container.mounts', 'string', 'host-path mounts as source:dest:mode:rdwr:propagation, comma-separated', (m) => m.mounts.map(mountText).join(',')),
+  mountField('container.mount', 'one mount by index or source path (glob)', 'source', mountText),
+  mountField('container.mount.source', 'mount source, by index or destination path (glob)', 'dest', (m) => m.source),
+  mountField('container.mount.dest', 'mount destination, by index or source path (glob)', 'source', (m) => m.dest),
+  mountField('container.mount.mode', 'mount mode, by index or source path (glob)', 'source', () => ''),
+  mountField('container.mount.rdwr', 'mount read-write flag, by index or source path (glob)', 'source', (m) => m.readOnly ? 'false' : 'true'),
+  mountField('container.mount.propagation', 'mount propagation, by index or source path (glob)', 'source', () => 'rprivate'),
+  kf('container.start_ts', 'abstime', 'container start time', (m) => m.startTs),
+  field('container.duration', 'reltime', 'time since the container started', (ev) => {
+    const s = ev.container?.k8s?.startTs
+    return s === undefined ? undefined : ev.rec.ts - s
+  }),
+  kf('container.ip', 'ipaddr', 'container (pod) IP address', (m) => m.pod.ip),
+  kf('container.host_pid', 'bool', 'the container shares the host pid namespace', (m) => m.pod.hostPid),
+  kf('container.host_network', 'bool', 'the container shares the host network', (m) => m.pod.hostNetwork),
+  kf('container.host_ipc', 'bool', 'the container shares the host IPC namespace', (m) => m.pod.hostIpc),
+  absentField('container.cni.json', 'string', 'CNI result as JSON'),
+  absentField('container.healthcheck', 'string', 'health check command'),
+  absentField('container.liveness_probe', 'string', 'liveness probe command'),
+  absentField('container.readiness_probe', 'string', 'readiness probe command'),
+  absentArgField('container.label', 'string', 'one container runtime label', 'required', 'key'),
+  absentField('container.labels', 'string', 'container runtime labels', { isList: true }),
+  absentField('container.info', 'string', 'kept for old rulesets', { deprecated: 'outputs print container.id and container.name instead' }),
+
+  podF('k8s.pod.name', 'string', 'pod name', (p) => p.name),
+  podF('k8s.pod.uid', 'string', 'pod uid', (p) => p.uid),
+  podF('k8s.pod.id', 'string', 'pod uid (old name)', (p) => p.uid, { deprecated: 'use k8s.pod.uid' }),
+  argField('k8s.pod.label', 'string', 'one pod label: k8s.pod.label[app] or k8s.pod.label.app', 'required', 'key', (arg) => (ev) => ev.pod?.labels[arg as string]),
+  podF('k8s.pod.labels', 'string', 'pod labels as key:value items', (p) => labelList(p.labels), { isList: true }),
+  podF('k8s.pod.ip', 'ipaddr', 'pod IP address', (p) => p.ip),
+  absentField('k8s.pod.cni.json', 'string', 'CNI result of the pod sandbox'),
+  absentField('k8s.pod.sandbox_id', 'string', 'pod sandbox id (12 characters)'),
+  absentField('k8s.pod.full_sandbox_id', 'string', 'pod sandbox id'),
+  podF('k8s.ns.name', 'string', 'namespace of the pod', (p) => p.namespace),
+  argField('k8s.ns.label', 'string', 'one namespace label: k8s.ns.label[team] or k8s.ns.label.team', 'required', 'key', (arg) => (ev) => {
+    const ns = ev.pod?.namespace
+    return ns === undefined ? undefined : ev.ctx.k8s?.namespaceLabels(ns)?.[arg as string]
+  }),
+  field('k8s.ns.labels', 'string', 'namespace labels as key:value items', (ev) => {
+    const ns = ev.pod?.namespace
+    const l = ns === undefined ? undefined : ev.ctx.k8s?.namespaceLabels(ns)
+    return l === undefined ? undefined : labelList(l)
+  }, { isList: true }),
+  absentField('k8s.ns.id', 'string', 'namespace uid (old name)', { deprecated: 'use k8s.ns.uid' }),
+  absentField('k8s.ns.uid', 'string', 'namespace uid')
+]
+
+// Controllers and services: Falco's names, no data (the node-local pod watch does not follow
+// owners or services).
+for (const kind of ['rc', 'rs', 'svc', 'deployment'] as const) {
+  const what = { rc: 'replication controller', rs: 'replica set', svc: 'service', deployment: 'deployment' }[kind]
+  ;(containerFields as Def[]).push(
+    absentField(`k8s.${kind}.name`, 'string', `${what} name`),
+    absentField(`k8s.${kind}.id`, 'string', `${what} uid (old name)`, { deprecated: `use k8s.${kind}.uid` }),
+    absentField(`k8s.${kind}.uid`, 'string', `${what} uid`),
+    absentArgField(`k8s.${kind}.label`, 'string', `one ${what} label`, 'required', 'key'),
+    absentField(`k8s.${kind}.labels`, 'string', `${what} labels`, { isList: true })
+  )
+}

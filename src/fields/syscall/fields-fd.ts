@@ -1,0 +1,130 @@
+// fd.*, fdlist.*, fs.path.*: the file descriptor an event is about (the opened file, the socket
+// it connects…). Falco's fd.ip/fd.port/fd.net match either end of a connection; a scalar field
+// has one value, so they read the server end (the remote peer for outbound connections).
+import { posix } from 'node:path'
+import { argStr } from '../../syscall/state/args.ts'
+import { localRemote, typeChar, type FdInfo, type SocketTuple } from '../../syscall/state/fd-info.ts'
+import type { Extract, FieldValue } from '../registry.ts'
+import { absentField, argField, field, type Def, type Ev } from './define.ts'
+
+function ff (name: string, type: Def['type'], desc: string, get: (fd: FdInfo, ev: Ev) => FieldValue): Def {
+  return field(name, type, desc, (ev) => {
+    const fd = ev.fd
+    return fd === undefined ? undefined : get(fd, ev)
+  })
+}
+function tf (name: string, type: Def['type'], desc: string, get: (t: SocketTuple, fd: FdInfo) => FieldValue): Def {
+  return ff(name, type, desc, (fd) => fd.tuple === undefined ? undefined : get(fd.tuple, fd))
+}
+
+const isFile = (fd: FdInfo): boolean => fd.kind === 'file' || fd.kind === 'directory'
+
+function directory (fd: FdInfo): string | undefined {
+  if (fd.kind === 'directory') return fd.name
+  if (fd.kind !== 'file' || !fd.name.startsWith('/')) return undefined
+  return posix.dirname(fd.name)
+}
+
+function l4 (t: SocketTuple): string | undefined { return t.l4proto === 'unknown' ? undefined : t.l4proto }
+
+function fsPath (key: string, raw: boolean): Extract<Ev> {
+  // the path arguments of file-system events, as Falco's fs.path.* read them
+  const names: Record<string, readonly string[]> = {
+    name: ['name', 'pathname', 'path', 'filename'],
+    source: ['oldpath', 'source', 'dev', 'target'],
+    target: ['newpath', 'linkpath', 'dir']
+  }
+  return (ev) => {
+    for (const n of names[key] ?? []) {
+      const v = argStr(ev.rec.args[n])
+      if (v === undefined) continue
+      if (raw || v.startsWith('/')) return v
+      const fdName = key === 'name' ? ev.fd?.name : undefined
+      if (fdName !== undefined && fdName.startsWith('/')) return fdName
+      const cwd = ev.proc?.cwd
+      return cwd === undefined ? v : posix.join(cwd, v)
+    }
+    return undefined
+  }
+}
+
+export const fdFields: readonly Def[] = [
+  ff('fd.num', 'int', 'fd number (-1 for a failed open)', (fd) => fd.num),
+  ff('fd.type', 'string', 'fd type: file, directory, ipv4, ipv6, unix, pipe, event, signalfd, eventpoll, inotify, timerfd, netlink, bpf…', (fd) => fd.kind === 'unknown' ? undefined : fd.kind),
+  ff('fd.typechar', 'string', "fd type as one character: f d 4 6 u p e s l i t n b, 'o' unknown", (fd) => typeChar(fd.kind)),
+  ff('fd.name', 'string', 'full name: absolute path, or cip:cport->sip:sport for IP sockets', (fd) => fd.name === '' ? undefined : fd.name),
+  ff('fd.nameraw', 'string', 'the name as the process passed it (relative paths stay relative)', (fd) => fd.nameRaw === '' ? undefined : fd.nameRaw),
+  ff('fd.directory', 'string', 'directory of a file fd (the directory itself for a directory fd)', (fd) => directory(fd)),
+  ff('fd.filename', 'string', 'file name without the directory', (fd) => fd.kind === 'file' && fd.name.startsWith('/') ? posix.basename(fd.name) : undefined),
+  tf('fd.ip', 'ipaddr', 'IP address of the connection (the server end; see the note on either-end matching)', (t) => t.sip),
+  tf('fd.cip', 'ipaddr', 'client IP address', (t) => t.cip),
+  tf('fd.sip', 'ipaddr', 'server IP address', (t) => t.sip),
+  tf('fd.lip', 'ipaddr', 'local IP address', (t) => localRemote(t).lip),
+  tf('fd.rip', 'ipaddr', 'remote IP address', (t) => localRemote(t).rip),
+  tf('fd.port', 'int', 'port of the connection (the server end)', (t) => t.sport),
+  tf('fd.cport', 'int', 'client port', (t) => t.cport),
+  tf('fd.sport', 'int', 'server port', (t) => t.sport),
+  tf('fd.lport', 'int', 'local port', (t) => localRemote(t).lport),
+  tf('fd.rport', 'int', 'remote port', (t) => localRemote(t).rport),
+  tf('fd.net', 'ipnet', 'network of the connection (the server end), for CIDR matches', (t) => t.sip),
+  tf('fd.cnet', 'ipnet', 'client network', (t) => t.cip),
+  tf('fd.snet', 'ipnet', 'server network', (t) => t.sip),
+  tf('fd.lnet', 'ipnet', 'local network', (t) => localRemote(t).lip),
+  tf('fd.rnet', 'ipnet', 'remote network', (t) => localRemote(t).rip),
+  tf('fd.l4proto', 'string', 'layer-4 protocol: tcp, udp, icmp or raw', (t) => l4(t)),
+  ff('fd.sockfamily', 'string', "socket family: 'ip' or 'unix'", (fd) => fd.kind === 'ipv4' || fd.kind === 'ipv6' ? 'ip' : fd.kind === 'unix' ? 'unix' : undefined),
+  tf('fd.is_server', 'bool', 'this process is the server end', (t) => t.isServer),
+  ff('fd.connected', 'bool', 'the socket is connected', (fd) => fd.connected),
+  ff('fd.name_changed', 'bool', 'this event changed the fd name (e.g. sendto on an unconnected socket)', (fd) => fd.nameChanged),
+  field('fd.uid', 'string', 'unique fd id: thread id and fd number', (ev) => {
+    const fd = ev.fd
+    return fd === undefined ? undefined : `${ev.rec.tid}${fd.num}`
+  }),
+  field('fd.containername', 'string', 'container id followed by fd.name', (ev) => {
+    const fd = ev.fd
+    return fd === undefined ? undefined : `${ev.container?.id ?? 'host'}:${fd.name}`
+  }),
+  field('fd.containerdirectory', 'string', 'container id followed by fd.directory', (ev) => {
+    const fd = ev.fd
+    const dir = fd === undefined ? undefined : directory(fd)
+    return dir === undefined ? undefined : `${ev.container?.id ?? 'host'}:${dir}`
+  }),
+  ff('fd.dev', 'int', 'device number of a file fd', (fd) => isFile(fd) ? fd.dev : undefined),
+  ff('fd.dev.major', 'int', 'device major number', (fd) => isFile(fd) && fd.dev !== undefined ? fd.dev >>> 20 : undefined),
+  ff('fd.dev.minor', 'int', 'device minor number', (fd) => isFile(fd) && fd.dev !== undefined ? fd.dev & 0xfffff : undefined),
+  ff('fd.ino', 'int', 'inode number of a file fd', (fd) => isFile(fd) ? fd.ino : undefined),
+  argField('fd.types', 'string', 'types of all open fds of the process (or of one fd: fd.types[3])', 'optional', 'index', (arg) => (ev) => {
+    const p = ev.proc
+    if (p === undefined) return undefined
+    if (arg !== undefined) {
+      const k = p.fds.get(Number(arg))?.kind
+      return k === undefined || k === 'unknown' ? undefined : [k]
+    }
+    const kinds = new Set<string>()
+    for (const fd of p.fds.values()) if (fd.kind !== 'unknown') kinds.add(fd.kind)
+    return [...kinds]
+  }, { isList: true }),
+  absentField('fd.cip.name', 'string', 'client domain name'),
+  absentField('fd.sip.name', 'string', 'server domain name'),
+  absentField('fd.lip.name', 'string', 'local domain name'),
+  absentField('fd.rip.name', 'string', 'remote domain name'),
+  absentField('fd.proto', 'string', 'protocol name of the server port'),
+  absentField('fd.cproto', 'string', 'protocol name of the client port'),
+  absentField('fd.sproto', 'string', 'protocol name of the server port'),
+  absentField('fd.lproto', 'string', 'protocol name of the local port'),
+  absentField('fd.rproto', 'string', 'protocol name of the remote port'),
+  absentField('fd.is_upper_layer', 'bool', 'file is in an overlayfs upper layer'),
+  absentField('fd.is_lower_layer', 'bool', 'file is in an overlayfs lower layer'),
+  absentField('fdlist.nums', 'int', 'fd numbers of a poll event', { isList: true }),
+  absentField('fdlist.names', 'string', 'fd names of a poll event', { isList: true }),
+  absentField('fdlist.cips', 'ipaddr', 'client IPs of a poll event', { isList: true }),
+  absentField('fdlist.sips', 'ipaddr', 'server IPs of a poll event', { isList: true }),
+  absentField('fdlist.cports', 'int', 'client ports of a poll event', { isList: true }),
+  absentField('fdlist.sports', 'int', 'server ports of a poll event', { isList: true }),
+  field('fs.path.name', 'string', 'path argument of a file-system event, made absolute', fsPath('name', false)),
+  field('fs.path.nameraw', 'string', 'path argument as passed', fsPath('name', true)),
+  field('fs.path.source', 'string', 'source path of a two-path event (rename, link, mount), made absolute', fsPath('source', false)),
+  field('fs.path.sourceraw', 'string', 'source path as passed', fsPath('source', true)),
+  field('fs.path.target', 'string', 'target path of a two-path event, made absolute', fsPath('target', false)),
+  field('fs.path.targetraw', 'string', 'target path as passed', fsPath('target', true))
+]
