@@ -59,10 +59,11 @@ function readFailure (file: string, err: unknown, line?: number): AuditBatch {
 
 async function * readOne (file: string, src: NodeJS.ReadableStream, opts: ReadOptions, owned: boolean): AsyncGenerator<AuditBatch> {
   const splitter = new LineSplitter(file, opts)
+  const size = Math.max(1, opts.batchSize ?? 512)
   try {
     for await (const text of decodedText(src)) {
       splitter.push(text)
-      if (splitter.events.length >= (opts.batchSize ?? 512) || splitter.issues.length > 0) yield splitter.take()
+      if (splitter.events.length >= size || splitter.issues.length > 0) yield * slices(splitter.take(), size)
     }
   } catch (err) {
     const pending = splitter.take()
@@ -75,7 +76,18 @@ async function * readOne (file: string, src: NodeJS.ReadableStream, opts: ReadOp
   }
   splitter.end()
   const last = splitter.take()
-  if (last.events.length + last.issues.length > 0) yield last
+  if (last.events.length + last.issues.length > 0) yield * slices(last, size)
+}
+
+/** One chunk of text can hold thousands of lines: hand them on in batches of at most `size`. */
+function * slices (batch: AuditBatch, size: number): Generator<AuditBatch> {
+  if (batch.events.length <= size) {
+    yield batch
+    return
+  }
+  for (let i = 0; i < batch.events.length; i += size) {
+    yield { file: batch.file, events: batch.events.slice(i, i + size), issues: i === 0 ? batch.issues : [] }
+  }
 }
 
 /** The stream's bytes as UTF-8 text chunks, gunzipped when it starts with the gzip magic. */
