@@ -27,20 +27,24 @@ export function sendError (reply: FastifyReply, code: ErrorCode, message: string
   return reply.code(statusCode).type('application/json; charset=utf-8').send(errorBody(statusCode, code, message))
 }
 
-/** Issues that condemn the whole body: retrying the same bytes can never succeed. */
+/** Issues that condemn the whole body when they carry no event index. */
 const BODY_LEVEL_CODES: ReadonlySet<string> = new Set(['ERR_AUDIT_BAD_JSON', 'ERR_AUDIT_NOT_RECOGNIZED'])
+/** Per-item issues saying the item was not an audit event at all (as opposed to a flawed one). */
+const NOT_AN_EVENT_CODES: ReadonlySet<string> = new Set(['ERR_AUDIT_NOT_RECOGNIZED', 'ERR_AUDIT_NOT_OBJECT'])
 
 export type BatchVerdict =
   | { ok: true }
   | { ok: false, code: string, message: string }
 
 /**
- * 400 when nothing was accepted because of a body-level issue; otherwise 200, even when some events
- * were refused (a retry would refuse them again; they are counted and logged instead).
+ * 400 when nothing was accepted and the body is not audit data: invalid JSON, an unknown document,
+ * or items none of which is an Event. Otherwise 200, even when some or all events were refused for
+ * their content (a retry would refuse them again; they are counted and logged instead).
  */
 export function judgeBatch (result: HandleBodyResult): BatchVerdict {
-  if (result.accepted > 0) return { ok: true }
-  const fatal = result.issues.find((i) => BODY_LEVEL_CODES.has(i.code))
+  if (result.accepted > 0 || result.issues.length === 0) return { ok: true }
+  const fatal = result.issues.find((i) => i.index === undefined && BODY_LEVEL_CODES.has(i.code)) ??
+    (result.issues.every((i) => NOT_AN_EVENT_CODES.has(i.code)) ? result.issues[0] : undefined)
   if (fatal === undefined) return { ok: true }
   return { ok: false, code: fatal.code, message: fatal.message }
 }

@@ -1,0 +1,57 @@
+// The webhook over the real audit decoder (src/audit decodeAuditPayload), wired as the app does:
+// statuses and counts for good, partial, oversized-event and unrecognized bodies.
+import t from 'tap'
+import { decodeAuditPayload } from '../../src/audit/index.ts'
+import type { HandleBodyResult } from '../../src/webhook/index.ts'
+import { auditEvent, createApiserverClient, eventList, request } from '../helpers/apiserver-client.ts'
+import { startWebhook } from './fakes.ts'
+
+const JSON_HEADERS = { 'content-type': 'application/json' }
+const MAX_EVENT_BYTES = 4096
+
+async function handleWithDecoder (body: Buffer): Promise<HandleBodyResult> {
+  const { events, issues } = decodeAuditPayload(body, { maxEventBytes: MAX_EVENT_BYTES })
+  return {
+    accepted: events.length,
+    rejected: issues.filter((i) => i.index !== undefined).length,
+    issues: issues.map((i) => ({ code: i.code, message: i.message, ...(i.index === undefined ? {} : { index: i.index }) }))
+  }
+}
+
+t.test('EventLists of 400 from an apiserver-like client are decoded and answered 200', async (t) => {
+  const w = await startWebhook(t, {}, { handleBody: handleWithDecoder })
+  const client = createApiserverClient({ url: w.url, concurrency: 3, maxAttempts: 1 })
+  t.teardown(() => client.close())
+  const outcomes = await client.send(Array.from({ length: 1000 }, (_, i) => auditEvent(i)))
+  t.same(outcomes.map((o) => [o.events, o.delivered]), [[400, true], [400, true], [200, true]])
+  t.equal(w.metrics.accepted, 1000)
+  t.same(w.metrics.issues, [])
+})
+
+t.test('bad JSON and non-audit JSON are 400 with the decoder\'s codes', async (t) => {
+  const w = await startWebhook(t, {}, { handleBody: handleWithDecoder })
+  const bad = await request(w.url, { method: 'POST', headers: JSON_HEADERS, body: '{"kind":"EventList","items":[{' })
+  t.equal(bad.status, 400)
+  t.equal(JSON.parse(bad.body).code, 'ERR_AUDIT_BAD_JSON')
+  const pod = await request(w.url, { method: 'POST', headers: JSON_HEADERS, body: JSON.stringify({ kind: 'Pod', apiVersion: 'v1', metadata: { name: 'x' } }) })
+  t.equal(pod.status, 400)
+  t.equal(JSON.parse(pod.body).code, 'ERR_AUDIT_NOT_RECOGNIZED')
+  const pods = await request(w.url, { method: 'POST', headers: JSON_HEADERS, body: JSON.stringify(eventList([{ kind: 'Pod' }, 42])) })
+  t.equal(pods.status, 400, 'an EventList holding no Event at all')
+  t.equal(JSON.parse(pods.body).code, 'ERR_AUDIT_NOT_RECOGNIZED')
+})
+
+t.test('events without stageTimestamp or over the per-event limit: 200, counted by code', async (t) => {
+  const w = await startWebhook(t, {}, { handleBody: handleWithDecoder })
+  const items = [
+    auditEvent(1),
+    auditEvent(2, { stageTimestamp: undefined }),
+    auditEvent(3, { requestObject: { blob: 'x'.repeat(MAX_EVENT_BYTES) } }),
+    auditEvent(4)
+  ]
+  const res = await request(w.url, { method: 'POST', headers: JSON_HEADERS, body: JSON.stringify(eventList(items)) })
+  t.equal(res.status, 200)
+  t.same(JSON.parse(res.body), { accepted: 2, rejected: 2 })
+  t.same(w.metrics.issues.sort(), ['ERR_AUDIT_EVENT_TOO_LARGE', 'ERR_AUDIT_NO_TIMESTAMP'])
+  t.ok(w.logger.lines.some((l) => l.level === 'warn'), 'logged')
+})

@@ -1,0 +1,105 @@
+// The webhook's pure parts: PEM splitting and clientAuth mapping, the bearer check, the admission
+// counter, the batch verdict and the warning throttle.
+import t from 'tap'
+import { buildHttpsOptions, splitPem } from '../../src/webhook/index.ts'
+import { createAdmission } from '../../src/webhook/admission.ts'
+import { createBearerCheck } from '../../src/webhook/bearer.ts'
+import { createLogThrottle } from '../../src/webhook/log-throttle.ts'
+import { judgeBatch } from '../../src/webhook/replies.ts'
+
+const CERT = '-----BEGIN CERTIFICATE-----\nQUJD\n-----END CERTIFICATE-----'
+const CERT2 = '-----BEGIN CERTIFICATE-----\nREVG\n-----END CERTIFICATE-----'
+const KEY = '-----BEGIN PRIVATE KEY-----\nS0VZ\n-----END PRIVATE KEY-----'
+const EC_KEY = '-----BEGIN EC PARAMETERS-----\nBggq\n-----END EC PARAMETERS-----\n-----BEGIN EC PRIVATE KEY-----\nRUM=\n-----END EC PRIVATE KEY-----'
+
+t.test('splitPem finds every block and ignores text around them', async (t) => {
+  const blocks = splitPem(`subject=CN=x\n${CERT}\nissuer=...\n${EC_KEY}\n${CERT2}\n`)
+  t.same(blocks.map((b) => b.label), ['CERTIFICATE', 'EC PARAMETERS', 'EC PRIVATE KEY', 'CERTIFICATE'])
+  t.same(splitPem('no pem here'), [])
+})
+
+t.test('buildHttpsOptions takes the key from a combined PEM and keeps the whole chain', async (t) => {
+  const out = buildHttpsOptions({ cert: `${CERT}\n${KEY}\n${CERT2}`, clientAuth: 'none' })
+  t.equal(out.cert, `${CERT}\n${CERT2}`, 'leaf and intermediate, key left out')
+  t.equal(out.key, KEY)
+  t.equal(out.requestCert, false)
+  t.equal(out.ca, undefined)
+})
+
+t.test('buildHttpsOptions accepts traditional EC keys and skips EC PARAMETERS', async (t) => {
+  const out = buildHttpsOptions({ cert: CERT, key: EC_KEY, clientAuth: 'none' })
+  t.match(out.key, /^-----BEGIN EC PRIVATE KEY-----/)
+})
+
+t.test("clientAuth maps onto requestCert/rejectUnauthorized and needs a CA", async (t) => {
+  const base = { cert: CERT, key: KEY, ca: CERT2 }
+  t.match(buildHttpsOptions({ ...base, clientAuth: 'require' }), { requestCert: true, rejectUnauthorized: true, ca: CERT2 })
+  t.match(buildHttpsOptions({ ...base, clientAuth: 'request' }), { requestCert: true, rejectUnauthorized: false, ca: CERT2 })
+  t.throws(() => buildHttpsOptions({ cert: CERT, key: KEY, clientAuth: 'require' }), { code: 'ERR_WEBHOOK_TLS' })
+  t.throws(() => buildHttpsOptions({ cert: KEY, clientAuth: 'none' }), { code: 'ERR_WEBHOOK_TLS' })
+  t.throws(() => buildHttpsOptions({ cert: CERT, clientAuth: 'none' }), { code: 'ERR_WEBHOOK_TLS' })
+})
+
+t.test('the bearer check wants exactly "Bearer <token>"', async (t) => {
+  const check = createBearerCheck('abc')
+  t.ok(check('Bearer abc'))
+  t.ok(check('bearer abc'), 'the scheme is case-insensitive (RFC 7235)')
+  t.ok(check('Bearer  abc '), 'extra blanks around the token')
+  t.notOk(check('Bearer abcd'))
+  t.notOk(check('Bearer ab'))
+  t.notOk(check('Bearer '))
+  t.notOk(check('abc'))
+  t.notOk(check('Basic abc'))
+  t.notOk(check(undefined))
+})
+
+t.test('admission admits up to the limit, releases once per slot and reports drains', async (t) => {
+  const seen: number[] = []
+  const adm = createAdmission(2, (n) => seen.push(n))
+  const a = adm.tryAcquire()
+  const b = adm.tryAcquire()
+  t.ok(a)
+  t.ok(b)
+  t.equal(adm.tryAcquire(), undefined, 'the third is refused')
+  let drained = false
+  const d = adm.drained().then(() => { drained = true })
+  a?.release()
+  a?.release()
+  t.equal(adm.inFlight, 1, 'a double release counts once')
+  await Promise.resolve()
+  t.notOk(drained)
+  b?.markBusy()
+  t.equal(b?.busy, true)
+  b?.release()
+  await d
+  t.ok(drained)
+  t.same(seen, [1, 2, 1, 0])
+  await adm.drained()
+  t.pass('drained() resolves at once when idle')
+})
+
+t.test('judgeBatch: 400 only for a body-level issue with nothing accepted', async (t) => {
+  t.same(judgeBatch({ accepted: 3, rejected: 0, issues: [] }), { ok: true })
+  t.same(judgeBatch({ accepted: 0, rejected: 0, issues: [] }), { ok: true }, 'an empty EventList is fine')
+  t.same(judgeBatch({ accepted: 0, rejected: 2, issues: [{ code: 'ERR_AUDIT_NO_TIMESTAMP', message: 'x', index: 0 }] }), { ok: true })
+  t.same(judgeBatch({ accepted: 0, rejected: 0, issues: [{ code: 'ERR_AUDIT_BAD_JSON', message: 'bad' }] }),
+    { ok: false, code: 'ERR_AUDIT_BAD_JSON', message: 'bad' })
+  t.same(judgeBatch({ accepted: 0, rejected: 2, issues: [{ code: 'ERR_AUDIT_NO_TIMESTAMP', message: 'x', index: 0 }, { code: 'ERR_AUDIT_NOT_RECOGNIZED', message: 'nr', index: 1 }] }),
+    { ok: true }, 'a flawed event among non-events: the body is audit data, 200')
+  t.same(judgeBatch({ accepted: 0, rejected: 2, issues: [{ code: 'ERR_AUDIT_NOT_RECOGNIZED', message: 'pod', index: 0 }, { code: 'ERR_AUDIT_NOT_OBJECT', message: 'num', index: 1 }] }),
+    { ok: false, code: 'ERR_AUDIT_NOT_RECOGNIZED', message: 'pod' }, 'items none of which is an Event: 400')
+  t.same(judgeBatch({ accepted: 1, rejected: 0, issues: [{ code: 'ERR_AUDIT_NOT_RECOGNIZED', message: 'nr', index: 1 }] }), { ok: true },
+    'an unrecognized item inside a batch that had good events is per-event')
+})
+
+t.test('the log throttle lets one line per key per interval through and counts the rest', async (t) => {
+  let now = 0
+  const th = createLogThrottle(1000, () => now)
+  t.equal(th.take('a'), 0)
+  t.equal(th.take('a'), undefined)
+  t.equal(th.take('b'), 0, 'keys are independent')
+  t.equal(th.take('a'), undefined)
+  now = 1000
+  t.equal(th.take('a'), 2, 'two were held back')
+  t.equal(th.take('a'), undefined)
+})
