@@ -1,0 +1,81 @@
+// The webhook kubeconfig: loads with @kubernetes/client-node's KubeConfig and says what
+// kube-apiserver needs (server URL with path, CA, client certificate or token).
+import t from 'tap'
+import { register } from 'node:module'
+import { existsSync } from 'node:fs'
+import { parse } from 'yaml'
+import { renderWebhookConfig, webhookServerUrl, WEBHOOK_CLUSTER_NAME, WEBHOOK_USER_NAME } from '../../src/setup/webhook-config.ts'
+import { DEFAULTS } from '../../src/config/defaults.ts'
+import { ConfigError } from '../../src/errors/index.ts'
+
+// @kubernetes/client-node 2 imports undici 8 (Node >= 22.19). On older Node, resolve client-node's
+// `undici` to npm's bundled Node-20-compatible copy so KubeConfig can still be exercised.
+const [major = 0, minor = 0] = process.versions.node.split('.').map(Number)
+const compatUndici = new URL('../../node_modules/node-gyp/node_modules/undici/index.js', import.meta.url)
+if ((major < 22 || (major === 22 && minor < 19)) && existsSync(compatUndici)) {
+  register('data:text/javascript,' + encodeURIComponent(`
+    export async function resolve (spec, ctx, next) {
+      if (spec === 'undici' && ctx.parentURL?.includes('/@kubernetes/client-node/')) return { url: ${JSON.stringify(compatUndici.href)}, shortCircuit: true }
+      return next(spec, ctx)
+    }`))
+}
+const { KubeConfig } = await import('@kubernetes/client-node')
+
+// Not real key material: the generator only checks the PEM armour and embeds the bytes.
+const CA = '-----BEGIN CERTIFICATE-----\nTUlJQ0FURVNUQ0E=\n-----END CERTIFICATE-----\n'
+const CERT = '-----BEGIN CERTIFICATE-----\nTUlJQ0NMSUVOVA==\n-----END CERTIFICATE-----\n'
+const KEY = '-----BEGIN PRIVATE KEY-----\nTUlJRUtFWQ==\n-----END PRIVATE KEY-----\n'
+
+function load (text: string): InstanceType<typeof KubeConfig> {
+  const kc = new KubeConfig()
+  kc.loadFromString(text)
+  return kc
+}
+
+t.test('mTLS: CA and client certificate embedded, loads with KubeConfig', async (t) => {
+  const text = renderWebhookConfig({ server: 'https://lanner.example:30007/k8s-audit', caPem: CA, clientCertPem: CERT, clientKeyPem: KEY })
+  const kc = load(text)
+  const cluster = kc.getCurrentCluster()
+  t.equal(cluster?.name, WEBHOOK_CLUSTER_NAME)
+  t.equal(cluster?.server, 'https://lanner.example:30007/k8s-audit', 'the path is part of the server URL')
+  t.equal(Buffer.from(cluster?.caData ?? '', 'base64').toString(), CA)
+  const user = kc.getCurrentUser()
+  t.equal(user?.name, WEBHOOK_USER_NAME)
+  t.equal(Buffer.from(user?.certData ?? '', 'base64').toString(), CERT)
+  t.equal(Buffer.from(user?.keyData ?? '', 'base64').toString(), KEY)
+  t.notOk(user?.token)
+  const raw = parse(text)
+  t.equal(raw.clusters[0].cluster['certificate-authority-data'], Buffer.from(CA).toString('base64'), 'the key kube-apiserver reads')
+  t.equal(raw['current-context'], 'default')
+})
+
+t.test('bearer token, trimmed', async (t) => {
+  const kc = load(renderWebhookConfig({ server: 'https://10.0.0.1:30007/k8s-audit', caPem: CA, token: 's3cr3t\n' }))
+  t.equal(kc.getCurrentUser()?.token, 's3cr3t')
+  t.notOk(kc.getCurrentUser()?.certData)
+})
+
+t.test('a bare host gets the default webhook path; plain http is allowed', async (t) => {
+  t.equal(webhookServerUrl('http://127.0.0.1:30007'), `http://127.0.0.1:30007${DEFAULTS.webhookPath}`)
+  t.equal(webhookServerUrl('https://h:1/custom/path'), 'https://h:1/custom/path')
+  const kc = load(renderWebhookConfig({ server: 'http://127.0.0.1:30007' }))
+  t.equal(kc.getCurrentCluster()?.server, 'http://127.0.0.1:30007/k8s-audit')
+  t.same(parse(renderWebhookConfig({ server: 'http://h', insecureSkipTlsVerify: true })).clusters[0].cluster['insecure-skip-tls-verify'], true)
+})
+
+t.test('bad input is a usage error', async (t) => {
+  const bad: Array<[Parameters<typeof renderWebhookConfig>[0], RegExp]> = [
+    [{ server: 'not a url' }, /not a URL/],
+    [{ server: 'ftp://h/x' }, /http or https/],
+    [{ server: 'https://h', clientCertPem: CERT }, /go together/],
+    [{ server: 'https://h', caPem: 'hello' }, /--ca: not a PEM/],
+    [{ server: 'https://h', clientCertPem: CERT, clientKeyPem: CERT }, /--client-key/],
+    [{ server: 'https://h', token: 'two words' }, /token/]
+  ]
+  for (const [opts, msg] of bad) {
+    let caught: unknown
+    try { renderWebhookConfig(opts) } catch (err) { caught = err }
+    t.ok(caught instanceof ConfigError, String(msg))
+    t.match(caught, { code: 'ERR_CLI_USAGE', message: msg })
+  }
+})
