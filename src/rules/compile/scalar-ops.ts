@@ -8,7 +8,7 @@ import { compileRe2 } from '../../util/regex.ts'
 import { parseIp, netContains, type IpNet } from '../../util/ip.ts'
 import { bytesContain, bytesEndWith, bytesEqual, bytesStartWith, decodeHex, utf8 } from '../../util/bytes.ts'
 import { compileError } from './context.ts'
-import { asciiLower } from './transformers.ts'
+import { asciiLower, includesAsciiCI } from '../../util/ascii.ts'
 import { parseBig, parseBool, parseIpConst, parseNet, parseNumber, parseString, type Family } from './values.ts'
 
 export type ScalarTest = (v: Scalar) => boolean
@@ -51,7 +51,7 @@ function stringTest (op: string, lit: Literal): ScalarTest {
     case 'contains': return (v) => (v as string).includes(k)
     case 'icontains': {
       const low = asciiLower(k)
-      return (v) => asciiLower(v as string).includes(low)
+      return (v) => includesAsciiCI(v as string, low)
     }
     case 'startswith': return (v) => (v as string).startsWith(k)
     case 'endswith': return (v) => (v as string).endsWith(k)
@@ -173,7 +173,7 @@ export function dynamicCompare (family: Family, op: string): ((a: Scalar, b: Sca
   if (family !== 'string') return undefined
   switch (op) {
     case 'contains': return (a, b) => (a as string).includes(b as string)
-    case 'icontains': return (a, b) => asciiLower(a as string).includes(asciiLower(b as string))
+    case 'icontains': return (a, b) => includesAsciiCI(a as string, asciiLower(b as string))
     case 'startswith': return (a, b) => (a as string).startsWith(b as string)
     case 'endswith': return (a, b) => (a as string).endsWith(b as string)
   }

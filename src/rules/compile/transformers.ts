@@ -1,6 +1,7 @@
 // Transformers (tolower, toupper, b64, basename, len) as value mappers over extracted values.
 // List values map element-wise; `len` counts list items. An undecodable b64 value is absent.
 import type { FieldType, FieldValue, Scalar } from '../../fields/index.ts'
+import { asciiLower, asciiUpper } from '../../util/ascii.ts'
 
 export interface TransformerSpec {
   /** input types accepted */
@@ -12,18 +13,7 @@ export interface TransformerSpec {
   apply: (v: Scalar) => Scalar | undefined
 }
 
-const UPPER = /[A-Z]/
-const LOWER = /[a-z]/
 const B64_RE = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
-
-/** ASCII-only case mapping, as C's tolower in the C locale. */
-export function asciiLower (s: string): string {
-  return UPPER.test(s) ? s.replace(/[A-Z]+/g, (m) => m.toLowerCase()) : s
-}
-
-export function asciiUpper (s: string): string {
-  return LOWER.test(s) ? s.replace(/[a-z]+/g, (m) => m.toUpperCase()) : s
-}
 
 function basename (s: string): string {
   const slash = s.lastIndexOf('/')

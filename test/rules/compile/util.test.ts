@@ -124,3 +124,14 @@ t.test('quoted strings: scanning, escapes, and quoting back', async (t) => {
     t.same(scanQuoted(q, 0), { ok: true, value: s, end: q.length }, JSON.stringify(s))
   }
 })
+
+t.test('ASCII-only case folding', async (t) => {
+  const { asciiLower, asciiUpper, includesAsciiCI } = await import('../../../src/util/ascii.ts')
+  t.equal(asciiLower('AbC-É'), 'abc-É')
+  t.equal(asciiUpper('abc-é'), 'ABC-é')
+  t.equal(includesAsciiCI('Run --PRIVILEGED x', '--privileged'), true)
+  t.equal(includesAsciiCI('Run --PRIVILEGE', '--privileged'), false)
+  t.equal(includesAsciiCI('ÉTÉ', 'été'), false, 'non-ASCII letters are not folded')
+  t.equal(includesAsciiCI('abc', ''), true)
+  t.equal(includesAsciiCI('aab', 'ab'), true, 'restarts after a partial match')
+})
