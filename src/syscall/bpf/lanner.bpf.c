@@ -177,8 +177,11 @@ static __always_inline void put_tuple(struct ln_scratch *s, __u32 *offp, struct 
 		t.sport = BPF_CORE_READ(sk, __sk_common.skc_num);
 		t.dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
 		if (t.family == AF_INET) {
-			BPF_CORE_READ_INTO(&t.saddr[0], sk, __sk_common.skc_rcv_saddr);
-			BPF_CORE_READ_INTO(&t.daddr[0], sk, __sk_common.skc_daddr);
+			/* READ_INTO sizes the read by its destination: read whole u32s */
+			__u32 a = BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr);
+			__u32 b = BPF_CORE_READ(sk, __sk_common.skc_daddr);
+			__builtin_memcpy(t.saddr, &a, 4);
+			__builtin_memcpy(t.daddr, &b, 4);
 		} else if (t.family == AF_INET6) {
 			BPF_CORE_READ_INTO(&t.saddr, sk, __sk_common.skc_v6_rcv_saddr);
 			BPF_CORE_READ_INTO(&t.daddr, sk, __sk_common.skc_v6_daddr);
