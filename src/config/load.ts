@@ -73,12 +73,14 @@ function issueText (issue: z.core.$ZodIssue): string {
 export function validateRaw (parsed: ParsedFile): RawConfig {
   const result = configSchema.safeParse(parsed.raw)
   if (result.success) return result.data
-  const issues = result.error.issues
-  const first = issues[0] as z.core.$ZodIssue
-  const message = issues.map(issueText).join('; ')
+  // report in file order, so the location is the first problem a reader meets
+  const located = result.error.issues.map((issue) => ({ issue, pos: positionOf(parsed, issue.path) }))
+  located.sort((a, b) => (a.pos?.offset ?? Infinity) - (b.pos?.offset ?? Infinity))
+  const first = located[0] as { issue: z.core.$ZodIssue, pos: SourcePos | undefined }
+  const message = located.map((l) => issueText(l.issue)).join('; ')
   throw new ConfigError('ERR_CONFIG_INVALID', message, {
     cause: result.error,
-    location: { file: parsed.file, pos: positionOf(parsed, first.path), itemType: 'config', itemName: formatKeyPath(first.path) }
+    location: { file: parsed.file, pos: first.pos, itemType: 'config', itemName: formatKeyPath(first.issue.path) }
   })
 }
 
