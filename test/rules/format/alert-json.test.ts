@@ -1,0 +1,48 @@
+// Falco's alert serialisations: text line and JSON object, byte for byte.
+import t from 'tap'
+import type { Alert } from '../../../src/events/index.ts'
+import { formatAlertJson, formatAlertText, formatTimeRfc3339 } from '../../../src/rules/index.ts'
+
+const alert: Alert = {
+  time: 1_470_327_477_881_781_397n, // 2016-08-04T16:17:57.881781397Z
+  rule: 'Anonymous Request Allowed',
+  priority: 4,
+  source: 'k8s_audit',
+  tags: ['k8s', 'audit'],
+  hostname: 'node-1',
+  message: 'Request by "anonymous" (verb=get)',
+  outputFields: { 'ka.verb': 'get', 'ka.user.name': 'system:anonymous', 'ka.missing': null }
+}
+
+t.test('text line: time of day (UTC, 9 digits), capitalised priority, message', async (t) => {
+  t.equal(formatAlertText(alert), '16:17:57.881781397: Warning Request by "anonymous" (verb=get)')
+  t.equal(formatAlertText(alert, { timeFormatIso8601: true }), '2016-08-04T16:17:57.881781397+0000: Warning Request by "anonymous" (verb=get)')
+  t.equal(formatAlertText({ ...alert, priority: 6, message: 'a\nb\tc' }), '16:17:57.881781397: Informational a\\nb\\tc', 'control characters are escaped')
+})
+
+t.test('70: JSON alert keys, order and values', async (t) => {
+  const text = formatAlertJson(alert)
+  t.equal(text, '{"hostname":"node-1","output":"16:17:57.881781397: Warning Request by \\"anonymous\\" (verb=get)",' +
+    '"output_fields":{"evt.time":1470327477881781397,"ka.missing":null,"ka.user.name":"system:anonymous","ka.verb":"get"},' +
+    '"priority":"Warning","rule":"Anonymous Request Allowed","source":"k8s_audit","tags":["audit","k8s"],"time":"2016-08-04T16:17:57.881781397Z"}')
+  const parsed = JSON.parse(text) as Record<string, unknown>
+  t.same(Object.keys(parsed), ['hostname', 'output', 'output_fields', 'priority', 'rule', 'source', 'tags', 'time'])
+})
+
+t.test('evt.time stays an exact integer even beyond 2^53', async (t) => {
+  const text = formatAlertJson({ ...alert, outputFields: {} })
+  t.match(text, /"evt\.time":1470327477881781397[,}]/)
+})
+
+t.test('JSON options: message, no output/tags/fields, ISO time field', async (t) => {
+  const parsed = JSON.parse(formatAlertJson(alert, { includeMessage: true, includeOutput: false, includeTags: false, timeFormatIso8601: true })) as Record<string, unknown>
+  t.same(Object.keys(parsed), ['hostname', 'message', 'output_fields', 'priority', 'rule', 'source', 'time'])
+  t.equal(parsed.message, alert.message)
+  t.same(parsed.output_fields, { 'evt.time.iso8601': '2016-08-04T16:17:57.881781397+0000', 'ka.missing': null, 'ka.user.name': 'system:anonymous', 'ka.verb': 'get' })
+  t.same(Object.keys(JSON.parse(formatAlertJson(alert, { includeOutputFields: false })) as object), ['hostname', 'output', 'priority', 'rule', 'source', 'tags', 'time'])
+})
+
+t.test('RFC 3339 time always has nine fractional digits', async (t) => {
+  t.equal(formatTimeRfc3339(1_767_323_045_000_000_001n), '2026-01-02T03:04:05.000000001Z')
+  t.equal(formatTimeRfc3339(0n), '1970-01-01T00:00:00.000000000Z')
+})
