@@ -19,6 +19,9 @@ export interface WebhookServer {
 // Longer than the apiserver's 30 s batch wait, so its connection usually stays reusable.
 const KEEP_ALIVE_MS = 65_000
 const DEFAULT_CLOSE_TIMEOUT_MS = 30_000
+// The apiserver gives up on a request after 30 s, so a body still arriving after this holds an
+// admission slot for nothing (a slow-loris client would otherwise hold it for node's 300 s).
+const UPLOAD_TIMEOUT_MS = 60_000
 const WARN_INTERVAL_MS = 10_000
 
 export const NOOP_WEBHOOK_METRICS: WebhookMetrics = Object.freeze({
@@ -38,6 +41,7 @@ export async function createWebhookServer (opts: WebhookOptions, deps: WebhookDe
     logger: false,
     bodyLimit: opts.maxBodyBytes,
     keepAliveTimeout: KEEP_ALIVE_MS,
+    requestTimeout: UPLOAD_TIMEOUT_MS,
     // our own 503 carries Retry-After; fastify's would not
     return503OnClosing: false
   }, opts.tls)
