@@ -1,0 +1,76 @@
+// Loader supervision and failure reporting: bad options, a helper that cannot load, the build
+// script's ERR_SYSCALL_UNSUPPORTED, and (on a real kernel) a helper killed and restarted.
+import t from 'tap'
+import { execFile, spawn } from 'node:child_process'
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { startProbe } from '../../../src/syscall/loader.ts'
+import { probeSkipReason, recordProbe } from '../../fixtures/syscall/probe-harness.ts'
+
+const tmp = mkdtempSync(join(tmpdir(), 'lanner-probe-sup-'))
+t.teardown(function cleanup () { rmSync(tmp, { recursive: true, force: true }) })
+
+function fakeHelper (name: string, script: string): string {
+  const p = join(tmp, name)
+  writeFileSync(p, `#!/bin/sh\n${script}\n`)
+  chmodSync(p, 0o755)
+  return p
+}
+
+t.test('an unknown event type in the options is a config error', async t => {
+  await t.rejects(startProbe({ onRecords () {}, kinds: ['openat', 'opneat'], helperPath: '/bin/false' }), { code: 'ERR_CONFIG_INVALID' })
+  await t.rejects(startProbe({ onRecords () {}, enterKinds: ['nope'], helperPath: '/bin/false' }), { code: 'ERR_CONFIG_INVALID' })
+})
+
+t.test('a helper that cannot load its programs (exit 3) rejects with ERR_SYSCALL_UNSUPPORTED', async t => {
+  const bin = fakeHelper('no-bpf', 'echo "lanner-probe: load failed: Operation not permitted" >&2; exit 3')
+  await t.rejects(startProbe({ onRecords () {}, helperPath: bin }), { code: 'ERR_SYSCALL_UNSUPPORTED', message: /Operation not permitted/ })
+})
+
+t.test('a helper that dies otherwise rejects with ERR_SYSCALL_PROBE_FAILED', async t => {
+  const bin = fakeHelper('crash', 'kill -SEGV $$')
+  await t.rejects(startProbe({ onRecords () {}, helperPath: bin }), { code: 'ERR_SYSCALL_PROBE_FAILED', message: /SIGSEGV/ })
+})
+
+t.test('the build script names what is missing', async t => {
+  const root = resolve(import.meta.dirname, '../../..')
+  const out = await new Promise<{ code: number | null, stderr: string }>(function run (done) {
+    execFile('sh', [join(root, 'scripts/build-probe.sh')], { env: { ...process.env, LANNER_BTF: '/nonexistent/vmlinux', LANNER_PROBE_OUT: join(tmp, 'out') } }, function finished (err, _o, stderr) {
+      done({ code: err === null ? 0 : (err.code as number), stderr })
+    })
+  })
+  t.equal(out.code, 3)
+  t.match(out.stderr, /^ERR_SYSCALL_UNSUPPORTED: kernel BTF not found at \/nonexistent\/vmlinux/)
+})
+
+const skip = probeSkipReason()
+t.test('a killed helper is reported and restarted; records keep flowing', { skip: skip ?? false }, async t => {
+  const rec = await recordProbe({ restartMinMs: 50 })
+  t.teardown(async function stop () { await rec.probe.stop() })
+  const first = rec.probe.pid
+  process.kill(first, 'SIGKILL')
+  const until = Date.now() + 10_000
+  while ((rec.probe.pid === 0 || rec.probe.pid === first) && Date.now() < until) await new Promise(r => setTimeout(r, 50))
+  t.not(rec.probe.pid, first, 'a new helper runs')
+  t.not(rec.probe.pid, 0)
+  t.match(rec.errors[0], { code: 'ERR_SYSCALL_PROBE_FAILED', message: /SIGKILL/ })
+  // the new helper has attached once it reports stats
+  while (!rec.stats.some(s => s.helperPid === rec.probe.pid) && Date.now() < until) await new Promise(r => setTimeout(r, 50))
+  const child = spawn('sh', ['-c', 'exit 7'], { stdio: 'ignore' })
+  const pid = child.pid!
+  await new Promise(r => child.on('exit', r))
+  const ex = await rec.waitFor(r => r.type === 'procexit' && r.pid === pid, m => m.length > 0)
+  t.match(ex[0], { args: { ret: 7 } }, 'events from after the restart arrive')
+  const stats = await rec.waitStats(rec.stats.length + 1)
+  t.equal(stats[stats.length - 1]?.restarts, 1)
+})
+
+t.test('stop() ends the helper and is idempotent', { skip: skip ?? false }, async t => {
+  const rec = await recordProbe()
+  const pid = rec.probe.pid
+  await rec.probe.stop()
+  t.throws(() => process.kill(pid, 0), { code: 'ESRCH' }, 'helper is gone')
+  await rec.probe.stop()
+  t.same(rec.errors, [], 'a requested stop is not an error')
+})
