@@ -79,3 +79,9 @@ t.test('close() frees the port', async (t) => {
   await server.close()
   await t.rejects(request(`http://127.0.0.1:${server.port}/healthz`), { code: 'ECONNREFUSED' })
 })
+
+t.test("host '' listens on every interface, loopback included", async (t) => {
+  const server = await createAdminServer({ host: '', port: 0 }, { isReady: () => true, metricsText: async () => '', metricsContentType: PROM_TYPE })
+  t.teardown(() => server.close())
+  t.equal((await request(`http://127.0.0.1:${server.port}/healthz`)).status, 200)
+})

@@ -58,3 +58,27 @@ t.test('an apiserver-like client pushed back with 429 delivers every event by re
   t.equal(w.metrics.accepted, 2000, 'each event evaluated exactly once')
   t.equal(w.bodies.length, 5, 'refused attempts never reached handleBody')
 })
+
+t.test('a batch that failed evaluation (500) is retried and delivered: nothing answered 200 is lost', async (t) => {
+  let calls = 0
+  const w = await startWebhook(t, {}, {
+    async handleBody (body) {
+      if (++calls === 1) throw new Error('outputs not ready')
+      return decodeForTest(body)
+    }
+  })
+  const client = createApiserverClient({ url: w.url, concurrency: 1, maxAttempts: 5, initialBackoffMs: 1 })
+  t.teardown(() => client.close())
+  const [outcome] = await client.send(Array.from({ length: 10 }, (_, i) => auditEvent(i)))
+  t.same(outcome?.attempts.map((a) => a.status), [500, 200])
+  t.equal(w.metrics.accepted, 10)
+})
+
+t.test('the apiserver gives a batch up after its attempts: what the 2xx-only-after-evaluation rule protects against', async (t) => {
+  const w = await startWebhook(t, {}, { handleBody: async () => { throw new Error('down') } })
+  const client = createApiserverClient({ url: w.url, concurrency: 1, maxAttempts: 5, initialBackoffMs: 1 })
+  t.teardown(() => client.close())
+  const [outcome] = await client.send([auditEvent(1)])
+  t.equal(outcome?.delivered, false)
+  t.same(outcome?.attempts.map((a) => a.status), [500, 500, 500, 500, 500])
+})
