@@ -69,7 +69,7 @@ export function createEnricher (opts: EnricherOptions = {}): Enricher {
   function enrich (record: SyscallRecord): SyscallEvent {
     context.firstTs ??= record.ts
     const ev = new SyscallEvent(record, ++num, context)
-    const applied = applyRecord(procs, record, containerOf)
+    const applied = applyRecord(procs, record, context)
     ev.setProc(applied.proc)
     if ('fd' in applied) ev.setFd(applied.fd)
     return ev

@@ -12,6 +12,13 @@ import type { ContainerRef } from './container-id.ts'
 
 export interface Applied { proc: ProcessInfo | undefined, fd?: FdInfo | undefined }
 
+/** What the transitions need from the enricher besides the process table. */
+export interface ApplyEnv {
+  containerOf(leaf: string): ContainerRef | undefined
+  /** an fd we have no record of, from /proc/<pid>/fd (opened before the probe attached) */
+  lookupFd(proc: ProcessInfo, fd: number): FdInfo | undefined
+}
+
 const AT_FDCWD = -100
 const EINPROGRESS = 115
 
@@ -38,11 +45,13 @@ function withProc (procs: ProcessTable, p: ProcessInfo, changes: Partial<Process
 
 function applyExec (procs: ProcessTable, rec: SyscallRecord, containerOf: (leaf: string) => ContainerRef | undefined): ProcessInfo | undefined {
   const a = rec.args
-  const argv = argList(a.argv)
+  const argv = rec.argv ?? argList(a.argv)
   const exeArg = argStr(a.exe)
   const rest = argList(a.args)
-  const exepath = argStr(pick(a, 'exepath', 'trusted_exepath', 'filename', 'pathname'))
   let old = procs.peek(rec.pid)
+  const given = argStr(pick(a, 'exepath', 'trusted_exepath', 'filename', 'pathname'))
+  // exec resolves a relative filename against the cwd it had before the call
+  const exepath = given === undefined ? undefined : resolvePath(given, old?.cwd ?? procs.peek(rec.ppid)?.cwd)
   if (argv === undefined && exeArg === undefined && rest === undefined) {
     // nothing in the record: the process is alive right after a successful exec, so ask /proc
     const fresh = procs.refresh(rec.pid)
@@ -50,7 +59,7 @@ function applyExec (procs: ProcessTable, rec: SyscallRecord, containerOf: (leaf:
   }
   old ??= procs.get(rec.ppid) // never seen: inherit what the parent had (cwd, container, tty…)
   const full = argv ?? (exeArg !== undefined ? [exeArg, ...(rest ?? [])] : undefined)
-  const comm = argStr(a.comm) ?? (exepath !== undefined ? posix.basename(exepath).slice(0, 15) : undefined)
+  const comm = rec.comm ?? argStr(a.comm) ?? (exepath !== undefined ? posix.basename(exepath).slice(0, 15) : undefined)
   const fds = new Map<number, FdInfo>()
   for (const [n, fd] of old?.fds ?? []) if (fd.openFlags === undefined || (fd.openFlags & O_CLOEXEC_BIT) === 0) fds.set(n, fd)
   const base = old ?? fromSnapshot({
@@ -82,7 +91,7 @@ function newChild (procs: ProcessTable, parent: ProcessInfo | undefined, rec: Sy
   const child: ProcessInfo = base !== undefined
     ? { ...base, pid: childPid, ppid: parentPid, vpid: childPid === base.pid ? base.vpid : undefined, startTs: ts, fds: new Map(base.fds), exited: false }
     : fromSnapshot({
-      pid: childPid, ppid: parentPid, comm: argStr(rec.args.comm) ?? '', argv: argList(rec.args.argv) ?? [], exepath: '', cwd: argStr(rec.args.cwd),
+      pid: childPid, ppid: parentPid, comm: rec.comm ?? '', argv: rec.argv ?? [], exepath: '', cwd: argStr(rec.args.cwd),
       uid: rec.uid, gid: rec.gid, loginuid: undefined, tty: 0, pgid: parentPid, sid: parentPid, vpid: childPid, startTs: ts, container: undefined, caps: undefined
     })
   procs.set(child)
@@ -134,13 +143,21 @@ function socketKind (domain: number | undefined): FdKind {
   return 'unknown'
 }
 
-function applySocketCall (procs: ProcessTable, proc: ProcessInfo | undefined, rec: SyscallRecord): FdInfo | undefined {
+function isUnix (family: unknown): boolean { return family === 'unix' || family === AF_UNIX }
+
+function applySocketCall (procs: ProcessTable, proc: ProcessInfo | undefined, rec: SyscallRecord, env: ApplyEnv): FdInfo | undefined {
   const res = rec.res ?? -1
   const a = rec.args
   const accepting = rec.type === 'accept' || rec.type === 'accept4'
   const fdNum = accepting ? res : argNum(a.fd)
   if (fdNum === undefined || fdNum < 0) return undefined
-  const prev = proc?.fds.get(fdNum)
+  const prev = proc === undefined ? undefined : proc.fds.get(fdNum) ?? (accepting ? undefined : env.lookupFd(proc, fdNum))
+  if (isUnix(a.family)) {
+    const path = argStr(a.addr) ?? prev?.name ?? ''
+    const fd: FdInfo = { num: fdNum, kind: 'unix', name: path, nameRaw: path, connected: rec.type === 'connect' && res >= 0, nameChanged: prev !== undefined && prev.name !== path }
+    if ((res >= 0 || accepting) && proc !== undefined) procs.setFd(proc, fd)
+    return fd
+  }
   const ep = endpointsFromArgs(a)
   if (ep === undefined) return prev
   const ok = res >= 0 || res === -EINPROGRESS
@@ -160,31 +177,34 @@ function applySocketCall (procs: ProcessTable, proc: ProcessInfo | undefined, re
     default: { // sendto, sendmsg, recvfrom, recvmsg
       if (prev?.connected === true && prev.tuple !== undefined) return prev
       const t = toTuple(ep, rec.type === 'recvfrom' || rec.type === 'recvmsg')
-      const fresh = socketFd(fdNum, t, false, false)
-      next = { ...fresh, nameChanged: prev === undefined || prev.name !== fresh.name }
+      // no sockaddr yet a kernel peer: the socket was connected before we saw it
+      const connected = a.addr === undefined && ep.remote !== undefined && ep.remote.port !== 0
+      const fresh = socketFd(fdNum, t, connected, false)
+      next = { ...fresh, nameChanged: !connected && (prev === undefined || prev.name !== fresh.name) }
     }
   }
   if (next.tuple !== undefined && next.tuple.l4proto === 'unknown' && prev?.tuple !== undefined) {
     next = { ...next, tuple: { ...next.tuple, l4proto: prev.tuple.l4proto } }
   }
-  if (ok && proc !== undefined) procs.setFd(proc, next)
+  if ((ok || next.connected) && proc !== undefined) procs.setFd(proc, next)
   return next
 }
 
 /** Apply one record to the tables; returns what the event shows. */
-export function applyRecord (procs: ProcessTable, rec: SyscallRecord, containerOf: (leaf: string) => ContainerRef | undefined): Applied {
+export function applyRecord (procs: ProcessTable, rec: SyscallRecord, env: ApplyEnv): Applied {
+  // procexit has no exit half: the probe sends it as an enter event
+  if (rec.type === 'procexit') {
+    const p = procs.get(rec.pid)
+    if (rec.tid === rec.pid) procs.exit(rec.pid)
+    return { proc: p }
+  }
   if (rec.dir === '>') return { proc: procs.get(rec.pid) }
   const res = rec.res ?? 0
   switch (rec.type) {
     case 'execve': case 'execveat':
-      return { proc: res === 0 ? applyExec(procs, rec, containerOf) : procs.get(rec.pid) }
+      return { proc: res === 0 ? applyExec(procs, rec, env.containerOf) : procs.get(rec.pid) }
     case 'clone': case 'clone3': case 'fork': case 'vfork':
       return { proc: applyClone(procs, rec) }
-    case 'procexit': {
-      const p = procs.get(rec.pid)
-      if (rec.tid === rec.pid) procs.exit(rec.pid)
-      return { proc: p }
-    }
     case 'open': case 'openat': case 'openat2': case 'creat': {
       const proc = procs.get(rec.pid)
       return { proc, fd: applyOpen(procs, proc, rec) }
@@ -192,7 +212,7 @@ export function applyRecord (procs: ProcessTable, rec: SyscallRecord, containerO
     case 'connect': case 'accept': case 'accept4': case 'bind': case 'listen':
     case 'sendto': case 'sendmsg': case 'recvfrom': case 'recvmsg': {
       const proc = procs.get(rec.pid)
-      return { proc, fd: applySocketCall(procs, proc, rec) }
+      return { proc, fd: applySocketCall(procs, proc, rec, env) }
     }
     case 'socket': {
       const proc = procs.get(rec.pid)
@@ -212,7 +232,7 @@ export function applyRecord (procs: ProcessTable, rec: SyscallRecord, containerO
       const proc = procs.get(rec.pid)
       const n = argNum(rec.args.fd)
       if (proc === undefined || n === undefined) return { proc }
-      const fd = proc.fds.get(n)
+      const fd = proc.fds.get(n) ?? env.lookupFd(proc, n)
       if (res === 0) proc.fds.delete(n)
       return { proc, fd }
     }

@@ -102,34 +102,39 @@ function endpointFromParts (args: Args, ipKey: string, portKey: string, fam: 4 |
   const port = num(args[portKey])
   if (ip === undefined || port === undefined) return undefined
   if (ip instanceof Uint8Array) return { ...ipText(ip), port }
-  if (typeof ip !== 'string') return undefined
+  if (typeof ip !== 'string' || ip === '') return undefined
   return { family: fam ?? (ip.includes(':') ? 6 : 4), ip, port }
 }
 
 /**
- * Endpoints from whatever form the record carries: `tuple` (probe bytes or `a:1->b:2` text),
- * decoded parts (`saddr`/`sport` local, `daddr`/`dport` remote, `family`, `proto`), and `addr`
- * (the user's sockaddr, the destination of connect/sendto/sendmsg).
+ * Endpoints from whatever form the record carries, most explicit first: decoded parts (`lip`/
+ * `lport` local, `rip`/`rport` remote, as the decoder writes them; `saddr`/`daddr` likewise),
+ * then `tuple` (probe bytes, or `local->remote` text), and `addr` (the user's sockaddr: the
+ * destination of connect/sendto/sendmsg) where the kernel had no remote end yet.
  */
 export function endpointsFromArgs (args: Args): Endpoints | undefined {
   let ep: Endpoints | undefined
-  const tuple = args.tuple
-  if (tuple instanceof Uint8Array) ep = parseProbeTuple(tuple)
-  else if (typeof tuple === 'string') ep = parseTupleText(tuple)
+  const fam = familyOf(args.family)
+  const local = endpointFromParts(args, 'lip', 'lport', fam) ?? endpointFromParts(args, 'saddr', 'sport', fam)
+  const remote = endpointFromParts(args, 'rip', 'rport', fam) ?? endpointFromParts(args, 'daddr', 'dport', fam)
+  if (local !== undefined || remote !== undefined) ep = { local, remote, l4proto: 'unknown' }
   if (ep === undefined) {
-    const fam = familyOf(args.family)
-    const local = endpointFromParts(args, 'saddr', 'sport', fam)
-    const remote = endpointFromParts(args, 'daddr', 'dport', fam)
-    if (local !== undefined || remote !== undefined) ep = { local, remote, l4proto: 'unknown' }
+    const tuple = args.tuple
+    if (tuple instanceof Uint8Array) ep = parseProbeTuple(tuple)
+    else if (typeof tuple === 'string') ep = parseTupleText(tuple)
   }
+  const l4 = args.l4proto
   const proto = num(args.proto)
-  if (ep !== undefined && ep.l4proto === 'unknown' && proto !== undefined) ep = { ...ep, l4proto: protoName(proto) }
+  if (ep !== undefined && ep.l4proto === 'unknown') {
+    if (l4 === 'tcp' || l4 === 'udp' || l4 === 'icmp' || l4 === 'raw') ep = { ...ep, l4proto: l4 }
+    else if (proto !== undefined) ep = { ...ep, l4proto: protoName(proto) }
+  }
   const addr = args.addr
   const dest = addr instanceof Uint8Array ? parseSockaddr(addr) : typeof addr === 'string' ? parseTupleSide(addr) : undefined
   if (dest !== undefined) {
     // the sockaddr is what the process asked for; an unconnected socket has no kernel remote yet
-    const remote = ep?.remote
-    if (remote === undefined || remote.port === 0 || isAny(remote.ip)) ep = { local: ep?.local, remote: dest, l4proto: ep?.l4proto ?? 'unknown' }
+    const r = ep?.remote
+    if (r === undefined || r.port === 0 || isAny(r.ip)) ep = { local: ep?.local, remote: dest, l4proto: ep?.l4proto ?? 'unknown' }
   }
   return ep
 }
@@ -137,7 +142,7 @@ export function endpointsFromArgs (args: Args): Endpoints | undefined {
 function parseTupleSide (s: string): Endpoint | undefined {
   const c = s.lastIndexOf(':')
   if (c < 0) return undefined
-  const ip = s.slice(0, c)
+  const ip = s.slice(0, c).replace(/^\[|\]$/g, '')
   const port = Number(s.slice(c + 1))
   return Number.isInteger(port) ? { family: ip.includes(':') ? 6 : 4, ip, port } : undefined
 }

@@ -1,0 +1,62 @@
+// Test helper: a fake /proc tree in a tmp dir, and a record builder. Not a test file itself.
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { SyscallRecord } from '../../../src/syscall/record.ts'
+
+export interface FakeProcess {
+  pid: number
+  ppid: number
+  comm: string
+  argv: string[]
+  exe?: string
+  cwd?: string
+  uid?: number
+  loginuid?: number
+  tty?: number
+  sid?: number
+  cgroup?: string
+  fds?: Record<number, string>
+  capEff?: string
+}
+
+export const BOOT_TIME = 1_700_000_000
+
+export function fakeProc (procs: readonly FakeProcess[], files: { passwd?: string, group?: string } = {}): { root: string, add(p: FakeProcess): void, cleanup(): void } {
+  const root = mkdtempSync(join(tmpdir(), 'lanner-proc-'))
+  writeFileSync(join(root, 'stat'), `cpu  1 2 3 4\nbtime ${BOOT_TIME}\nprocesses 10\n`)
+  function add (p: FakeProcess): void {
+    const dir = join(root, String(p.pid))
+    mkdirSync(join(dir, 'fd'), { recursive: true })
+    const sid = p.sid ?? p.pid
+    // pid (comm) state ppid pgrp session tty_nr tpgid flags minflt cminflt majflt cmajflt utime stime cutime cstime priority nice threads itrealvalue starttime
+    writeFileSync(join(dir, 'stat'), `${p.pid} (${p.comm}) S ${p.ppid} ${p.pid} ${sid} ${p.tty ?? 0} -1 0 0 0 0 0 0 0 0 0 20 0 1 0 500 0 0\n`)
+    const uid = p.uid ?? 0
+    writeFileSync(join(dir, 'status'), `Name:\t${p.comm}\nPid:\t${p.pid}\nPPid:\t${p.ppid}\nUid:\t${uid}\t${uid}\t${uid}\t${uid}\nGid:\t${uid}\t${uid}\t${uid}\t${uid}\nNSpid:\t${p.pid}\nCapInh:\t0000000000000000\nCapPrm:\t${p.capEff ?? '0000000000000000'}\nCapEff:\t${p.capEff ?? '0000000000000000'}\n`)
+    writeFileSync(join(dir, 'comm'), p.comm + '\n')
+    writeFileSync(join(dir, 'cmdline'), p.argv.map((a) => a + '\0').join(''))
+    writeFileSync(join(dir, 'cgroup'), p.cgroup ?? '0::/user.slice/session-1.scope\n')
+    writeFileSync(join(dir, 'loginuid'), String(p.loginuid ?? 4294967295))
+    if (p.exe !== undefined) symlinkSync(p.exe, join(dir, 'exe'))
+    if (p.cwd !== undefined) symlinkSync(p.cwd, join(dir, 'cwd'))
+    for (const [n, target] of Object.entries(p.fds ?? {})) symlinkSync(target, join(dir, 'fd', n))
+  }
+  for (const p of procs) add(p)
+  if (files.passwd !== undefined) {
+    mkdirSync(join(root, '1', 'root', 'etc'), { recursive: true })
+    writeFileSync(join(root, '1', 'root', 'etc', 'passwd'), files.passwd)
+    writeFileSync(join(root, '1', 'root', 'etc', 'group'), files.group ?? '')
+  }
+  return { root, add, cleanup: () => rmSync(root, { recursive: true, force: true }) }
+}
+
+let clock = 1_700_000_100_000_000_000n
+
+/** An exit record with defaults; `args` and the rest override. */
+export function rec (type: string, over: Partial<SyscallRecord> = {}): SyscallRecord {
+  clock += 1000n
+  return { type, dir: '<', ts: clock, cpu: 0, tid: over.pid ?? 100, pid: 100, ppid: 1, uid: 0, gid: 0, res: 0, args: {}, ...over }
+}
+
+export const HEX_A = 'a'.repeat(8) + '0123456789abcdef'.repeat(3) + 'b'.repeat(8)
+export const HEX_B = 'fedcba9876543210'.repeat(4)

@@ -1,0 +1,57 @@
+import t from 'tap'
+import { loadUserDb, parseGroup, parsePasswd } from '../../../src/syscall/state/users.ts'
+import { listPids, readProc, readBootTime, splitNul } from '../../../src/syscall/state/proc-scan.ts'
+import { fakeProc, BOOT_TIME, HEX_A } from './fake-proc.ts'
+
+t.test('passwd and group files parse, skipping broken lines', async (t) => {
+  const users = parsePasswd('root:x:0:0:root:/root:/bin/bash\n# comment\nbroken:line\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\nbad:x::0:::\n')
+  t.same(users.map((u) => [u.name, u.uid, u.home, u.shell]), [['root', 0, '/root', '/bin/bash'], ['nobody', 65534, '/nonexistent', '/usr/sbin/nologin']])
+  t.same(parseGroup('root:x:0:\nadm:x:4:syslog\nnope\n'), [{ name: 'root', gid: 0 }, { name: 'adm', gid: 4 }])
+})
+
+t.test("the node's passwd is read through <procRoot>/1/root when present", async (t) => {
+  const fp = fakeProc([], { passwd: 'root:x:0:0:root:/root:/bin/sh\nalice:x:1000:1000::/home/alice:/bin/zsh\n', group: 'root:x:0:\nstaff:x:1000:\n' })
+  t.teardown(fp.cleanup)
+  const db = loadUserDb({ procRoot: fp.root })
+  t.equal(db.user(1000)?.name, 'alice')
+  t.equal(db.user(1000)?.shell, '/bin/zsh')
+  t.equal(db.group(1000)?.name, 'staff')
+  t.equal(db.user(4242), undefined)
+})
+
+t.test('one process read from a fake /proc', async (t) => {
+  const fp = fakeProc([{
+    pid: 42, ppid: 7, comm: 'my (odd) name', argv: ['/bin/sh', '-c', 'echo hi'], exe: '/usr/bin/dash', cwd: '/tmp',
+    uid: 1000, loginuid: 1000, tty: 34816, sid: 7, cgroup: `1:name=systemd:/docker/${HEX_A}\n0::/\n`, capEff: '00000000a80425fb'
+  }])
+  t.teardown(fp.cleanup)
+  t.equal(readBootTime(fp.root), BOOT_TIME)
+  const p = readProc(fp.root, 42, BOOT_TIME)
+  t.ok(p)
+  t.equal(p?.comm, 'my (odd) name', 'comm with parentheses survives')
+  t.equal(p?.ppid, 7)
+  t.same(p?.argv, ['/bin/sh', '-c', 'echo hi'])
+  t.equal(p?.exepath, '/usr/bin/dash')
+  t.equal(p?.cwd, '/tmp')
+  t.equal(p?.uid, 1000)
+  t.equal(p?.loginuid, 1000)
+  t.equal(p?.tty, 34816)
+  t.equal(p?.sid, 7)
+  t.equal(p?.container?.id, HEX_A.slice(0, 12))
+  t.equal(p?.startTs, BigInt(BOOT_TIME) * 1_000_000_000n + 5_000_000_000n, 'starttime 500 ticks after boot')
+  t.equal(p?.caps?.effective, 0xa80425fbn)
+  t.equal(readProc(fp.root, 43), undefined, 'a pid that is gone')
+  t.same(listPids(fp.root), [42])
+})
+
+t.test('unset loginuid reads as -1; the real /proc/self is readable', async (t) => {
+  const fp = fakeProc([{ pid: 5, ppid: 1, comm: 'x', argv: [] }])
+  t.teardown(fp.cleanup)
+  t.equal(readProc(fp.root, 5)?.loginuid, -1)
+  const self = readProc('/proc', process.pid)
+  t.equal(self?.pid, process.pid)
+  t.equal(self?.ppid, process.ppid)
+  t.ok(self?.argv.some((a) => a.includes('node')), 'argv of this node process')
+  t.same(splitNul('a\0b\0'), ['a', 'b'])
+  t.same(splitNul(''), [])
+})
