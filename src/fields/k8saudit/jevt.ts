@@ -68,8 +68,29 @@ function rawtimeField (name: string): FieldDef<K8sAuditEvent> {
   })
 }
 
+const pad = (n: number, w = 2): string => String(n).padStart(w, '0')
+
+/** Pre-plugin Falco's jevt.time (`HH:MM:SS.nnnnnnnnn`, local) and jevt.time.iso8601 (UTC, `+0000`). */
+function legacyTimeField (name: 'jevt.time' | 'jevt.time.iso8601'): FieldDef<K8sAuditEvent> {
+  const iso = name === 'jevt.time.iso8601'
+  return defineField({
+    name,
+    type: 'string',
+    desc: iso ? 'Event time as YYYY-MM-DDTHH:MM:SS.nnnnnnnnn+0000 (UTC), from Falco before plugins' : 'Event time as HH:MM:SS.nnnnnnnnn (local time), from Falco before plugins',
+    deprecated: iso ? 'use evt.time.iso8601' : 'use evt.time'
+  }, function bindLegacyTime () {
+    return function extractLegacyTime (ev) {
+      const d = new Date(Number(ev.time / 1_000_000n))
+      const ns = pad(Number(ev.time % 1_000_000_000n), 9)
+      if (iso) return `${d.toISOString().slice(0, 19)}.${ns}+0000`
+      return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${ns}`
+    }
+  })
+}
+
 export const JEVT_FIELDS: readonly FieldDef<K8sAuditEvent>[] = [
   valueField('jevt.value'), valueField('json.value'),
   objField('jevt.obj'), objField('json.obj'),
-  rawtimeField('jevt.rawtime'), rawtimeField('json.rawtime')
+  rawtimeField('jevt.rawtime'), rawtimeField('json.rawtime'),
+  legacyTimeField('jevt.time'), legacyTimeField('jevt.time.iso8601')
 ]

@@ -145,7 +145,9 @@ const PRESENT: Case[] = [
   ['jevt.obj', undefined, minimal, JSON.stringify(fixtureObject('minimal.json'), null, 2)],
   ['json.obj', undefined, minimal, JSON.stringify(fixtureObject('minimal.json'), null, 2)],
   ['jevt.rawtime', undefined, pod, T0.toString()],
-  ['json.rawtime', undefined, pod, T0.toString()]
+  ['json.rawtime', undefined, pod, T0.toString()],
+  ['jevt.time', undefined, pod, '10:00:00.123456789'],
+  ['jevt.time.iso8601', undefined, pod, '2024-03-01T10:00:00.123456789+0000']
 ]
 
 function get (name: string, arg: string | undefined, ev: typeof pod): FieldValue {
