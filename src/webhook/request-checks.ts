@@ -1,0 +1,91 @@
+// The webhook's onRequest checks, run on headers alone so a refused request never costs a buffered
+// body: unknown path/method (404/405), bearer or client certificate (401), content type (400),
+// shutdown (503) and the bounded admission (429).
+import type { TLSSocket } from 'node:tls'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { sendError } from './replies.ts'
+import type { RouteKit } from './route-kit.ts'
+
+type Hook = (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | undefined>
+
+export interface RequestChecks {
+  /** global: 404/405 for anything but POST <path> */
+  webhookRouteUnknown: Hook
+  /** route-level, in order */
+  route: Hook[]
+}
+
+function pathOf (url: string): string {
+  const q = url.indexOf('?')
+  return q === -1 ? url : url.slice(0, q)
+}
+
+function hasUnverifiedClientCert (request: FastifyRequest): boolean {
+  const socket = request.raw.socket as Partial<TLSSocket>
+  if (typeof socket.getPeerCertificate !== 'function') return false
+  const peer = socket.getPeerCertificate()
+  return peer !== null && Object.keys(peer).length > 0 && socket.authorized !== true
+}
+
+export function buildRequestChecks (kit: RouteKit): RequestChecks {
+  const { ctx, warnThrottled, retryLater } = kit
+  const { opts, metrics, admission } = ctx
+  const requestClientCert = opts.tls?.clientAuth === 'request'
+
+  // Replying here, before the body is read, keeps unknown paths from costing a buffered body.
+  async function webhookRouteUnknown (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
+    if (!request.is404) return undefined
+    const pathname = pathOf(request.url)
+    if (pathname === opts.path) {
+      reply.header('allow', 'POST')
+      return sendError(reply, 'ERR_WEBHOOK_METHOD', `${request.method} is not allowed on ${opts.path}; use POST`)
+    }
+    return sendError(reply, 'ERR_WEBHOOK_NOT_FOUND', `nothing at ${request.method} ${pathname}; audit batches go to POST ${opts.path}`)
+  }
+
+  async function webhookCountBatch (): Promise<undefined> {
+    metrics.batchReceived()
+    return undefined
+  }
+
+  async function webhookAuthenticate (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
+    if (ctx.checkBearer !== undefined && !ctx.checkBearer(request.headers.authorization)) {
+      warnThrottled('ERR_WEBHOOK_UNAUTHORIZED', { remote: request.ip }, 'webhook request without the right bearer token')
+      reply.header('www-authenticate', 'Bearer')
+      return sendError(reply, 'ERR_WEBHOOK_UNAUTHORIZED', 'missing or wrong bearer token')
+    }
+    if (requestClientCert && hasUnverifiedClientCert(request)) {
+      warnThrottled('ERR_WEBHOOK_UNAUTHORIZED', { remote: request.ip }, 'webhook client certificate does not verify against the CA')
+      return sendError(reply, 'ERR_WEBHOOK_UNAUTHORIZED', 'client certificate does not verify against the configured CA')
+    }
+    return undefined
+  }
+
+  async function webhookCheckContentType (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
+    const type = request.headers['content-type']
+    // a substring check, as Falco's plugin does: "application/json; charset=utf-8" passes
+    if (typeof type === 'string' && type.toLowerCase().includes('application/json')) return undefined
+    warnThrottled('ERR_WEBHOOK_CONTENT_TYPE', { contentType: type }, 'webhook request is not JSON')
+    return sendError(reply, 'ERR_WEBHOOK_CONTENT_TYPE', `Content-Type must contain application/json (got ${type === undefined ? 'none' : JSON.stringify(type)})`)
+  }
+
+  async function webhookAdmit (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
+    if (ctx.isClosing()) return retryLater(reply, 'ERR_WEBHOOK_SHUTTING_DOWN', 'shutting down; retry later')
+    const slot = admission.tryAcquire()
+    if (slot === undefined) {
+      warnThrottled('ERR_WEBHOOK_OVERLOADED', { inFlight: admission.inFlight }, 'webhook overloaded: answering 429 so the apiserver retries later')
+      return retryLater(reply, 'ERR_WEBHOOK_OVERLOADED', `${opts.maxInFlightBatches} batches already in flight; retry later`)
+    }
+    kit.slots.set(request, slot)
+    // A batch that never reaches the handler (413, aborted upload) frees its slot with its response.
+    reply.raw.once('close', function webhookReleaseUnread () {
+      if (!slot.busy) slot.release()
+    })
+    return undefined
+  }
+
+  return {
+    webhookRouteUnknown,
+    route: [webhookCountBatch, webhookAuthenticate, webhookCheckContentType, webhookAdmit]
+  }
+}

@@ -1,0 +1,49 @@
+// What the webhook route's pieces share: the server's context, per-request admission slots, and
+// the two answer helpers (throttled warnings, Retry-After replies).
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { ErrorCode } from '../errors/index.ts'
+import type { Admission, AdmissionSlot } from './admission.ts'
+import type { LogThrottle } from './log-throttle.ts'
+import { sendError } from './replies.ts'
+import type { HandleBodyResult, WebhookLogger, WebhookMetrics, WebhookOptions } from './types.ts'
+
+/** What the route's functions share; built once by the server. */
+export interface RouteContext {
+  opts: WebhookOptions
+  log: WebhookLogger
+  metrics: WebhookMetrics
+  handleBody: (body: Buffer) => Promise<HandleBodyResult>
+  admission: Admission
+  throttle: LogThrottle
+  checkBearer: ((authorization: string | undefined) => boolean) | undefined
+  isClosing: () => boolean
+  /** called after each answer while closing, so finished keep-alive connections let close() end */
+  onAnsweredWhileClosing: () => void
+}
+
+export interface RouteKit {
+  ctx: RouteContext
+  /** the admission slot of each admitted request */
+  slots: WeakMap<FastifyRequest, AdmissionSlot>
+  /** warn at most once per interval per code; debug otherwise */
+  warnThrottled(code: string, fields: object, msg: string): void
+  /** 429/503 with Retry-After */
+  retryLater(reply: FastifyReply, code: ErrorCode, message: string): FastifyReply
+}
+
+export function createRouteKit (ctx: RouteContext): RouteKit {
+  const retryAfter = String(ctx.opts.retryAfterSeconds)
+  return {
+    ctx,
+    slots: new WeakMap(),
+    warnThrottled (code, fields, msg) {
+      const suppressed = ctx.throttle.take(code)
+      if (suppressed !== undefined) ctx.log.warn({ ...fields, code, suppressed }, msg)
+      else ctx.log.debug({ ...fields, code }, msg)
+    },
+    retryLater (reply, code, message) {
+      reply.header('retry-after', retryAfter)
+      return sendError(reply, code, message)
+    }
+  }
+}
