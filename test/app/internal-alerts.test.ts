@@ -1,0 +1,29 @@
+// The syscall drop alert: aggregated, rate-limited, never silent.
+import t from 'tap'
+import { createDropAlerter, DROP_RULE, syscallDropAlert } from '../../src/app/internal-alerts.ts'
+import type { Alert } from '../../src/events/index.ts'
+
+t.test('a drop alert carries the count, source internal and Falco’s rule name', async (t) => {
+  const a = syscallDropAlert(5n, { drops: 42, dropsPerCpu: [40, 2], seconds: 10 }, 'node-1')
+  t.match(a, { rule: DROP_RULE, source: 'internal', priority: 4, hostname: 'node-1', outputFields: { n_drops: 42, n_drops_per_cpu: [40, 2] } })
+  t.match(a.message, /42 system calls dropped/)
+})
+
+t.test('drops between alerts are summed into the next alert; one alert per interval', async (t) => {
+  let now = 1000
+  const alerts: Alert[] = []
+  const d = createDropAlerter(10000, (a) => { alerts.push(a) }, () => now)
+  d.report(1n, 0, [0])
+  t.equal(alerts.length, 0, 'no drops, no alert')
+  d.report(1n, 5, [5])
+  t.equal(alerts.length, 1, 'the first drop alerts at once')
+  now += 3000
+  d.report(2n, 7, [12])
+  now += 3000
+  d.report(3n, 1, [13])
+  t.equal(alerts.length, 1, 'within the interval drops are held')
+  now += 5000
+  d.report(4n, 2, [15])
+  t.equal(alerts.length, 2)
+  t.equal(alerts[1]?.outputFields.n_drops, 10, 'held drops are not lost')
+})
