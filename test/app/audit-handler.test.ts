@@ -9,7 +9,7 @@ import { createAuditBatchHandler } from '../../src/app/audit-handler.ts'
 import { createLogger } from '../../src/app/logger.ts'
 import { auditEvent, createRule, eventList } from './fixtures.ts'
 
-async function appWith (t: { testdir(f: Record<string, string>): string }, overrides: string[] = []) {
+async function appWith (t: { testdir(f: Record<string, string>): string, equal(a: unknown, b: unknown): void }, overrides: string[] = []) {
   const dir = t.testdir({ 'rules.yaml': createRule('ConfigMap Created') + createRule('Secret Created', 'secrets') })
   const config = loadConfig({ rules: [path.join(dir, 'rules.yaml')], overrides: ['json_output=true', ...overrides] })
   const out = new PassThrough()
