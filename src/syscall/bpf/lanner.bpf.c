@@ -301,11 +301,12 @@ static __always_inline void put_exec_filename(struct ln_scratch *s, __u32 *offp,
 #define LN_R4 r10
 #define LN_R5 r8
 #define LN_R6 r9
-#define LN_ORIG_ID(regs) BPF_CORE_READ(regs, orig_ax)
+#define LN_ORIG_ID(regs) ((regs)->orig_ax)
 #else
 #error "only x86_64 is supported by this probe so far"
 #endif
-#define ARG(regs, n) BPF_CORE_READ(regs, LN_R##n)
+/* tp_btf hands us a trusted pt_regs pointer: direct (CO-RE relocated) loads, no helper calls */
+#define ARG(regs, n) ((regs)->LN_R##n)
 
 /* Fills nums and blobs for one syscall kind; returns the record length or 0 to skip. */
 static __always_inline __u32 fill(struct ln_scratch *s, struct pt_regs *regs, __u16 kind, __u8 dir,
