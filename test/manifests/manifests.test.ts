@@ -1,0 +1,293 @@
+// The kustomize manifests, rendered with kubectl and validated against the Kubernetes schemas
+// (kubernetes-models). Ports, paths, flags and config keys are checked against what the server
+// accepts: the ConfigMap's config is loaded with the server's own loadConfig, numbers come from
+// src/config/defaults.ts and src/setup/constants.ts.
+import t from 'tap'
+import { mkdtempSync, writeFileSync, readFileSync, readdirSync, existsSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { basename, join, posix } from 'node:path'
+import { parse } from 'yaml'
+import { loadConfig } from '../../src/config/index.ts'
+import { DEFAULTS, DEFAULT_RULES_FILES } from '../../src/config/defaults.ts'
+import type { Config } from '../../src/config/types.ts'
+import { SETUP } from '../../src/setup/constants.ts'
+import { parseK8sOptions } from '../../src/k8s/configmap-watch.ts'
+import { MANIFESTS, REPO, all, find, findKubectl, render, schemaProblem, selects, serveArgs, userOverlay, type K8sObject } from './render.ts'
+
+const kubectl = findKubectl()
+if (kubectl === undefined) {
+  t.plan(0, 'kubectl (with built-in kustomize) not found: set KUBECTL or install kubectl to render the manifests')
+  process.exit(0)
+}
+
+const audit = render(kubectl, join(MANIFESTS, 'overlays/audit'))
+const syscall = render(kubectl, join(MANIFESTS, 'overlays/syscall'))
+const version = (JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string }).version
+
+/** The workload's config, loaded by the server's own loader from the rendered ConfigMap. */
+function workloadConfig (objs: K8sObject[], podSpec: any, source?: 'k8s_audit' | 'syscall'): { config: Config, args: ReturnType<typeof serveArgs> } {
+  const container = podSpec.containers[0]
+  const args = serveArgs(container.args)
+  if (args.config === undefined) throw new Error('the container does not pass -c')
+  const { cm, key } = configMapFileAt(objs, podSpec, container, args.config)
+  const dir = mkdtempSync(join(tmpdir(), 'lanner-manifest-config-'))
+  const file = join(dir, key)
+  writeFileSync(file, cm.data[key])
+  const config = loadConfig({ file, overrides: args.overrides, ...(source === undefined ? {} : { source }) })
+  return { config, args }
+}
+
+/** Which ConfigMap key a file path inside the container comes from (whole-ConfigMap or items). */
+function configMapFileAt (objs: K8sObject[], podSpec: any, container: any, path: string): { cm: K8sObject, key: string, volume: any } {
+  for (const m of container.volumeMounts ?? []) {
+    const dir = m.mountPath.endsWith('/') ? m.mountPath : m.mountPath + '/'
+    if (!path.startsWith(dir)) continue
+    const volume = podSpec.volumes.find((v: any) => v.name === m.name)
+    if (volume?.configMap === undefined) continue
+    const rel = path.slice(dir.length)
+    const item = (volume.configMap.items ?? []).find((i: any) => i.path === rel)
+    const key = volume.configMap.items === undefined ? rel : item?.key
+    const cm = find(objs, 'ConfigMap', volume.configMap.name)
+    if (key === undefined || cm.data?.[key] === undefined) throw new Error(`${path}: no key ${String(key)} in ConfigMap ${volume.configMap.name}`)
+    return { cm, key, volume }
+  }
+  throw new Error(`${path} is not inside a ConfigMap volume mount`)
+}
+
+/** The mount a path lives under, and its volume. */
+function mountOf (podSpec: any, container: any, path: string): { mount: any, volume: any } | undefined {
+  for (const m of container.volumeMounts ?? []) {
+    if (path === m.mountPath || path.startsWith(m.mountPath.replace(/\/?$/, '/'))) {
+      return { mount: m, volume: podSpec.volumes.find((v: any) => v.name === m.name) }
+    }
+  }
+  return undefined
+}
+
+function port (container: any, name: string): number {
+  const p = container.ports.find((x: any) => x.name === name)
+  if (p === undefined) throw new Error(`container has no port named ${name}`)
+  return p.containerPort
+}
+
+t.test('every overlay renders, and every object is valid against the Kubernetes schemas', async (t) => {
+  const tls = render(kubectl, userOverlay((m) => `resources: [${m}/overlays/audit]\ncomponents: [${m}/components/webhook-tls]\n`))
+  for (const [name, objs] of [['audit', audit], ['syscall', syscall], ['audit + webhook-tls', tls]] as const) {
+    t.ok(objs.length >= 8, `${name}: rendered ${objs.length} objects`)
+    for (const o of objs) t.equal(schemaProblem(o), undefined, `${name}: ${o.kind} ${o.metadata.name}`)
+    for (const o of objs) if (o.kind !== 'Namespace' && o.kind !== 'ClusterRole' && o.kind !== 'ClusterRoleBinding') t.equal(o.metadata.namespace, SETUP.namespace, `${name}: ${o.kind} ${o.metadata.name} is in the lanner namespace`)
+    const ids = objs.map((o) => `${o.kind}/${o.metadata.name}`)
+    t.same(ids.filter((id, i) => ids.indexOf(id) !== i), [], `${name}: no duplicate objects`)
+  }
+  t.equal(find(audit, 'Namespace').metadata.name, SETUP.namespace)
+})
+
+t.test('both overlays can be applied to one cluster without sharing identities or rules', async (t) => {
+  const names = (objs: K8sObject[]): Set<string> => new Set(objs.filter((o) => o.kind !== 'Namespace').map((o) => `${o.kind}/${o.metadata.name}`))
+  const a = names(audit)
+  const shared = [...names(syscall)].filter((n) => a.has(n))
+  t.same(shared, [], 'only the Namespace is common')
+})
+
+t.test('audit Deployment: replicas, probes on the admin port, hardening, resources', async (t) => {
+  const dep = find(audit, 'Deployment')
+  const pod = dep.spec.template.spec
+  const c = pod.containers[0]
+  const { config, args } = workloadConfig(audit, pod)
+  t.equal(dep.spec.replicas, 2)
+  t.equal(config.source, 'k8s_audit')
+  t.equal(args.source, undefined, 'audit is the default source')
+
+  t.equal(port(c, 'webhook'), config.webhook.port, 'container port = the port the server listens on')
+  t.equal(config.webhook.port, DEFAULTS.webhookPort)
+  t.equal(config.webhook.path, DEFAULTS.webhookPath)
+  t.equal(port(c, 'admin'), config.admin.port)
+  t.equal(c.livenessProbe.httpGet.path, config.admin.healthzPath)
+  t.equal(c.livenessProbe.httpGet.port, 'admin')
+  t.equal(c.readinessProbe.httpGet.path, config.admin.readyzPath)
+  t.equal(c.readinessProbe.httpGet.port, 'admin')
+  t.equal(config.admin.enabled, true)
+  t.equal(config.admin.metricsEnabled, true)
+
+  t.equal(pod.securityContext.runAsNonRoot, true)
+  t.ok(pod.securityContext.runAsUser > 0, 'a non-root uid')
+  t.equal(pod.securityContext.seccompProfile.type, 'RuntimeDefault')
+  t.equal(c.securityContext.allowPrivilegeEscalation, false)
+  t.equal(c.securityContext.readOnlyRootFilesystem, true)
+  t.same(c.securityContext.capabilities.drop, ['ALL'])
+  t.notOk(c.securityContext.capabilities.add, 'no capabilities added')
+  t.notOk(pod.hostNetwork || pod.hostPID, 'no host namespaces')
+  t.ok(c.resources.requests.cpu && c.resources.requests.memory && c.resources.limits.memory, 'requests and a memory limit')
+  t.equal(c.image, `lanner:${version}`, 'image tag follows package.json')
+})
+
+t.test('audit: rules files and directories are ConfigMap volumes, mounted whole (never subPath)', async (t) => {
+  const pod = find(audit, 'Deployment').spec.template.spec
+  const c = pod.containers[0]
+  const { config } = workloadConfig(audit, pod)
+  t.equal(config.rulesPaths.length, 2)
+  const [defaults, custom] = config.rulesPaths as [string, string]
+  const d = configMapFileAt(audit, pod, c, defaults)
+  t.equal(d.key, basename(DEFAULT_RULES_FILES.k8s_audit), 'the default k8s_audit rules file')
+  t.equal(d.cm.data[d.key], readFileSync(DEFAULT_RULES_FILES.k8s_audit, 'utf8'), 'the ConfigMap carries the repository rules')
+  const cm = mountOf(pod, c, custom)
+  t.equal(cm?.mount.mountPath, custom, 'the custom rules directory is a mount point')
+  t.equal(cm?.volume.configMap.optional, true)
+  t.equal(cm?.volume.configMap.items, undefined, 'every key of the custom ConfigMap is loaded')
+  find(audit, 'ConfigMap', cm?.volume.configMap.name)
+  for (const m of c.volumeMounts) t.notOk(m.subPath, `${m.name}: no subPath (kubelet updates would never arrive)`)
+  t.equal(config.watchConfigFiles, true)
+})
+
+t.test('audit Service: NodePort 30007 → the webhook port, plus metrics', async (t) => {
+  const svc = find(audit, 'Service')
+  const pod = find(audit, 'Deployment').spec.template
+  const c = pod.spec.containers[0]
+  const { config } = workloadConfig(audit, pod.spec)
+  t.equal(svc.spec.type, 'NodePort')
+  t.ok(selects(svc.spec.selector, pod.metadata.labels), 'selects the pods')
+  const webhook = svc.spec.ports.find((p: any) => p.name === 'webhook')
+  t.equal(webhook.nodePort, SETUP.webhookNodePort)
+  t.equal(port(c, webhook.targetPort), config.webhook.port)
+  const metrics = svc.spec.ports.find((p: any) => p.name === 'metrics')
+  t.equal(port(c, metrics.targetPort), config.admin.port)
+  t.equal(SETUP.defaultServer, `http://127.0.0.1:${SETUP.webhookNodePort}${config.webhook.path}`, 'the recipes point at this Service')
+})
+
+t.test('audit: PodDisruptionBudget and NetworkPolicy cover the pods; only the served ports are open', async (t) => {
+  const tpl = find(audit, 'Deployment').spec.template
+  const c = tpl.spec.containers[0]
+  const pdb = find(audit, 'PodDisruptionBudget')
+  t.ok(selects(pdb.spec.selector.matchLabels, tpl.metadata.labels))
+  t.ok(pdb.spec.minAvailable >= 1 && pdb.spec.minAvailable < find(audit, 'Deployment').spec.replicas, 'drains keep one replica and can still proceed')
+  const np = find(audit, 'NetworkPolicy')
+  t.ok(selects(np.spec.podSelector.matchLabels, tpl.metadata.labels))
+  t.same(np.spec.policyTypes, ['Ingress'])
+  const open = np.spec.ingress.flatMap((r: any) => r.ports.map((p: any) => p.port)).sort()
+  t.same(open, c.ports.map((p: any) => p.containerPort).sort(), 'exactly the container ports')
+})
+
+t.test('audit: TLS Secret is referenced, optional until the webhook-tls component is used', async (t) => {
+  const pod = find(audit, 'Deployment').spec.template.spec
+  const vol = pod.volumes.find((v: any) => v.secret !== undefined)
+  t.equal(vol.secret.optional, true)
+  t.ok(pod.containers[0].volumeMounts.some((m: any) => m.name === vol.name), 'mounted')
+
+  const tls = render(kubectl, userOverlay((m) => `resources: [${m}/overlays/audit]\ncomponents: [${m}/components/webhook-tls]\n`))
+  const tpod = find(tls, 'Deployment').spec.template.spec
+  const tvol = tpod.volumes.find((v: any) => v.secret !== undefined)
+  t.equal(tvol.secret.secretName, vol.secret.secretName)
+  t.equal(tvol.secret.optional, false)
+  const { config } = workloadConfig(tls, tpod)
+  t.ok(config.webhook.tls, 'the server sees TLS configured')
+  const mount = mountOf(tpod, tpod.containers[0], config.webhook.tls?.cert ?? '')
+  t.equal(mount?.volume.name, tvol.name, 'the certificate comes from the Secret')
+  t.equal(mountOf(tpod, tpod.containers[0], config.webhook.tls?.key ?? '')?.volume.name, tvol.name, 'and the key')
+  t.same(config.webhook.tls?.cert.split('/').at(-1), 'tls.crt', 'kubernetes.io/tls key names')
+})
+
+t.test('audit RBAC: only the custom-rules ConfigMap, read only, bound to the pod identity', async (t) => {
+  const pod = find(audit, 'Deployment').spec.template.spec
+  const sa = pod.serviceAccountName
+  find(audit, 'ServiceAccount', sa)
+  t.same(all(audit, 'ClusterRole'), [], 'no cluster-wide permissions')
+  const role = find(audit, 'Role')
+  const customCm = pod.volumes.find((v: any) => v.name === 'custom-rules').configMap.name
+  t.same(role.rules, [{ apiGroups: [''], resources: ['configmaps'], resourceNames: [customCm], verbs: ['get', 'list', 'watch'] }])
+  const rb = find(audit, 'RoleBinding')
+  t.equal(rb.roleRef.name, role.metadata.name)
+  t.same(rb.subjects, [{ kind: 'ServiceAccount', name: sa, namespace: SETUP.namespace }])
+  const { config } = workloadConfig(audit, pod)
+  t.same(parseK8sOptions(config.k8s), { rulesConfigMaps: [] }, 'the lanner.k8s section is valid; the API watch is opt-in')
+  const example = /name: (lanner-custom-rules-audit)/.exec(find(audit, 'ConfigMap', 'lanner-config-audit').data['lanner.yaml'])
+  t.equal(example?.[1], customCm, 'the commented example names the real ConfigMap')
+})
+
+t.test('syscall DaemonSet: capabilities instead of privileged, host PID, mounts, node name, every node', async (t) => {
+  const ds = find(syscall, 'DaemonSet')
+  const pod = ds.spec.template.spec
+  const c = pod.containers[0]
+  const { config, args } = workloadConfig(syscall, pod, 'syscall')
+  t.equal(args.source, 'syscall')
+  t.equal(config.source, 'syscall')
+  const d = configMapFileAt(syscall, pod, c, config.rulesPaths[0] as string)
+  t.equal(d.key, basename(DEFAULT_RULES_FILES.syscall), 'the default syscall rules')
+  t.equal(port(c, 'admin'), config.admin.port)
+  t.equal(c.livenessProbe.httpGet.path, config.admin.healthzPath)
+  t.equal(c.readinessProbe.httpGet.path, config.admin.readyzPath)
+
+  t.equal(pod.hostPID, true)
+  t.notOk(pod.hostNetwork)
+  t.not(c.securityContext.privileged, true, 'not privileged')
+  t.equal(c.securityContext.allowPrivilegeEscalation, false)
+  t.equal(c.securityContext.readOnlyRootFilesystem, true)
+  t.same(c.securityContext.capabilities.drop, ['ALL'])
+  for (const cap of ['BPF', 'PERFMON', 'SYS_RESOURCE']) t.ok(c.securityContext.capabilities.add.includes(cap), `CAP_${cap}`)
+  t.notOk(c.securityContext.capabilities.add.includes('SYS_ADMIN'), 'no CAP_SYS_ADMIN')
+  const hostPaths = pod.volumes.filter((v: any) => v.hostPath !== undefined).map((v: any) => v.hostPath.path).sort()
+  t.same(hostPaths, ['/proc', '/sys/fs/cgroup', '/sys/kernel/btf'])
+  for (const v of pod.volumes.filter((v: any) => v.hostPath !== undefined)) {
+    t.equal(c.volumeMounts.find((m: any) => m.name === v.name)?.readOnly, true, `${v.hostPath.path} read-only`)
+  }
+  const nodeName = c.env.find((e: any) => e.name === 'NODE_NAME')
+  t.equal(nodeName.valueFrom.fieldRef.fieldPath, 'spec.nodeName')
+  t.ok(pod.tolerations.some((x: any) => x.operator === 'Exists' && x.key === undefined), 'tolerates every taint')
+  t.equal(c.image, `lanner:${version}`)
+})
+
+t.test('syscall RBAC: read pods and namespaces, nothing else', async (t) => {
+  const pod = find(syscall, 'DaemonSet').spec.template.spec
+  const cr = find(syscall, 'ClusterRole')
+  t.same(cr.rules, [{ apiGroups: [''], resources: ['pods', 'namespaces'], verbs: ['get', 'list', 'watch'] }])
+  const crb = find(syscall, 'ClusterRoleBinding')
+  t.equal(crb.roleRef.name, cr.metadata.name)
+  t.same(crb.subjects, [{ kind: 'ServiceAccount', name: pod.serviceAccountName, namespace: SETUP.namespace }])
+  const role = find(syscall, 'Role')
+  t.same(role.rules[0].resourceNames, [pod.volumes.find((v: any) => v.name === 'custom-rules').configMap.name])
+})
+
+t.test('every ConfigMap a pod needs exists with the keys it mounts', async (t) => {
+  for (const [name, objs, kind] of [['audit', audit, 'Deployment'], ['syscall', syscall, 'DaemonSet']] as const) {
+    const pod = find(objs, kind).spec.template.spec
+    for (const v of pod.volumes.filter((x: any) => x.configMap !== undefined)) {
+      const cm = objs.find((o) => o.kind === 'ConfigMap' && o.metadata.name === v.configMap.name)
+      t.ok(cm !== undefined, `${name}: ConfigMap ${v.configMap.name} is part of the overlay`)
+      for (const item of v.configMap.items ?? []) t.ok(cm?.data?.[item.key] !== undefined, `${name}: ${v.configMap.name} has key ${item.key}`)
+    }
+  }
+})
+
+t.test('custom rules: a user overlay adds rules files without touching the defaults', async (t) => {
+  const rules = '- rule: Mine\n  desc: d\n  condition: ka.verb = create\n  output: o\n  priority: WARNING\n  source: k8s_audit\n'
+  const dir = userOverlay((m) => [
+    `resources: [${m}/overlays/audit]`,
+    'configMapGenerator:',
+    '  - name: lanner-custom-rules-audit',
+    '    namespace: lanner',
+    '    behavior: merge',
+    '    files: [my_rules.yaml]',
+    ''
+  ].join('\n'), { 'my_rules.yaml': rules })
+  const objs = render(kubectl, dir)
+  const custom = find(objs, 'ConfigMap', 'lanner-custom-rules-audit')
+  t.equal(custom.data['my_rules.yaml'], rules)
+  t.same(find(objs, 'ConfigMap', 'lanner-default-rules-audit').data, find(audit, 'ConfigMap', 'lanner-default-rules-audit').data, 'defaults unchanged')
+  t.equal(find(objs, 'Deployment').spec.template.spec.volumes.find((v: any) => v.name === 'custom-rules').configMap.name, custom.metadata.name, 'no name hash: still the mounted ConfigMap')
+  t.same(find(audit, 'ConfigMap', 'lanner-custom-rules-audit').data, undefined, 'shipped without data, so an upgrade never removes user keys')
+})
+
+t.test('the default rules in manifests/base/rules are the repository rules files', async (t) => {
+  const copies = readdirSync(join(MANIFESTS, 'base/rules')).sort()
+  const kustomization = parse(readFileSync(join(MANIFESTS, 'base/kustomization.yaml'), 'utf8'))
+  const generated = kustomization.configMapGenerator.find((g: any) => g.name === 'lanner-default-rules').files.map((f: string) => posix.basename(f)).sort()
+  t.same(generated, copies, 'every copy is in the generator')
+  for (const f of copies) {
+    const original = join(REPO, 'rules', f)
+    t.ok(existsSync(original), `rules/${f} exists`)
+    t.equal(readFileSync(join(MANIFESTS, 'base/rules', f), 'utf8'), existsSync(original) ? readFileSync(original, 'utf8') : '',
+      `manifests/base/rules/${f} matches rules/${f} (fix: cp rules/${f} manifests/base/rules/)`)
+  }
+  for (const file of Object.values(DEFAULT_RULES_FILES)) {
+    if (existsSync(file)) t.ok(copies.includes(basename(file)), `${basename(file)} ships in the manifests (fix: cp rules/${basename(file)} manifests/base/rules/ and list it in base/kustomization.yaml)`)
+  }
+})
