@@ -1,6 +1,16 @@
 // `lanner rules validate|list FILE|DIR... [--json]`: load rules files with every source's field
 // table and report Falco-style results. Sources load by dynamic import so this command works
 // (with fewer sources) while a source module is missing.
+//
+// validate --json prints (one entry per input path, in argument order):
+//   {"falco_load_results": [{"name": "<file>", "successful": <no errors in this file>,
+//     "errors":   [{"code": "LOAD_ERR_…", "codes": ["LOAD_ERR_…", "RULE_…"?], "message": "…",
+//                   "context": {"snippet": "<line>\n<caret>", "locations": [{"item_type": "rule",
+//                   "item_name": "…", "position": {"name": "<file>", "line": 1-based,
+//                   "column": 1-based, "offset": 0-based}}]}}],
+//     "warnings": [same shape]}]}
+// `codes` adds the expression error's own code (RULE_PARSE_*, RULE_COMPILE_*) after the LOAD_ code.
+// list --json prints {"rules": [{name, source, priority (capitalised), tags, enabled, desc}]}.
 import { AppError, formatLocated } from '../errors/index.ts'
 import type { SourceDefinition } from '../fields/index.ts'
 import { BUILTIN_PLUGINS, loadRules, priorityName, readRulesPaths, type LoadIssue, type LoadResult, type RulesInput } from '../rules/index.ts'
@@ -24,8 +34,11 @@ export async function defaultSources (): Promise<SourceDefinition<any>[]> {
       const mod = await import(path) as Record<string, unknown>
       const src = mod[name] as SourceDefinition<any> | undefined
       if (src !== undefined) out.push(src)
-    } catch {
-      // the source is not built yet: its rules load with LOAD_UNKNOWN_SOURCE warnings
+    } catch (err) {
+      // a source that is not built yet: its rules load with LOAD_UNKNOWN_SOURCE warnings
+      if ((err as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') {
+        process.emitWarning(`source module ${path} failed to load: ${(err as Error).message}`)
+      }
     }
   }
   return out

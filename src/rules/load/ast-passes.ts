@@ -79,24 +79,3 @@ export function resolveMacros (e: Expr, lookup: (name: string) => Expr | undefin
     return body
   })
 }
-
-/** Every macro name referenced in a tree (before resolution). */
-export function macroNames (e: Expr, out: Set<string> = new Set()): Set<string> {
-  switch (e.kind) {
-    case 'and': case 'or': e.children.forEach((c) => macroNames(c, out)); break
-    case 'not': macroNames(e.child, out); break
-    case 'macro': out.add(e.name); break
-    case 'check': break
-  }
-  return out
-}
-
-/** Visit every check of a tree. */
-export function forEachCheck (e: Expr, fn: (c: CheckExpr) => void): void {
-  switch (e.kind) {
-    case 'and': case 'or': e.children.forEach((c) => forEachCheck(c, fn)); break
-    case 'not': forEachCheck(e.child, fn); break
-    case 'check': fn(e); break
-    case 'macro': break
-  }
-}

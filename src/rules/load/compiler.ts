@@ -7,7 +7,7 @@ import { compileCondition, compileOperand, eventTypesOf } from '../compile/index
 import type { CompiledRule } from '../engine.ts'
 import { compileOutput, type CompiledOutput } from '../format/output-format.ts'
 import { parseCondition, type Expr } from '../lang/index.ts'
-import { expandLists, globalizePositions, macroNames, resolveMacros } from './ast-passes.ts'
+import { expandLists, globalizePositions, resolveMacros } from './ast-passes.ts'
 import type { Collector, MacroDef, RuleDef } from './collector.ts'
 import { locateInSourced, type FileCtx, type Files, type Issues, type ItemCtx, type SourcedText } from './context.ts'
 import { withExceptions } from './exceptions-ast.ts'
@@ -228,4 +228,3 @@ function isKnownWarning (code: string): code is 'LOAD_COMPILE_CONDITION' {
   return WARNING_CODES.has(code)
 }
 
-export { macroNames }

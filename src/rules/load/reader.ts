@@ -1,9 +1,9 @@
 // Rules file → items. Decodes YAML documents with positions, picks each item's kind, validates
 // keys with Falco's messages, and stops the file at its first error (later items are not read).
 import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Node, type YAMLMap } from 'yaml'
-import { Files, filePos, ItemError, snippetAt, type FileCtx, type Issues, type ItemCtx } from './context.ts'
+import { ItemError, snippetAt, type FileCtx, type Files, type Issues, type ItemCtx } from './context.ts'
 import type { Item, ListItem, MacroItem, PluginRequirement, PluginVersionsItem } from './items.ts'
-import { ItemReader, scalarText, seqOfScalars } from './yaml-values.ts'
+import { ItemReader, scalarText } from './yaml-values.ts'
 import { readOverride } from './override.ts'
 import { readRule } from './reader-rule.ts'
 import { sourcedFrom } from './context.ts'
@@ -155,4 +155,3 @@ function readRequirement (r: ItemReader, m: YAMLMap): PluginRequirement {
   return { name: sub.str('name').value, version: sub.str('version').value }
 }
 
-export { seqOfScalars, filePos }

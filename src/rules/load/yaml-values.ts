@@ -1,6 +1,6 @@
 // Typed access to YAML nodes of one rules item, failing with Falco's messages at the offending
 // node's position. All helpers throw ItemError (caught per file by the reader).
-import { isMap, isScalar, isSeq, type Node, type Scalar, type YAMLMap } from 'yaml'
+import { isScalar, isSeq, type Node, type Scalar, type YAMLMap } from 'yaml'
 import { fail, type ItemCtx, type Issues } from './context.ts'
 import type { Str } from './items.ts'
 
@@ -107,4 +107,3 @@ export function toBool (r: ItemReader, node: Node): boolean {
   throw r.fail("Can't decode YAML scalar value", node)
 }
 
-export { isMap, isScalar, isSeq }
