@@ -27,7 +27,10 @@ export const KIND_IDS = Object.freeze({
   execve: 1, execveat: 2, clone: 3, clone3: 4, fork: 5, vfork: 6, procexit: 7, connect: 8, accept: 9,
   accept4: 10, sendto: 11, sendmsg: 12, bind: 13, listen: 14, open: 15, openat: 16, openat2: 17,
   unlink: 18, unlinkat: 19, rename: 20, renameat: 21, renameat2: 22, chmod: 23, fchmodat: 24,
-  setuid: 25, setgid: 26, setresuid: 27, setresgid: 28, ptrace: 29, mount: 30, close: 31, fchmod: 32
+  setuid: 25, setgid: 26, setresuid: 27, setresgid: 28, ptrace: 29, mount: 30, close: 31, fchmod: 32,
+  creat: 33, symlink: 34, symlinkat: 35, link: 36, linkat: 37, mkdir: 38, mkdirat: 39, rmdir: 40,
+  dup: 41, dup2: 42, dup3: 43, socket: 44, unshare: 45, setns: 46, memfd_create: 47, init_module: 48,
+  finit_module: 49
 })
 export type KindName = keyof typeof KIND_IDS
 

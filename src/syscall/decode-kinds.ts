@@ -210,6 +210,82 @@ function decodeMount (p: RawPayload, args: Args): void {
 
 function decodeClose (p: RawPayload, args: Args): void { args.fd = p.i32(0) }
 
+const O_CREAT_WRONLY_TRUNC = 0o1101
+
+function decodeCreat (p: RawPayload, args: Args): void {
+  withFd(p, args)
+  args.name = text(p.blobs[0])
+  args.flags = O_CREAT_WRONLY_TRUNC
+  args.mode = p.u32(0)
+}
+
+function decodeSymlink (p: RawPayload, args: Args): void {
+  args.target = text(p.blobs[0])
+  args.linkpath = text(p.blobs[1])
+}
+
+function decodeSymlinkat (p: RawPayload, args: Args): void {
+  args.target = text(p.blobs[0])
+  args.linkdirfd = p.i32(0)
+  args.linkpath = text(p.blobs[1])
+}
+
+function decodeLinkat (p: RawPayload, args: Args): void {
+  args.olddir = p.i32(0)
+  args.oldpath = text(p.blobs[0])
+  args.newdir = p.i32(1)
+  args.newpath = text(p.blobs[1])
+  args.flags = p.u32(2)
+}
+
+function decodeMkdir (p: RawPayload, args: Args): void {
+  args.path = text(p.blobs[0])
+  args.mode = p.u32(0)
+}
+
+function decodeMkdirat (p: RawPayload, args: Args): void {
+  args.dirfd = p.i32(0)
+  args.path = text(p.blobs[0])
+  args.mode = p.u32(1)
+}
+
+function decodeDup (p: RawPayload, args: Args): void {
+  args.oldfd = p.i32(0)
+  if (p.nnum > 1) args.newfd = p.i32(1)
+  if (p.nnum > 2) args.flags = p.u32(2)
+}
+
+function decodeSocket (p: RawPayload, args: Args): void {
+  withFd(p, args)
+  args.domain = p.u32(0)
+  args.type = p.u32(1)
+  args.proto = p.u32(2)
+}
+
+function decodeUnshare (p: RawPayload, args: Args): void { args.flags = p.u32(0) }
+
+function decodeSetns (p: RawPayload, args: Args): void {
+  args.fd = p.i32(0)
+  args.nstype = p.u32(1)
+}
+
+function decodeMemfd (p: RawPayload, args: Args): void {
+  withFd(p, args)
+  args.name = text(p.blobs[0])
+  args.flags = p.u32(0)
+}
+
+function decodeInitModule (p: RawPayload, args: Args): void {
+  args.length = p.u32(0)
+  args.uargs = text(p.blobs[0])
+}
+
+function decodeFinitModule (p: RawPayload, args: Args): void {
+  args.fd = p.i32(0)
+  args.uargs = text(p.blobs[0])
+  args.flags = p.u32(1)
+}
+
 export interface KindSpec {
   name: KindName
   /** numeric slots the kernel always writes for this kind (fewer means a short record) */
@@ -249,7 +325,24 @@ const SPECS: Record<KindName, Omit<KindSpec, 'name'>> = {
   setresgid: { minNums: 3, decode: decodeSetresgid },
   ptrace: { minNums: 4, decode: decodePtrace },
   mount: { minNums: 1, decode: decodeMount },
-  close: { minNums: 1, decode: decodeClose }
+  close: { minNums: 1, decode: decodeClose },
+  creat: { minNums: 1, decode: decodeCreat },
+  symlink: { minNums: 0, decode: decodeSymlink },
+  symlinkat: { minNums: 1, decode: decodeSymlinkat },
+  link: { minNums: 0, decode: decodeRename },
+  linkat: { minNums: 3, decode: decodeLinkat },
+  mkdir: { minNums: 1, decode: decodeMkdir },
+  mkdirat: { minNums: 2, decode: decodeMkdirat },
+  rmdir: { minNums: 0, decode: decodeUnlink },
+  dup: { minNums: 1, decode: decodeDup },
+  dup2: { minNums: 2, decode: decodeDup },
+  dup3: { minNums: 3, decode: decodeDup },
+  socket: { minNums: 3, decode: decodeSocket },
+  unshare: { minNums: 1, decode: decodeUnshare },
+  setns: { minNums: 2, decode: decodeSetns },
+  memfd_create: { minNums: 1, decode: decodeMemfd },
+  init_module: { minNums: 1, decode: decodeInitModule },
+  finit_module: { minNums: 2, decode: decodeFinitModule }
 }
 
 /** kind id → spec */

@@ -1,7 +1,8 @@
 // CONTRACT between the probe decoder (src/syscall/decode*) and the enrichment/field layer
 // (src/syscall/state*, src/fields/syscall). The probe side owns this file; keep it types-only.
 // Changes (additive only): `comm`, `argv`, `cgroup` on SyscallRecord; ProbeStats; DecodeError;
-// the per-kind `args` keys are listed below SyscallRecord.
+// the per-kind `args` keys are listed below SyscallRecord. Added kinds: creat, symlink(at),
+// link(at), mkdir(at), rmdir, dup/dup2/dup3, socket, unshare, setns, memfd_create, (f)init_module.
 
 /** One syscall event as decoded from a ring-buffer record, before enrichment. */
 export interface SyscallRecord {
@@ -54,6 +55,14 @@ export interface SyscallRecord {
  *   ptrace             request, pid, addr (bigint), data (bigint)
  *   mount              dev, dir, type, flags
  *   close              fd
+ *   creat              fd (= res), name, mode, flags (always O_WRONLY|O_CREAT|O_TRUNC)
+ *   symlink            target, linkpath;  symlinkat  target, linkdirfd, linkpath
+ *   link               oldpath, newpath;  linkat  olddir, oldpath, newdir, newpath, flags
+ *   mkdir              path, mode;  mkdirat  dirfd, path, mode;  rmdir  path
+ *   dup, dup2, dup3    oldfd, newfd (dup2, dup3), flags (dup3); the new fd is res
+ *   socket             fd (= res), domain, type, proto
+ *   unshare flags;  setns fd, nstype;  memfd_create fd (= res), name, flags
+ *   init_module        length, uargs;  finit_module  fd, uargs, flags
  */
 
 /** Probe health as reported by the helper every stats interval (counters since the helper started). */

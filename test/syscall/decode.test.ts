@@ -138,6 +138,26 @@ t.test('credentials, ptrace, mount', async t => {
   t.same(decode({ kind: 'mount', nums: [0x1000], blobs: ['/dev/sda1', '/mnt', 'ext4'] }).args, { flags: 0x1000, dev: '/dev/sda1', dir: '/mnt', type: 'ext4' })
 })
 
+t.test('links, directories, fds, sockets, namespaces, memfd, modules', async t => {
+  t.same(decode({ kind: 'creat', res: 5, nums: [0o644], blobs: ['/tmp/n'] }).args, { fd: 5, name: '/tmp/n', flags: 0o1101, mode: 0o644 })
+  t.same(decode({ kind: 'symlink', blobs: ['/etc/shadow', '/tmp/s'] }).args, { target: '/etc/shadow', linkpath: '/tmp/s' })
+  t.same(decode({ kind: 'symlinkat', nums: [-100], blobs: ['/etc/shadow', 's'] }).args, { target: '/etc/shadow', linkdirfd: -100, linkpath: 's' })
+  t.same(decode({ kind: 'link', blobs: ['/etc/shadow', '/tmp/h'] }).args, { oldpath: '/etc/shadow', newpath: '/tmp/h' })
+  t.same(decode({ kind: 'linkat', nums: [-100, 3, 0x400], blobs: ['a', 'b'] }).args, { olddir: -100, oldpath: 'a', newdir: 3, newpath: 'b', flags: 0x400 })
+  t.same(decode({ kind: 'mkdir', nums: [0o755], blobs: ['/bin/x'] }).args, { path: '/bin/x', mode: 0o755 })
+  t.same(decode({ kind: 'mkdirat', nums: [-100, 0o700], blobs: ['d'] }).args, { dirfd: -100, path: 'd', mode: 0o700 })
+  t.same(decode({ kind: 'rmdir', blobs: ['/tmp/d'] }).args, { path: '/tmp/d' })
+  t.same(decode({ kind: 'dup', res: 4, nums: [3] }).args, { oldfd: 3 })
+  t.same(decode({ kind: 'dup2', res: 1, nums: [3, 1] }).args, { oldfd: 3, newfd: 1 })
+  t.same(decode({ kind: 'dup3', res: 1, nums: [3, 1, 0x80000] }).args, { oldfd: 3, newfd: 1, flags: 0x80000 })
+  t.same(decode({ kind: 'socket', res: 6, nums: [2, 1, 0] }).args, { fd: 6, domain: 2, type: 1, proto: 0 })
+  t.same(decode({ kind: 'unshare', nums: [0x10000000] }).args, { flags: 0x10000000 })
+  t.same(decode({ kind: 'setns', nums: [5, 0x20000] }).args, { fd: 5, nstype: 0x20000 })
+  t.same(decode({ kind: 'memfd_create', res: 3, nums: [1], blobs: ['x'] }).args, { fd: 3, name: 'x', flags: 1 })
+  t.same(decode({ kind: 'init_module', nums: [4096], blobs: [''] }).args, { length: 4096, uargs: '' })
+  t.same(decode({ kind: 'finit_module', nums: [3, 0], blobs: ['debug=1'] }).args, { fd: 3, uargs: 'debug=1', flags: 0 })
+})
+
 t.test('every kind id in abi.ts has a decoder', async t => {
   for (const [name, id] of Object.entries(KIND_IDS)) {
     const buf = record({ kind: id, nums: [0, 0, 0, 0, 0, 0] })

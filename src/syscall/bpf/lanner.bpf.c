@@ -334,10 +334,33 @@ static __always_inline __u32 fill(struct ln_scratch *s, struct pt_regs *regs, __
 		nnum = 1;
 		break;
 	}
-	case LN_K_CONNECT: case LN_K_BIND: case LN_K_CLOSE: case LN_K_FCHMOD:
+	case LN_K_CONNECT: case LN_K_BIND: case LN_K_CLOSE: case LN_K_DUP: case LN_K_UNSHARE:
+		nums[0] = ARG(regs, 1);
+		nnum = 1;
+		break;
+	case LN_K_FCHMOD: case LN_K_DUP2: case LN_K_SETNS:
 		nums[0] = ARG(regs, 1);
 		nums[1] = ARG(regs, 2);
-		nnum = kind == LN_K_FCHMOD ? 2 : 1;
+		nnum = 2;
+		break;
+	case LN_K_DUP3: case LN_K_SOCKET:
+		nums[0] = ARG(regs, 1);
+		nums[1] = ARG(regs, 2);
+		nums[2] = ARG(regs, 3);
+		nnum = 3;
+		break;
+	case LN_K_CREAT: case LN_K_MKDIR: case LN_K_MEMFD_CREATE: case LN_K_INIT_MODULE:
+		nums[0] = ARG(regs, 2);
+		nnum = 1;
+		break;
+	case LN_K_SYMLINKAT:
+		nums[0] = ARG(regs, 2);
+		nnum = 1;
+		break;
+	case LN_K_FINIT_MODULE:
+		nums[0] = ARG(regs, 1);
+		nums[1] = ARG(regs, 3);
+		nnum = 2;
 		break;
 	case LN_K_ACCEPT: case LN_K_ACCEPT4: case LN_K_LISTEN: case LN_K_SENDMSG:
 		nums[0] = ARG(regs, 1);
@@ -375,13 +398,13 @@ static __always_inline __u32 fill(struct ln_scratch *s, struct pt_regs *regs, __
 		nums[1] = ARG(regs, 3);
 		nnum = 2;
 		break;
-	case LN_K_RENAMEAT: case LN_K_RENAMEAT2:
+	case LN_K_RENAMEAT: case LN_K_RENAMEAT2: case LN_K_LINKAT:
 		nums[0] = ARG(regs, 1);
 		nums[1] = ARG(regs, 3);
-		nums[2] = kind == LN_K_RENAMEAT2 ? ARG(regs, 5) : 0;
-		nnum = kind == LN_K_RENAMEAT2 ? 3 : 2;
+		nums[2] = kind == LN_K_RENAMEAT ? 0 : ARG(regs, 5);
+		nnum = kind == LN_K_RENAMEAT ? 2 : 3;
 		break;
-	case LN_K_FCHMODAT:
+	case LN_K_FCHMODAT: case LN_K_MKDIRAT:
 		nums[0] = ARG(regs, 1);
 		nums[1] = ARG(regs, 3);
 		nnum = 2;
@@ -464,20 +487,31 @@ static __always_inline __u32 fill(struct ln_scratch *s, struct pt_regs *regs, __
 		nblob += 2;
 		break;
 	}
-	case LN_K_OPEN: case LN_K_UNLINK: case LN_K_CHMOD:
+	case LN_K_OPEN: case LN_K_UNLINK: case LN_K_CHMOD: case LN_K_CREAT: case LN_K_MKDIR:
+	case LN_K_RMDIR: case LN_K_MEMFD_CREATE:
 		put_ustr(s, &off, (void *)ARG(regs, 1));
 		nblob += 1;
 		break;
-	case LN_K_OPENAT: case LN_K_OPENAT2: case LN_K_UNLINKAT: case LN_K_FCHMODAT:
+	case LN_K_OPENAT: case LN_K_OPENAT2: case LN_K_UNLINKAT: case LN_K_FCHMODAT: case LN_K_MKDIRAT:
+	case LN_K_FINIT_MODULE:
 		put_ustr(s, &off, (void *)ARG(regs, 2));
 		nblob += 1;
 		break;
-	case LN_K_RENAME:
+	case LN_K_INIT_MODULE:
+		put_ustr(s, &off, (void *)ARG(regs, 3));
+		nblob += 1;
+		break;
+	case LN_K_SYMLINKAT:
+		put_ustr(s, &off, (void *)ARG(regs, 1));
+		put_ustr(s, &off, (void *)ARG(regs, 3));
+		nblob += 2;
+		break;
+	case LN_K_RENAME: case LN_K_SYMLINK: case LN_K_LINK:
 		put_ustr(s, &off, (void *)ARG(regs, 1));
 		put_ustr(s, &off, (void *)ARG(regs, 2));
 		nblob += 2;
 		break;
-	case LN_K_RENAMEAT: case LN_K_RENAMEAT2:
+	case LN_K_RENAMEAT: case LN_K_RENAMEAT2: case LN_K_LINKAT:
 		put_ustr(s, &off, (void *)ARG(regs, 2));
 		put_ustr(s, &off, (void *)ARG(regs, 4));
 		nblob += 2;

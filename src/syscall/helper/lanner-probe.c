@@ -43,6 +43,12 @@ static const char *const KIND_NAMES[LN_K__MAX] = {
 	[LN_K_CHMOD] = "chmod", [LN_K_FCHMODAT] = "fchmodat", [LN_K_SETUID] = "setuid",
 	[LN_K_SETGID] = "setgid", [LN_K_SETRESUID] = "setresuid", [LN_K_SETRESGID] = "setresgid",
 	[LN_K_PTRACE] = "ptrace", [LN_K_MOUNT] = "mount", [LN_K_CLOSE] = "close", [LN_K_FCHMOD] = "fchmod",
+	[LN_K_CREAT] = "creat", [LN_K_SYMLINK] = "symlink", [LN_K_SYMLINKAT] = "symlinkat",
+	[LN_K_LINK] = "link", [LN_K_LINKAT] = "linkat", [LN_K_MKDIR] = "mkdir", [LN_K_MKDIRAT] = "mkdirat",
+	[LN_K_RMDIR] = "rmdir", [LN_K_DUP] = "dup", [LN_K_DUP2] = "dup2", [LN_K_DUP3] = "dup3",
+	[LN_K_SOCKET] = "socket", [LN_K_UNSHARE] = "unshare", [LN_K_SETNS] = "setns",
+	[LN_K_MEMFD_CREATE] = "memfd_create", [LN_K_INIT_MODULE] = "init_module",
+	[LN_K_FINIT_MODULE] = "finit_module",
 };
 
 struct sc_map { long nr; int kind; };
@@ -61,8 +67,13 @@ static const struct sc_map SYSCALLS[] = {
 	{ SYS_listen, LN_K_LISTEN },
 #ifdef SYS_open
 	{ SYS_open, LN_K_OPEN }, { SYS_unlink, LN_K_UNLINK }, { SYS_rename, LN_K_RENAME },
-	{ SYS_chmod, LN_K_CHMOD },
+	{ SYS_chmod, LN_K_CHMOD }, { SYS_creat, LN_K_CREAT }, { SYS_symlink, LN_K_SYMLINK },
+	{ SYS_link, LN_K_LINK }, { SYS_mkdir, LN_K_MKDIR }, { SYS_rmdir, LN_K_RMDIR }, { SYS_dup2, LN_K_DUP2 },
 #endif
+	{ SYS_symlinkat, LN_K_SYMLINKAT }, { SYS_linkat, LN_K_LINKAT }, { SYS_mkdirat, LN_K_MKDIRAT },
+	{ SYS_dup, LN_K_DUP }, { SYS_dup3, LN_K_DUP3 }, { SYS_socket, LN_K_SOCKET },
+	{ SYS_unshare, LN_K_UNSHARE }, { SYS_setns, LN_K_SETNS }, { SYS_memfd_create, LN_K_MEMFD_CREATE },
+	{ SYS_init_module, LN_K_INIT_MODULE }, { SYS_finit_module, LN_K_FINIT_MODULE },
 	{ SYS_openat, LN_K_OPENAT },
 #ifdef SYS_openat2
 	{ SYS_openat2, LN_K_OPENAT2 },

@@ -3,7 +3,7 @@
 // root, BTF or clang. One probe for the file; always stopped.
 import t from 'tap'
 import { spawn } from 'node:child_process'
-import { chmodSync, mkdtempSync, realpathSync, renameSync, rmSync, unlinkSync, writeFileSync } from 'node:fs'
+import { chmodSync, linkSync, mkdirSync, mkdtempSync, realpathSync, renameSync, rmdirSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs'
 import { createConnection, createServer, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -120,6 +120,27 @@ if (skip !== undefined) {
     t.match(ops.find(r => r.type === 'unlinkat' && r.args.name === 'd'), { res: 0, args: { dirfd: -100 } })
   })
 
+  t.test('directories and links: mkdir, symlink, link, rmdir', async t => {
+    const d = join(dir, 'sub')
+    const target = join(dir, 'target')
+    writeFileSync(target, 'x')
+    mkdirSync(d, 0o750)
+    symlinkSync(target, join(d, 'sym'))
+    linkSync(target, join(d, 'hard'))
+    unlinkSync(join(d, 'sym'))
+    unlinkSync(join(d, 'hard'))
+    rmdirSync(d)
+    const me = process.pid
+    const ops = await rec.waitFor(
+      r => r.pid === me && ['mkdir', 'symlink', 'link', 'rmdir'].includes(r.type),
+      m => m.some(r => r.type === 'rmdir')
+    )
+    t.match(ops.find(r => r.type === 'mkdir' && r.args.path === d), { res: 0, args: { mode: 0o750 } })
+    t.match(ops.find(r => r.type === 'symlink'), { res: 0, args: { target, linkpath: join(d, 'sym') } })
+    t.match(ops.find(r => r.type === 'link'), { res: 0, args: { oldpath: target, newpath: join(d, 'hard') } })
+    t.match(ops.find(r => r.type === 'rmdir'), { res: 0, args: { path: d } })
+  })
+
   t.test('stats arrive periodically with per-CPU drop counters', async t => {
     const stats = await rec.waitStats(2)
     const last = stats[stats.length - 1]!
@@ -129,6 +150,7 @@ if (skip !== undefined) {
     t.equal(last.helperPid, rec.probe.pid)
     t.equal(last.decodeErrors, 0, 'no record failed to decode')
     t.same(rec.errors, [], 'no helper errors')
+    t.notOk(rec.records.some(r => r.pid === rec.probe.pid), 'the helper\'s own syscalls are filtered out')
   })
 
 }
