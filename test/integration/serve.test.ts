@@ -1,0 +1,121 @@
+// End to end: `lanner serve` as a child process on ephemeral ports with a temp config. An EventList
+// POSTed like kube-apiserver does produces alerts in every output kind (file, program, HTTP,
+// stdout); SIGHUP reloads the rules; SIGTERM drains and exits 0.
+import t from 'tap'
+import http from 'node:http'
+import { readFileSync, writeFileSync } from 'node:fs'
+import type { AddressInfo } from 'node:net'
+import path from 'node:path'
+import { spawnLanner } from './cli-child.ts'
+import { auditEvent, createRule, eventList } from '../app/fixtures.ts'
+
+interface LogLine { msg?: string, port?: number, [k: string]: unknown }
+
+async function until<T> (get: () => T | undefined | false, what: string, limitMs = 20000): Promise<T> {
+  const start = Date.now()
+  for (;;) {
+    const v = get()
+    if (v !== undefined && v !== false) return v
+    if (Date.now() - start > limitMs) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 25))
+  }
+}
+
+function request (url: string, opts: { method?: string, body?: string } = {}): Promise<{ status: number, body: string, headers: http.IncomingHttpHeaders }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: opts.method ?? 'GET', headers: opts.body === undefined ? {} : { 'Content-Type': 'application/json' } }, (res) => {
+      let body = ''
+      res.on('data', (b: Buffer) => { body += b.toString() })
+      res.on('end', () => { resolve({ status: res.statusCode ?? 0, body, headers: res.headers }) })
+    })
+    req.on('error', reject)
+    req.end(opts.body)
+  })
+}
+
+/** falcosidekick stand-in: records every POST. */
+async function startSink (t: { teardown(fn: () => void): void }): Promise<{ url: string, bodies: Array<{ type?: string, body: string }> }> {
+  const bodies: Array<{ type?: string, body: string }> = []
+  const server = http.createServer(function sidekick (req, res) {
+    let body = ''
+    req.on('data', (b: Buffer) => { body += b.toString() })
+    req.on('end', () => { bodies.push({ type: req.headers['content-type'], body }); res.end() })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => { server.closeAllConnections(); server.close() })
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, bodies }
+}
+
+t.test('serve: EventList in, alerts out in every output, SIGHUP reload, SIGTERM exit 0', async (t) => {
+  const sink = await startSink(t)
+  const dir = t.testdir({ 'rules.yaml': createRule('ConfigMap Created') })
+  const alertsFile = path.join(dir, 'alerts.jsonl')
+  const programFile = path.join(dir, 'program.jsonl')
+  writeFileSync(path.join(dir, 'falco.yaml'), `
+json_output: true
+rules_files: [rules.yaml]
+watch_config_files: false
+stdout_output: {enabled: true}
+file_output: {enabled: true, keep_alive: true, filename: alerts.jsonl}
+program_output: {enabled: true, keep_alive: true, program: "cat >> '${programFile}'"}
+http_output: {enabled: true, url: "${sink.url}"}
+webserver: {enabled: true, listen_address: 127.0.0.1, listen_port: 0}
+plugins:
+  - name: k8saudit
+    open_params: "http://127.0.0.1:0/k8s-audit"
+`)
+  const child = spawnLanner(['serve', '-c', path.join(dir, 'falco.yaml')], { env: { FALCO_HOSTNAME: 'e2e-host' } })
+  const logs: LogLine[] = []
+  let stdout = ''
+  let errText = ''
+  child.stdout.on('data', (b: Buffer) => { stdout += b.toString() })
+  child.stderr.on('data', (b: Buffer) => {
+    errText += b.toString()
+    const lines = errText.split('\n')
+    errText = lines.pop() ?? ''
+    for (const l of lines) { try { logs.push(JSON.parse(l)) } catch { logs.push({ msg: l }) } }
+  })
+  const exited = new Promise<{ code: number | null, signal: string | null }>((resolve) => { child.on('close', (code, signal) => { resolve({ code, signal }) }) })
+  t.teardown(() => { if (child.exitCode === null) child.kill('SIGKILL') })
+
+  const port = await until(() => logs.find((l) => l.msg === 'audit webhook listening')?.port, 'the webhook to listen')
+  const adminPort = await until(() => logs.find((l) => typeof l.msg === 'string' && l.msg.startsWith('admin server listening'))?.port, 'the admin server')
+  const webhook = `http://127.0.0.1:${port}/k8s-audit`
+  t.equal((await request(`http://127.0.0.1:${adminPort}/readyz`)).status, 200, 'ready once rules are loaded')
+
+  const res = await request(webhook, { method: 'POST', body: eventList([auditEvent({ name: 'e2e-1' }), auditEvent({ verb: 'get' })]) })
+  t.equal(res.status, 200)
+  t.same(JSON.parse(res.body), { accepted: 2, rejected: 0 })
+
+  const fileAlert = await until(() => { try { return readFileSync(alertsFile, 'utf8').trim() || undefined } catch { return undefined } }, 'the file output')
+  const alert = JSON.parse(fileAlert)
+  t.match(alert, { rule: 'ConfigMap Created', priority: 'Warning', source: 'k8s_audit', hostname: 'e2e-host', output_fields: { 'ka.target.name': 'e2e-1' } })
+  t.match(alert.output, /^\d\d:\d\d:\d\d\.\d{9}: Warning ConfigMap Created fired/)
+  await until(() => sink.bodies.length === 1, 'the HTTP output')
+  t.equal(sink.bodies[0]?.type, 'application/json')
+  t.same(JSON.parse(sink.bodies[0]?.body ?? '{}'), alert, 'the HTTP output posts the same JSON')
+  await until(() => { try { return readFileSync(programFile, 'utf8').includes('e2e-1') } catch { return false } }, 'the program output')
+  await until(() => stdout.includes('e2e-1'), 'the stdout output')
+
+  const metrics = await request(`http://127.0.0.1:${adminPort}/metrics`)
+  t.match(metrics.body, /lanner_alerts_total\{rule="ConfigMap Created",priority="Warning",source="k8s_audit"\} 1/)
+  t.match(metrics.body, /lanner_events_evaluated_total\{source="k8s_audit"\} 2/)
+
+  t.equal((await request(webhook, { method: 'POST', body: '{not json' })).status, 400, 'bad JSON is a 400')
+
+  // SIGHUP: new rules without a restart
+  writeFileSync(path.join(dir, 'rules.yaml'), createRule('Secret Created', 'secrets'))
+  child.kill('SIGHUP')
+  await until(() => logs.some((l) => l.msg === 'rules reloaded'), 'the SIGHUP reload')
+  t.equal((await request(webhook, { method: 'POST', body: eventList([auditEvent({ resource: 'secrets', name: 'after-hup' })]) })).status, 200)
+
+  // SIGTERM right away: the last alert must still be flushed to every output before exit
+  child.kill('SIGTERM')
+  const exit = await exited
+  t.same(exit, { code: 0, signal: null }, 'SIGTERM exits 0')
+  const fileLines = readFileSync(alertsFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l))
+  t.same(fileLines.map((a) => a.rule), ['ConfigMap Created', 'Secret Created'], 'alerts flushed before exit')
+  t.match(readFileSync(programFile, 'utf8'), /after-hup/, 'the program received everything before it was closed')
+  t.equal(sink.bodies.length, 2)
+  t.ok(logs.some((l) => l.msg === 'stopped' && l.drained === true), 'outputs drained')
+})
