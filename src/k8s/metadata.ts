@@ -141,6 +141,12 @@ export class K8sIndex implements K8sMetadata {
     if (name !== undefined) this.nsLabels.set(name, { ...(ns.metadata?.labels ?? {}) })
   }
 
+  /** Replace every namespace (after a re-list). */
+  resetNamespaces (items: readonly NamespaceObject[]): void {
+    this.nsLabels.clear()
+    for (const ns of items) this.upsertNamespace(ns)
+  }
+
   deleteNamespace (ns: NamespaceObject): void {
     const name = ns.metadata?.name
     if (name !== undefined) this.nsLabels.delete(name)
