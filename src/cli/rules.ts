@@ -11,9 +11,9 @@
 //     "warnings": [same shape]}]}
 // `codes` adds the expression error's own code (RULE_PARSE_*, RULE_COMPILE_*) after the LOAD_ code.
 // list --json prints {"rules": [{name, source, priority (capitalised), tags, enabled, desc}]}.
-import { AppError, formatLocated } from '../errors/index.ts'
+import { AppError } from '../errors/index.ts'
 import type { SourceDefinition } from '../fields/index.ts'
-import { BUILTIN_PLUGINS, loadRules, priorityName, readRulesPaths, type LoadIssue, type LoadResult, type RulesInput } from '../rules/index.ts'
+import { BUILTIN_PLUGINS, formatLoadIssue, loadRules, priorityName, readRulesPaths, type LoadIssue, type LoadResult, type RulesInput } from '../rules/index.ts'
 import type { CliIO } from './index.ts'
 
 const USAGE = `usage: lanner rules validate FILE|DIR... [--json]
@@ -71,20 +71,13 @@ function validate (io: CliIO, inputs: readonly RulesInput[], res: LoadResult, js
     io.stdout.write(JSON.stringify(validateJson(inputs, res), null, 2) + '\n')
     return res.ok ? 0 : 1
   }
-  for (const e of res.errors) io.stderr.write(issueText(e, 'error'))
-  for (const w of res.warnings) io.stderr.write(issueText(w, 'warning'))
+  for (const e of res.errors) io.stderr.write(formatLoadIssue(e))
+  for (const w of res.warnings) io.stderr.write(formatLoadIssue(w))
   for (const input of inputs) {
     const bad = res.errors.some((e) => e.location?.file === input.name)
     io.stdout.write(`${input.name}: ${bad ? 'Invalid' : 'Ok'}\n`)
   }
   return res.ok ? 0 : 1
-}
-
-/** `file:line:col: CODE: message (rule 'X')` and the caret snippet, indented. */
-export function issueText (i: LoadIssue, kind: 'error' | 'warning'): string {
-  const head = formatLocated({ code: i.detailCode ?? i.code, message: i.message, location: i.location })
-  const snippet = i.snippet === undefined ? '' : i.snippet.split('\n').map((l) => `    ${l}\n`).join('')
-  return `${kind === 'warning' ? 'warning: ' : ''}${head}\n${snippet}`
 }
 
 interface JsonIssue {
@@ -122,7 +115,7 @@ function validateJson (inputs: readonly RulesInput[], res: LoadResult): unknown 
 
 function list (io: CliIO, res: LoadResult, json: boolean): number {
   if (res.ruleset === undefined) {
-    for (const e of res.errors) io.stderr.write(issueText(e, 'error'))
+    for (const e of res.errors) io.stderr.write(formatLoadIssue(e))
     return 1
   }
   const rules = res.ruleset.rules.map((r) => ({ name: r.name, source: r.source, priority: priorityName(r.priority), tags: [...r.tags], enabled: r.enabled, desc: r.desc }))

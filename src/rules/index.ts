@@ -9,3 +9,4 @@ export {
   formatAlertText, formatAlertJson, formatTimeRfc3339, formatTimeIso8601, formatTimeOfDay, escapeControl,
   type TextFormatOptions, type JsonFormatOptions
 } from './format/alert-json.ts'
+export { formatLoadIssue } from './format/issue-text.ts'

@@ -50,6 +50,9 @@ export function compileOutput (text: string, table: FieldTable<any>, opts: { com
     const extract = withPos(() => compileOp(operand, table), pct)
     const base = innermostField(operand)
     const info = base === undefined ? undefined : table.info(base.name)
+    if (info?.deprecated !== undefined) {
+      opts.warn?.({ code: 'LOAD_DEPRECATED_FIELD', message: `field '${info.name}' is deprecated: ${info.deprecated}`, offset: pct })
+    }
     if (lit !== '') { parts.push(lit); lit = '' }
     parts.push({ extract, width, print: operand.kind === 'field' ? info?.print : undefined })
     if (base !== undefined) {

@@ -77,3 +77,10 @@ t.test('duplicate tokens share one output field; a leading * is the allow-missin
 t.test('a throwing extractor renders as absent', async (t) => {
   t.same(render('%t.boom', { boom: true }), { message: '<NA>', outputFields: { 't.boom': null } })
 })
+
+t.test('deprecated fields in outputs warn at their token', async (t) => {
+  const warnings: string[] = []
+  const out = compileOutput('x %t.old', testFields, { ...opts, warn: (w) => warnings.push(`${w.code}@${w.offset}`) })
+  t.same(warnings, ['LOAD_DEPRECATED_FIELD@2'])
+  t.equal(out.render({ name: 'n' }).message, 'x n')
+})
