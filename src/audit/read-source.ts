@@ -6,7 +6,7 @@ import { readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { StringDecoder } from 'node:string_decoder'
 import { createGunzip } from 'node:zlib'
-import { Readable } from 'node:stream'
+import { pipeline, Readable } from 'node:stream'
 import type { AuditEvent } from './audit-event.ts'
 import { decodeAuditPayload, type AuditIssue, type DecodeOptions } from './decode.ts'
 
@@ -99,7 +99,9 @@ async function * decodedText (src: NodeJS.ReadableStream): AsyncGenerator<string
   let chunks: AsyncIterable<Buffer | string> = { [Symbol.asyncIterator]: () => it }
   if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) {
     const gunzip = createGunzip()
-    Readable.from(prepend(head, chunks)).pipe(gunzip)
+    // pipeline, not pipe: an error on either side destroys both, and it reaches us through the
+    // iteration of gunzip below instead of as an unhandled 'error' event
+    pipeline(Readable.from(prepend(head, chunks)), gunzip, function gunzipDone () {})
     chunks = gunzip
   } else {
     chunks = prepend(head, chunks)
@@ -158,13 +160,37 @@ class LineSplitter {
 
   end (): void {
     if (this.#whole !== undefined) {
-      const res = decodeAuditPayload(this.#whole.join(''), this.#opts)
+      const text = this.#whole.join('')
       this.#whole = undefined
+      const res = decodeAuditPayload(text, this.#opts)
+      if (res.issues.length === 1 && res.issues[0]?.code === 'ERR_AUDIT_BAD_JSON' && this.#salvageLines(text)) return
       this.#collect(res.events, res.issues, undefined)
       return
     }
     if (this.#rest !== '') this.#line(this.#rest)
     this.#rest = ''
+  }
+
+  /**
+   * Not one document either: maybe a JSON-lines file whose first line is broken. If any line
+   * decodes, keep the line-by-line result so that one bad line does not cost the whole file;
+   * otherwise the caller reports the document's single parse error.
+   */
+  #salvageLines (text: string): boolean {
+    const events = this.events
+    const issues = this.issues
+    this.events = []
+    this.issues = []
+    this.lineNo = 0
+    for (const line of text.split('\n')) this.#line(line)
+    const salvaged = this.events.length > 0
+    if (salvaged) {
+      events.push(...this.events)
+      issues.push(...this.issues)
+    }
+    this.events = events
+    this.issues = issues
+    return salvaged
   }
 
   take (): AuditBatch {

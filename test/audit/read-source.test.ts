@@ -64,7 +64,7 @@ t.test('gzip is detected by its magic bytes', async (t) => {
   t.same(issues(batches), [['ERR_AUDIT_BAD_JSON', 2]])
 })
 
-t.test('a corrupt gzip stream ends that file with an issue, keeping what was read', async (t) => {
+t.test('a corrupt gzip stream ends that file with an issue, never an exception', async (t) => {
   const dir = t.testdir({})
   const gz = gzipSync([ev('a'), ev('b')].join('\n') + '\n')
   writeFileSync(join(dir, 'bad.gz'), Buffer.concat([gz.subarray(0, gz.length - 6), Buffer.from('garbage!')]))
@@ -103,4 +103,11 @@ t.test('large inputs stream in batches', async (t) => {
   t.ok(batches.every((b) => b.events.length <= 100), 'no batch is over batchSize')
   t.equal(ids(batches).length, 2000)
   t.equal(ids(batches)[1999], 'e1999', 'in order')
+})
+
+t.test('a JSON-lines file whose first line is broken keeps its other lines', async (t) => {
+  const dir = t.testdir({ 'cut.log': '{"kind":"Event","auditID":"trunc\n' + ev('a') + '\n' + ev('b') + '\n' })
+  const batches = await readAll(join(dir, 'cut.log'))
+  t.same(ids(batches), ['a', 'b'])
+  t.same(issues(batches), [['ERR_AUDIT_BAD_JSON', 1]])
 })
