@@ -66,6 +66,20 @@ t.test('a killed helper is reported and restarted; records keep flowing', { skip
   t.equal(stats[stats.length - 1]?.restarts, 1)
 })
 
+t.test('kinds limits what is recorded; enterKinds adds enter records', { skip: skip ?? false }, async t => {
+  const rec = await recordProbe({ kinds: ['unlink'], enterKinds: ['unlink'] })
+  t.teardown(async function stop () { await rec.probe.stop() })
+  const file = join(tmp, 'gone')
+  writeFileSync(file, '')
+  const { unlinkSync } = await import('node:fs')
+  unlinkSync(file)
+  const both = await rec.waitFor(r => r.pid === process.pid && r.args.path === file, m => m.length >= 2)
+  t.same(both.map(r => r.dir), ['>', '<'], 'enter then exit')
+  t.equal(both[0]?.res, undefined)
+  t.equal(both[1]?.res, 0)
+  t.ok(rec.records.every(r => r.type === 'unlink'), 'nothing but unlink (not even procexit)')
+})
+
 t.test('stop() ends the helper and is idempotent', { skip: skip ?? false }, async t => {
   const rec = await recordProbe()
   const pid = rec.probe.pid

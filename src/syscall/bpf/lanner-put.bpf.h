@@ -1,0 +1,224 @@
+/* Record-building helpers for lanner.bpf.c: blobs (user/kernel strings, raw bytes), the socket
+ * tuple of an fd, the cgroup leaf name, cwd and argv. Every write offset is masked so the verifier
+ * can bound it inside the per-CPU scratch buffer. Included once, by lanner.bpf.c only. */
+#ifndef LANNER_PUT_BPF_H
+#define LANNER_PUT_BPF_H
+
+static __always_inline __u64 *nums_of(struct ln_scratch *s)
+{
+	return (__u64 *)&s->buf[sizeof(struct ln_hdr)];
+}
+
+static __always_inline void put_len(struct ln_scratch *s, __u32 off, __u32 n)
+{
+	s->buf[off & LN_OFF_MASK] = n & 0xff;
+	s->buf[(off + 1) & LN_OFF_MASK] = (n >> 8) & 0xff;
+}
+
+static __always_inline void put_ustr(struct ln_scratch *s, __u32 *offp, const void *uptr)
+{
+	__u32 off = *offp & LN_OFF_MASK;
+	long n = 0;
+	if (uptr)
+		n = bpf_probe_read_user_str(&s->buf[off + 2], LN_STR_MAX, uptr);
+	if (n < 0)
+		n = 0;
+	n &= LN_STR_MASK;
+	put_len(s, off, n);
+	*offp = off + 2 + n;
+}
+
+static __always_inline void put_kstr(struct ln_scratch *s, __u32 *offp, const void *kptr, __u32 max)
+{
+	__u32 off = *offp & LN_OFF_MASK;
+	long n = 0;
+	if (kptr)
+		n = bpf_probe_read_kernel_str(&s->buf[off + 2], max & LN_STR_MASK, kptr);
+	if (n < 0)
+		n = 0;
+	n &= LN_STR_MASK;
+	put_len(s, off, n);
+	*offp = off + 2 + n;
+}
+
+static __always_inline void put_ubytes(struct ln_scratch *s, __u32 *offp, const void *uptr, __u64 len, __u32 max)
+{
+	__u32 off = *offp & LN_OFF_MASK;
+	__u32 n = len > max ? max : (__u32)len;
+	n &= LN_STR_MASK;
+	if (!uptr || bpf_probe_read_user(&s->buf[off + 2], n, uptr) < 0)
+		n = 0;
+	put_len(s, off, n);
+	*offp = off + 2 + n;
+}
+
+static __always_inline void put_empty(struct ln_scratch *s, __u32 *offp)
+{
+	__u32 off = *offp & LN_OFF_MASK;
+	put_len(s, off, 0);
+	*offp = off + 2;
+}
+
+static __always_inline struct socket *sock_of_fd(struct task_struct *task, long fd)
+{
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	unsigned int max = BPF_CORE_READ(fdt, max_fds);
+	struct file **fds;
+	struct file *f = NULL;
+
+	if (fd < 0 || fd >= max)
+		return NULL;
+	fds = BPF_CORE_READ(fdt, fd);
+	if (bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]) < 0 || !f)
+		return NULL;
+	if ((BPF_CORE_READ(f, f_inode, i_mode) & S_IFMT) != S_IFSOCK)
+		return NULL;
+	return (struct socket *)BPF_CORE_READ(f, private_data);
+}
+
+/* the socket's own view of its endpoints: both ends for connect/accept, local end for bind/listen */
+static __always_inline void put_tuple(struct ln_scratch *s, __u32 *offp, struct task_struct *task, long fd)
+{
+	__u32 off = *offp & LN_OFF_MASK;
+	struct ln_tuple t = {};
+	struct socket *sock = sock_of_fd(task, fd);
+	struct sock *sk = sock ? BPF_CORE_READ(sock, sk) : NULL;
+
+	if (sk) {
+		t.family = BPF_CORE_READ(sk, __sk_common.skc_family);
+		t.proto = BPF_CORE_READ(sk, sk_protocol);
+		t.sport = BPF_CORE_READ(sk, __sk_common.skc_num);
+		t.dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+		if (t.family == AF_INET) {
+			/* READ_INTO sizes the read by its destination: read whole u32s */
+			__u32 a = BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr);
+			__u32 b = BPF_CORE_READ(sk, __sk_common.skc_daddr);
+			__builtin_memcpy(t.saddr, &a, 4);
+			__builtin_memcpy(t.daddr, &b, 4);
+		} else if (t.family == AF_INET6) {
+			BPF_CORE_READ_INTO(&t.saddr, sk, __sk_common.skc_v6_rcv_saddr);
+			BPF_CORE_READ_INTO(&t.daddr, sk, __sk_common.skc_v6_daddr);
+		}
+	}
+	if (!sk) {
+		put_empty(s, offp);
+		return;
+	}
+	put_len(s, off, sizeof(t));
+	__builtin_memcpy(&s->buf[off + 2], &t, sizeof(t));
+	*offp = off + 2 + sizeof(t);
+}
+
+/* cgroup v1 cpu controller leaf name: the container id under kubepods/docker layouts */
+static __always_inline void put_cgroup(struct ln_scratch *s, __u32 *offp, struct task_struct *task)
+{
+	int id = bpf_core_enum_value(enum cgroup_subsys_id, cpu_cgrp_id);
+	struct cgroup_subsys_state *css = NULL;
+	const char *name = NULL;
+	struct css_set *cs = BPF_CORE_READ(task, cgroups);
+
+	if (cs && id >= 0 && id < CGROUP_SUBSYS_COUNT)
+		bpf_probe_read_kernel(&css, sizeof(css), &cs->subsys[id]);
+	if (css)
+		name = BPF_CORE_READ(css, cgroup, kn, name);
+	put_kstr(s, offp, name, LN_CGNAME_MAX);
+}
+
+/* working directory as path components, leaf first, NUL separated (userspace reverses them) */
+/* global (not inlined) so the verifier checks the loop once, not once per call site */
+__noinline __u32 ln_put_cwd(struct ln_scratch *s, __u32 start)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	__u32 off;
+	struct fs_struct *fs = BPF_CORE_READ(task, fs);
+	struct path pwd = {}, root = {};
+	struct dentry *d;
+	struct vfsmount *vmnt;
+	struct mount *m;
+
+	if (!s)
+		return start;
+	start &= LN_OFF_MASK;
+	off = start + 2;
+	if (fs) {
+		BPF_CORE_READ_INTO(&pwd, fs, pwd);
+		BPF_CORE_READ_INTO(&root, fs, root);
+	}
+	d = pwd.dentry;
+	vmnt = pwd.mnt;
+	m = (struct mount *)((char *)vmnt - bpf_core_field_offset(struct mount, mnt));
+	for (int i = 0; i < LN_CWD_DEPTH && d && vmnt; i++) {
+		struct dentry *parent, *mroot;
+		const unsigned char *name;
+		long n;
+
+		if (d == root.dentry && vmnt == root.mnt)
+			break;
+		mroot = BPF_CORE_READ(vmnt, mnt_root);
+		parent = BPF_CORE_READ(d, d_parent);
+		if (d == mroot || d == parent) {
+			struct mount *mp = BPF_CORE_READ(m, mnt_parent);
+			if (!mp || mp == m)
+				break;
+			d = BPF_CORE_READ(m, mnt_mountpoint);
+			m = mp;
+			vmnt = (struct vfsmount *)((char *)mp + bpf_core_field_offset(struct mount, mnt));
+			continue;
+		}
+		name = BPF_CORE_READ(d, d_name.name);
+		off &= LN_OFF_MASK;
+		n = bpf_probe_read_kernel_str(&s->buf[off], LN_NAME_MAX, name);
+		if (n <= 0)
+			break;
+		off += n & 511;
+		d = parent;
+	}
+	off &= LN_OFF_MASK;
+	if (off < start + 2)
+		off = start + 2;
+	put_len(s, start, off - start - 2);
+	return off;
+}
+
+static __always_inline void put_cwd(struct ln_scratch *s, __u32 *offp)
+{
+	*offp = ln_put_cwd(s, *offp);
+}
+
+static __always_inline void put_argv(struct ln_scratch *s, __u32 *offp, struct task_struct *task)
+{
+	struct mm_struct *mm = BPF_CORE_READ(task, mm);
+	unsigned long a = 0, b = 0;
+
+	if (mm) {
+		a = BPF_CORE_READ(mm, arg_start);
+		b = BPF_CORE_READ(mm, arg_end);
+	}
+	put_ubytes(s, offp, (const void *)a, b > a ? b - a : 0, LN_ARGV_MAX);
+}
+
+static __always_inline void put_exec_filename(struct ln_scratch *s, __u32 *offp, __u32 tgid)
+{
+	struct ln_exec_arg *ea = bpf_map_lookup_elem(&exec_args, &tgid);
+	if (ea)
+		put_kstr(s, offp, ea->filename, LN_STR_MAX);
+	else
+		put_empty(s, offp);
+}
+
+/* syscall arguments from the user pt_regs (x86_64 syscall ABI; other arches are not built yet) */
+#if defined(__TARGET_ARCH_x86)
+#define LN_R1 di
+#define LN_R2 si
+#define LN_R3 dx
+#define LN_R4 r10
+#define LN_R5 r8
+#define LN_R6 r9
+#define LN_ORIG_ID(regs) ((regs)->orig_ax)
+#else
+#error "only x86_64 is supported by this probe so far"
+#endif
+/* tp_btf hands us a trusted pt_regs pointer: direct (CO-RE relocated) loads, no helper calls */
+#define ARG(regs, n) ((regs)->LN_R##n)
+
+#endif
