@@ -5,7 +5,7 @@ import { hostname as osHostname } from 'node:os'
 import { formatLocated } from '../errors/index.ts'
 import type { Config } from '../config/index.ts'
 import type { SourceDefinition } from '../fields/index.ts'
-import { loadRules, readRulesPaths, type LoadIssue, type LoadOptions, type LoadResult, type Ruleset } from '../rules/index.ts'
+import { loadRules, readRulesPaths, type LoadIssue, type LoadOptions, type LoadResult, type Ruleset, type RulesInput } from '../rules/index.ts'
 import type { AppLogger } from './logger.ts'
 import type { AppMetrics } from './metrics.ts'
 
@@ -17,6 +17,11 @@ export interface RulesManager {
   /** re-read and swap if valid; concurrent calls coalesce into one more load */
   reload(reason: string): Promise<boolean>
   readonly paths: readonly string[]
+  /**
+   * Rules texts from elsewhere than files (ConfigMaps via the API), loaded after the files in
+   * the order their keys were first set. Takes effect on the next load or reload.
+   */
+  setExtraInputs(key: string, inputs: readonly RulesInput[]): void
 }
 
 export function loadOptionsFrom (cfg: Config, sources: readonly SourceDefinition<any>[]): LoadOptions {
@@ -36,8 +41,8 @@ export function describeIssues (issues: readonly LoadIssue[]): string[] {
   return issues.map((i) => formatLocated({ code: i.code, message: i.message, location: i.location }))
 }
 
-export async function loadRulesFromPaths (paths: readonly string[], opts: LoadOptions): Promise<LoadResult> {
-  return loadRules(await readRulesPaths(paths), opts)
+export async function loadRulesFromPaths (paths: readonly string[], opts: LoadOptions, extra: readonly RulesInput[] = []): Promise<LoadResult> {
+  return loadRules([...await readRulesPaths(paths), ...extra], opts)
 }
 
 export function createRulesManager (cfg: Config, sources: readonly SourceDefinition<any>[], logger: AppLogger, metrics: AppMetrics): RulesManager {
@@ -46,6 +51,8 @@ export function createRulesManager (cfg: Config, sources: readonly SourceDefinit
   let current: Ruleset | undefined
   let running: Promise<boolean> | undefined
   let again = false
+  const extras = new Map<string, readonly RulesInput[]>()
+  const extraInputs = (): RulesInput[] => [...extras.values()].flat()
 
   function install (rs: Ruleset): void {
     current = rs
@@ -55,7 +62,7 @@ export function createRulesManager (cfg: Config, sources: readonly SourceDefinit
   async function reloadOnce (reason: string): Promise<boolean> {
     let result: LoadResult
     try {
-      result = await loadRulesFromPaths(cfg.rulesPaths, opts)
+      result = await loadRulesFromPaths(cfg.rulesPaths, opts, extraInputs())
     } catch (err) {
       result = { ok: false, errors: [{ code: 'LOAD_ERR_FILE_READ', severity: 'error', message: (err as Error).message }], warnings: [] }
     }
@@ -83,8 +90,9 @@ export function createRulesManager (cfg: Config, sources: readonly SourceDefinit
   return {
     paths: cfg.rulesPaths,
     current: () => current,
+    setExtraInputs (key, inputs) { extras.set(key, inputs) },
     async load () {
-      const result = await loadRulesFromPaths(cfg.rulesPaths, opts)
+      const result = await loadRulesFromPaths(cfg.rulesPaths, opts, extraInputs())
       if (result.ok && result.ruleset !== undefined) install(result.ruleset)
       return result
     },

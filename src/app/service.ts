@@ -3,6 +3,7 @@
 import type { App } from './build.ts'
 import { startAuditMode, type RunningMode } from './audit-mode.ts'
 import { startReloadTriggers } from './reload.ts'
+import { k8sOptionsOf, startConfigMapRules } from './configmap-rules.ts'
 import { describeIssues } from './rules-manager.ts'
 
 export interface ServiceOptions {
@@ -36,10 +37,12 @@ async function startMode (app: App): Promise<RunningMode> {
 export async function runService (app: App, opts: ServiceOptions): Promise<number> {
   const log = app.logger
   const stopSignal = opts.stopSignal ?? waitForSignal()
+  const configMaps = await startConfigMapRules(app, k8sOptionsOf(app))
   const result = await app.rules.load()
   for (const w of describeIssues(result.warnings)) log.debug({ warning: w }, 'rules warning')
   if (!result.ok) {
     for (const e of describeIssues(result.errors)) opts.onFatal(e)
+    configMaps.close()
     await app.dispatcher.close(1000)
     return 1
   }
@@ -50,6 +53,7 @@ export async function runService (app: App, opts: ServiceOptions): Promise<numbe
   const sig = await stopSignal
   log.info({ signal: sig }, 'shutting down: finishing in-flight work and flushing outputs')
   triggers.close()
+  configMaps.close()
   await mode.stop()
   const drained = await app.dispatcher.close(app.config.outputs.drainTimeoutMs)
   log.info({ drained }, 'stopped')

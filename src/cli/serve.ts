@@ -7,6 +7,7 @@ import { dryRunReport } from '../app/dry-run.ts'
 import { runService } from '../app/service.ts'
 import { loadOptionsFrom, loadRulesFromPaths } from '../app/rules-manager.ts'
 import { buildSources } from '../app/sources.ts'
+import { k8sOptionsOf } from '../app/configmap-rules.ts'
 import { AppError } from '../errors/index.ts'
 import type { CliIO } from './index.ts'
 import { configOptionsOf, parseCommonArgs, SHARED_OPTIONS_HELP } from './args.ts'
@@ -29,6 +30,7 @@ export async function run (argv: string[], io: CliIO): Promise<number> {
   if (args.positional.length > 0) throw new AppError('ERR_CLI_USAGE', `unexpected argument '${args.positional[0] ?? ''}'`)
   const config = loadConfig(configOptionsOf(args))
   if (args.dryRun) {
+    k8sOptionsOf({ config })
     const sources = await buildSources(config)
     const report = dryRunReport(config, await loadRulesFromPaths(config.rulesPaths, loadOptionsFrom(config, sources)))
     for (const l of report.stderr) io.stderr.write(l + '\n')

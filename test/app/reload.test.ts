@@ -91,3 +91,16 @@ t.test('concurrent reload requests coalesce and all resolve', async (t) => {
   t.same(results, [true, true, true])
   t.ok(await s.metric('lanner_rules_reloads_total') <= 2, 'at most one extra load ran for the requests that arrived meanwhile')
 })
+
+t.test('rules from ConfigMaps (extra inputs) load after the files and reload like them', async (t) => {
+  const s = await setup(t, false)
+  t.teardown(() => { void s.app.dispatcher.close(100) })
+  s.app.rules.setExtraInputs('configmap:lanner/custom', [{ name: 'configmap:lanner/custom/extra.yaml', content: createRule('From ConfigMap') }])
+  t.equal(await s.app.rules.reload('configmap changed'), true)
+  t.same(await s.batch(), ['Version One'], 'rule_matching first: the file rule comes first')
+  t.same(s.app.rules.current()?.rules.map((r) => r.name), ['Version One', 'From ConfigMap'])
+  const good = s.app.rules.current()
+  s.app.rules.setExtraInputs('configmap:lanner/custom', [{ name: 'configmap:lanner/custom/extra.yaml', content: '- rule: [broken\n' }])
+  t.equal(await s.app.rules.reload('configmap changed'), false, 'a broken ConfigMap is rejected')
+  t.equal(s.app.rules.current(), good, 'and the running rules stay')
+})

@@ -51,3 +51,9 @@ t.test('a rules error at start-up exits 1 before any port is opened', async (t) 
   t.equal(r.code, 1)
   t.match(r.stderr, /LOAD_ERR_YAML_PARSE/)
 })
+
+t.test('lanner.k8s is validated at start-up (ConfigMap rules options)', async (t) => {
+  const r = await runLanner(['serve', '--dry-run', '-o', 'lanner.k8s.rules_configmaps=[{namespace: Bad_NS, name: x}]'])
+  t.equal(r.code, 1)
+  t.match(r.stderr, /ERR_CONFIG_INVALID: lanner\.k8s\.rules_configmaps\[0\]\.namespace/)
+})

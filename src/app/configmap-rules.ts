@@ -1,0 +1,48 @@
+// Rules from named ConfigMaps through the Kubernetes API (`lanner.k8s.rules_configmaps`), layered
+// after the rules files. Each change reloads with the usual guarantee: invalid rules are rejected
+// and the running ones kept. The watch itself (list+watch, 410 re-list, backoff) is src/k8s's.
+import { configMapRulesInputs, loadKubeConfig, parseK8sOptions, watchConfigMap, type ConfigMapWatcher, type K8sOptions } from '../k8s/configmap-watch.ts'
+import type { App } from './build.ts'
+
+/** How long the first load waits for the ConfigMaps before starting with the files alone. */
+const FIRST_LIST_WAIT_MS = 10_000
+
+export interface ConfigMapRules { close(): void }
+
+/** Validates `lanner.k8s` (throws ConfigError naming the key). */
+export function k8sOptionsOf (app: Pick<App, 'config'>): K8sOptions {
+  return parseK8sOptions(app.config.k8s)
+}
+
+/**
+ * Starts one watch per ConfigMap and resolves once each has been listed (or the wait ran out):
+ * the caller's first load then includes their rules. Later changes trigger reloads.
+ */
+export async function startConfigMapRules (app: App, opts: K8sOptions): Promise<ConfigMapRules> {
+  if (opts.rulesConfigMaps.length === 0) return { close () {} }
+  const log = app.logger.child({ module: 'configmap-rules' })
+  const kubeConfig = await loadKubeConfig(opts.kubeconfig)
+  let started = false
+  const watchers: ConfigMapWatcher[] = opts.rulesConfigMaps.map(function watchOne (ref) {
+    const key = `configmap:${ref.namespace}/${ref.name}`
+    app.rules.setExtraInputs(key, [])
+    return watchConfigMap({
+      ...ref,
+      kubeConfig,
+      onError: function configMapWatchError (err) { log.warn({ configmap: key, code: err.code, err: err.message }, 'configmap watch problem (retrying)') },
+      onDeleted: function configMapDeleted () { log.warn({ configmap: key }, 'configmap absent: its last rules stay loaded') }
+    }, function configMapData (data) {
+      app.rules.setExtraInputs(key, configMapRulesInputs(ref, data))
+      if (started) void app.rules.reload(`${key} changed`)
+    })
+  })
+  let timer: NodeJS.Timeout | undefined
+  const waited = await Promise.race([
+    Promise.all(watchers.map(async (w) => { await w.ready })).then(() => true),
+    new Promise<false>((resolve) => { timer = setTimeout(resolve, FIRST_LIST_WAIT_MS, false) })
+  ])
+  clearTimeout(timer)
+  if (!waited) log.warn({ waitedMs: FIRST_LIST_WAIT_MS }, 'configmaps not listed yet: starting with the rules files; they load when the API answers')
+  started = true
+  return { close () { for (const w of watchers) w.close() } }
+}
