@@ -48,6 +48,15 @@ export function decodeAuditPayload (body: string | Buffer | unknown, opts: Decod
   return out
 }
 
+/** Compact size; an object too deep to serialise counts as too large rather than throwing. */
+function sizeOrInfinity (obj: AuditObject): number {
+  try {
+    return compactSize(obj)
+  } catch {
+    return Infinity
+  }
+}
+
 function limitOf (opts: DecodeOptions): number {
   const n = opts.maxEventBytes
   return Number.isFinite(n) && n > 0 ? n : Infinity
@@ -64,6 +73,8 @@ function isPayload (v: unknown): boolean {
   return (v.kind === 'EventList' && Array.isArray(v.items)) || v.kind === 'Event'
 }
 
+const MAX_NESTING = 32
+
 class Walker {
   #out: DecodeResult
   #limit: number
@@ -76,9 +87,14 @@ class Walker {
     this.#measure = measure
   }
 
-  value (v: unknown): void {
+  value (v: unknown, depth = 0): void {
     if (Array.isArray(v)) {
-      for (const el of v) this.value(el)
+      // real payloads nest one or two levels; a pathological body must not exhaust the stack
+      if (depth >= MAX_NESTING) {
+        this.#issue('ERR_AUDIT_NOT_RECOGNIZED', `arrays nested deeper than ${MAX_NESTING} levels`)
+        return
+      }
+      for (const el of v) this.value(el, depth + 1)
       return
     }
     if (!isObject(v)) {
@@ -87,7 +103,7 @@ class Walker {
     }
     if (v.kind === 'EventList') {
       if (Array.isArray(v.items)) {
-        for (const el of v.items) this.value(el)
+        for (const el of v.items) this.value(el, depth + 1)
       } else {
         this.#issue('ERR_AUDIT_NOT_RECOGNIZED', 'EventList without an items array')
       }
@@ -110,7 +126,7 @@ class Walker {
     }
     let size: number | undefined
     if (this.#measure) {
-      size = compactSize(obj)
+      size = sizeOrInfinity(obj)
       if (size > this.#limit) {
         this.#issue('ERR_AUDIT_EVENT_TOO_LARGE', `event larger than maxEventBytes: size=${size}`)
         return

@@ -67,3 +67,12 @@ t.test('size is computed lazily when the body was small enough', async (t) => {
   const [ev] = decodeAuditPayload(body, OPTS).events
   t.equal(ev?.size, Buffer.byteLength(body), 'multi-byte characters count in bytes')
 })
+
+t.test('pathological nesting is an issue, not a stack overflow', async (t) => {
+  const deep = '['.repeat(5000) + JSON.stringify(event('a')) + ']'.repeat(5000)
+  const res = decodeAuditPayload(deep, OPTS)
+  t.equal(res.events.length, 0)
+  t.same(res.issues.map((i) => i.code), ['ERR_AUDIT_NOT_RECOGNIZED'])
+  const shallow = '[[' + JSON.stringify(event('a')) + ']]'
+  t.equal(decodeAuditPayload(shallow, OPTS).events.length, 1)
+})
