@@ -1,7 +1,7 @@
 // `lanner rules validate|list` as users run it: a real child process, real files, exit codes.
 import t from 'tap'
 import { execFile } from 'node:child_process'
-import { mkdtemp, mkdir, writeFile } from 'node:fs/promises'
+import { mkdtemp, mkdir, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { readRulesPaths } from '../../src/rules/index.ts'
@@ -103,6 +103,9 @@ t.test('readRulesPaths: directories contribute .yaml/.yml files in lexical order
   await writeFile(join(dir, 'a.yaml'), '[]')
   await writeFile(join(dir, 'c.txt'), 'ignored')
   await mkdir(join(dir, 'sub.yaml'))
+  await symlink(join(dir, 'a.yaml'), join(dir, 'link.yaml'))
+  await symlink(join(dir, 'gone'), join(dir, 'dangling.yaml'))
   const inputs = await readRulesPaths([dir, join(dir, 'c.txt'), join(dir, 'missing.yaml')])
-  t.same(inputs.map((i) => [i.name.slice(dir.length + 1), i.readError === undefined]), [['a.yaml', true], ['b.yml', true], ['c.txt', true], ['missing.yaml', false]])
+  t.same(inputs.map((i) => [i.name.slice(dir.length + 1), i.readError === undefined]),
+    [['a.yaml', true], ['b.yml', true], ['dangling.yaml', false], ['link.yaml', true], ['c.txt', true], ['missing.yaml', false]])
 })

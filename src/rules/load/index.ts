@@ -83,24 +83,38 @@ function providedPlugins (opts: LoadOptions): Record<string, string> {
 export async function readRulesPaths (paths: readonly string[]): Promise<RulesInput[]> {
   const out: RulesInput[] = []
   for (const p of paths) {
+    let names: string[] | undefined
     try {
-      const st = await stat(p)
-      if (!st.isDirectory()) {
-        out.push({ name: p, content: await readFileFs(p, 'utf8') })
-        continue
-      }
-      const names = (await readdir(p)).filter((n) => /\.ya?ml$/.test(n)).sort()
-      for (const n of names) {
-        const full = join(p, n)
-        if (!(await stat(full)).isFile()) continue
-        out.push({ name: full, content: await readFileFs(full, 'utf8') })
-      }
+      if ((await stat(p)).isDirectory()) names = (await readdir(p)).filter((n) => /\.ya?ml$/.test(n)).sort()
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code
-      out.push({ name: p, content: '', readError: `Could not read rules file ${p}: ${code ?? (err as Error).message}` })
+      out.push(unreadable(p, err))
+      continue
+    }
+    if (names === undefined) {
+      out.push(await readOne(p))
+      continue
+    }
+    for (const n of names) {
+      const full = join(p, n)
+      // ConfigMap mounts hold symlinks: follow them; skip sub-directories; report dangling links
+      const isFile = await stat(full).then((st) => st.isFile(), () => true)
+      if (isFile) out.push(await readOne(full))
     }
   }
   return out
+}
+
+async function readOne (path: string): Promise<RulesInput> {
+  try {
+    return { name: path, content: await readFileFs(path, 'utf8') }
+  } catch (err) {
+    return unreadable(path, err)
+  }
+}
+
+function unreadable (path: string, err: unknown): RulesInput {
+  const code = (err as NodeJS.ErrnoException).code
+  return { name: path, content: '', readError: `Could not read rules file ${path}: ${code ?? (err as Error).message}` }
 }
 
 export type { LoadIssue }
