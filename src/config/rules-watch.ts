@@ -28,7 +28,7 @@ const DEFAULT_DEBOUNCE_MS = 250
 export function watchRules (paths: string[], onChange: () => void, opts: RulesWatchOptions = {}): RulesWatcher {
   const debounceMs = opts.debounceMs ?? DEFAULT_DEBOUNCE_MS
   const targets = paths.map((p) => resolve(p))
-  const watchers = new Map<string, FSWatcher>()
+  const watchers = new Map<string, { w: FSWatcher, ino: number }>()
   let last = fingerprint(targets)
   let timer: NodeJS.Timeout | undefined
   let burstStart = 0
@@ -62,18 +62,28 @@ export function watchRules (paths: string[], onChange: () => void, opts: RulesWa
   }
 
   function armWatchers (): void {
-    for (const dir of directoriesToWatch(targets)) {
+    const wanted = directoriesToWatch(targets)
+    for (const [dir, entry] of watchers) {
+      // a watched directory that was removed or replaced keeps its old inode's watch, which will
+      // never fire again; an ancestor watched while a target was missing is not needed any more
+      if (!wanted.has(dir) || inodeOf(dir) !== entry.ino) {
+        entry.w.close()
+        watchers.delete(dir)
+      }
+    }
+    for (const dir of wanted) {
       if (watchers.has(dir)) continue
       try {
+        const ino = inodeOf(dir)
         const w = watch(dir, onFsEvent)
         w.on('error', function onWatchError (err) {
           // The directory went away (or was replaced): forget it, re-arm on the next check.
-          watchers.delete(dir)
+          if (watchers.get(dir)?.w === w) watchers.delete(dir)
           w.close()
           reportError(err)
           onFsEvent()
         })
-        watchers.set(dir, w)
+        watchers.set(dir, { w, ino })
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') reportError(err)
       }
@@ -86,7 +96,7 @@ export function watchRules (paths: string[], onChange: () => void, opts: RulesWa
     close () {
       closed = true
       if (timer !== undefined) clearTimeout(timer)
-      for (const w of watchers.values()) w.close()
+      for (const { w } of watchers.values()) w.close()
       watchers.clear()
     }
   }
@@ -108,6 +118,10 @@ function directoriesToWatch (targets: string[]): Set<string> {
     dirs.add(parent)
   }
   return dirs
+}
+
+function inodeOf (p: string): number {
+  try { return statSync(p).ino } catch { return -1 }
 }
 
 function isDirectory (p: string): boolean {

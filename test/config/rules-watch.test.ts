@@ -179,3 +179,26 @@ t.test('a throwing callback is reported and the watch goes on; close() stops cal
   t.match((errors[0] as Error).message, /loader exploded/)
   t.equal(closedRec.count(), 0, 'the closed watcher never called back')
 })
+
+t.test('a watched directory that is removed and created again is watched again', async (t) => {
+  const parent = mkdtempSync(join(tmpdir(), 'lanner-rw-recreate-'))
+  const dir = join(parent, 'rules.d')
+  mkdirSync(dir)
+  writeFileSync(join(dir, 'a.yaml'), '1')
+  const rec = recorder()
+  const w = watchRules([dir], rec.cb, { debounceMs: DEBOUNCE })
+  t.teardown(() => { w.close(); rmSync(parent, { recursive: true, force: true }) })
+
+  const gone = rec.next()
+  rmSync(dir, { recursive: true })
+  await gone
+  const back = rec.next()
+  mkdirSync(dir)
+  writeFileSync(join(dir, 'a.yaml'), '2')
+  await back
+  // the new directory's own watch must see later edits
+  const edited = rec.next()
+  writeFileSync(join(dir, 'b.yaml'), '3')
+  await edited
+  t.equal(rec.count(), 3, 'removal, re-creation and a later edit each seen once')
+})
