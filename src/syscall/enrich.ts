@@ -6,8 +6,8 @@ import { SyscallEvent, type EventContext } from './event.ts'
 import type { SyscallRecord } from './record.ts'
 import { applyRecord } from './state/apply.ts'
 import { containerFromCgroupPath, type ContainerRef } from './state/container-id.ts'
-import { kindFromLink, type FdInfo } from './state/fd-info.ts'
-import { readFdLink } from './state/proc-scan.ts'
+import { kindFromLink, socketFd, type FdInfo } from './state/fd-info.ts'
+import { readFdLink, readSocketByInode, type SocketEntry } from './state/proc-scan.ts'
 import { ProcessTable, type ProcessInfo, type ProcessTableOptions } from './state/process-table.ts'
 import { loadUserDb, type UserDb } from './state/users.ts'
 
@@ -30,6 +30,22 @@ export interface Enricher {
 
 const MAX_CONTAINER_MEMO = 4096
 
+function fdFromLink (n: number, target: string): FdInfo {
+  const kind = kindFromLink(target)
+  return { num: n, kind, name: kind === 'file' ? target : '', nameRaw: target, connected: false, nameChanged: false }
+}
+
+/** An inherited socket: a listener is the server end; otherwise we assume we connected. */
+function fdFromSocket (n: number, target: string, s: SocketEntry | undefined): FdInfo {
+  if (s === undefined) return { num: n, kind: 'unknown', name: '', nameRaw: target, connected: false, nameChanged: false }
+  if (s.family === 'unix') return { num: n, kind: 'unix', name: s.path, nameRaw: target, connected: false, nameChanged: false }
+  const connected = s.rport !== 0
+  const tuple = s.listening
+    ? { family: s.family, l4proto: s.l4proto, sip: s.lip, sport: s.lport, cip: s.rip, cport: s.rport, isServer: true }
+    : { family: s.family, l4proto: s.l4proto, cip: s.lip, cport: s.lport, sip: s.rip, sport: s.rport, isServer: false }
+  return socketFd(n, tuple, connected, false)
+}
+
 export function createEnricher (opts: EnricherOptions = {}): Enricher {
   const procRoot = opts.procRoot ?? '/proc'
   const procs = new ProcessTable({ ...opts, procRoot })
@@ -49,8 +65,8 @@ export function createEnricher (opts: EnricherOptions = {}): Enricher {
     if (proc.exited || n < 0) return undefined
     const target = readFdLink(procRoot, proc.pid, n)
     if (target === undefined) return undefined
-    const kind = kindFromLink(target)
-    const fd: FdInfo = { num: n, kind, name: kind === 'file' ? target : '', nameRaw: target, connected: false, nameChanged: false }
+    const sock = /^socket:\[(\d+)\]$/.exec(target)
+    const fd = sock === null ? fdFromLink(n, target) : fdFromSocket(n, target, readSocketByInode(procRoot, proc.pid, Number(sock[1])))
     procs.setFd(proc, fd)
     return fd
   }

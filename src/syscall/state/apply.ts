@@ -246,6 +246,14 @@ export function applyRecord (procs: ProcessTable, rec: SyscallRecord, env: Apply
       procs.setFd(proc, fd)
       return { proc, fd }
     }
+    case 'memfd_create': {
+      const proc = procs.get(rec.pid)
+      if (proc === undefined || res < 0) return { proc }
+      const name = `memfd:${argStr(rec.args.name) ?? ''}`
+      const fd: FdInfo = { num: res, kind: 'memfd', name, nameRaw: name, openFlags: argNum(rec.args.flags), connected: false, nameChanged: false }
+      procs.setFd(proc, fd)
+      return { proc, fd }
+    }
     case 'chdir': case 'fchdir': {
       const proc = procs.get(rec.pid)
       if (proc === undefined || res !== 0) return { proc }

@@ -2,6 +2,7 @@
 // confined here: every read tolerates a process that exits while we look at it.
 import { readFileSync, readlinkSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
+import { formatIp } from '../../util/ip.ts'
 import { containerFromProcCgroup, type ContainerRef } from './container-id.ts'
 
 export interface ProcSnapshot {
@@ -118,4 +119,61 @@ export function listPids (procRoot: string): number[] {
 /** Target of /proc/<pid>/fd/<fd> (a path, `socket:[ino]`…), or undefined. */
 export function readFdLink (procRoot: string, pid: number, fd: number): string | undefined {
   return link(join(procRoot, String(pid), 'fd', String(fd)))
+}
+
+export interface SocketEntry {
+  family: 4 | 6 | 'unix'
+  l4proto: 'tcp' | 'udp' | 'unknown'
+  lip: string
+  lport: number
+  rip: string
+  rport: number
+  listening: boolean
+  /** unix sockets: the bound path, '' if none */
+  path: string
+}
+
+function hexIp (h: string): string {
+  if (h.length === 8) {
+    // one 32-bit word in host (little-endian) order
+    const b = [6, 4, 2, 0].map((i) => parseInt(h.slice(i, i + 2), 16))
+    return b.join('.')
+  }
+  const bytes: number[] = []
+  for (let w = 0; w < 4; w++) {
+    const word = h.slice(w * 8, w * 8 + 8)
+    for (const i of [6, 4, 2, 0]) bytes.push(parseInt(word.slice(i, i + 2), 16))
+  }
+  // IPv4-mapped addresses read as IPv4, as Falco shows them
+  if (bytes.slice(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff) return bytes.slice(12).join('.')
+  return formatIp(Uint8Array.from(bytes))
+}
+
+/**
+ * The socket with inode `ino` as the process's network namespace lists it (/proc/<pid>/net/*),
+ * for fds opened before we attached (`socket:[ino]`). Reads at most six small files.
+ */
+export function readSocketByInode (procRoot: string, pid: number, ino: number): SocketEntry | undefined {
+  const net = join(procRoot, String(pid), 'net')
+  for (const [file, l4] of [['tcp', 'tcp'], ['tcp6', 'tcp'], ['udp', 'udp'], ['udp6', 'udp']] as const) {
+    const text = read(join(net, file))
+    if (text === undefined) continue
+    for (const line of text.split('\n')) {
+      const f = line.trim().split(/\s+/)
+      if (f.length < 10 || f[9] !== String(ino)) continue
+      const [lh, lp] = (f[1] as string).split(':') as [string, string]
+      const [rh, rp] = (f[2] as string).split(':') as [string, string]
+      const lip = hexIp(lh)
+      return {
+        family: lip.includes(':') ? 6 : 4, l4proto: l4, lip, lport: parseInt(lp, 16), rip: hexIp(rh), rport: parseInt(rp, 16),
+        listening: l4 === 'tcp' && f[3] === '0A', path: ''
+      }
+    }
+  }
+  const unix = read(join(net, 'unix'))
+  for (const line of (unix ?? '').split('\n')) {
+    const f = line.trim().split(/\s+/)
+    if (f.length >= 7 && f[6] === String(ino)) return { family: 'unix', l4proto: 'unknown', lip: '', lport: 0, rip: '', rport: 0, listening: false, path: f[7] ?? '' }
+  }
+  return undefined
 }
