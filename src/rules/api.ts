@@ -62,12 +62,21 @@ export interface RuleSummary {
   desc: string
 }
 
+/** What the rules files declared they need (recorded even when the load fails). */
+export interface RulesRequirements {
+  /** the highest required_engine_version seen, as semver text */
+  engineVersion?: string
+  /** every required_plugin_versions entry, in file order */
+  plugins: Array<{ name: string, version: string, alternatives: Array<{ name: string, version: string }> }>
+}
+
 export interface LoadResult {
   ok: boolean
   errors: LoadIssue[]
   warnings: LoadIssue[]
   /** present when ok */
   ruleset?: Ruleset
+  requirements?: RulesRequirements
 }
 
 export interface Ruleset {

@@ -3,7 +3,7 @@
 // compiler (lists → macros → rules) → selection → engine.
 import { readdir, readFile as readFileFs, stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { LoadIssue, LoadOptions, LoadResult, RuleSummary, RulesInput } from '../api.ts'
+import type { LoadIssue, LoadOptions, LoadResult, RuleSummary, RulesInput, RulesRequirements } from '../api.ts'
 import { buildRuleset, type CompiledRule } from '../engine.ts'
 import { Collector } from './collector.ts'
 import { RulesCompiler } from './compiler.ts'
@@ -11,7 +11,7 @@ import { Files, ItemError, Issues } from './context.ts'
 import type { Item } from './items.ts'
 import { readFile } from './reader.ts'
 import { isActive } from './selection.ts'
-import { BUILTIN_PLUGINS, checkEngineVersion, checkPluginVersions, ENGINE_VERSION } from './versions.ts'
+import { BUILTIN_PLUGINS, checkEngineVersion, checkPluginVersions, ENGINE_VERSION, maxVersion } from './versions.ts'
 
 export function loadRules (inputs: readonly RulesInput[], opts: LoadOptions): LoadResult {
   const issues = new Issues()
@@ -21,6 +21,7 @@ export function loadRules (inputs: readonly RulesInput[], opts: LoadOptions): Lo
   const plugins = opts.pluginVersions ?? providedPlugins(opts)
   const engine = opts.engineVersion ?? ENGINE_VERSION
   const failed = new Set<string>()
+  const requirements: RulesRequirements = { plugins: [] }
   for (const input of inputs) {
     if (input.readError !== undefined) {
       issues.add({ code: 'LOAD_ERR_FILE_READ', severity: 'error', message: input.readError, location: { file: input.name } })
@@ -29,8 +30,13 @@ export function loadRules (inputs: readonly RulesInput[], opts: LoadOptions): Lo
     }
     const res = readFile(files, input.name, input.content, issues, function collectItem (item: Item) {
       switch (item.kind) {
-        case 'engine_version': checkEngineVersion(issues, item, engine); break
-        case 'plugin_versions': checkPluginVersions(issues, item, plugins); break
+        case 'engine_version':
+          requirements.engineVersion = maxVersion(requirements.engineVersion, checkEngineVersion(issues, item, engine))
+          break
+        case 'plugin_versions':
+          for (const e of item.entries) requirements.plugins.push({ ...e.req, alternatives: e.alternatives })
+          checkPluginVersions(issues, item, plugins)
+          break
         case 'list': col.addList(item); break
         case 'macro': col.addMacro(item); break
         case 'rule': col.addRule(item); break
@@ -49,7 +55,7 @@ export function loadRules (inputs: readonly RulesInput[], opts: LoadOptions): Lo
     failed.add(f)
     issues.errors.push(e)
   }
-  const result: LoadResult = { ok: issues.errors.length === 0, errors: issues.errors, warnings: issues.warnings }
+  const result: LoadResult = { ok: issues.errors.length === 0, errors: issues.errors, warnings: issues.warnings, requirements }
   if (!result.ok) return result
   const active: CompiledRule[] = []
   const compiledNames = new Set<string>()

@@ -26,7 +26,8 @@ export function compatibleWith (have: Semver, want: Semver): boolean {
   return have[2] >= want[2]
 }
 
-export function checkEngineVersion (issues: Issues, it: EngineVersionItem, engine: string): void {
+/** Check a required_engine_version item; returns the required version as semver text. */
+export function checkEngineVersion (issues: Issues, it: EngineVersionItem, engine: string): string {
   const have = parseSemver(engine) ?? [0, 0, 0]
   // a bare integer N is Falco's old form: minor version N of the current major
   const want = /^\d+$/.test(it.version) ? [have[0], Number(it.version), 0] as Semver : parseSemver(it.version)
@@ -34,6 +35,15 @@ export function checkEngineVersion (issues: Issues, it: EngineVersionItem, engin
   if (!compatibleWith(have, want)) {
     throw fail(issues, 'LOAD_ERR_EXTENSION', `Rules require engine version ${want.join('.')}, but engine version is ${engine}`, it.ctx)
   }
+  return want.join('.')
+}
+
+/** The higher of two semver texts (undefined counts as lowest). */
+export function maxVersion (a: string | undefined, b: string): string {
+  const pa = a === undefined ? undefined : parseSemver(a)
+  const pb = parseSemver(b)
+  if (pa === undefined || pb === undefined) return b
+  return compatibleWith(pa, pb) || pa[0] > pb[0] ? a as string : b
 }
 
 /** Each entry needs its plugin or one of its alternatives at a compatible version. */

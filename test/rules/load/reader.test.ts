@@ -117,3 +117,11 @@ t.test('errors carry a caret snippet of the offending line', async (t) => {
   const res = load(rule('R', 't.name = a').replace('WARNING', 'warn'))
   t.equal(res.errors[0]?.snippet, '  priority: warn\n            ^')
 })
+
+t.test('requirements are recorded: the highest engine version and every plugin entry', async (t) => {
+  const text = '- required_engine_version: 10\n- required_engine_version: "0.26.0"\n- required_engine_version: 3\n' +
+    '- required_plugin_versions:\n  - name: k8saudit\n    version: 0.7.0\n    alternatives:\n      - name: k8saudit-eks\n        version: 0.2.0\n'
+  const res = load(text, { pluginVersions: { k8saudit: '0.18.0' } })
+  t.equal(res.ok, true)
+  t.same(res.requirements, { engineVersion: '0.26.0', plugins: [{ name: 'k8saudit', version: '0.7.0', alternatives: [{ name: 'k8saudit-eks', version: '0.2.0' }] }] })
+})
