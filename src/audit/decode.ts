@@ -29,7 +29,8 @@ export function decodeAuditPayload (body: string | Buffer | unknown, opts: Decod
   // a text body whose size is within the limit cannot hold an event over it, so skip measuring
   let measure = true
   if (typeof body === 'string' || Buffer.isBuffer(body)) {
-    const text = typeof body === 'string' ? body : body.toString('utf8')
+    let text = typeof body === 'string' ? body : body.toString('utf8')
+    if (text.charCodeAt(0) === 0xfeff) text = text.slice(1) // files saved with a BOM
     try {
       value = JSON.parse(text)
     } catch (err) {

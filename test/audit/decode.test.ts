@@ -76,3 +76,8 @@ t.test('pathological nesting is an issue, not a stack overflow', async (t) => {
   const shallow = '[[' + JSON.stringify(event('a')) + ']]'
   t.equal(decodeAuditPayload(shallow, OPTS).events.length, 1)
 })
+
+t.test('a UTF-8 byte order mark is ignored', async (t) => {
+  t.equal(decodeAuditPayload('\ufeff' + JSON.stringify(event('a')), OPTS).events.length, 1)
+  t.equal(decodeAuditPayload(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(JSON.stringify(event('a')))]), OPTS).events.length, 1)
+})
