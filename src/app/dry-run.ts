@@ -2,11 +2,11 @@
 // start would do. Exit status 0 when everything loads, 1 otherwise.
 import type { Config } from '../config/index.ts'
 import type { LoadResult } from '../rules/index.ts'
-import { describeIssues } from './rules-manager.ts'
+import { formatLoadIssue } from '../rules/index.ts'
 
 export function dryRunReport (config: Config, result: LoadResult): { ok: boolean, stdout: string[], stderr: string[] } {
   const stdout: string[] = []
-  const stderr = [...describeIssues(result.errors), ...describeIssues(result.warnings).map((w) => `warning: ${w}`)]
+  const stderr = [...result.errors, ...result.warnings].map((i) => formatLoadIssue(i).trimEnd())
   const outputs = (['stdout', 'file', 'program', 'http'] as const).filter((k) => config.outputs[k].enabled)
   stdout.push(`config: ${config.file ?? '(defaults)'}`)
   stdout.push(`source: ${config.source}`)

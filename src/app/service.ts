@@ -5,6 +5,7 @@ import { startAuditMode, type RunningMode } from './audit-mode.ts'
 import { startReloadTriggers } from './reload.ts'
 import { k8sOptionsOf, startConfigMapRules } from './configmap-rules.ts'
 import { describeIssues } from './rules-manager.ts'
+import { formatLoadIssue } from '../rules/index.ts'
 
 export interface ServiceOptions {
   /** where start-up errors are printed for people (the CLI's stderr) */
@@ -41,7 +42,7 @@ export async function runService (app: App, opts: ServiceOptions): Promise<numbe
   const result = await app.rules.load()
   for (const w of describeIssues(result.warnings)) log.debug({ warning: w }, 'rules warning')
   if (!result.ok) {
-    for (const e of describeIssues(result.errors)) opts.onFatal(e)
+    for (const e of result.errors) opts.onFatal(formatLoadIssue(e).trimEnd())
     configMaps.close()
     await app.dispatcher.close(1000)
     return 1

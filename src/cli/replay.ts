@@ -7,6 +7,7 @@ import { AppError } from '../errors/index.ts'
 import { replayAudit, type AuditIssue, type ReplaySummary } from '../audit/index.ts'
 import { buildApp } from '../app/build.ts'
 import { describeIssues } from '../app/rules-manager.ts'
+import { formatLoadIssue } from '../rules/index.ts'
 import type { CliIO } from './index.ts'
 import { configOptionsOf, parseCommonArgs, SHARED_OPTIONS_HELP } from './args.ts'
 
@@ -50,7 +51,7 @@ export async function run (argv: string[], io: CliIO): Promise<number> {
   const loaded = await app.rules.load()
   for (const w of describeIssues(loaded.warnings)) app.logger.debug({ warning: w }, 'rules warning')
   if (!loaded.ok || loaded.ruleset === undefined) {
-    for (const e of describeIssues(loaded.errors)) io.stderr.write(`lanner replay: ${e}\n`)
+    for (const e of loaded.errors) io.stderr.write(`lanner replay: ${formatLoadIssue(e)}`)
     await app.dispatcher.close(1000)
     return 1
   }

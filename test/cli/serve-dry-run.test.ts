@@ -21,7 +21,7 @@ t.test('--dry-run with an invalid rules file exits 1 with file:line:col and the 
   const dir = t.testdir({ 'bad.yaml': createRule('Bad', 'pods', ' and ka.no.such.field=1') })
   const r = await runLanner(['serve', '-r', path.join(dir, 'bad.yaml'), '--dry-run'])
   t.equal(r.code, 1)
-  t.match(r.stderr, /bad\.yaml:3:\d+: LOAD_ERR_COMPILE_CONDITION/)
+  t.match(r.stderr, /bad\.yaml:3:\d+: RULE_COMPILE_UNKNOWN_FIELD: .*\n.*condition: .*\n +\^/, 'the precise code and a caret snippet')
 })
 
 t.test('--dry-run without rules uses the built-in default rules', async (t) => {
