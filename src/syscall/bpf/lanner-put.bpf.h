@@ -165,6 +165,10 @@ __noinline __u32 ln_put_cwd(struct ln_scratch *s, __u32 start)
 			vmnt = (struct vfsmount *)((char *)mp + bpf_core_field_offset(struct mount, mnt));
 			continue;
 		}
+		/* stay inside the blob budget and below the offset mask (masking would wrap onto
+		 * the header); a deeper cwd keeps only its leaf-most components */
+		if (off > start + LN_CWD_MAX - LN_NAME_MAX - 1 || off > LN_OFF_MASK - LN_NAME_MAX - 1)
+			break;
 		name = BPF_CORE_READ(d, d_name.name);
 		off &= LN_OFF_MASK;
 		n = bpf_probe_read_kernel_str(&s->buf[off], LN_NAME_MAX, name);

@@ -18,13 +18,16 @@ const volatile __u32 wakeup_bytes = 65536;
 const volatile __u8 emit_procexit = 1;
 
 #define LN_SCRATCH 16384
-#define LN_OFF_MASK 8191     /* blob offsets stay below this, so off + 2 + max blob < LN_SCRATCH */
+#define LN_OFF_MASK 8191     /* blob offsets stay below this, so off + 2 + max blob < LN_SCRATCH.
+			      * Worst case before the last blob (execve: header, cgroup, filename,
+			      * argv) is ~3.3 KiB, and cwd checks its own budget. */
 #define LN_STR_MAX 1024      /* paths */
 #define LN_STR_MASK 2047
 #define LN_ARGV_MAX 2040
 #define LN_SOCKADDR_MAX 112
 #define LN_CGNAME_MAX 128
 #define LN_CWD_DEPTH 24
+#define LN_CWD_MAX 4096
 #define LN_NAME_MAX 255
 
 #define S_IFMT 0170000

@@ -59,6 +59,21 @@ if (skip !== undefined) {
     t.ok(mine.some(r => r.type === 'procexit' && r.pid === shPid), 'procexit of the shell pid')
   })
 
+  t.test('a very deep cwd is cut to its leaf-most components, never corrupting the record', async t => {
+    const part = 'd'.repeat(200)
+    let deep = dir
+    for (let i = 0; i < 19; i++) deep = join(deep, `${i % 10}${part}`)
+    mkdirSync(deep, { recursive: true })
+    const sh = spawn('/bin/true', ['deep-marker'], { cwd: deep, stdio: 'ignore' })
+    const pid = sh.pid!
+    await new Promise(function wait (r) { sh.on('exit', r) })
+    const ex = await rec.waitFor(r => r.type === 'execve' && r.pid === pid && r.res === 0, m => m.length > 0)
+    t.same(ex[0]?.argv, ['/bin/true', 'deep-marker'])
+    const cwd = String(ex[0]?.args.cwd)
+    t.ok(deep.endsWith(cwd), 'a suffix of the real cwd')
+    t.ok(cwd.length > 3000, `most of it is kept (${cwd.length} of ${deep.length} characters)`)
+  })
+
   t.test('a failing child: procexit carries the exit code', async t => {
     const sh = spawn('sh', ['-c', 'exit 3'], { stdio: 'ignore' })
     const pid = sh.pid!
