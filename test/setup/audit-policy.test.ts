@@ -69,3 +69,45 @@ const cases: Array<[string, RequestAttrs, string]> = [
 t.test('levels of typical requests', async (t) => {
   for (const [what, req, level] of cases) t.equal(levelFor(policy, req), level, what)
 })
+
+// What the default k8s_audit rules inspect, read from their conditions: every resource they compare
+// ka.target.resource with must reach Lanner, with bodies (RequestResponse) when written, except the
+// credential carriers that the policy deliberately keeps at Metadata.
+const GROUP_OF: Record<string, string> = {
+  pods: '', services: '', namespaces: '', serviceaccounts: '', nodes: '', secrets: '', configmaps: '', endpoints: '',
+  roles: 'rbac.authorization.k8s.io', clusterroles: 'rbac.authorization.k8s.io', rolebindings: 'rbac.authorization.k8s.io', clusterrolebindings: 'rbac.authorization.k8s.io',
+  deployments: 'apps', daemonsets: 'apps', statefulsets: 'apps', replicasets: 'apps',
+  ingresses: 'networking.k8s.io', networkpolicies: 'networking.k8s.io', jobs: 'batch', cronjobs: 'batch'
+}
+const METADATA_ONLY = new Set(['secrets', 'configmaps'])
+
+function namesIn (text: string, field: string): Set<string> {
+  const out = new Set<string>()
+  const re = new RegExp(`${field.replace(/\./g, '\\.')}\\s*(?:=\\s*([a-z-]+)|in\\s*\\(([^)]*)\\))`, 'g')
+  for (const m of text.matchAll(re)) {
+    for (const n of (m[1] ?? m[2] ?? '').split(',')) if (n.trim() !== '') out.add(n.trim())
+  }
+  return out
+}
+
+t.test('the policy records what the default rules look at', async (t) => {
+  const { existsSync, readFileSync } = await import('node:fs')
+  const { DEFAULT_RULES_FILES } = await import('../../src/config/defaults.ts')
+  if (!existsSync(DEFAULT_RULES_FILES.k8s_audit)) { t.comment(`no default rules at ${DEFAULT_RULES_FILES.k8s_audit} yet`); t.pass('nothing to compare'); return }
+  const text = readFileSync(DEFAULT_RULES_FILES.k8s_audit, 'utf8')
+  const resources = namesIn(text, 'ka.target.resource')
+  const subresources = namesIn(text, 'ka.target.subresource')
+  t.ok(resources.size >= 5, `the rules compare ${resources.size} resources`)
+  for (const r of resources) {
+    const group = GROUP_OF[r]
+    if (group === undefined) { t.fail(`rules inspect '${r}': add its API group to GROUP_OF and decide its level`); continue }
+    const want = METADATA_ONLY.has(r) ? 'Metadata' : 'RequestResponse'
+    for (const verb of ['create', 'update', 'patch', 'delete']) {
+      t.equal(levelFor(policy, { ...admin, verb, group, resource: r, namespace: 'default', name: 'x' }), want, `${verb} ${r}`)
+    }
+    t.not(levelFor(policy, { ...admin, verb: 'get', group, resource: r, namespace: 'default', name: 'x' }), 'None', `reads of ${r} are recorded`)
+  }
+  for (const s of subresources) {
+    t.equal(levelFor(policy, { ...admin, verb: 'create', resource: 'pods', subresource: s, namespace: 'default', name: 'p' }), 'RequestResponse', `pods/${s}`)
+  }
+})
