@@ -65,12 +65,27 @@ export class RulesCompiler {
     }
   }
 
+  #conditionLists = new Map<string, readonly string[]>()
+
+  /**
+   * A list's items as a condition sees them. Upstream substitutes list names into condition text
+   * in index order, so an item naming a list defined later (not expanded in the definition) is
+   * expanded too; an item naming an earlier list was already expanded by the definition.
+   */
   #listLookup = (name: string): readonly string[] | undefined => {
-    const items = this.#lists.get(name)
     const def = this.col.lists.get(name)
+    const items = this.#lists.get(name)
     if (items === undefined || def === undefined) return undefined
     def.used = true
-    return items
+    let out = this.#conditionLists.get(name)
+    if (out === undefined) {
+      out = items.flatMap((it) => {
+        const later = this.col.lists.get(it)
+        return later !== undefined && later.index > def.index ? (this.#listLookup(it) ?? [it]) : [it]
+      })
+      this.#conditionLists.set(name, out)
+    }
+    return out
   }
 
   /** Parse, re-base and list-expand a condition; parse errors are reported against `ctx`. */

@@ -38,8 +38,16 @@ t.test('17: list definitions expand only earlier lists', async (t) => {
   t.same(fired(before, { name: 'a1' }), ['R'])
   t.same(fired(before, { name: 'x' }), ['R'])
   const after = load(`- list: B\n  items: [A, x]\n- list: A\n  items: [a1]\n${rule('R', 't.name in (B)')}`)
-  t.same(fired(after, { name: 'a1' }), [], 'A was not defined yet when B was')
-  t.same(fired(after, { name: 'A' }), ['R'], 'the literal string A stays')
+  t.same(fired(after, { name: 'x' }), ['R'])
+  const definitionOnly = load(`- list: B\n  items: [A, x]\n- list: A\n  items: [a1]\n- list: C\n  items: [B]\n${rule('R', 't.name in (C)')}`)
+  t.same(fired(definitionOnly, { name: 'A' }), ['R'], 'C copies B as defined: A was not defined yet when B was')
+  t.same(fired(definitionOnly, { name: 'a1' }), [])
+})
+
+t.test('in conditions, a list item naming a later list expands as upstream textual expansion does', async (t) => {
+  const res = load(`- list: B\n  items: [A, x]\n- list: A\n  items: [a1]\n${rule('R', 't.name in (B)')}`)
+  t.same(fired(res, { name: 'a1' }), ['R'])
+  t.same(fired(res, { name: 'A' }), [])
 })
 
 t.test('18: `in listname` without parentheses is accepted as a list reference (deliberate deviation)', async (t) => {
