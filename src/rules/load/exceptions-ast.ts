@@ -3,6 +3,7 @@
 import type { Node } from 'yaml'
 import type { SourcePos } from '../../errors/index.ts'
 import { parseOperandPrefix, type CheckExpr, type Expr, type ListLiteral, type Literal, type Operand, type Operator, type RightHand } from '../lang/index.ts'
+import { unquoteItem } from './ast-passes.ts'
 import type { Files, FileCtx } from './context.ts'
 import { isListComp, parseComp } from './exception-check.ts'
 import type { ExceptionInfo, ExceptionValue, Str } from './items.ts'
@@ -46,8 +47,10 @@ function rightHand (v: ExceptionValue, comp: string, at: (n: Node | undefined) =
   return lit
 }
 
+/** Upstream pastes values into condition text, so a value written with quotes loses one level. */
 function literal (s: Str, at: (n: Node | undefined) => SourcePos): Literal {
-  return { kind: 'literal', value: s.value, quoted: false, pos: at(s.node) }
+  const value = unquoteItem(s.value)
+  return { kind: 'literal', value, quoted: value !== s.value, pos: at(s.node) }
 }
 
 function check (field: Str, comp: string, right: RightHand, file: FileCtx, files: Files): CheckExpr {

@@ -63,6 +63,8 @@ t.test('40: values with spaces are single strings', async (t) => {
   const res = load(withEx('    - name: e\n      fields: [t.name, t.cwd]\n      values: [[my app, /x]]\n'))
   t.same(fired(res, { num: 1, name: 'my app', cwd: '/x' }), [])
   t.same(fired(res, { num: 1, name: 'my', cwd: '/x' }), ['R'])
+  const quoted = load(withEx(`    - name: e\n      fields: [t.name]\n      values: [['"my app"']]\n`))
+  t.same(fired(quoted, { num: 1, name: 'my app' }), [], 'one level of quotes is stripped, as upstream pasting does')
 })
 
 t.test('41: exception fields must exist for the rule source', async (t) => {
