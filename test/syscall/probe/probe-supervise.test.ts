@@ -2,9 +2,10 @@
 // script's ERR_SYSCALL_UNSUPPORTED, and (on a real kernel) a helper killed and restarted.
 import t from 'tap'
 import { execFile, spawn } from 'node:child_process'
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { helperPath } from '../../../src/syscall/build.ts'
 import { startProbe } from '../../../src/syscall/loader.ts'
 import { probeSkipReason, recordProbe } from '../../fixtures/syscall/probe-harness.ts'
 
@@ -45,6 +46,24 @@ t.test('the build script names what is missing', async t => {
 })
 
 const skip = probeSkipReason()
+const DROP = '--inh-caps=-bpf,-perfmon,-sys_admin --bounding-set=-bpf,-perfmon,-sys_admin'
+const noSetpriv = skip ?? (existsSync('/usr/bin/setpriv') ? undefined : 'setpriv (util-linux) not installed')
+
+t.test('without CAP_BPF/CAP_PERFMON: the preflight check names the missing capabilities', { skip: noSetpriv ?? false }, async t => {
+  const script = join(tmp, 'unsup.mts')
+  writeFileSync(script, `import { startProbe } from ${JSON.stringify(resolve(import.meta.dirname, '../../../src/syscall/loader.ts'))}
+try { await startProbe({ onRecords () {} }); console.log('{}') } catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message })) }
+`)
+  const out = await new Promise<string>(function run (done) {
+    execFile('sh', ['-c', `setpriv ${DROP} node --import tsx ${script}`], function finished (_e, stdout) { done(stdout) })
+  })
+  t.match(JSON.parse(out), { code: 'ERR_SYSCALL_UNSUPPORTED', message: /CAP_BPF and CAP_PERFMON/ })
+})
+
+t.test('without capabilities the real helper fails to load: ERR_SYSCALL_UNSUPPORTED', { skip: noSetpriv ?? false }, async t => {
+  const bin = fakeHelper('unprivileged', `exec setpriv ${DROP} ${helperPath()} "$@"`)
+  await t.rejects(startProbe({ onRecords () {}, helperPath: bin }), { code: 'ERR_SYSCALL_UNSUPPORTED', message: /load failed/ })
+})
 t.test('a killed helper is reported and restarted; records keep flowing', { skip: skip ?? false }, async t => {
   const rec = await recordProbe({ restartMinMs: 50 })
   t.teardown(async function stop () { await rec.probe.stop() })
