@@ -148,7 +148,9 @@ const CASES: Record<string, RuleCase> = {
     quiet: [
       audit({ verb: 'list', resource: 'secrets', namespace: 'prod', user: 'system:serviceaccount:kube-system:replicaset-controller' }),
       audit({ verb: 'get', resource: 'secrets', namespace: 'prod', name: 'tls', user: 'system:node:worker-1' }),
-      audit({ verb: 'get', resource: 'secrets', namespace: 'prod', name: 'db-password', code: 403, decision: 'forbid' })
+      audit({ verb: 'get', resource: 'secrets', namespace: 'prod', name: 'db-password', code: 403, decision: 'forbid' }),
+      audit({ verb: 'get', resource: 'secrets', namespace: 'prod', name: 'sh.helm.release.v1.web.v3' }),
+      audit({ verb: 'list', resource: 'secrets', namespace: 'prod', uri: '/api/v1/namespaces/prod/secrets?labelSelector=name%3Dweb%2Cowner%3Dhelm' })
     ]
   },
   'K8s ConfigMap With Credentials': {
