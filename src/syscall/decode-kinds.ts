@@ -116,6 +116,13 @@ function decodeSend (p: RawPayload, args: Args): void {
   addSockaddr(args, p.blobs[1], 'remote')
 }
 
+function decodeRecv (p: RawPayload, args: Args): void {
+  args.fd = p.i32(0)
+  if (p.nnum > 1) args.size = p.u32(1)
+  addTuple(args, p.blobs[0], false)
+  addSockaddr(args, p.blobs[1], 'remote')
+}
+
 function withFd (p: RawPayload, args: Args): void {
   if (p.dir === '<') args.fd = p.res
 }
@@ -342,7 +349,9 @@ const SPECS: Record<KindName, Omit<KindSpec, 'name'>> = {
   setns: { minNums: 2, decode: decodeSetns },
   memfd_create: { minNums: 1, decode: decodeMemfd },
   init_module: { minNums: 1, decode: decodeInitModule },
-  finit_module: { minNums: 2, decode: decodeFinitModule }
+  finit_module: { minNums: 2, decode: decodeFinitModule },
+  recvfrom: { minNums: 2, decode: decodeRecv },
+  recvmsg: { minNums: 1, decode: decodeRecv }
 }
 
 /** kind id → spec */

@@ -4,7 +4,7 @@
 import { spawn, type ChildProcessByStdio } from 'node:child_process'
 import type { Readable, Writable } from 'node:stream'
 import { AppError, ConfigError } from '../errors/index.ts'
-import { KIND_IDS } from './abi.ts'
+import { DEFAULT_KINDS, KIND_IDS } from './abi.ts'
 import { prepareProbe } from './build.ts'
 import { StreamDecoder, newDecodeContext, type StatsFrame } from './decode.ts'
 import type { DecodeError, ProbeStats, SyscallRecord } from './record.ts'
@@ -21,7 +21,8 @@ export interface ProbeOptions {
   /** helper crashes (before each restart), decode errors summaries, callback failures */
   onError?(err: AppError): void
   logger?: ProbeLogger
-  /** event types to emit exit records for (procexit: process exits); default: all */
+  /** event types to emit exit records for (procexit: process exits); default: DEFAULT_KINDS
+   *  (all but recvfrom/recvmsg). STATE_KINDS are what the process/fd tables need. */
   kinds?: readonly string[]
   /** event types to also emit enter ('>') records for; default: none */
   enterKinds?: readonly string[]
@@ -60,7 +61,7 @@ function checkKinds (key: string, kinds: readonly string[] | undefined): string 
 
 function helperArgs (opts: ProbeOptions): string[] {
   const args: string[] = []
-  const kinds = checkKinds('kinds', opts.kinds)
+  const kinds = checkKinds('kinds', opts.kinds ?? DEFAULT_KINDS)
   const enter = checkKinds('enterKinds', opts.enterKinds)
   if (kinds !== undefined) args.push('--kinds', kinds === '' ? 'none' : kinds)
   if (enter !== undefined && enter !== '') args.push('--enter', enter)

@@ -2,7 +2,8 @@
 // (src/syscall/state*, src/fields/syscall). The probe side owns this file; keep it types-only.
 // Changes (additive only): `comm`, `argv`, `cgroup` on SyscallRecord; ProbeStats; DecodeError;
 // the per-kind `args` keys are listed below SyscallRecord. Added kinds: creat, symlink(at),
-// link(at), mkdir(at), rmdir, dup/dup2/dup3, socket, unshare, setns, memfd_create, (f)init_module.
+// link(at), mkdir(at), rmdir, dup/dup2/dup3, socket, unshare, setns, memfd_create, (f)init_module,
+// recvfrom/recvmsg (opt-in: see DEFAULT_KINDS / STATE_KINDS in abi.ts).
 
 /** One syscall event as decoded from a ring-buffer record, before enrichment. */
 export interface SyscallRecord {
@@ -43,6 +44,7 @@ export interface SyscallRecord {
  *   accept, accept4    fd (= res), flags (accept4)
  *   listen             fd, backlog
  *   sendto, sendmsg    fd, size (sendto), addr (destination sockaddr if given)
+ *   recvfrom, recvmsg  fd, size (recvfrom: buffer length), addr (source sockaddr if returned)
  *     socket parts (when the fd is an AF_INET/AF_INET6 socket): family 'ipv4'|'ipv6'|'unix',
  *     l4proto 'tcp'|'udp'|'raw'|…, lip, lport, rip, rport (local/remote), and tuple in Falco's
  *     form "cip:cport->sip:sport" (client first: local->remote, except accept: remote->local)

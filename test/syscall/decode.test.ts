@@ -112,6 +112,13 @@ t.test('bind, listen, sendto, sendmsg', async t => {
   t.match(decode({ kind: 'sendmsg', res: 3, nums: [7], blobs: [V4, new Uint8Array(0)] }).args, { fd: 7, tuple: '127.0.0.1:40000->10.0.0.2:8080' })
 })
 
+t.test('recvfrom, recvmsg: the source address', async t => {
+  const udp = tuple({ family: 2, proto: 17, sport: 5000, saddr: [127, 0, 0, 1] })
+  t.match(decode({ kind: 'recvfrom', res: 5, nums: [3, 100], blobs: [udp, sockaddrIn([127, 0, 0, 1], 6000)] }).args,
+    { fd: 3, size: 100, addr: '127.0.0.1:6000', rip: '127.0.0.1', rport: 6000, lport: 5000, l4proto: 'udp' })
+  t.match(decode({ kind: 'recvmsg', res: 5, nums: [3], blobs: [udp, new Uint8Array(0)] }).args, { fd: 3, lport: 5000 })
+})
+
 t.test('open family: result fd, path, flags, mode', async t => {
   t.same(decode({ kind: 'open', res: 3, nums: [0o101, 0o644], blobs: ['/tmp/x'] }).args, { fd: 3, name: '/tmp/x', flags: 0o101, mode: 0o644 })
   t.same(decode({ kind: 'openat', res: -2, nums: [-100, 0, 0], blobs: ['/nope'] }).args, { fd: -2, dirfd: -100, name: '/nope', flags: 0, mode: 0 })

@@ -57,12 +57,12 @@ static __always_inline __u32 fill(struct ln_scratch *s, struct pt_regs *regs, __
 		nums[1] = ARG(regs, 3);
 		nnum = 2;
 		break;
-	case LN_K_ACCEPT: case LN_K_ACCEPT4: case LN_K_LISTEN: case LN_K_SENDMSG:
+	case LN_K_ACCEPT: case LN_K_ACCEPT4: case LN_K_LISTEN: case LN_K_SENDMSG: case LN_K_RECVMSG:
 		nums[0] = ARG(regs, 1);
 		nums[1] = kind == LN_K_ACCEPT ? 0 : ARG(regs, 2);
-		nnum = kind == LN_K_SENDMSG ? 1 : 2;
+		nnum = kind == LN_K_SENDMSG || kind == LN_K_RECVMSG ? 1 : 2;
 		break;
-	case LN_K_SENDTO:
+	case LN_K_SENDTO: case LN_K_RECVFROM:
 		nums[0] = ARG(regs, 1);
 		nums[1] = ARG(regs, 3);
 		nnum = 2;
@@ -174,7 +174,18 @@ static __always_inline __u32 fill(struct ln_scratch *s, struct pt_regs *regs, __
 		put_ubytes(s, &off, (void *)ARG(regs, 5), ARG(regs, 6), LN_SOCKADDR_MAX);
 		nblob += 2;
 		break;
-	case LN_K_SENDMSG: {
+	case LN_K_RECVFROM: {
+		/* the source address was written back at exit; its length sits behind a pointer */
+		__u32 alen = 0;
+		void *lenp = (void *)ARG(regs, 6);
+		if (dir == LN_DIR_EXIT && lenp)
+			bpf_probe_read_user(&alen, sizeof(alen), lenp);
+		put_tuple(s, &off, task, (long)ARG(regs, 1));
+		put_ubytes(s, &off, (void *)ARG(regs, 5), alen, LN_SOCKADDR_MAX);
+		nblob += 2;
+		break;
+	}
+	case LN_K_SENDMSG: case LN_K_RECVMSG: {
 		struct user_msghdr mh = {};
 		bpf_probe_read_user(&mh, sizeof(mh), (void *)ARG(regs, 2));
 		put_tuple(s, &off, task, (long)ARG(regs, 1));

@@ -145,7 +145,7 @@ static int kind_of(const char *name)
 /* "a,b,c" → sets flag on each named kind; "all" names every kind */
 static int parse_kinds(const char *list, struct opts *o, unsigned char flag, int replace)
 {
-	char buf[1024];
+	char buf[4096];
 	if (replace)
 		for (int k = 1; k < LN_K__MAX; k++)
 			o->enabled[k] &= (unsigned char)~flag;

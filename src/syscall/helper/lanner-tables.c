@@ -23,7 +23,7 @@ const char *const KIND_NAMES[LN_K__MAX] = {
 	[LN_K_RMDIR] = "rmdir", [LN_K_DUP] = "dup", [LN_K_DUP2] = "dup2", [LN_K_DUP3] = "dup3",
 	[LN_K_SOCKET] = "socket", [LN_K_UNSHARE] = "unshare", [LN_K_SETNS] = "setns",
 	[LN_K_MEMFD_CREATE] = "memfd_create", [LN_K_INIT_MODULE] = "init_module",
-	[LN_K_FINIT_MODULE] = "finit_module",
+	[LN_K_FINIT_MODULE] = "finit_module", [LN_K_RECVFROM] = "recvfrom", [LN_K_RECVMSG] = "recvmsg",
 };
 
 
@@ -48,6 +48,7 @@ const struct sc_map SYSCALLS[] = {
 	{ SYS_dup, LN_K_DUP }, { SYS_dup3, LN_K_DUP3 }, { SYS_socket, LN_K_SOCKET },
 	{ SYS_unshare, LN_K_UNSHARE }, { SYS_setns, LN_K_SETNS }, { SYS_memfd_create, LN_K_MEMFD_CREATE },
 	{ SYS_init_module, LN_K_INIT_MODULE }, { SYS_finit_module, LN_K_FINIT_MODULE },
+	{ SYS_recvfrom, LN_K_RECVFROM }, { SYS_recvmsg, LN_K_RECVMSG },
 	{ SYS_openat, LN_K_OPENAT },
 #ifdef SYS_openat2
 	{ SYS_openat2, LN_K_OPENAT2 },

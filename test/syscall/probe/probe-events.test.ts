@@ -3,7 +3,7 @@
 // root, BTF or clang. One probe for the file; always stopped.
 import t from 'tap'
 import { spawn } from 'node:child_process'
-import { chmodSync, linkSync, mkdirSync, mkdtempSync, realpathSync, renameSync, rmdirSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, linkSync, mkdirSync, mkdtempSync, realpathSync, renameSync, rmdirSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs'
 import { createConnection, createServer, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -108,6 +108,21 @@ if (skip !== undefined) {
     t.equal(accept?.args.tuple, `127.0.0.1:${String(connect?.args.lport)}->127.0.0.1:${port}`, 'client first')
     t.match(net.find(r => r.type === 'bind'), { res: 0, args: { lip: '127.0.0.1', lport: port } })
     t.match(net.find(r => r.type === 'listen'), { res: 0, args: { lport: port } })
+  })
+
+  t.test('UDP on loopback: sendto and recvfrom (opt-in kind) with addresses', { skip: existsSync('/usr/bin/python3') ? false : 'python3 not installed' }, async t => {
+    const udp = await recordProbe({ kinds: ['sendto', 'recvfrom'] })
+    t.teardown(async function stop () { await udp.probe.stop() })
+    const py = 'import socket\ns=socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\ns.bind(("127.0.0.1", 0))\ns.sendto(b"ping", s.getsockname())\nprint(s.recvfrom(16)[1][1])'
+    const child = spawn('python3', ['-c', py], { stdio: ['ignore', 'pipe', 'ignore'] })
+    let out = ''
+    child.stdout.on('data', (b: Buffer) => { out += b.toString() })
+    await new Promise(r => child.on('close', r))
+    const port = Number(out.trim())
+    const got = await udp.waitFor(r => r.pid === child.pid, m => m.some(r => r.type === 'recvfrom'))
+    t.match(got.find(r => r.type === 'sendto'), { res: 4, args: { size: 4, addr: `127.0.0.1:${port}`, rport: port, l4proto: 'udp' } })
+    t.match(got.find(r => r.type === 'recvfrom'), { res: 4, args: { addr: `127.0.0.1:${port}`, lport: port, l4proto: 'udp' } })
+    t.notOk(rec.records.some(r => r.type === 'recvfrom'), 'the default probe leaves recvfrom out')
   })
 
   t.test('file operations: unlink, rename, chmod from this process and from coreutils', async t => {
