@@ -35,6 +35,8 @@ export const DEFAULTS = Object.freeze({
   shutdownDrainMs: 10000,
   httpOutputTimeoutMs: 10000,
   httpOutputRetries: 3,
+  /** POSTs in flight per HTTP output; alerts may then arrive out of order, as with any webhook fan-in */
+  httpOutputConcurrency: 4,
   httpUserAgent: 'lanner/0.1',
   /** the probe drop alert is emitted at most this often */
   dropAlertIntervalMs: 10000

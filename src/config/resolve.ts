@@ -151,7 +151,8 @@ function resolveOutputs (raw: RawConfig, p: (f: string) => string): OutputsConfi
       keepAlive: h?.keep_alive ?? false,
       maxConsecutiveTimeouts: h?.max_consecutive_timeouts,
       timeoutMs: lo.http_timeout_ms ?? DEFAULTS.httpOutputTimeoutMs,
-      retries: lo.http_retries ?? DEFAULTS.httpOutputRetries
+      retries: lo.http_retries ?? DEFAULTS.httpOutputRetries,
+      concurrency: lo.http_concurrency ?? DEFAULTS.httpOutputConcurrency
     }
   }
 }

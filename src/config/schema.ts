@@ -77,7 +77,8 @@ const lannerSchema = z.object({
     queue_size: z.number().int().positive().optional(),
     drain_timeout_ms: z.number().int().min(0).optional(),
     http_timeout_ms: z.number().int().positive().optional(),
-    http_retries: z.number().int().min(0).optional()
+    http_retries: z.number().int().min(0).optional(),
+    http_concurrency: z.number().int().positive().optional()
   }).default({}),
   /** hook for the deployment engineer's ConfigMap-watch options; validated by its owner */
   k8s: z.record(z.string(), z.unknown()).default({})

@@ -64,6 +64,8 @@ export interface HttpOutputOptions {
   maxConsecutiveTimeouts?: number
   timeoutMs: number
   retries: number
+  /** POSTs in flight at once */
+  concurrency: number
 }
 
 export interface OutputsConfig {

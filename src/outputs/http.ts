@@ -14,6 +14,8 @@ import type { OutputChannel } from './types.ts'
 
 export interface HttpChannelOptions extends Pick<HttpOutputOptions, 'url' | 'userAgent' | 'insecure' | 'caCert' | 'caBundle' | 'caPath' | 'mtls' | 'clientCert' | 'clientKey' | 'compressUploads' | 'keepAlive' | 'maxConsecutiveTimeouts' | 'timeoutMs' | 'retries'> {
   contentType: 'application/json' | 'text/plain'
+  /** POSTs in flight at once (default 4): with a remote receiver, latency not bandwidth bounds a sequential sender */
+  concurrency?: number
   /** first backoff delay; doubles per attempt */
   backoffMs?: number
   maxBackoffMs?: number
@@ -119,9 +121,15 @@ export function createHttpChannel (opts: HttpChannelOptions): OutputChannel {
     async send (lines) {
       let failed = 0
       let lastErr: unknown
-      for (const line of lines) {
-        try { await deliver(line) } catch (err) { failed++; lastErr = err }
+      let next = 0
+      async function sender (): Promise<void> {
+        while (next < lines.length) {
+          const line = lines[next++] as string
+          try { await deliver(line) } catch (err) { failed++; lastErr = err }
+        }
       }
+      const n = Math.max(1, Math.min(opts.concurrency ?? 4, lines.length))
+      await Promise.all(Array.from({ length: n }, sender))
       if (failed > 0) throw new PartialDeliveryError(`${failed} of ${lines.length} POSTs to ${url.host} failed: ${(lastErr as Error).message}`, failed, lastErr)
     },
     async close () { agent.destroy() }

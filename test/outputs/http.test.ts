@@ -120,3 +120,24 @@ t.test('bad settings are config errors naming the key', async (t) => {
   t.throws(() => createHttpChannel({ ...base, url: 'not a url', contentType: 'application/json' }), { code: 'ERR_CONFIG_INVALID', location: { itemName: 'http_output.url' } })
   t.throws(() => createHttpChannel({ ...base, url: 'https://x', caCert: '/nonexistent/ca.pem', contentType: 'application/json' }), { code: 'ERR_CONFIG_INVALID', location: { itemName: 'http_output.ca_cert' } })
 })
+
+t.test('a slow receiver gets up to `concurrency` POSTs at once, never more', async (t) => {
+  let open = 0
+  let maxOpen = 0
+  let total = 0
+  const server = http.createServer(function slowSink (req, res) {
+    open++
+    maxOpen = Math.max(maxOpen, open)
+    req.resume()
+    req.on('end', () => { setTimeout(() => { open--; total++; res.end() }, 20) })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => { server.closeAllConnections(); server.close() })
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`
+  const d = createDispatcher({ channels: [createHttpChannel({ ...base, url, concurrency: 3, contentType: 'application/json' })], format: jsonLine, queueSize: 100, logger: captureLogger() })
+  for (let i = 0; i < 10; i++) d.emit(makeAlert(i))
+  await d.flush(10000)
+  t.equal(total, 10)
+  t.equal(maxOpen, 3, 'the queued alerts went out three at a time')
+  await d.close(1000)
+})
