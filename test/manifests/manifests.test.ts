@@ -3,7 +3,8 @@
 // accepts: the ConfigMap's config is loaded with the server's own loadConfig, numbers come from
 // src/config/defaults.ts and src/setup/constants.ts.
 import t from 'tap'
-import { mkdtempSync, writeFileSync, readFileSync, readdirSync, existsSync } from 'node:fs'
+import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, readdirSync, existsSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
 import { tmpdir } from 'node:os'
 import { basename, join, posix } from 'node:path'
 import { parse } from 'yaml'
@@ -291,4 +292,56 @@ t.test('the default rules in manifests/base/rules are the repository rules files
   for (const file of Object.values(DEFAULT_RULES_FILES)) {
     if (existsSync(file)) t.ok(copies.includes(basename(file)), `${basename(file)} ships in the manifests (fix: cp rules/${basename(file)} manifests/base/rules/ and list it in base/kustomization.yaml)`)
   }
+})
+
+/** Writes the pod's ConfigMap volumes under `root` as the kubelet would mount them. */
+function materialize (objs: K8sObject[], podSpec: any, container: any, root: string): void {
+  for (const m of container.volumeMounts) {
+    const v = podSpec.volumes.find((x: any) => x.name === m.name)
+    if (v?.configMap === undefined) continue
+    const cm = objs.find((o) => o.kind === 'ConfigMap' && o.metadata.name === v.configMap.name)
+    const data: Record<string, string> = cm?.data ?? {}
+    const dir = join(root, m.mountPath)
+    mkdirSync(dir, { recursive: true })
+    const files: Array<[string, string]> = v.configMap.items === undefined
+      ? Object.keys(data).map((k) => [k, k])
+      : v.configMap.items.map((i: any) => [i.key, i.path])
+    for (const [key, path] of files) writeFileSync(join(dir, path), data[key] as string)
+  }
+}
+
+/** `lanner serve --dry-run` with the container's own arguments, over its mounted files. */
+function dryRun (objs: K8sObject[], podSpec: any, source?: 'syscall'): { code: number, out: string } {
+  const c = podSpec.containers[0]
+  const root = mkdtempSync(join(tmpdir(), 'lanner-pod-'))
+  materialize(objs, podSpec, c, root)
+  const args: string[] = [...c.args]
+  const ci = args.indexOf('-c')
+  args[ci + 1] = join(root, args[ci + 1] as string)
+  const config = loadConfig({ file: args[ci + 1], ...(source === undefined ? {} : { source }) })
+  // the config names in-container paths: run against the same files under the temporary root
+  args.push('--dry-run', '-o', `rules_files=[${config.rulesPaths.map((p) => join(root, p)).join(', ')}]`)
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(REPO, 'src/main.ts'), ...args], { encoding: 'utf8', cwd: root })
+  return { code: r.status ?? -1, out: `${r.stdout}${r.stderr}` }
+}
+
+t.test('the real `lanner serve` accepts each workload\'s arguments, config and default rules (--dry-run)', async (t) => {
+  const a = dryRun(audit, find(audit, 'Deployment').spec.template.spec)
+  t.equal(a.code, 0, a.out)
+  t.match(a.out, /source: k8s_audit/)
+  t.match(a.out, new RegExp(`webhook: http://0\\.0\\.0\\.0:${DEFAULTS.webhookPort}${DEFAULTS.webhookPath}`))
+  const rulesA = Number(/rules loaded: (\d+)/.exec(a.out)?.[1])
+  t.ok(rulesA > 0, 'default audit rules loaded')
+
+  const s = dryRun(syscall, find(syscall, 'DaemonSet').spec.template.spec, 'syscall')
+  t.equal(s.code, 0, s.out)
+  t.match(s.out, /source: syscall/)
+  t.ok(Number(/rules loaded: (\d+)/.exec(s.out)?.[1]) > 0, 'default syscall rules loaded')
+
+  // a user's custom rules file, merged into the custom-rules ConfigMap, is loaded after the defaults
+  const rules = '- rule: Lanner Manifest Test Rule\n  desc: d\n  condition: ka.verb = create\n  output: "created (user=%ka.user.name)"\n  priority: WARNING\n  source: k8s_audit\n'
+  const objs = render(kubectl, userOverlay((m) => `resources: [${m}/overlays/audit]\nconfigMapGenerator:\n  - name: lanner-custom-rules-audit\n    namespace: lanner\n    behavior: merge\n    files: [my_rules.yaml]\n`, { 'my_rules.yaml': rules }))
+  const u = dryRun(objs, find(objs, 'Deployment').spec.template.spec)
+  t.equal(u.code, 0, u.out)
+  t.equal(Number(/rules loaded: (\d+)/.exec(u.out)?.[1]), rulesA + 1, 'one more rule from rules.d')
 })
