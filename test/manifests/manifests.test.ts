@@ -321,7 +321,7 @@ function dryRun (objs: K8sObject[], podSpec: any, source?: 'syscall'): { code: n
   const config = loadConfig({ file: args[ci + 1], ...(source === undefined ? {} : { source }) })
   // the config names in-container paths: run against the same files under the temporary root
   args.push('--dry-run', '-o', `rules_files=[${config.rulesPaths.map((p) => join(root, p)).join(', ')}]`)
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(REPO, 'src/main.ts'), ...args], { encoding: 'utf8', cwd: root })
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(REPO, 'src/main.ts'), ...args], { encoding: 'utf8', cwd: REPO })
   return { code: r.status ?? -1, out: `${r.stdout}${r.stderr}` }
 }
 
