@@ -1,9 +1,10 @@
 // Syscall mode: the eBPF probe feeds record batches; each record is enriched (process, fd, user,
-// container, pod) and evaluated with the current syscall rules. Probe drops become metrics and a
+// container, pod from the node's Kubernetes metadata watch) and evaluated with the current syscall rules. Probe drops become metrics and a
 // rate-limited internal alert. The admin server runs as in audit mode.
 import { DEFAULTS } from '../config/index.ts'
 import { startProbe } from '../syscall/loader.ts'
 import { createEnricher } from '../syscall/enrich.ts'
+import { createK8sWatch } from '../k8s/watch.ts'
 import type { SyscallRecord } from '../syscall/record.ts'
 import type { RunningMode } from './audit-mode.ts'
 import { startAdmin } from './admin.ts'
@@ -15,7 +16,14 @@ const SOURCE = 'syscall'
 export async function startSyscallMode (app: App): Promise<RunningMode> {
   const log = app.logger.child({ module: 'syscall' })
   const { metrics } = app
-  const enricher = createEnricher({})
+  // pods of this node and all namespaces, for container.* / k8s.* fields; without a cluster
+  // (no service account) the index stays empty and those fields read as absent
+  const k8s = createK8sWatch({
+    onError: function k8sWatchError (err) { log.warn({ code: err.code, err: err.message }, 'kubernetes metadata watch problem (retrying)') }
+  })
+  await k8s.start()
+  if (k8s.enabled) log.info({ node: process.env.NODE_NAME }, 'kubernetes metadata watch started')
+  const enricher = createEnricher({ k8s: k8s.index })
   const drops = createDropAlerter(DEFAULTS.dropAlertIntervalMs, app.emit)
   let evalErrors = 0
 
@@ -58,6 +66,7 @@ export async function startSyscallMode (app: App): Promise<RunningMode> {
       }
     })
   } catch (err) {
+    k8s.stop()
     await admin?.close()
     throw err
   }
@@ -67,6 +76,7 @@ export async function startSyscallMode (app: App): Promise<RunningMode> {
     adminPort: admin?.port,
     async stop () {
       await running.stop()
+      k8s.stop()
       await admin?.close()
     }
   }
