@@ -9,6 +9,7 @@
  * wakeups) is far above realistic event rates, so the extra copy costs nothing that matters. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stddef.h>
@@ -52,9 +53,15 @@ static int flush_out(void)
 {
 	size_t done = 0;
 	while (done < out_len) {
+		if (stopping) {
+			/* the reader is not keeping up and we were asked to stop: drop the rest */
+			out_len = 0;
+			return -1;
+		}
 		ssize_t w = write(STDOUT_FILENO, out_buf + done, out_len - done);
 		if (w < 0) {
-			if (errno == EINTR)
+			/* no SA_RESTART: a stop request interrupts a write blocked on a full pipe */
+			if (errno == EINTR && !stopping)
 				continue;
 			return -1;
 		}
@@ -62,6 +69,22 @@ static int flush_out(void)
 	}
 	out_len = 0;
 	return 0;
+}
+
+/* on the way out: write what the pipe takes without blocking (the reader may be gone or stuck) */
+static void final_flush(void)
+{
+	size_t done = 0;
+	int fl = fcntl(STDOUT_FILENO, F_GETFL);
+	if (fl >= 0)
+		fcntl(STDOUT_FILENO, F_SETFL, fl | O_NONBLOCK);
+	while (done < out_len) {
+		ssize_t w = write(STDOUT_FILENO, out_buf + done, out_len - done);
+		if (w <= 0)
+			break;
+		done += (size_t)w;
+	}
+	out_len = 0;
 }
 
 static int out_append(const void *p, size_t n)
@@ -249,9 +272,11 @@ int main(int argc, char **argv)
 	if (parse_opts(argc, argv, &o) < 0)
 		return 2;
 
+	struct sigaction sa = { .sa_handler = on_signal };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	signal(SIGTERM, on_signal);
-	signal(SIGINT, on_signal);
 	libbpf_set_print(libbpf_log);
 	ncpu = libbpf_num_possible_cpus();
 	if (ncpu <= 0) {
@@ -319,7 +344,7 @@ int main(int argc, char **argv)
 	}
 	ring_buffer__consume(rb);
 	write_stats(skel, ncpu);
-	flush_out();
+	final_flush();
 	err = 0;
 out:
 	ring_buffer__free(rb);
