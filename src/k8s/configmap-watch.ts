@@ -81,6 +81,7 @@ export function watchConfigMap (opts: WatchConfigMapOptions, onData: (data: Reco
   }
 
   async function sleep (ms: number): Promise<void> {
+    if (closed) return
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, ms)
       wake = () => { clearTimeout(timer); resolve() }
@@ -161,6 +162,7 @@ export function watchConfigMap (opts: WatchConfigMapOptions, onData: (data: Reco
         if (resourceVersion === undefined) await list()
         if (closed) break
         const outcome = await watchOnce()
+        if (closed) break
         if (outcome === 'expired') {
           resourceVersion = undefined
           // re-list at once the first time; a server that keeps answering 410 gets backoff
