@@ -1,6 +1,6 @@
 // Syscall mode: the eBPF probe feeds record batches; each record is enriched (process, fd, user,
-// container, pod from the node's Kubernetes metadata watch) and evaluated with the current syscall rules. Probe drops become metrics and a
-// rate-limited internal alert. The admin server runs as in audit mode.
+// container, and pod from the node's Kubernetes metadata watch) and evaluated with the current
+// syscall rules. Probe drops become metrics and a rate-limited internal alert.
 import { DEFAULTS } from '../config/index.ts'
 import { startProbe } from '../syscall/loader.ts'
 import { createEnricher } from '../syscall/enrich.ts'

@@ -85,13 +85,12 @@ function resolveWebhook (raw: RawConfig, k8saudit: { plugin: PluginConfig, index
     host: listen?.host ?? open?.host ?? DEFAULTS.webhookAddress,
     port: listen?.port ?? open?.port ?? DEFAULTS.webhookPort,
     path: lw.path ?? open?.path ?? DEFAULTS.webhookPath,
-    maxBodyBytes: lw.max_body_bytes ?? DEFAULTS.maxBodyBytes,
+    // Falco's k8saudit webhookMaxBatchSize is the request body limit in bytes
+    maxBodyBytes: lw.max_body_bytes ?? num(ic.webhookMaxBatchSize, `${icPath}.webhookMaxBatchSize`) ?? DEFAULTS.maxBodyBytes,
     maxEventBytes: lw.max_event_bytes ?? num(ic.maxEventSize ?? ic.maxEventBytes, `${icPath}.maxEventSize`) ?? DEFAULTS.maxEventBytes,
     maxInflightBatches: lw.max_inflight_batches ?? DEFAULTS.maxInflightBatches,
     retryAfterSeconds: lw.retry_after_seconds ?? DEFAULTS.retryAfterSeconds
   }
-  const maxBatch = num(ic.webhookMaxBatchSize, `${icPath}.webhookMaxBatchSize`)
-  if (maxBatch !== undefined) wh.maxBatchEvents = maxBatch
   if (lw.tls !== undefined) {
     wh.tls = { cert: p(lw.tls.cert), key: p(lw.tls.key), clientAuth: lw.tls.client_auth }
     if (lw.tls.ca !== undefined) wh.tls.ca = p(lw.tls.ca)

@@ -21,8 +21,6 @@ export interface WebhookConfig {
   maxEventBytes: number
   maxInflightBatches: number
   retryAfterSeconds: number
-  /** max events per batch, from k8saudit init_config.webhookMaxBatchSize when set */
-  maxBatchEvents?: number
   tls?: TlsFiles
   bearerTokenFile?: string
 }

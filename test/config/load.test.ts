@@ -98,7 +98,7 @@ grpc:
   t.match(c.outputs.program, { enabled: true, keepAlive: false, program: /^jq / })
   t.match(c.outputs.http, { enabled: true, url: 'http://falcosidekick:2801/', userAgent: 'falcosecurity/falco' })
   t.match(c.admin, { port: 8766, healthzPath: '/health' })
-  t.match(c.webhook, { host: '0.0.0.0', port: 9766, path: '/audit', maxEventBytes: 1048576, maxBatchEvents: 12582912 })
+  t.match(c.webhook, { host: '0.0.0.0', port: 9766, path: '/audit', maxEventBytes: 1048576, maxBodyBytes: 12582912 }, 'maxEventSize and webhookMaxBatchSize (bytes) from init_config')
   t.equal(c.webhook.tls, undefined, 'http:// open_params means plain HTTP')
   t.same(c.selection, [{ disable: { rule: 'Anonymous*' } }, { enable: { tag: 'k8s' } }])
   t.ok(c.warnings.some((w) => w.includes('syscall_event_drops')), 'unknown top-level keys are reported')
