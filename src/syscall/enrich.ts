@@ -26,6 +26,8 @@ export interface Enricher {
   enrich(record: SyscallRecord): SyscallEvent
   readonly procs: ProcessTable
   readonly context: EventContext
+  /** records whose state transition failed (the event was still produced) */
+  readonly stateErrors: number
 }
 
 const MAX_CONTAINER_MEMO = 4096
@@ -81,15 +83,21 @@ export function createEnricher (opts: EnricherOptions = {}): Enricher {
     containerOf
   }
   let num = 0
+  let stateErrors = 0
 
   function enrich (record: SyscallRecord): SyscallEvent {
     context.firstTs ??= record.ts
     const ev = new SyscallEvent(record, ++num, context)
-    const applied = applyRecord(procs, record, context)
-    ev.setProc(applied.proc)
-    if ('fd' in applied) ev.setFd(applied.fd)
+    try {
+      const applied = applyRecord(procs, record, context)
+      ev.setProc(applied.proc)
+      if ('fd' in applied) ev.setFd(applied.fd)
+    } catch {
+      // a malformed record must not stop the stream: the event keeps its lazy lookups
+      stateErrors++
+    }
     return ev
   }
 
-  return { enrich, procs, context }
+  return { enrich, procs, context, get stateErrors () { return stateErrors } }
 }

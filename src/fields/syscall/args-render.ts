@@ -56,7 +56,7 @@ export function renderArg (ev: SyscallEvent, name: string): string | undefined {
       if (CLONE_TYPES.has(type)) return cloneFlagsText(n)
       return String(n)
     }
-    if (name === 'mode') return CHMOD_TYPES.has(type) ? modeText(n) : '0' + n.toString(8)
+    if (name === 'mode') return CHMOD_TYPES.has(type) ? modeText(n) : n === 0 ? '0' : '0' + n.toString(8)
     if (UID_ARGS.has(name)) return ev.ctx.users.user(n)?.name ?? String(n)
     if (GID_ARGS.has(name)) return ev.ctx.users.group(n)?.name ?? String(n)
     if (name === 'request' && type === 'ptrace') return ptraceRequestText(n)
@@ -80,7 +80,9 @@ export function renderArg (ev: SyscallEvent, name: string): string | undefined {
 /** Names of the event's arguments in record order, `res` first on exit events. */
 export function argNames (ev: SyscallEvent): string[] {
   const names = Object.keys(ev.rec.args).filter((k) => ev.rec.args[k] !== undefined)
-  if (ev.rec.res !== undefined && !names.includes('res')) names.unshift('res')
+  // calls returning an fd report it as their `fd` argument, as Falco does, not as `res`
+  const resIsFd = RESULT_FD_TYPES.has(ev.rec.type) && names.includes('fd')
+  if (ev.rec.res !== undefined && !resIsFd && !names.includes('res')) names.unshift('res')
   return names
 }
 
