@@ -82,6 +82,8 @@ t.test('every overlay renders, and every object is valid against the Kubernetes 
     t.same(ids.filter((id, i) => ids.indexOf(id) !== i), [], `${name}: no duplicate objects`)
   }
   t.equal(find(audit, 'Namespace').metadata.name, SETUP.namespace)
+  t.same(find(audit, 'Namespace'), find(syscall, 'Namespace'), 'both overlays apply the same Namespace (no label tug-of-war)')
+  t.equal(find(syscall, 'Namespace').metadata.labels?.['pod-security.kubernetes.io/enforce'], 'privileged', 'Pod Security admits the DaemonSet')
 })
 
 t.test('both overlays can be applied to one cluster without sharing identities or rules', async (t) => {
