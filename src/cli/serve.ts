@@ -41,9 +41,10 @@ export async function run (argv: string[], io: CliIO): Promise<number> {
   try {
     return await runService(app, { onFatal: (line) => io.stderr.write(`lanner serve: ${line}\n`) })
   } catch (err) {
+    // start-up failed (certificate, port in use, probe): release outputs (kept-alive programs)
+    await app.dispatcher.close(1000)
     if (err instanceof AppError) throw err
     io.stderr.write(`lanner serve: ${formatLocated({ code: (err as NodeJS.ErrnoException).code ?? 'ERR_SERVE', message: (err as Error).message })}\n`)
-    await app.dispatcher.close(1000)
     return 1
   }
 }
