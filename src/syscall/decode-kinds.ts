@@ -30,7 +30,8 @@ export function text (b: Uint8Array | undefined): string | undefined {
   if (b === undefined) return undefined
   let end = b.length
   while (end > 0 && b[end - 1] === 0) end--
-  return utf8.decode(b.subarray(0, end))
+  // Buffer's own slice decoding is several times faster than TextDecoder on short strings
+  return Buffer.isBuffer(b) ? b.toString('utf8', 0, end) : utf8.decode(b.subarray(0, end))
 }
 
 /** NUL-separated strings (argv) */

@@ -45,10 +45,10 @@ class Payload implements RawPayload {
   res = 0
   nnum = 0
   blobs: Uint8Array[] = []
-  private dv!: DataView
+  private buf: Buffer = Buffer.alloc(0)
   private base = 0
-  reset (dv: DataView, base: number, nnum: number, dir: '>' | '<', res: number, blobs: Uint8Array[]): void {
-    this.dv = dv
+  reset (buf: Buffer, base: number, nnum: number, dir: '>' | '<', res: number, blobs: Uint8Array[]): void {
+    this.buf = buf
     this.base = base
     this.nnum = nnum
     this.dir = dir
@@ -56,9 +56,9 @@ class Payload implements RawPayload {
     this.blobs = blobs
   }
 
-  i32 (i: number): number { return i < this.nnum ? this.dv.getInt32(this.base + i * 8, true) : 0 }
-  u32 (i: number): number { return i < this.nnum ? this.dv.getUint32(this.base + i * 8, true) : 0 }
-  u64 (i: number): bigint { return i < this.nnum ? this.dv.getBigUint64(this.base + i * 8, true) : 0n }
+  i32 (i: number): number { return i < this.nnum ? this.buf.readInt32LE(this.base + i * 8) : 0 }
+  u32 (i: number): number { return i < this.nnum ? this.buf.readUInt32LE(this.base + i * 8) : 0 }
+  u64 (i: number): bigint { return i < this.nnum ? this.buf.readBigUInt64LE(this.base + i * 8) : 0n }
 }
 
 const payload = new Payload()
@@ -71,49 +71,52 @@ export function decodeRecord (buf: Uint8Array, off: number, len: number, ctx: De
   if (len < HDR.size || off + len > buf.length) {
     return err('ERR_SYSCALL_SHORT_RECORD', `record of ${len} bytes is shorter than its ${HDR.size}-byte header`)
   }
-  const dv = new DataView(buf.buffer, buf.byteOffset + off, len)
-  const kind = dv.getUint16(HDR.kind, true)
+  // Buffer's typed reads are the fastest way to pull little-endian fields in Node (no DataView)
+  const b = Buffer.isBuffer(buf) ? buf : Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength)
+  const kind = b.readUInt16LE(off + HDR.kind)
   const spec = KIND_REGISTRY.get(kind)
   if (spec === undefined) return err('ERR_SYSCALL_UNKNOWN_OP', `unknown record kind ${kind}`, kind)
-  const nnum = dv.getUint8(HDR.nnum)
-  const nblob = dv.getUint8(HDR.nblob)
+  const nnum = b[off + HDR.nnum]!
+  const nblob = b[off + HDR.nblob]!
   if (nnum < spec.minNums) {
     return err('ERR_SYSCALL_SHORT_RECORD', `${spec.name} record has ${nnum} numeric arguments, needs ${spec.minNums}`, kind)
   }
-  let p = HDR.size + nnum * 8
-  if (p > len) return err('ERR_SYSCALL_SHORT_RECORD', `${spec.name} record too short for ${nnum} numeric arguments`, kind)
+  const end = off + len
+  let p = off + HDR.size + nnum * 8
+  if (p > end) return err('ERR_SYSCALL_SHORT_RECORD', `${spec.name} record too short for ${nnum} numeric arguments`, kind)
   const blobs: Uint8Array[] = []
   let cgroup: Uint8Array | undefined
   for (let i = 0; i < nblob; i++) {
-    if (p + 2 > len) return err('ERR_SYSCALL_SHORT_RECORD', `${spec.name} record ends inside blob ${i}`, kind)
-    const n = dv.getUint16(p, true)
+    if (p + 2 > end) return err('ERR_SYSCALL_SHORT_RECORD', `${spec.name} record ends inside blob ${i}`, kind)
+    const n = b.readUInt16LE(p)
     p += 2
-    if (p + n > len) return err('ERR_SYSCALL_SHORT_RECORD', `${spec.name} record blob ${i} runs past the record end`, kind)
-    const b = buf.subarray(off + p, off + p + n)
-    if (i === 0) cgroup = b
-    else blobs.push(b)
+    if (p + n > end) return err('ERR_SYSCALL_SHORT_RECORD', `${spec.name} record blob ${i} runs past the record end`, kind)
+    const blob = b.subarray(p, p + n)
+    if (i === 0) cgroup = blob
+    else blobs.push(blob)
     p += n
   }
-  const dir = dv.getUint8(HDR.dir) === DIR_ENTER ? '>' : '<'
-  const res = Number(dv.getBigInt64(HDR.res, true))
+  const dir = b[off + HDR.dir] === DIR_ENTER ? '>' : '<'
+  // s64 result without a BigInt: high word signed, low word unsigned
+  const res = b.readInt32LE(off + HDR.res + 4) * 0x1_0000_0000 + b.readUInt32LE(off + HDR.res)
   const rec: SyscallRecord = {
     type: spec.name,
     dir,
-    ts: dv.getBigUint64(HDR.ts, true) + ctx.clockOffset,
-    cpu: dv.getUint32(HDR.cpu, true),
-    tid: dv.getUint32(HDR.tid, true),
-    pid: dv.getUint32(HDR.pid, true),
-    ppid: dv.getUint32(HDR.ppid, true),
-    uid: dv.getUint32(HDR.uid, true),
-    gid: dv.getUint32(HDR.gid, true),
+    ts: b.readBigUInt64LE(off + HDR.ts) + ctx.clockOffset,
+    cpu: b.readUInt32LE(off + HDR.cpu),
+    tid: b.readUInt32LE(off + HDR.tid),
+    pid: b.readUInt32LE(off + HDR.pid),
+    ppid: b.readUInt32LE(off + HDR.ppid),
+    uid: b.readUInt32LE(off + HDR.uid),
+    gid: b.readUInt32LE(off + HDR.gid),
     args: {},
-    comm: text(buf.subarray(off + HDR.comm, off + HDR.comm + COMM_LEN)) ?? ''
+    comm: text(b.subarray(off + HDR.comm, off + HDR.comm + COMM_LEN)) ?? ''
   }
   if (dir === '<') rec.res = res
-  const leaf = text(cgroup) ?? ''
+  const leaf = cgroup === undefined || cgroup.length === 0 ? '' : text(cgroup) ?? ''
   rec.cgroup = leaf
   rec.containerId = leaf === '' || leaf === '/' ? '' : containerIdOf(leaf, ctx.containerCache)
-  payload.reset(dv, HDR.size, nnum, dir, res, blobs)
+  payload.reset(b, off + HDR.size, nnum, dir, res, blobs)
   spec.decode(payload, rec.args, rec)
   return rec
 }
