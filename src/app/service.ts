@@ -44,11 +44,16 @@ export async function runService (app: App, opts: ServiceOptions): Promise<numbe
   if (!result.ok) {
     for (const e of result.errors) opts.onFatal(formatLoadIssue(e).trimEnd())
     configMaps.close()
-    await app.dispatcher.close(1000)
     return 1
   }
   log.info({ source: app.config.source, rules: result.ruleset?.rules.length, active: result.ruleset?.activeCount(app.config.source), paths: app.rules.paths }, 'rules loaded')
-  const mode = await startMode(app)
+  let mode: RunningMode
+  try {
+    mode = await startMode(app)
+  } catch (err) {
+    configMaps.close()
+    throw err
+  }
   const triggers = startReloadTriggers(app)
   opts.onReady?.(mode)
   const sig = await stopSignal

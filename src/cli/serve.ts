@@ -39,7 +39,9 @@ export async function run (argv: string[], io: CliIO): Promise<number> {
   }
   const app = await buildApp(config, { stdout: io.stdout })
   try {
-    return await runService(app, { onFatal: (line) => io.stderr.write(`lanner serve: ${line}\n`) })
+    const code = await runService(app, { onFatal: (line) => io.stderr.write(`lanner serve: ${line}\n`) })
+    if (code !== 0) await app.dispatcher.close(1000)
+    return code
   } catch (err) {
     // start-up failed (certificate, port in use, probe): release outputs (kept-alive programs)
     await app.dispatcher.close(1000)
