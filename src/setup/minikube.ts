@@ -15,14 +15,16 @@ export function minikubeStartArgs (batchMaxWait: string = SETUP.batchMaxWait): s
 }
 
 export function renderMinikube (files: RecipeFiles): string {
-  const dir = `"\${MINIKUBE_HOME:-$HOME/.minikube}/files${SETUP.minikubeDir}"`
   return [
     '#!/bin/sh',
     '# Starts minikube with kube-apiserver sending audit events to Lanner (lanner setup minikube).',
     '# Extra arguments are passed to `minikube start` (e.g. -p PROFILE, --driver=docker).',
     '# Afterwards: kubectl apply -k manifests/overlays/audit',
     'set -eu',
-    `dir=${dir}`,
+    // minikube's own rule: MINIKUBE_HOME names the .minikube directory or the one that holds it
+    'mk="${MINIKUBE_HOME:-$HOME}"',
+    'case "$mk" in */.minikube) ;; *) mk="$mk/.minikube" ;; esac',
+    `dir="$mk/files${SETUP.minikubeDir}"`,
     'mkdir -p "$dir"',
     writeFileSnippet(`"$dir/${SETUP.policyFileName}"`, files.policyYaml).trimEnd(),
     writeFileSnippet(`"$dir/${SETUP.webhookFileName}"`, files.webhookYaml).trimEnd(),

@@ -63,6 +63,18 @@ t.test('minikube: files synced into the node, start flags point at their in-node
   ])
 })
 
+t.test('minikube: MINIKUBE_HOME names the .minikube directory or its parent, as minikube reads it', async (t) => {
+  for (const form of ['parent', '.minikube'] as const) {
+    const base = mkdtempSync(join(tmpdir(), 'lanner-mkhome-'))
+    const mkHome = form === 'parent' ? base : join(base, '.minikube')
+    const bin = fakeBin('minikube')
+    const script = join(base, 'setup.sh')
+    writeFileSync(script, renderMinikube(files))
+    execFileSync('sh', [script], { env: { PATH: `${bin.dir}:/usr/bin:/bin`, HOME: '/nonexistent', MINIKUBE_HOME: mkHome } })
+    t.ok(existsSync(join(base, '.minikube', 'files', SETUP.minikubeDir.slice(1), SETUP.policyFileName)), `MINIKUBE_HOME=${form}`)
+  }
+})
+
 t.test('kind: extraMounts bring the host directory into the node, kubeadm patch into kube-apiserver', async (t) => {
   const work = mkdtempSync(join(tmpdir(), 'lanner-kind-'))
   const auditDir = join(work, 'audit files')
