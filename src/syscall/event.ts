@@ -74,14 +74,24 @@ export class SyscallEvent implements CachedEvent {
   /** Undefined on the host. The id comes from the record (in-kernel) or the process's cgroup. */
   get container (): ContainerInfo | undefined {
     if (this._container === UNRESOLVED) {
-      // the in-kernel id is authoritative: /proc was read at scan time and may be stale
-      const leaf = this.rec.containerId
-      const ref = leaf !== undefined ? this.ctx.containerOf(leaf) : this.proc?.container
-      this._container = ref === undefined
-        ? undefined
-        : { ...ref, k8s: this.ctx.k8s?.container(ref.fullId) }
+      this._container = this.resolveContainer()
     }
     return this._container
+  }
+
+  private resolveContainer (): ContainerInfo | undefined {
+    // the in-kernel id is authoritative: /proc was read at scan time and may be stale
+    const id = this.rec.containerId
+    let ref: ContainerRef | undefined
+    if (id === undefined) ref = this.proc?.container
+    else if (id !== '') {
+      // the raw leaf (cri-containerd-<id>.scope…) also names the runtime
+      const leaf = this.rec.cgroup
+      const fromLeaf = leaf === undefined ? undefined : this.ctx.containerOf(leaf)
+      ref = fromLeaf?.fullId === id ? fromLeaf : this.ctx.containerOf(id)
+    }
+    if (ref === undefined) return undefined
+    return { ...ref, k8s: this.ctx.k8s?.container(ref.fullId) }
   }
 
   get pod (): PodMeta | undefined { return this.container?.k8s?.pod }

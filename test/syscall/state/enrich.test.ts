@@ -121,6 +121,9 @@ t.test('container ids: the in-kernel leaf wins over the scanned cgroup; "" is th
   t.equal(en.enrich(rec('openat', { pid: 50, res: 3, args: { name: '/a' } })).container?.id, HEX_B.slice(0, 12), 'from /proc')
   t.equal(en.enrich(rec('openat', { pid: 50, res: 3, containerId: HEX_A, args: { name: '/a' } })).container?.fullId, HEX_A)
   t.equal(en.enrich(rec('openat', { pid: 50, res: 3, containerId: '', args: { name: '/a' } })).container, undefined)
+  const withLeaf = en.enrich(rec('openat', { pid: 50, res: 3, containerId: HEX_A, cgroup: `crio-${HEX_A}.scope`, args: { name: '/a' } })).container
+  t.equal(withLeaf?.runtime, 'cri-o', 'the raw leaf name tells the runtime')
+  t.equal(en.enrich(rec('openat', { pid: 50, res: 3, containerId: HEX_A, cgroup: `crio-${HEX_B}.scope`, args: { name: '/a' } })).container?.fullId, HEX_A, 'a leaf naming another id is ignored')
 })
 
 t.test('tables stay bounded', async (t) => {
