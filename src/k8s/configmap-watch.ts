@@ -170,8 +170,10 @@ export function watchConfigMap (opts: WatchConfigMapOptions, onData: (data: Reco
         } else if (outcome === 'events') {
           attempt = 0
         } else {
-          // a watch that ended without a single event: fine, but never spin on it
-          await sleep(backoffMs())
+          // A watch that ended without a single event is normal for a quiet ConfigMap (the
+          // apiserver ends it after timeoutSeconds): pause briefly so a server that closes at once
+          // cannot make us spin, but do not escalate, or edits would wait for the maximum backoff.
+          await sleep(Math.round(initialMs * (0.8 + Math.random() * 0.4)))
         }
       } catch (err) {
         if (closed) break
