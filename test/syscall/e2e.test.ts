@@ -4,7 +4,9 @@
 // its stdio; the expected alerts must appear. Skips (with the reason) without root, BTF or clang.
 import t from 'tap'
 import { spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmdirSync, rmSync, writeFileSync } from 'node:fs'
+import { randomBytes, randomUUID } from 'node:crypto'
+import { networkInterfaces } from 'node:os'
 import { createServer as createHttpServer } from 'node:http'
 import { createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -15,6 +17,7 @@ import { createEnricher } from '../../src/syscall/enrich.ts'
 import { syscallSource } from '../../src/fields/syscall/index.ts'
 import { loadRules } from '../../src/rules/index.ts'
 import type { Alert } from '../../src/events/index.ts'
+import { K8sIndex } from '../../src/k8s/metadata.ts'
 
 const skip = probeSkipReason()
 if (skip !== undefined) {
@@ -53,7 +56,16 @@ if (skip !== undefined) {
   if (loaded.ruleset === undefined) throw new Error(JSON.stringify(loaded.errors))
   const rs = loaded.ruleset
 
-  const enricher = createEnricher()
+  // pod metadata as the Kubernetes watch would deliver it, for the container test below
+  const containerId = randomBytes(32).toString('hex')
+  const k8s = new K8sIndex()
+  k8s.upsertNamespace({ metadata: { name: 'testkatz', labels: { network: 'red' } } })
+  k8s.upsertPod({
+    metadata: { name: 'nginx', namespace: 'testkatz', uid: randomUUID() },
+    spec: { containers: [{ name: 'nginx', image: 'nginx:1.25' }] },
+    status: { containerStatuses: [{ name: 'nginx', containerID: `containerd://${containerId}` }] }
+  })
+  const enricher = createEnricher({ k8s })
   const alerts: Alert[] = []
   const probe = await startProbe({
     onRecords (batch) {
@@ -98,5 +110,45 @@ if (skip !== undefined) {
     t.ok(rev, 'default rule: shell with a socket as stdin/stdout')
     t.match(rev?.message, /shell=sh cmdline=sh -c exit 0 stdin=127\.0\.0\.1:\d+->127\.0\.0\.1:/)
     t.ok(shPid > 0)
+  })
+
+  // A host address that is not loopback: traffic to it stays inside this machine.
+  const hostIp = Object.values(networkInterfaces()).flat().find((i) => i !== undefined && i.family === 'IPv4' && !i.internal)?.address
+  const cpuRoot = '/sys/fs/cgroup/cpu'
+  const containerSkip = hostIp === undefined ? 'no non-loopback IPv4 address on this host' : existsSync(join(cpuRoot, 'cgroup.procs')) ? undefined : 'no cgroup v1 cpu hierarchy'
+
+  t.test('a pod process connecting out fires the seed outbound-connection rule', { skip: containerSkip ?? false }, async (t) => {
+    const created: string[] = []
+    let cg = cpuRoot
+    for (const part of ['kubepods', 'besteffort', `pod${randomUUID()}`, containerId]) {
+      cg = join(cg, part)
+      if (!existsSync(cg)) { mkdirSync(cg); created.push(cg) }
+    }
+    t.teardown(async () => {
+      for (const d of created.reverse()) {
+        for (let i = 0; i < 20; i++) {
+          try { rmdirSync(d); break } catch { await new Promise((resolve) => setTimeout(resolve, 50)) }
+        }
+      }
+    })
+    const listener = createHttpServer((_req, res) => { res.end('ok\n') })
+    await new Promise<void>((resolve) => listener.listen(0, hostIp, resolve))
+    t.teardown(() => { listener.closeAllConnections(); listener.close() })
+    const port = (listener.address() as AddressInfo).port
+
+    // the child waits until it has been moved into the container's cgroup
+    const child = spawn('sh', ['-c', `read go; curl -s -m 5 http://${hostIp}:${port}/ > /dev/null`], { stdio: ['pipe', 'ignore', 'ignore'] })
+    writeFileSync(join(cg, 'cgroup.procs'), String(child.pid))
+    child.stdin.end('go\n')
+    await new Promise((resolve) => child.on('exit', resolve))
+
+    const deadline = Date.now() + 15_000
+    const find = () => alerts.find((a) => a.rule === 'kubernetes outbound connection' && a.message.includes(`dstport=${port} `))
+    while (Date.now() < deadline && find() === undefined) await new Promise((resolve) => setTimeout(resolve, 50))
+    const hit = find()
+    t.ok(hit, 'seed rule fired for the pod process')
+    t.match(hit?.message, new RegExp(`^Outbound network traffic connection from a Pod: \\(pod=nginx namespace=testkatz srcip=${hostIp!.replaceAll('.', '\\.')} dstip=${hostIp!.replaceAll('.', '\\.')} dstport=${port} proto=tcp procname=curl\\)$`))
+    const shell = alerts.find((a) => a.rule === 'Interactive shell in a container')
+    t.equal(shell, undefined, 'the shell has no terminal: not interactive')
   })
 }
