@@ -12,7 +12,11 @@ export interface PodMeta {
   hostNetwork: boolean
   hostPid: boolean
   hostIpc: boolean
+  /** controlling owners, from ownerReferences (a Deployment is seen through its ReplicaSet) */
+  owners: { replicaSet?: Owner, replicationController?: Owner, deployment?: Owner }
 }
+
+export interface Owner { name: string, uid: string | undefined }
 
 export interface PodContainerMeta {
   pod: PodMeta
@@ -34,11 +38,12 @@ export interface K8sMetadata {
   /** by 64-hex container id */
   container(fullId: string): PodContainerMeta | undefined
   namespaceLabels(namespace: string): Readonly<Record<string, string>> | undefined
+  namespaceUid?(namespace: string): string | undefined
 }
 
 /** The subset of core/v1 Pod we read. */
 export interface PodObject {
-  metadata?: { name?: string, namespace?: string, uid?: string, labels?: Record<string, string> }
+  metadata?: { name?: string, namespace?: string, uid?: string, labels?: Record<string, string>, ownerReferences?: Array<{ kind?: string, name?: string, uid?: string, controller?: boolean }> }
   spec?: {
     hostNetwork?: boolean
     hostPID?: boolean
@@ -58,12 +63,28 @@ export interface PodObject {
 type PodSpecContainers = NonNullable<NonNullable<PodObject['spec']>['containers']>
 interface ContainerStatus { name: string, containerID?: string, image?: string, imageID?: string, state?: { running?: { startedAt?: string | Date } } }
 
-export interface NamespaceObject { metadata?: { name?: string, labels?: Record<string, string> } }
+export interface NamespaceObject { metadata?: { name?: string, uid?: string, labels?: Record<string, string> } }
 
 function startNs (v: string | Date | undefined): bigint | undefined {
   if (v === undefined) return undefined
   const ms = v instanceof Date ? v.getTime() : Date.parse(v)
   return Number.isFinite(ms) ? BigInt(ms) * 1_000_000n : undefined
+}
+
+/** ReplicaSet / ReplicationController owners; the Deployment is the ReplicaSet name minus the pod-template-hash. */
+export function podOwners (md: NonNullable<PodObject['metadata']>): PodMeta['owners'] {
+  const out: PodMeta['owners'] = {}
+  for (const ref of md.ownerReferences ?? []) {
+    if (ref.name === undefined) continue
+    if (ref.kind === 'ReplicaSet') {
+      out.replicaSet = { name: ref.name, uid: ref.uid }
+      const hash = md.labels?.['pod-template-hash']
+      if (hash !== undefined && ref.name.endsWith(`-${hash}`)) out.deployment = { name: ref.name.slice(0, -hash.length - 1), uid: undefined }
+    } else if (ref.kind === 'ReplicationController') {
+      out.replicationController = { name: ref.name, uid: ref.uid }
+    }
+  }
+  return out
 }
 
 /** Containers of one pod, keyed by full container id. Pure. */
@@ -79,7 +100,8 @@ export function podContainers (pod: PodObject): Map<string, PodContainerMeta> {
     ip: pod.status?.podIP,
     hostNetwork: spec.hostNetwork === true,
     hostPid: spec.hostPID === true,
-    hostIpc: spec.hostIPC === true
+    hostIpc: spec.hostIPC === true,
+    owners: podOwners(md)
   }
   const hostPaths = new Map<string, string>()
   for (const v of spec.volumes ?? []) if (v.hostPath !== undefined) hostPaths.set(v.name, v.hostPath.path)
@@ -114,6 +136,7 @@ export class K8sIndex implements K8sMetadata {
   private readonly byContainer = new Map<string, PodContainerMeta>()
   private readonly byPodUid = new Map<string, string[]>()
   private readonly nsLabels = new Map<string, Readonly<Record<string, string>>>()
+  private readonly nsUids = new Map<string, string>()
 
   upsertPod (pod: PodObject): void {
     const uid = pod.metadata?.uid ?? `${pod.metadata?.namespace ?? ''}/${pod.metadata?.name ?? ''}`
@@ -138,22 +161,28 @@ export class K8sIndex implements K8sMetadata {
 
   upsertNamespace (ns: NamespaceObject): void {
     const name = ns.metadata?.name
-    if (name !== undefined) this.nsLabels.set(name, { ...(ns.metadata?.labels ?? {}) })
+    if (name === undefined) return
+    this.nsLabels.set(name, { ...(ns.metadata?.labels ?? {}) })
+    if (ns.metadata?.uid !== undefined) this.nsUids.set(name, ns.metadata.uid)
   }
 
   /** Replace every namespace (after a re-list). */
   resetNamespaces (items: readonly NamespaceObject[]): void {
     this.nsLabels.clear()
+    this.nsUids.clear()
     for (const ns of items) this.upsertNamespace(ns)
   }
 
   deleteNamespace (ns: NamespaceObject): void {
     const name = ns.metadata?.name
-    if (name !== undefined) this.nsLabels.delete(name)
+    if (name === undefined) return
+    this.nsLabels.delete(name)
+    this.nsUids.delete(name)
   }
 
   get podCount (): number { return this.byPodUid.size }
 
   container (fullId: string): PodContainerMeta | undefined { return this.byContainer.get(fullId) }
   namespaceLabels (namespace: string): Readonly<Record<string, string>> | undefined { return this.nsLabels.get(namespace) }
+  namespaceUid (namespace: string): string | undefined { return this.nsUids.get(namespace) }
 }

@@ -118,18 +118,33 @@ export const containerFields: readonly Def[] = [
     const l = ns === undefined ? undefined : ev.ctx.k8s?.namespaceLabels(ns)
     return l === undefined ? undefined : labelList(l)
   }, { isList: true }),
-  absentField('k8s.ns.id', 'string', 'namespace uid (old name)', { deprecated: 'use k8s.ns.uid' }),
-  absentField('k8s.ns.uid', 'string', 'namespace uid')
+  field('k8s.ns.uid', 'string', 'namespace uid', (ev) => {
+    const ns = ev.pod?.namespace
+    return ns === undefined ? undefined : ev.ctx.k8s?.namespaceUid?.(ns)
+  }),
+  field('k8s.ns.id', 'string', 'namespace uid (old name)', (ev) => {
+    const ns = ev.pod?.namespace
+    return ns === undefined ? undefined : ev.ctx.k8s?.namespaceUid?.(ns)
+  }, { deprecated: 'use k8s.ns.uid' }),
+  podF('k8s.rs.name', 'string', 'replica set owning the pod', (p) => p.owners.replicaSet?.name),
+  podF('k8s.rs.uid', 'string', 'replica set uid', (p) => p.owners.replicaSet?.uid),
+  podF('k8s.rs.id', 'string', 'replica set uid (old name)', (p) => p.owners.replicaSet?.uid, { deprecated: 'use k8s.rs.uid' }),
+  podF('k8s.rc.name', 'string', 'replication controller owning the pod', (p) => p.owners.replicationController?.name),
+  podF('k8s.rc.uid', 'string', 'replication controller uid', (p) => p.owners.replicationController?.uid),
+  podF('k8s.rc.id', 'string', 'replication controller uid (old name)', (p) => p.owners.replicationController?.uid, { deprecated: 'use k8s.rc.uid' }),
+  podF('k8s.deployment.name', 'string', 'deployment owning the pod (through its replica set)', (p) => p.owners.deployment?.name),
+  absentField('k8s.deployment.uid', 'string', 'deployment uid'),
+  absentField('k8s.deployment.id', 'string', 'deployment uid (old name)', { deprecated: 'use k8s.deployment.uid' }),
+  absentField('k8s.svc.name', 'string', 'service selecting the pod'),
+  absentField('k8s.svc.uid', 'string', 'service uid'),
+  absentField('k8s.svc.id', 'string', 'service uid (old name)', { deprecated: 'use k8s.svc.uid' })
 ]
 
-// Controllers and services: Falco's names, no data (the node-local pod watch does not follow
-// owners or services).
+// Labels of controllers and services: Falco's names, no data (the node-local pod watch does not
+// read owner or service objects).
 for (const kind of ['rc', 'rs', 'svc', 'deployment'] as const) {
   const what = { rc: 'replication controller', rs: 'replica set', svc: 'service', deployment: 'deployment' }[kind]
   ;(containerFields as Def[]).push(
-    absentField(`k8s.${kind}.name`, 'string', `${what} name`),
-    absentField(`k8s.${kind}.id`, 'string', `${what} uid (old name)`, { deprecated: `use k8s.${kind}.uid` }),
-    absentField(`k8s.${kind}.uid`, 'string', `${what} uid`),
     absentArgField(`k8s.${kind}.label`, 'string', `one ${what} label`, 'required', 'key'),
     absentField(`k8s.${kind}.labels`, 'string', `${what} labels`, { isList: true })
   )

@@ -17,9 +17,9 @@ function world (t: { teardown(fn: () => void): void }) {
   ])
   t.teardown(fp.cleanup)
   const k8s = new K8sIndex()
-  k8s.upsertNamespace({ metadata: { name: 'testkatz', labels: { network: 'red', team: 'a' } } })
+  k8s.upsertNamespace({ metadata: { name: 'testkatz', uid: 'ns-uid', labels: { network: 'red', team: 'a' } } })
   k8s.upsertPod({
-    metadata: { name: 'nginx', namespace: 'testkatz', uid: 'u1', labels: { app: 'web' } },
+    metadata: { name: 'nginx-7d9c8f6b5-x2x2x', namespace: 'testkatz', uid: 'u1', labels: { app: 'web', 'pod-template-hash': '7d9c8f6b5' }, ownerReferences: [{ kind: 'ReplicaSet', name: 'nginx-7d9c8f6b5', uid: 'rs-uid', controller: true }] },
     spec: {
       containers: [{ name: 'web', image: 'docker.io/library/nginx:1.25', securityContext: { privileged: true }, volumeMounts: [{ name: 'sock', mountPath: '/var/run/docker.sock' }] }],
       volumes: [{ name: 'sock', hostPath: { path: '/var/run/docker.sock' } }]
@@ -157,10 +157,15 @@ t.test('container and Kubernetes fields', async (t) => {
   t.equal(get(ev, 'container.mount.source', '0'), '/var/run/docker.sock')
   t.equal(get(ev, 'container.start_ts'), 1767225600000000000n)
   t.equal(get(ev, 'container.ip'), '172.16.204.12')
-  t.equal(get(ev, 'k8s.pod.name'), 'nginx')
+  t.equal(get(ev, 'k8s.pod.name'), 'nginx-7d9c8f6b5-x2x2x')
+  t.equal(get(ev, 'k8s.rs.name'), 'nginx-7d9c8f6b5')
+  t.equal(get(ev, 'k8s.rs.uid'), 'rs-uid')
+  t.equal(get(ev, 'k8s.deployment.name'), 'nginx', 'replica set name minus the pod-template-hash')
+  t.equal(get(ev, 'k8s.rc.name'), undefined)
+  t.equal(get(ev, 'k8s.ns.uid'), 'ns-uid')
   t.equal(get(ev, 'k8s.pod.uid'), 'u1')
   t.equal(get(ev, 'k8s.ns.name'), 'testkatz')
-  t.same(get(ev, 'k8s.pod.labels'), ['app:web'])
+  t.same(get(ev, 'k8s.pod.labels'), ['app:web', 'pod-template-hash:7d9c8f6b5'])
   t.equal(get(ev, 'k8s.pod.label', 'app'), 'web')
   t.equal(get(ev, 'k8s.pod.label.app'), 'web')
   t.equal(get(ev, 'k8s.ns.label.network'), 'red')
