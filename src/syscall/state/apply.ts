@@ -242,7 +242,10 @@ export function applyRecord (procs: ProcessTable, rec: SyscallRecord, env: Apply
       if (proc === undefined || old === undefined || res < 0) return { proc }
       const src = proc.fds.get(old)
       if (src === undefined) return { proc }
-      const fd = { ...src, num: res }
+      // the new descriptor never inherits close-on-exec; dup3 may set it explicitly
+      const cloexec = rec.type === 'dup3' && ((argNum(rec.args.flags) ?? 0) & O_CLOEXEC_BIT) !== 0 ? O_CLOEXEC_BIT : 0
+      const openFlags = src.openFlags === undefined && cloexec === 0 ? undefined : ((src.openFlags ?? 0) & ~O_CLOEXEC_BIT) | cloexec
+      const fd: FdInfo = { ...src, num: res, openFlags }
       procs.setFd(proc, fd)
       return { proc, fd }
     }

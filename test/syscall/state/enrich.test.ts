@@ -41,6 +41,17 @@ t.test('exec replaces the process image, keeps pid, parent and non-CLOEXEC fds',
   t.equal(before?.name, 'bash', 'an earlier event keeps the pre-exec process')
 })
 
+t.test('dup2 clears close-on-exec, dup3 can set it', async (t) => {
+  const { en } = setup(t)
+  en.enrich(rec('openat', { pid: 100, res: 4, args: { dirfd: -100, name: '/var/log/app.log', flags: 0o2000001 } }))
+  en.enrich(rec('dup2', { pid: 100, res: 1, args: { oldfd: 4, newfd: 1 } }))
+  en.enrich(rec('dup3', { pid: 100, res: 2, args: { oldfd: 4, newfd: 2, flags: 0o2000000 } }))
+  const ev = en.enrich(rec('execve', { pid: 100, argv: ['app'], args: { filename: '/usr/bin/app', exe: 'app', args: '' } }))
+  t.equal(ev.proc?.fds.get(1)?.name, '/var/log/app.log', 'stdout survives exec')
+  t.equal(ev.proc?.fds.has(2), false, 'dup3 with O_CLOEXEC closes at exec')
+  t.equal(ev.proc?.fds.has(4), false, 'the original was O_CLOEXEC')
+})
+
 t.test('exec of a relative filename resolves against the cwd', async (t) => {
   const { en } = setup(t)
   const ev = en.enrich(rec('execve', { pid: 100, argv: ['./run.sh'], args: { filename: './run.sh', exe: './run.sh', args: '' } }))
