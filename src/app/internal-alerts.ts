@@ -40,9 +40,10 @@ export function createDropAlerter (intervalMs: number, emit: (a: Alert) => void,
   let last = 0
   let windowStart = now()
   return {
+    /** call with every stats report, also when nothing was dropped: held drops go out then */
     report (time, delta, perCpu) {
-      if (delta <= 0) return
-      pending += delta
+      if (delta > 0) pending += delta
+      if (pending === 0) return
       const t = now()
       if (last !== 0 && t - last < intervalMs) return
       emit(syscallDropAlert(time, { drops: pending, dropsPerCpu: perCpu, seconds: (t - windowStart) / 1000 }))

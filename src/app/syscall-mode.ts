@@ -53,9 +53,10 @@ export async function startSyscallMode (app: App): Promise<RunningMode> {
     probe = await startProbe({
       onRecords,
       onStats: function probeStats (s) {
-        if (s.dropsDelta <= 0) return
-        metrics.syscallDrops(s.dropsDelta)
-        metrics.eventsDropped(SOURCE, 'ring_buffer_full', s.dropsDelta)
+        if (s.dropsDelta > 0) {
+          metrics.syscallDrops(s.dropsDelta)
+          metrics.eventsDropped(SOURCE, 'ring_buffer_full', s.dropsDelta)
+        }
         drops.report(s.time, s.dropsDelta, s.dropsPerCpu)
       },
       onError: function probeError (err) { log.error({ code: err.code, err: err.message }, 'probe problem') },

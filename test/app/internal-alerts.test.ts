@@ -26,4 +26,12 @@ t.test('drops between alerts are summed into the next alert; one alert per inter
   d.report(4n, 2, [15])
   t.equal(alerts.length, 2)
   t.equal(alerts[1]?.outputFields.n_drops, 10, 'held drops are not lost')
+  now += 1000
+  d.report(5n, 4, [19])
+  now += 20000
+  d.report(6n, 0, [19])
+  t.equal(alerts.length, 3, 'drops held when the drops stopped go out with the next quiet stats report')
+  t.equal(alerts[2]?.outputFields.n_drops, 4)
+  d.report(7n, 0, [19])
+  t.equal(alerts.length, 3, 'nothing pending, nothing sent')
 })
