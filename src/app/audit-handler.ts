@@ -1,6 +1,9 @@
 // The webhook's batch handler: decode the body once, evaluate every event with the ruleset that
 // is current when the batch starts, hand alerts to the outputs. Resolves when that is done; the
 // webhook answers 200 only then. Never throws for a bad event.
+// Runs on the main thread: decode + default rules cost ~4 ms per 400-event batch (about 100k
+// events/s per core, bench/outputs.bench.ts), while kube-apiserver sends at most 10 batches/s, so a
+// worker pool would add message copies and reload fan-out for no gain at real load.
 import { decodeAuditPayload } from '../audit/index.ts'
 import { AppError } from '../errors/index.ts'
 import type { Alert } from '../events/index.ts'
