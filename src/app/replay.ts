@@ -1,0 +1,55 @@
+// Offline replay for `lanner replay`: the same config, rules and outputs as serve, over audit
+// files instead of the webhook. Alerts go to the outputs; the summary lines are returned for the
+// CLI to print. Malformed input is reported, never fatal.
+import type { Config } from '../config/index.ts'
+import { replayAudit, type AuditIssue, type ReplaySummary } from '../audit/index.ts'
+import { formatLoadIssue } from '../rules/index.ts'
+import { buildApp } from './build.ts'
+import { describeIssues } from './rules-manager.ts'
+
+export interface ReplayRun {
+  /** 0, or 1 when the rules did not load */
+  code: number
+  /** people-facing lines for stderr: load errors, or the summary */
+  report: string[]
+}
+
+function where (i: AuditIssue): string {
+  const file = i.file ?? ''
+  if (i.line !== undefined) return `${file}:${i.line}`
+  if (i.index !== undefined) return `${file} (event #${i.index + 1})`
+  return file
+}
+
+export function formatReplaySummary (s: ReplaySummary): string[] {
+  const lines = [`replay: ${s.events} event(s) read from ${s.files.length} file(s), ${s.alerts} alert(s)`]
+  const rules = Object.entries(s.rules).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+  for (const [rule, n] of rules) lines.push(`  ${String(n).padStart(7)}  ${rule}`)
+  if (s.issues.length > 0) {
+    lines.push(`replay: ${s.issues.length} problem(s) skipped:`)
+    for (const i of s.issues) lines.push(`  ${where(i)}: ${i.code}: ${i.message}`)
+  }
+  return lines
+}
+
+export async function runReplay (config: Config, paths: readonly string[], io: { stdout: NodeJS.WritableStream, stdin: NodeJS.ReadableStream }): Promise<ReplayRun> {
+  // a replay is a batch job: no process metrics, no admin or webhook server
+  const app = await buildApp(config, { stdout: io.stdout, defaultMetrics: false })
+  const loaded = await app.rules.load()
+  for (const w of describeIssues(loaded.warnings)) app.logger.debug({ warning: w }, 'rules warning')
+  if (!loaded.ok || loaded.ruleset === undefined) {
+    await app.dispatcher.close(1000)
+    return { code: 1, report: loaded.errors.map((e) => formatLoadIssue(e).trimEnd()) }
+  }
+  const summary = await replayAudit({
+    paths,
+    ruleset: loaded.ruleset,
+    emit: app.emit,
+    maxEventBytes: config.webhook.maxEventBytes,
+    stdin: io.stdin
+  })
+  const drained = await app.dispatcher.close(config.outputs.drainTimeoutMs)
+  const report = formatReplaySummary(summary)
+  if (!drained) report.push('replay: some alerts could not be delivered before the deadline')
+  return { code: 0, report }
+}
