@@ -109,19 +109,36 @@ static __always_inline void put_tuple(struct ln_scratch *s, __u32 *offp, struct 
 	*offp = off + 2 + sizeof(t);
 }
 
-/* cgroup v1 cpu controller leaf name: the container id under kubepods/docker layouts */
+/* cgroup v1 cpu controller leaf name: the container id under kubepods/docker layouts. The name is
+ * cached per task against the css pointer it was read for: a task changes cgroup rarely, and the
+ * four dependent reads of the name cost more than the rest of a small record. */
 static __always_inline void put_cgroup(struct ln_scratch *s, __u32 *offp, struct task_struct *task)
 {
 	int id = bpf_core_enum_value(enum cgroup_subsys_id, cpu_cgrp_id);
 	struct cgroup_subsys_state *css = NULL;
-	const char *name = NULL;
 	struct css_set *cs = BPF_CORE_READ(task, cgroups);
+	struct ln_cg_cache *c;
+	__u32 off, n;
 
 	if (cs && id >= 0 && id < CGROUP_SUBSYS_COUNT)
 		bpf_probe_read_kernel(&css, sizeof(css), &cs->subsys[id]);
-	if (css)
-		name = BPF_CORE_READ(css, cgroup, kn, name);
-	put_kstr(s, offp, name, LN_CGNAME_MAX);
+	c = bpf_task_storage_get(&cg_cache, bpf_get_current_task_btf(), 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!c) {
+		put_kstr(s, offp, css ? BPF_CORE_READ(css, cgroup, kn, name) : NULL, LN_CGNAME_MAX);
+		return;
+	}
+	if (c->css != (__u64)css) {
+		const char *name = css ? BPF_CORE_READ(css, cgroup, kn, name) : NULL;
+		long r = name ? bpf_probe_read_kernel_str(c->name, sizeof(c->name), name) : 0;
+		c->len = r > 0 ? r : 0;
+		c->css = (__u64)css;
+	}
+	off = *offp & LN_OFF_MASK;
+	n = c->len & 255; /* never above LN_CGNAME_MAX: it was stored by a read of that size */
+	if (n && bpf_probe_read_kernel(&s->buf[off + 2], n, c->name) < 0)
+		n = 0;
+	put_len(s, off, n);
+	*offp = off + 2 + n;
 }
 
 /* working directory as path components, leaf first, NUL separated (userspace reverses them) */

@@ -93,6 +93,20 @@ struct {
 	__type(value, struct ln_exec_arg);
 } exec_tmp SEC(".maps");
 
+struct ln_cg_cache {
+	__u64 css;	/* the css the name was read for */
+	__u32 len;	/* bpf_probe_read_kernel_str's result: bytes including the NUL */
+	__u32 pad;
+	char name[LN_CGNAME_MAX];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct ln_cg_cache);
+} cg_cache SEC(".maps");
+
 #include "lanner-put.bpf.h"
 #include "lanner-fill.bpf.h"
 
