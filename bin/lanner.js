@@ -1,13 +1,14 @@
 #!/usr/bin/env node
-// Installed entry point: prefer the compiled build, fall back to running the TypeScript sources.
+// Installed entry point: prefer the compiled build (the container image has one), else run the
+// TypeScript sources through tsx's loader, registered before the first .ts import.
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { register } from 'node:module'
 
 const dist = fileURLToPath(new URL('../dist/main.js', import.meta.url))
 if (existsSync(dist)) {
   await import(dist)
 } else {
-  register('tsx/esm', import.meta.url)
+  const { register } = await import('tsx/esm/api')
+  register()
   await import('../src/main.ts')
 }

@@ -2,7 +2,7 @@
 // resourceVersion, re-list when the apiserver says the version is gone (410), back off on errors.
 // Unlike the mounted-volume path this sees an edit within a second, not after the kubelet's sync.
 // @kubernetes/client-node is loaded on first use, not at import: it is heavy, and a runtime that
-// cannot load it (client-node 2 needs undici 8, i.e. Node >= 22.19) must get a reported
+// cannot load it (e.g. a Node older than its undici supports) must get a reported
 // ERR_K8S_WATCH from the watch, not a crash of every module that imports this one.
 import type { KubeConfig, V1ConfigMap, CoreV1Api, Watch } from '@kubernetes/client-node'
 import { AppError, ConfigError } from '../errors/index.ts'

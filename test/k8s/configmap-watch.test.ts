@@ -4,31 +4,10 @@ import t from 'tap'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { once, EventEmitter } from 'node:events'
 import type { AddressInfo } from 'node:net'
-import { register } from 'node:module'
-import { existsSync } from 'node:fs'
 import { watchConfigMap, configMapRulesInputs, parseK8sOptions } from '../../src/k8s/configmap-watch.ts'
 import { AppError, ConfigError } from '../../src/errors/index.ts'
 
-// @kubernetes/client-node 2 imports undici 8, which needs Node >= 22.19. On an older Node, point
-// client-node's `undici` at a Node-20-compatible copy when the tree has one (npm's own node-gyp
-// ships undici 6, whose Agent/fetch API client-node uses), so the protocol is still exercised.
-// Remove once the project pins a Node-20-compatible undici or requires Node 22.
-const [major = 0, minor = 0] = process.versions.node.split('.').map(Number)
-const compatUndici = new URL('../../node_modules/node-gyp/node_modules/undici/index.js', import.meta.url)
-if ((major < 22 || (major === 22 && minor < 19)) && existsSync(compatUndici)) {
-  register('data:text/javascript,' + encodeURIComponent(`
-    export async function resolve (spec, ctx, next) {
-      if (spec === 'undici' && ctx.parentURL?.includes('/@kubernetes/client-node/')) return { url: ${JSON.stringify(compatUndici.href)}, shortCircuit: true }
-      return next(spec, ctx)
-    }`))
-}
-let clientNode: typeof import('@kubernetes/client-node')
-try {
-  clientNode = await import('@kubernetes/client-node')
-} catch (err) {
-  t.plan(0, `@kubernetes/client-node cannot load on Node ${process.versions.node}: ${(err as Error).message}`)
-  process.exit(0)
-}
+import * as clientNode from '@kubernetes/client-node'
 
 interface Req { kind: 'list' | 'watch', query: URLSearchParams, auth: string | undefined }
 

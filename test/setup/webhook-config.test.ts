@@ -1,31 +1,12 @@
 // The webhook kubeconfig: loads with @kubernetes/client-node's KubeConfig and says what
 // kube-apiserver needs (server URL with path, CA, client certificate or token).
 import t from 'tap'
-import { register } from 'node:module'
-import { existsSync } from 'node:fs'
 import { parse } from 'yaml'
 import { renderWebhookConfig, webhookServerUrl, WEBHOOK_CLUSTER_NAME, WEBHOOK_USER_NAME } from '../../src/setup/webhook-config.ts'
 import { DEFAULTS } from '../../src/config/defaults.ts'
 import { ConfigError } from '../../src/errors/index.ts'
 
-// @kubernetes/client-node 2 imports undici 8 (Node >= 22.19). On older Node, resolve client-node's
-// `undici` to npm's bundled Node-20-compatible copy so KubeConfig can still be exercised.
-const [major = 0, minor = 0] = process.versions.node.split('.').map(Number)
-const compatUndici = new URL('../../node_modules/node-gyp/node_modules/undici/index.js', import.meta.url)
-if ((major < 22 || (major === 22 && minor < 19)) && existsSync(compatUndici)) {
-  register('data:text/javascript,' + encodeURIComponent(`
-    export async function resolve (spec, ctx, next) {
-      if (spec === 'undici' && ctx.parentURL?.includes('/@kubernetes/client-node/')) return { url: ${JSON.stringify(compatUndici.href)}, shortCircuit: true }
-      return next(spec, ctx)
-    }`))
-}
-let KubeConfig: typeof import('@kubernetes/client-node').KubeConfig
-try {
-  ({ KubeConfig } = await import('@kubernetes/client-node'))
-} catch (err) {
-  t.plan(0, `@kubernetes/client-node cannot load on Node ${process.versions.node}: ${(err as Error).message}`)
-  process.exit(0)
-}
+import { KubeConfig } from '@kubernetes/client-node'
 
 // Not real key material: the generator only checks the PEM armour and embeds the bytes.
 const CA = '-----BEGIN CERTIFICATE-----\nTUlJQ0FURVNUQ0E=\n-----END CERTIFICATE-----\n'
