@@ -23,8 +23,12 @@ export class PartialDeliveryError extends Error {
   }
 }
 
+/**
+ * The child's stdout goes to our stderr: what `curl` prints must stay visible in the logs but
+ * never interleave with the alert stream on our stdout, which jq pipelines parse.
+ */
 function spawnShell (program: string): ChildProcess {
-  return spawn('/bin/sh', ['-c', program], { stdio: ['pipe', 'inherit', 'inherit'] })
+  return spawn('/bin/sh', ['-c', program], { stdio: ['pipe', 2, 2] })
 }
 
 function writeTo (child: ChildProcess, data: string): Promise<void> {

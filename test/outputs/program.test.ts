@@ -67,3 +67,17 @@ t.test('a kept-alive child that exits is restarted for the next alert', async (t
   await d.close(5000)
   t.ok(exits.length >= 1, 'exits were reported')
 })
+
+t.test("the program's own stdout never reaches Lanner's stdout (the alert stream)", async (t) => {
+  const { spawnSync } = await import('node:child_process')
+  const script = `
+    import { createDispatcher, createProgramChannel } from ${JSON.stringify(new URL('../../src/outputs/index.ts', import.meta.url).href)}
+    const d = createDispatcher({ channels: [createProgramChannel({ program: 'cat', keepAlive: false })], format: (a) => 'ALERT ' + a.rule, queueSize: 10, logger: console })
+    d.emit({ time: 0n, rule: 'r', priority: 4, source: 's', tags: [], hostname: 'h', message: 'm', outputFields: {} })
+    await d.close(5000)
+  `
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' })
+  t.equal(r.status, 0, r.stderr)
+  t.equal(r.stdout, '', 'nothing on stdout')
+  t.match(r.stderr, /ALERT r/, 'the program output shows on stderr')
+})
