@@ -1,9 +1,8 @@
 # syntax=docker/dockerfile:1
 # Lanner image: one image for both instance kinds (audit Deployment, syscall DaemonSet).
 #   docker build -t lanner:0.1.0 .
-# Node 22: @kubernetes/client-node 2 depends on undici 8, which needs Node >= 22.19; on Node 20 the
-# Kubernetes API features (ConfigMap watch, pod enrichment) cannot load.
-ARG NODE_IMAGE=node:22-bookworm-slim
+# Node 20, the version the tests run on (package.json pins client-node's undici to a Node-20 one).
+ARG NODE_IMAGE=node:20-bookworm-slim
 ARG DEBIAN_IMAGE=debian:bookworm-slim
 
 # ---- 1. TypeScript → dist/, then production dependencies only
