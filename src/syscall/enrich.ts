@@ -1,6 +1,7 @@
 // Records in, enriched events out: owns the process/fd tables, the user db and the container-id
 // memo, and applies each record to them before building the event rules will see.
 import { hostname as osHostname } from 'node:os'
+import { join } from 'node:path'
 import type { K8sMetadata } from '../k8s/metadata.ts'
 import { SyscallEvent, type EventContext } from './event.ts'
 import type { SyscallRecord } from './record.ts'
@@ -73,9 +74,23 @@ export function createEnricher (opts: EnricherOptions = {}): Enricher {
     return fd
   }
 
+  const nodeUsers = opts.users ?? loadUserDb({ procRoot })
+  const perContainer = new Map<string, UserDb>()
+  function containerUsers (fullId: string, pid: number): UserDb {
+    let db = perContainer.get(fullId)
+    if (db === undefined) {
+      if (perContainer.size >= MAX_CONTAINER_MEMO) perContainer.clear()
+      // read through the process's root: the container image's own passwd and group
+      db = opts.users ?? loadUserDb({ etcDir: join(procRoot, String(pid), 'root', 'etc') })
+      perContainer.set(fullId, db)
+    }
+    return db
+  }
+
   const context: EventContext = {
     procs,
-    users: opts.users ?? loadUserDb({ procRoot }),
+    users: nodeUsers,
+    containerUsers,
     k8s: opts.k8s,
     hostname: opts.hostname ?? osHostname(),
     firstTs: undefined,

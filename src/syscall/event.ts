@@ -11,7 +11,10 @@ import type { SyscallRecord } from './record.ts'
 /** Shared, long-lived state an event reads through (never copied per event). */
 export interface EventContext {
   procs: ProcessTable
+  /** the node's users */
   users: UserDb
+  /** users as a container sees them (its own /etc/passwd), memoised per container */
+  containerUsers(fullId: string, pid: number): UserDb
   k8s: K8sMetadata | undefined
   hostname: string
   /** time of the first event enriched (evt.reltime) */
@@ -95,6 +98,12 @@ export class SyscallEvent implements CachedEvent {
   }
 
   get pod (): PodMeta | undefined { return this.container?.k8s?.pod }
+
+  /** user/group names as the process sees them: a container has its own passwd file */
+  get users (): UserDb {
+    const c = this.container
+    return c === undefined ? this.ctx.users : this.ctx.containerUsers(c.fullId, this.rec.pid)
+  }
 
   /** A process's ancestor; 0 is the process itself. */
   ancestor (n: number): ProcessInfo | undefined {

@@ -57,8 +57,8 @@ export function renderArg (ev: SyscallEvent, name: string): string | undefined {
       return String(n)
     }
     if (name === 'mode') return CHMOD_TYPES.has(type) ? modeText(n) : n === 0 ? '0' : '0' + n.toString(8)
-    if (UID_ARGS.has(name)) return ev.ctx.users.user(n)?.name ?? String(n)
-    if (GID_ARGS.has(name)) return ev.ctx.users.group(n)?.name ?? String(n)
+    if (UID_ARGS.has(name)) return ev.users.user(n)?.name ?? String(n)
+    if (GID_ARGS.has(name)) return ev.users.group(n)?.name ?? String(n)
     if (name === 'request' && type === 'ptrace') return ptraceRequestText(n)
     if (name === 'domain' || name === 'family') return socketFamilyText(n)
     return String(n)

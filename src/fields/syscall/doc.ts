@@ -21,7 +21,9 @@ Keyed fields also take their key as a dotted suffix, as in Falco: \`evt.arg.flag
 - fd fields: open/openat/openat2/creat results, socket, connect, accept, bind, listen,
   sendto/sendmsg/recvfrom/recvmsg, dup and close records; an fd opened before the probe attached
   is read from /proc/<pid>/fd.
-- user/group names: the node's passwd and group files (through /proc/1/root/etc when visible).
+- user/group names: the passwd and group files the process sees: its container image's
+  (read through /proc/<pid>/root/etc), or for host processes the node's (through /proc/1/root/etc
+  when visible).
 - container.id: the probe's in-kernel cgroup leaf name, else /proc/<pid>/cgroup (containerd,
   CRI-O, docker, podman; systemd and cgroupfs layouts); \`host\` for host processes.
 - container names, images and \`k8s.*\`: a watch of this node's pods and of namespaces; absent

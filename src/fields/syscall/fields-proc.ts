@@ -180,14 +180,14 @@ export const procFields: readonly Def[] = [
   absentField('thread.cpu.user', 'double', 'user CPU usage'),
   absentField('thread.cpu.system', 'double', 'system CPU usage'),
   field('user.uid', 'int', 'user id of the thread at the event', (ev) => ev.rec.uid),
-  field('user.name', 'string', 'user name (from the node passwd)', (ev) => ev.ctx.users.user(ev.rec.uid)?.name),
-  field('user.homedir', 'string', 'home directory', (ev) => ev.ctx.users.user(ev.rec.uid)?.home),
-  field('user.shell', 'string', 'login shell', (ev) => ev.ctx.users.user(ev.rec.uid)?.shell),
+  field('user.name', 'string', 'user name (from the passwd file the process sees: the node\'s, or its container\'s)', (ev) => ev.users.user(ev.rec.uid)?.name),
+  field('user.homedir', 'string', 'home directory', (ev) => ev.users.user(ev.rec.uid)?.home),
+  field('user.shell', 'string', 'login shell', (ev) => ev.users.user(ev.rec.uid)?.shell),
   pf('user.loginuid', 'int', 'audit login uid, -1 when unset', (p) => p.loginuid),
   field('user.loginname', 'string', 'name of the audit login user', (ev) => {
     const l = ev.proc?.loginuid
-    return l === undefined || l < 0 ? undefined : ev.ctx.users.user(l)?.name
+    return l === undefined || l < 0 ? undefined : ev.users.user(l)?.name
   }),
   field('group.gid', 'int', 'group id of the thread at the event', (ev) => ev.rec.gid),
-  field('group.name', 'string', 'group name (from the node group file)', (ev) => ev.ctx.users.group(ev.rec.gid)?.name)
+  field('group.name', 'string', 'group name (from the group file the process sees)', (ev) => ev.users.group(ev.rec.gid)?.name)
 ]

@@ -59,11 +59,12 @@ function pickEtc (procRoot: string): string {
   }
 }
 
-function readOr (path: string): string {
-  try { return readFileSync(path, 'utf8') } catch { return '' }
+function readOrUndefined (path: string): string | undefined {
+  try { return readFileSync(path, 'utf8') } catch { return undefined }
 }
 
 const RELOAD_MIN_INTERVAL_MS = 10_000
+const EMPTY: UserDb = userDbFrom([], [])
 
 /**
  * Lookup over the node's files. A miss re-reads the files (at most every 10 s) so users added
@@ -71,11 +72,14 @@ const RELOAD_MIN_INTERVAL_MS = 10_000
  */
 export function loadUserDb (opts: { procRoot?: string, etcDir?: string } = {}): UserDb {
   const etc = opts.etcDir ?? pickEtc(opts.procRoot ?? '/proc')
-  let db = userDbFrom([], [])
+  let db: UserDb = EMPTY
   let loadedAt = -Infinity
   function reload (): void {
     loadedAt = Date.now()
-    db = userDbFrom(parsePasswd(readOr(join(etc, 'passwd'))), parseGroup(readOr(join(etc, 'group'))))
+    const passwd = readOrUndefined(join(etc, 'passwd'))
+    // unreadable now (a container's last process exited): keep what we knew
+    if (passwd === undefined && loadedAt > 0 && db !== EMPTY) return
+    db = userDbFrom(parsePasswd(passwd ?? ''), parseGroup(readOrUndefined(join(etc, 'group')) ?? ''))
   }
   reload()
   function maybeReload (): boolean {

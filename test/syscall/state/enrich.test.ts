@@ -137,6 +137,20 @@ t.test('container ids: the in-kernel leaf wins over the scanned cgroup; "" is th
   t.equal(en.enrich(rec('openat', { pid: 50, res: 3, containerId: HEX_A, cgroup: `crio-${HEX_B}.scope`, args: { name: '/a' } })).container?.fullId, HEX_A, 'a leaf naming another id is ignored')
 })
 
+t.test("a container's users come from its own passwd file, the host's from the node's", async (t) => {
+  const fp = fakeProc([
+    { pid: 60, ppid: 1, comm: 'nginx', argv: ['nginx'], uid: 33, cgroup: `0::/system.slice/docker-${HEX_A}.scope\n`, rootPasswd: 'root:x:0:0::/root:/bin/sh\nwww-data:x:33:33::/var/www:/usr/sbin/nologin\n' },
+    { pid: 61, ppid: 1, comm: 'tool', argv: ['tool'], uid: 33 }
+  ], { passwd: 'root:x:0:0::/root:/bin/bash\ntape:x:33:26::/var/spool:/bin/sh\n' })
+  t.teardown(fp.cleanup)
+  const en = createEnricher({ procRoot: fp.root })
+  const inContainer = en.enrich(rec('openat', { pid: 60, uid: 33, gid: 33, res: 3, containerId: HEX_A, args: { name: '/x' } }))
+  t.equal(inContainer.users.user(33)?.name, 'www-data')
+  t.equal(inContainer.users.group(33)?.name, 'www-data')
+  const onHost = en.enrich(rec('openat', { pid: 61, uid: 33, res: 3, containerId: '', args: { name: '/x' } }))
+  t.equal(onHost.users.user(33)?.name, 'tape')
+})
+
 t.test('tables stay bounded', async (t) => {
   const fp = fakeProc([])
   t.teardown(fp.cleanup)

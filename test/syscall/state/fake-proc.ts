@@ -18,6 +18,8 @@ export interface FakeProcess {
   cgroup?: string
   fds?: Record<number, string>
   capEff?: string
+  /** the process's root filesystem /etc/passwd (a container image's) */
+  rootPasswd?: string
 }
 
 export const BOOT_TIME = 1_700_000_000
@@ -40,6 +42,11 @@ export function fakeProc (procs: readonly FakeProcess[], files: { passwd?: strin
     if (p.exe !== undefined) symlinkSync(p.exe, join(dir, 'exe'))
     if (p.cwd !== undefined) symlinkSync(p.cwd, join(dir, 'cwd'))
     for (const [n, target] of Object.entries(p.fds ?? {})) symlinkSync(target, join(dir, 'fd', n))
+    if (p.rootPasswd !== undefined) {
+      mkdirSync(join(dir, 'root', 'etc'), { recursive: true })
+      writeFileSync(join(dir, 'root', 'etc', 'passwd'), p.rootPasswd)
+      writeFileSync(join(dir, 'root', 'etc', 'group'), 'root:x:0:\nwww-data:x:33:\n')
+    }
   }
   for (const p of procs) add(p)
   if (files.passwd !== undefined) {
