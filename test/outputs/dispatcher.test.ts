@@ -83,3 +83,33 @@ for (const buffered of [false, true]) {
     await d.close(100)
   })
 }
+
+t.test('a real HTTP receiver that never answers overflows only its own queue', async (t) => {
+  const http = await import('node:http')
+  const held: Array<import('node:http').ServerResponse> = []
+  const server = http.createServer(function blackHole (req, res) { req.resume(); held.push(res) })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => { server.closeAllConnections(); server.close() })
+  const url = `http://127.0.0.1:${(server.address() as import('node:net').AddressInfo).port}/`
+  const { createHttpChannel } = await import('../../src/outputs/index.ts')
+  const dir = t.testdir({})
+  const filename = path.join(dir, 'alerts.log')
+  const { c, hooks } = counters()
+  const d = createDispatcher({
+    channels: [
+      createHttpChannel({ url, userAgent: 't', insecure: false, mtls: false, compressUploads: false, keepAlive: true, timeoutMs: 60000, retries: 0, concurrency: 1, contentType: 'application/json' }),
+      createFileChannel({ filename, keepAlive: true })
+    ],
+    format: jsonLine, queueSize: 5, logger: captureLogger(), hooks
+  })
+  const fileLines = (): number => { try { return readFileSync(filename, 'utf8').trimEnd().split('\n').length } catch { return 0 } }
+  for (let round = 0; round < 6; round++) {
+    for (let i = 0; i < 4; i++) d.emit(makeAlert(round * 4 + i))
+    await until(() => fileLines() === (round + 1) * 4, `file round ${round}`)
+  }
+  await until(() => held.length === 1, 'the first POST to arrive')
+  t.equal(fileLines(), 24, 'the file output got every alert')
+  t.equal(c.dropped.get('http'), 24 - 1 - 5, 'the HTTP queue held 5, one POST hangs, the rest were dropped and counted')
+  for (const res of held) res.end()
+  await d.close(100)
+})
