@@ -99,6 +99,22 @@ t.test('kinds limits what is recorded; enterKinds adds enter records', { skip: s
   t.ok(rec.records.every(r => r.type === 'unlink'), 'nothing but unlink (not even procexit)')
 })
 
+t.test('records lost to a full ring buffer show up as per-CPU drops', { skip: skip ?? false }, async t => {
+  const warnings: string[] = []
+  const logger = { info () {}, error () {}, warn (m: string) { warnings.push(m) } }
+  // one page of ring and a burst of ~4000 records between two 10 ms drains
+  const rec = await recordProbe({ ringBytes: 4096, kinds: ['openat', 'close'], logger })
+  t.teardown(async function stop () { await rec.probe.stop() })
+  const burst = spawn('sh', ['-c', 'i=0; while [ $i -lt 2000 ]; do : < /etc/hostname; i=$((i+1)); done'], { stdio: 'ignore' })
+  await new Promise(r => burst.on('exit', r))
+  const until = Date.now() + 10_000
+  while (!rec.stats.some(s => s.drops > 0) && Date.now() < until) await new Promise(r => setTimeout(r, 50))
+  const lossy = rec.stats.find(s => s.dropsDelta > 0)
+  t.ok(lossy, 'a stats report carries the new drops')
+  t.equal(lossy?.drops, lossy?.dropsPerCpu.reduce((a, b) => a + b, 0), 'total = sum over CPUs')
+  t.ok(warnings.some(w => /dropped \d+ records/.test(w)), 'and the loader logs it')
+})
+
 t.test('stop() ends the helper and is idempotent', { skip: skip ?? false }, async t => {
   const rec = await recordProbe()
   const pid = rec.probe.pid
