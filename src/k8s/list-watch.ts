@@ -43,7 +43,7 @@ export class ApiError extends Error {
 }
 
 /** One GET; resolves with the response once headers arrived with status 200. */
-export function apiGet (c: ApiConnection, path: string, query: Record<string, string>, signal: AbortSignal): Promise<IncomingMessage> {
+export function apiGet (c: ApiConnection, path: string, query: Record<string, string>, signal: AbortSignal, idleTimeoutMs = 30_000): Promise<IncomingMessage> {
   const url = new URL(path, c.server)
   for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v)
   const headers: Record<string, string> = { accept: 'application/json' }
@@ -59,6 +59,8 @@ export function apiGet (c: ApiConnection, path: string, query: Record<string, st
       reject(new ApiError(`GET ${url.pathname}: HTTP ${res.statusCode ?? '?'}`, res.statusCode))
     })
     req.on('error', reject)
+    // a silent connection (partition, stuck proxy) is dropped: the loop then re-lists
+    req.setTimeout(idleTimeoutMs, function idle () { req.destroy(new ApiError(`GET ${url.pathname}: no data for ${idleTimeoutMs} ms`, undefined)) })
     req.end()
   })
 }
@@ -86,6 +88,8 @@ export interface ListWatchOptions {
   maxRetryDelayMs?: number
   /** server-side watch timeout; the watch is then resumed (default 300 s) */
   timeoutSeconds?: number
+  /** a list that sends nothing for this long fails and is retried (default 30 s) */
+  listTimeoutMs?: number
 }
 
 /**
@@ -125,7 +129,7 @@ export class ListWatcher<T extends KObject> {
   }
 
   private async list (): Promise<void> {
-    const res = await apiGet(this.conn, this.path, this.selector(), this.ac.signal)
+    const res = await apiGet(this.conn, this.path, this.selector(), this.ac.signal, this.opts.listTimeoutMs)
     const body = await readJson(res) as KList<T>
     this.h.reset(body.items ?? [])
     this.rv = body.metadata?.resourceVersion ?? ''
@@ -136,7 +140,7 @@ export class ListWatcher<T extends KObject> {
     const res = await apiGet(this.conn, this.path, {
       ...this.selector(), watch: 'true', resourceVersion: this.rv, allowWatchBookmarks: 'true',
       timeoutSeconds: String(this.opts.timeoutSeconds ?? 300)
-    }, this.ac.signal)
+    }, this.ac.signal, ((this.opts.timeoutSeconds ?? 300) + 60) * 1000)
     this.delay = this.opts.retryDelayMs ?? 1000
     const lines = createInterface({ input: res, crlfDelay: Infinity })
     for await (const line of lines) {

@@ -112,6 +112,28 @@ t.test('a failing list is reported as ERR_K8S_WATCH and retried', async (t) => {
   t.equal(errors[0]?.code, 'ERR_K8S_WATCH')
 })
 
+t.test('a list that never answers times out, is reported and retried', async (t) => {
+  const { createServer } = await import('node:http')
+  const { ListWatcher } = await import('../../src/k8s/list-watch.ts')
+  let calls = 0
+  const server = createServer(function silent () { calls++ /* never answers */ })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => { server.closeAllConnections(); server.close() })
+  const port = (server.address() as AddressInfo).port
+  const errors: Error[] = []
+  let seenTwo: () => void = () => {}
+  const twoErrors = new Promise<void>((resolve) => { seenTwo = resolve })
+  const w = new ListWatcher({ server: `http://127.0.0.1:${port}` }, '/api/v1/pods', {
+    reset () {}, upsert () {}, remove () {},
+    error (e) { errors.push(e); if (errors.length === 2) seenTwo() }
+  }, { listTimeoutMs: 50, retryDelayMs: 5 })
+  await w.start()
+  t.teardown(() => w.stop())
+  await twoErrors
+  t.match(errors[0]?.message, /no data for 50 ms/)
+  t.ok(calls >= 2, 'retried')
+})
+
 t.test('outside a cluster (no service account env) the watch is inert and the index empty', async (t) => {
   const saved = process.env.KUBERNETES_SERVICE_HOST
   delete process.env.KUBERNETES_SERVICE_HOST
