@@ -59,7 +59,15 @@ function checkKinds (key: string, kinds: readonly string[] | undefined): string 
   return kinds.join(',')
 }
 
+function checkInt (key: string, v: number | undefined, min: number, max: number): void {
+  if (v !== undefined && !(Number.isInteger(v) && v >= min && v <= max)) {
+    throw new ConfigError('ERR_CONFIG_INVALID', `${key}: expected an integer from ${min} to ${max}, got ${v}`)
+  }
+}
+
 function helperArgs (opts: ProbeOptions): string[] {
+  checkInt('ringBytes', opts.ringBytes, 4096, 1 << 30)
+  checkInt('statsIntervalMs', opts.statsIntervalMs, 10, 3_600_000)
   const args: string[] = []
   const kinds = checkKinds('kinds', opts.kinds ?? DEFAULT_KINDS)
   const enter = checkKinds('enterKinds', opts.enterKinds)

@@ -19,9 +19,11 @@ function fakeHelper (name: string, script: string): string {
   return p
 }
 
-t.test('an unknown event type in the options is a config error', async t => {
+t.test('bad options (unknown event type, out-of-range sizes) are config errors', async t => {
   await t.rejects(startProbe({ onRecords () {}, kinds: ['openat', 'opneat'], helperPath: '/bin/false' }), { code: 'ERR_CONFIG_INVALID' })
   await t.rejects(startProbe({ onRecords () {}, enterKinds: ['nope'], helperPath: '/bin/false' }), { code: 'ERR_CONFIG_INVALID' })
+  await t.rejects(startProbe({ onRecords () {}, ringBytes: 100, helperPath: '/bin/false' }), { code: 'ERR_CONFIG_INVALID', message: /ringBytes/ })
+  await t.rejects(startProbe({ onRecords () {}, statsIntervalMs: Number.NaN, helperPath: '/bin/false' }), { code: 'ERR_CONFIG_INVALID', message: /statsIntervalMs/ })
 })
 
 t.test('a helper that cannot load its programs (exit 3) rejects with ERR_SYSCALL_UNSUPPORTED', async t => {
