@@ -8,6 +8,7 @@ import { decodeAuditPayload } from '../audit/index.ts'
 import { AppError } from '../errors/index.ts'
 import type { Alert } from '../events/index.ts'
 import type { HandleBodyResult } from '../webhook/index.ts'
+import type { EvalPool } from './eval-pool.ts'
 import type { AppMetrics } from './metrics.ts'
 import type { RulesManager } from './rules-manager.ts'
 
@@ -37,5 +38,19 @@ export function createAuditBatchHandler (deps: AuditHandlerDeps): (body: Buffer)
     for (const issue of issues) metrics.eventsDropped(SOURCE, issue.code, issue.index === undefined ? 0 : 1)
     metrics.batchEvaluated(SOURCE, Number(process.hrtime.bigint() - started) / 1e9)
     return { accepted: events.length, rejected, issues: issues.map((i) => ({ code: i.code, message: i.message, ...(i.index === undefined ? {} : { index: i.index }) })) }
+  }
+}
+
+/** The same contract over an evaluation worker pool: alerts come back and are emitted here. */
+export function createPooledAuditBatchHandler (deps: Omit<AuditHandlerDeps, 'rules' | 'maxEventBytes'> & { pool: EvalPool }): (body: Buffer) => Promise<HandleBodyResult> {
+  const { metrics, pool } = deps
+  return async function handlePooledAuditBatch (body) {
+    const started = process.hrtime.bigint()
+    const r = await pool.evaluate(body)
+    for (const a of r.alerts) deps.emit(a)
+    metrics.eventsEvaluated(SOURCE, r.accepted)
+    for (const issue of r.issues) metrics.eventsDropped(SOURCE, issue.code, issue.index === undefined ? 0 : 1)
+    metrics.batchEvaluated(SOURCE, Number(process.hrtime.bigint() - started) / 1e9)
+    return { accepted: r.accepted, rejected: r.rejected, issues: r.issues }
   }
 }

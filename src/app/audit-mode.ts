@@ -1,6 +1,8 @@
 // Audit mode: the k8s audit webhook and the admin server over an App whose rules are loaded.
 import { createWebhookServer, type AdminServer, type WebhookOptions, type WebhookServer } from '../webhook/index.ts'
-import { createAuditBatchHandler } from './audit-handler.ts'
+import { createAuditBatchHandler, createPooledAuditBatchHandler } from './audit-handler.ts'
+import { createEvalPool, type EvalPool } from './eval-pool.ts'
+import { loadOptionsFrom } from './rules-manager.ts'
 import type { App } from './build.ts'
 import { startAdmin } from './admin.ts'
 import { readTls, readToken } from './tls-files.ts'
@@ -25,22 +27,45 @@ export async function startAuditMode (app: App): Promise<RunningMode> {
   }
   if (wh.tls !== undefined) opts.tls = readTls(wh.tls, 'lanner.webhook.tls')
   if (wh.bearerTokenFile !== undefined) opts.bearerToken = readToken(wh.bearerTokenFile, 'lanner.webhook.bearer_token_file')
-  const handleBody = createAuditBatchHandler({ rules: app.rules, emit: app.emit, metrics: app.metrics, maxEventBytes: wh.maxEventBytes })
-  const admin: AdminServer | undefined = await startAdmin(app)
+  const pool = await startPool(app)
+  const handleBody = pool === undefined
+    ? createAuditBatchHandler({ rules: app.rules, emit: app.emit, metrics: app.metrics, maxEventBytes: wh.maxEventBytes })
+    : createPooledAuditBatchHandler({ pool, emit: app.emit, metrics: app.metrics })
+  let admin: AdminServer | undefined
   let webhook: WebhookServer
   try {
+    admin = await startAdmin(app)
     webhook = await createWebhookServer(opts, { logger: app.logger, handleBody, metrics: app.metrics.webhook })
   } catch (err) {
     await admin?.close()
+    await pool?.close()
     throw err
   }
-  app.logger.info({ port: webhook.port, path: wh.path, tls: opts.tls !== undefined, rules: app.rules.paths }, 'audit webhook listening')
+  app.logger.info({ port: webhook.port, path: wh.path, tls: opts.tls !== undefined, rules: app.rules.paths, evalWorkers: pool?.size ?? 0 }, 'audit webhook listening')
   return {
     port: webhook.port,
     adminPort: admin?.port,
     async stop () {
       await webhook.close()
+      await pool?.close()
       await admin?.close()
     }
   }
+}
+
+/** Evaluation workers (lanner.eval_workers > 0), holding the current rules before any batch. */
+async function startPool (app: App): Promise<EvalPool | undefined> {
+  const n = app.config.evalWorkers
+  if (n === 0) return undefined
+  const { sources: _sources, ...loadOptions } = loadOptionsFrom(app.config, app.sources)
+  const pool = createEvalPool(n, { userFields: app.config.userFields, loadOptions, maxEventBytes: app.config.webhook.maxEventBytes }, app.logger)
+  try {
+    const inputs = app.rules.inputs()
+    if (inputs !== undefined) await pool.setRules(inputs)
+  } catch (err) {
+    await pool.close()
+    throw err
+  }
+  app.rules.onInstall(async function rulesToWorkers (inputs) { await pool.setRules(inputs) })
+  return pool
 }

@@ -22,6 +22,13 @@ export interface RulesManager {
    * the order their keys were first set. Takes effect on the next load or reload.
    */
   setExtraInputs(key: string, inputs: readonly RulesInput[]): void
+  /**
+   * Called with the texts of every ruleset that gets installed (evaluation workers compile their
+   * own copy); awaited before load()/reload() resolve. A failing listener is logged, not fatal.
+   */
+  onInstall(listener: (inputs: RulesInput[]) => Promise<void>): void
+  /** the texts the current ruleset was built from */
+  inputs(): RulesInput[] | undefined
 }
 
 export function loadOptionsFrom (cfg: Config, sources: readonly SourceDefinition<any>[]): LoadOptions {
@@ -53,16 +60,29 @@ export function createRulesManager (cfg: Config, sources: readonly SourceDefinit
   let again = false
   const extras = new Map<string, readonly RulesInput[]>()
   const extraInputs = (): RulesInput[] => [...extras.values()].flat()
+  const listeners: Array<(inputs: RulesInput[]) => Promise<void>> = []
 
-  function install (rs: Ruleset): void {
+  async function readInputs (): Promise<RulesInput[]> {
+    return [...await readRulesPaths(cfg.rulesPaths), ...extraInputs()]
+  }
+
+  let currentInputs: RulesInput[] | undefined
+
+  async function install (rs: Ruleset, inputs: RulesInput[]): Promise<void> {
     current = rs
+    currentInputs = inputs
     for (const s of sources) metrics.activeRules(s.name, rs.activeCount(s.name))
+    for (const l of listeners) {
+      try { await l(inputs) } catch (err) { log.error({ err: (err as Error).message }, 'a ruleset listener failed') }
+    }
   }
 
   async function reloadOnce (reason: string): Promise<boolean> {
     let result: LoadResult
+    let inputs: RulesInput[] = []
     try {
-      result = await loadRulesFromPaths(cfg.rulesPaths, opts, extraInputs())
+      inputs = await readInputs()
+      result = loadRules(inputs, opts)
     } catch (err) {
       result = { ok: false, errors: [{ code: 'LOAD_ERR_FILE_READ', severity: 'error', message: (err as Error).message }], warnings: [] }
     }
@@ -71,7 +91,7 @@ export function createRulesManager (cfg: Config, sources: readonly SourceDefinit
       log.error({ reason, errors: describeIssues(result.errors) }, 'rules reload rejected: the previous rules keep running')
       return false
     }
-    install(result.ruleset)
+    await install(result.ruleset, inputs)
     metrics.reload(true)
     for (const w of describeIssues(result.warnings)) log.debug({ warning: w }, 'rules warning')
     log.info({ reason, rules: result.ruleset.rules.length, active: sources.map((s) => result.ruleset?.activeCount(s.name)) }, 'rules reloaded')
@@ -91,9 +111,12 @@ export function createRulesManager (cfg: Config, sources: readonly SourceDefinit
     paths: cfg.rulesPaths,
     current: () => current,
     setExtraInputs (key, inputs) { extras.set(key, inputs) },
+    onInstall (listener) { listeners.push(listener) },
+    inputs: () => currentInputs,
     async load () {
-      const result = await loadRulesFromPaths(cfg.rulesPaths, opts, extraInputs())
-      if (result.ok && result.ruleset !== undefined) install(result.ruleset)
+      const inputs = await readInputs()
+      const result = loadRules(inputs, opts)
+      if (result.ok && result.ruleset !== undefined) await install(result.ruleset, inputs)
       return result
     },
     async reload (reason) {

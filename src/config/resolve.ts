@@ -195,6 +195,7 @@ export function resolveConfig (raw: RawConfig, opts: ResolveOptions = {}): Confi
     webhook: resolveWebhook(raw, k8saudit, p),
     admin: resolveAdmin(raw, p),
     userFields: raw.lanner.user_fields,
+    evalWorkers: raw.lanner.eval_workers,
     watchConfigFiles: raw.watch_config_files,
     log: { level: LOG_LEVEL[raw.log_level] ?? 'info', stderr: raw.log_stderr },
     k8s: raw.lanner.k8s,

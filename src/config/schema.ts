@@ -72,6 +72,8 @@ const lannerSchema = z.object({
     tls: tlsSchema.optional(),
     bearer_token_file: z.string().optional()
   }).default({}),
+  /** evaluation worker threads for audit batches; 0 = evaluate on the main thread */
+  eval_workers: z.number().int().min(0).max(64).default(0),
   user_fields: z.array(z.object({ name: z.string().min(1), jsonpath: z.string().min(1) })).default([]),
   outputs: z.object({
     queue_size: z.number().int().positive().optional(),
@@ -125,7 +127,7 @@ export const configSchema = z.object({
   log_stderr: z.boolean().default(true),
   log_syslog: z.boolean().optional(),
   engine: z.object({ kind: z.string().optional() }).loose().optional(),
-  lanner: lannerSchema.default({ webhook: {}, user_fields: [], outputs: {}, k8s: {} })
+  lanner: lannerSchema.default({ webhook: {}, eval_workers: 0, user_fields: [], outputs: {}, k8s: {} })
 })
 
 export type RawConfig = z.output<typeof configSchema>

@@ -97,6 +97,8 @@ export interface Config {
   webhook: WebhookConfig
   admin: AdminConfig
   userFields: Array<{ name: string, jsonpath: string }>
+  /** audit batches evaluated in this many worker threads; 0 = main thread */
+  evalWorkers: number
   watchConfigFiles: boolean
   log: { level: PinoLevel, stderr: boolean }
   /** `lanner.k8s`: options owned by the ConfigMap watcher, passed through as given */

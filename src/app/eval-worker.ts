@@ -1,0 +1,59 @@
+// An evaluation worker: decodes audit batches and evaluates them with its own copy of the
+// ruleset, returning the alerts to the main thread (which alone talks to the outputs). Rules
+// arrive as texts the main thread has already validated; a worker swaps between batches.
+import { parentPort, workerData } from 'node:worker_threads'
+import { decodeAuditPayload } from '../audit/index.ts'
+import type { Alert } from '../events/index.ts'
+import { createK8sAuditSource } from '../fields/k8saudit/index.ts'
+import { loadRules, type Ruleset } from '../rules/index.ts'
+import type { FromWorker, ToWorker, WorkerInit } from './eval-protocol.ts'
+
+const SOURCE = 'k8s_audit'
+const init = workerData as WorkerInit
+const port = parentPort
+if (port === null) throw new Error('eval-worker must run in a worker thread')
+const source = createK8sAuditSource({ userFields: init.userFields })
+const decodeOpts = { maxEventBytes: init.maxEventBytes }
+let ruleset: Ruleset | undefined
+
+function reply (msg: FromWorker): void { port?.postMessage(msg) }
+
+function onRules (id: number, inputs: Parameters<typeof loadRules>[0]): void {
+  const result = loadRules(inputs, { ...init.loadOptions, sources: [source] })
+  if (result.ok && result.ruleset !== undefined) {
+    ruleset = result.ruleset
+    reply({ kind: 'rules', id, ok: true })
+  } else {
+    reply({ kind: 'rules', id, ok: false, error: result.errors.map((e) => `${e.code}: ${e.message}`).join('; ') })
+  }
+}
+
+function onBatch (id: number, body: Uint8Array): void {
+  const { events, issues } = decodeAuditPayload(Buffer.from(body.buffer, body.byteOffset, body.byteLength), decodeOpts)
+  const alerts: Alert[] = []
+  const collect = (a: Alert): void => { alerts.push(a) }
+  const rs = ruleset
+  if (rs === undefined) {
+    // the pool sends batches only after rules; never answer 200 for events nobody evaluated
+    reply({ kind: 'batch', id, accepted: 0, rejected: 0, issues: [], alerts, error: 'worker has no rules yet' })
+    return
+  }
+  for (const ev of events) rs.evaluate(SOURCE, ev, collect)
+  reply({
+    kind: 'batch',
+    id,
+    accepted: events.length,
+    rejected: issues.filter((i) => i.index !== undefined).length,
+    issues: issues.map((i) => ({ code: i.code, message: i.message, ...(i.index === undefined ? {} : { index: i.index }) })),
+    alerts
+  })
+}
+
+port.on('message', function evalWorkerMessage (msg: ToWorker) {
+  try {
+    if (msg.kind === 'rules') onRules(msg.id, msg.inputs)
+    else onBatch(msg.id, msg.body)
+  } catch (err) {
+    reply({ kind: 'fatal', error: (err as Error).stack ?? String(err) })
+  }
+})

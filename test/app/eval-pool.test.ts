@@ -1,0 +1,51 @@
+// Evaluation workers: batches evaluated off the main thread with the same results as the
+// in-thread handler; rules swap in every worker; no rules yet → a retryable 500.
+import t from 'tap'
+import { PassThrough } from 'node:stream'
+import path from 'node:path'
+import { writeFileSync } from 'node:fs'
+import { loadConfig } from '../../src/config/index.ts'
+import { buildApp } from '../../src/app/build.ts'
+import { createAuditBatchHandler, createPooledAuditBatchHandler } from '../../src/app/audit-handler.ts'
+import { createEvalPool } from '../../src/app/eval-pool.ts'
+import { createLogger } from '../../src/app/logger.ts'
+import { loadOptionsFrom } from '../../src/app/rules-manager.ts'
+import { auditEvent, createRule, eventList } from './fixtures.ts'
+
+t.test('a pool of two workers gives the same alerts as the main-thread handler, and follows reloads', async (t) => {
+  const dir = t.testdir({ 'rules.yaml': createRule('ConfigMap Created') + createRule('Secret Created', 'secrets') })
+  const config = loadConfig({ rules: [path.join(dir, 'rules.yaml')], overrides: ['json_output=true', 'lanner.user_fields=[{name: custom.team, jsonpath: "$.objectRef.namespace"}]'] })
+  const out = new PassThrough()
+  const lines: string[] = []
+  out.on('data', (b: Buffer) => lines.push(...b.toString().trimEnd().split('\n')))
+  const app = await buildApp(config, { stdout: out, logger: createLogger({ level: 'error', stderr: true }, new PassThrough()), defaultMetrics: false })
+  t.equal((await app.rules.load()).ok, true)
+  const { sources: _s, ...loadOptions } = loadOptionsFrom(config, app.sources)
+  const pool = createEvalPool(2, { userFields: config.userFields, loadOptions, maxEventBytes: config.webhook.maxEventBytes }, app.logger)
+  t.teardown(async () => { await pool.close(); await app.dispatcher.close(100) })
+
+  await t.rejects(pool.evaluate(Buffer.from(eventList([auditEvent()]))), { code: 'ERR_WEBHOOK_HANDLER_FAILED' }, 'before rules: retryable failure, never a 200')
+  await pool.setRules(app.rules.inputs() ?? [])
+  app.rules.onInstall(async (inputs) => { await pool.setRules(inputs) })
+
+  const pooled = createPooledAuditBatchHandler({ pool, emit: app.emit, metrics: app.metrics })
+  const inThread = createAuditBatchHandler({ rules: app.rules, emit: app.emit, metrics: app.metrics, maxEventBytes: config.webhook.maxEventBytes })
+  const body = Buffer.from(eventList([
+    auditEvent({ name: 'a' }), auditEvent({ resource: 'secrets', name: 's' }), auditEvent({ verb: 'get' }), { kind: 'Event' }
+  ]))
+  const results = await Promise.all([pooled(body), pooled(body), pooled(body)])
+  await app.dispatcher.flush(5000)
+  const pooledLines = lines.splice(0)
+  const direct = await inThread(body)
+  await app.dispatcher.flush(5000)
+  for (const r of results) t.same(r, direct, 'same accepted/rejected/issues')
+  t.equal(pooledLines.length, 6)
+  t.same(pooledLines.slice(0, 2), lines, 'byte-identical alerts (time as exact ns, output_fields)')
+
+  writeFileSync(path.join(dir, 'rules.yaml'), createRule('Reloaded Rule'))
+  t.equal(await app.rules.reload('test'), true)
+  lines.splice(0)
+  await Promise.all([pooled(body), pooled(body)])
+  await app.dispatcher.flush(5000)
+  t.same(lines.map((l) => JSON.parse(l).rule), ['Reloaded Rule', 'Reloaded Rule'], 'every worker swapped to the new rules')
+})
