@@ -1,7 +1,9 @@
 // Output side throughput, measured in one run: alert JSON formatting alone, then the dispatcher
 // delivering to each channel kind (file keep_alive true/false, program keep_alive, HTTP loopback
 // with keep-alive), and the audit batch handler (decode + default rules + dispatch) next to
-// JSON.parse of the same body. Run: node --import tsx bench/outputs.bench.ts [alerts, default 20000]
+// JSON.parse of the same body, and the same handler over two evaluation workers (on a busy 2-core
+// machine the pool loses to the main thread, which is why lanner.eval_workers defaults to 0).
+// Run: node --import tsx bench/outputs.bench.ts [alerts, default 20000]
 import http from 'node:http'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -13,7 +15,9 @@ import { formatAlertJson } from '../src/rules/index.ts'
 import { createDispatcher, createFileChannel, createHttpChannel, createProgramChannel, type OutputChannel } from '../src/outputs/index.ts'
 import { loadConfig } from '../src/config/index.ts'
 import { buildApp } from '../src/app/build.ts'
-import { createAuditBatchHandler } from '../src/app/audit-handler.ts'
+import { createAuditBatchHandler, createPooledAuditBatchHandler } from '../src/app/audit-handler.ts'
+import { createEvalPool } from '../src/app/eval-pool.ts'
+import { loadOptionsFrom } from '../src/app/rules-manager.ts'
 import { createLogger } from '../src/app/logger.ts'
 
 const N = Number(process.argv[2] ?? 20000)
@@ -75,6 +79,17 @@ async function batchHandler (): Promise<void> {
   const perSec = (ns: bigint): number => Math.round(batches * 400 / (Number(ns) / 1e9))
   console.log(`${'JSON.parse of a 400-event EventList'.padEnd(44)} ${String(perSec(parseNs)).padStart(10)} events/s`)
   console.log(`${'batch handler (decode + default rules)'.padEnd(44)} ${String(perSec(handleNs)).padStart(10)} events/s  (${(Number(handleNs) / 1e6 / batches).toFixed(2)} ms per batch)`)
+  // the same through two evaluation workers, four batches in flight (as concurrent webhook requests)
+  const { sources: _s, ...loadOptions } = loadOptionsFrom(config, app.sources)
+  const pool = createEvalPool(2, { userFields: [], loadOptions, maxEventBytes: config.webhook.maxEventBytes }, app.logger)
+  await pool.setRules(app.rules.inputs() ?? [])
+  const pooled = createPooledAuditBatchHandler({ pool, emit: app.emit, metrics: app.metrics })
+  for (let i = 0; i < 10; i++) await pooled(body)
+  t0 = process.hrtime.bigint()
+  for (let i = 0; i < batches; i += 4) await Promise.all([pooled(body), pooled(body), pooled(body), pooled(body)])
+  const poolNs = process.hrtime.bigint() - t0
+  console.log(`${'batch handler, 2 eval workers, 4 in flight'.padEnd(44)} ${String(perSec(poolNs)).padStart(10)} events/s`)
+  await pool.close()
   await app.dispatcher.close(1000)
 }
 
