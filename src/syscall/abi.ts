@@ -13,6 +13,9 @@ export const COMM_LEN = 16
 /** struct ln_tuple: a socket's endpoints; ports host order, addresses network order */
 export const TUPLE = Object.freeze({ size: 40, family: 0, sport: 2, dport: 4, proto: 6, saddr: 8, daddr: 24 })
 
+/** struct ln_exe_info: the new executable, last blob of a successful execve */
+export const EXE = Object.freeze({ size: 32, ino: 0, mode: 8, uid: 12, gid: 16, nlink: 20, upper: 24, memfd: 25 })
+
 /** struct ln_ctl_hello: first frame the helper writes once the probe is attached */
 export const HELLO = Object.freeze({ size: 24, type: 0xff00, abi: 4, helperPid: 8, ncpu: 12, clockOffset: 16 })
 

@@ -1,6 +1,6 @@
 // One small decoder per record kind: turns a record's numeric slots and blobs into the Falco
 // argument names listed in record.ts. The registry is keyed by the kind id from abi.ts.
-import { KIND_IDS, type KindName } from './abi.ts'
+import { EXE, KIND_IDS, type KindName } from './abi.ts'
 import { addSockaddr, addTuple } from './decode-net.ts'
 import type { SyscallRecord } from './record.ts'
 
@@ -60,9 +60,31 @@ function setProcess (p: RawPayload, args: Args, rec: SyscallRecord, first: numbe
   if (cwd !== undefined) args.cwd = cwd
 }
 
+/** exe_* args from an ln_exe_info blob; exe_writable follows owner/group/other write bits (root: always) */
+function setExeInfo (b: Uint8Array | undefined, args: Args, rec: SyscallRecord): void {
+  if (b === undefined || b.length < EXE.size) return
+  const buf = Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength)
+  const mode = buf.readUInt32LE(EXE.mode)
+  const uid = buf.readUInt32LE(EXE.uid)
+  const gid = buf.readUInt32LE(EXE.gid)
+  args.exe_ino = Number(buf.readBigUInt64LE(EXE.ino))
+  args.exe_mode = mode
+  args.exe_uid = uid
+  args.exe_gid = gid
+  args.exe_nlink = buf.readUInt32LE(EXE.nlink)
+  args.exe_upper_layer = buf[EXE.upper] === 1 ? 1 : 0
+  args.exe_from_memfd = buf[EXE.memfd] === 1 ? 1 : 0
+  const writable = rec.uid === 0 || (mode & 0o002) !== 0 ||
+    (uid === rec.uid && (mode & 0o200) !== 0) || (gid === rec.gid && (mode & 0o020) !== 0)
+  args.exe_writable = writable ? 1 : 0
+}
+
 function decodeExec (p: RawPayload, args: Args, rec: SyscallRecord): void {
   args.filename = text(p.blobs[0])
-  if (p.dir === '<' && p.res === 0) setProcess(p, args, rec, 1)
+  if (p.dir === '<' && p.res === 0) {
+    setProcess(p, args, rec, 1)
+    setExeInfo(p.blobs[3], args, rec)
+  }
 }
 
 function decodeExecveat (p: RawPayload, args: Args, rec: SyscallRecord): void {

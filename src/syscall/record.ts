@@ -3,7 +3,7 @@
 // Changes (additive only): `comm`, `argv`, `cgroup` on SyscallRecord; ProbeStats; DecodeError;
 // the per-kind `args` keys are listed below SyscallRecord. Added kinds: creat, symlink(at),
 // link(at), mkdir(at), rmdir, dup/dup2/dup3, socket, unshare, setns, memfd_create, (f)init_module,
-// recvfrom/recvmsg (opt-in: see DEFAULT_KINDS / STATE_KINDS in abi.ts).
+// recvfrom/recvmsg (opt-in: see DEFAULT_KINDS / STATE_KINDS in abi.ts); execve exe_* facts.
 
 /** One syscall event as decoded from a ring-buffer record, before enrichment. */
 export interface SyscallRecord {
@@ -37,7 +37,10 @@ export interface SyscallRecord {
  * args keys per type (exit records unless noted; numbers are raw Linux values: open flags, modes,
  * clone flags are the kernel's bits, not Falco's PPM flags; dirfd -100 is AT_FDCWD):
  *   execve, execveat   filename (path given to exec), exe (argv[0]), args (argv[1..] joined by ' '),
- *                      cwd (when res = 0); execveat also dirfd, flags (enter only)
+ *                      cwd (when res = 0); execveat also dirfd, flags (enter only); when res = 0
+ *                      also the new executable's exe_ino, exe_mode, exe_uid, exe_gid, exe_nlink and
+ *                      0/1 flags exe_upper_layer (overlayfs upper copy), exe_from_memfd, exe_writable
+ *                      (write bit for the process's uid/gid, or root) for proc.is_exe_*
  *   clone, clone3, fork, vfork   flags (clone, clone3); in the child (res = 0) exe, args, cwd
  *   procexit (dir '>') status (raw wait status), ret (exit code), sig, core (0/1)
  *   connect, bind      fd, addr ("ip:port" or unix path, from the user sockaddr) and socket parts:

@@ -2,7 +2,7 @@
 // with: the helper prints sizeof/offsetof in --abi mode (no privileges needed, only a build).
 import t from 'tap'
 import { execFileSync } from 'node:child_process'
-import { ABI_VERSION, HDR, HELLO, KIND_IDS, STATS, TUPLE } from '../../src/syscall/abi.ts'
+import { ABI_VERSION, EXE, HDR, HELLO, KIND_IDS, STATS, TUPLE } from '../../src/syscall/abi.ts'
 import { ensureProbeBuilt, needsBuild } from '../../src/syscall/build.ts'
 
 function toolsMissing (): string | undefined {
@@ -30,6 +30,9 @@ if (skip !== undefined) {
   })
   t.test('struct ln_tuple', async t => {
     t.same(abi.tuple, { ...TUPLE })
+  })
+  t.test('struct ln_exe_info', async t => {
+    t.same(abi.exe, EXE)
   })
   t.test('control frames', async t => {
     t.same(abi.hello, HELLO)

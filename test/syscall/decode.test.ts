@@ -5,7 +5,7 @@ import { KIND_IDS } from '../../src/syscall/abi.ts'
 import { containerIdOf, decodeRecord, newDecodeContext, StreamDecoder } from '../../src/syscall/decode.ts'
 import { ipv6Text } from '../../src/syscall/decode-net.ts'
 import type { DecodeError, SyscallRecord } from '../../src/syscall/record.ts'
-import { hello, record, sockaddrIn, sockaddrUn, stats, tuple, type RecordSpec } from '../fixtures/syscall/records.ts'
+import { exeInfo, hello, record, sockaddrIn, sockaddrUn, stats, tuple, type RecordSpec } from '../fixtures/syscall/records.ts'
 
 const HEX = 'ab'.repeat(32)
 
@@ -55,6 +55,18 @@ t.test('execve exit: filename, argv, exe, args, cwd; failed exec keeps only the 
   t.equal(failed.argv, undefined)
   const at = decode({ kind: 'execveat', dir: '>', nums: [-100, 0x1000], blobs: ['/bin/sh'] })
   t.same(at.args, { dirfd: -100, flags: 0x1000, filename: '/bin/sh' })
+})
+
+t.test('execve exit: facts about the new executable for proc.is_exe_*', async t => {
+  const blob = (e: Parameters<typeof exeInfo>[0]): Buffer => exeInfo(e)
+  const run = (uid: number, e: Parameters<typeof exeInfo>[0]) => decode({ kind: 'execve', res: 0, uid, gid: 100, blobs: ['/x', 'x', '', blob(e)] }).args
+  t.match(run(0, { ino: 77, mode: 0o100755, uid: 0, nlink: 1 }), { exe_ino: 77, exe_mode: 0o100755, exe_uid: 0, exe_nlink: 1, exe_writable: 1, exe_upper_layer: 0, exe_from_memfd: 0 })
+  t.equal(run(1000, { mode: 0o100755, uid: 0 }).exe_writable, 0, 'root-owned 0755 is not writable by uid 1000')
+  t.equal(run(1000, { mode: 0o100755, uid: 1000 }).exe_writable, 1, 'owner with u+w')
+  t.equal(run(1000, { mode: 0o100775, uid: 0, gid: 100 }).exe_writable, 1, 'group with g+w')
+  t.equal(run(1000, { mode: 0o100757, uid: 0 }).exe_writable, 1, 'o+w')
+  t.match(run(0, { mode: 0o100755, upper: true }), { exe_upper_layer: 1 })
+  t.match(run(0, { mode: 0o100777, nlink: 0, memfd: true }), { exe_from_memfd: 1, exe_nlink: 0 })
 })
 
 t.test('clone family: flags in the parent, process image in the child', async t => {

@@ -144,7 +144,8 @@ static __always_inline __u32 fill(struct ln_scratch *s, struct pt_regs *regs, __
 		if (res == 0) {
 			put_argv(s, &off, task);
 			put_cwd(s, &off);
-			nblob += 3;
+			put_exe_info(s, &off, task);
+			nblob += 4;
 		} else {
 			nblob += 1;
 		}

@@ -67,6 +67,18 @@ struct ln_tuple {
 	__u8 daddr[16];
 };
 
+/* the executable after a successful execve: enough for proc.is_exe_writable/_upper_layer/_from_memfd */
+struct ln_exe_info {
+	__u64 ino;
+	__u32 mode;
+	__u32 uid;
+	__u32 gid;
+	__u32 nlink;
+	__u8 upper;	/* overlayfs: the file has an upper-layer copy (written in the container) */
+	__u8 memfd;	/* the file is a memfd (name "memfd:…", no links) */
+	__u8 pad[6];
+};
+
 /* HELLO body (after {len,type}): abi, helper pid, realtime - boottime in ns, ncpu */
 struct ln_ctl_hello {
 	__u16 len;

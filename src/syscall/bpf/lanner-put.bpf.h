@@ -218,6 +218,43 @@ static __always_inline void put_argv(struct ln_scratch *s, __u32 *offp, struct t
 	put_ubytes(s, offp, (const void *)a, b > a ? b - a : 0, LN_ARGV_MAX);
 }
 
+#define OVERLAYFS_SUPER_MAGIC 0x794c7630
+
+/* facts about the new executable, as one fixed-size blob */
+static __always_inline void put_exe_info(struct ln_scratch *s, __u32 *offp, struct task_struct *task)
+{
+	__u32 off = *offp & LN_OFF_MASK;
+	struct ln_exe_info e = {};
+	struct file *f = BPF_CORE_READ(task, mm, exe_file);
+	struct inode *ino = f ? BPF_CORE_READ(f, f_inode) : NULL;
+
+	if (!ino) {
+		put_empty(s, offp);
+		return;
+	}
+	e.ino = BPF_CORE_READ(ino, i_ino);
+	e.mode = BPF_CORE_READ(ino, i_mode);
+	e.uid = BPF_CORE_READ(ino, i_uid.val);
+	e.gid = BPF_CORE_READ(ino, i_gid.val);
+	e.nlink = BPF_CORE_READ(ino, i_nlink);
+	if (BPF_CORE_READ(ino, i_sb, s_magic) == OVERLAYFS_SUPER_MAGIC &&
+	    bpf_core_type_exists(struct ovl_inode)) {
+		/* the vfs inode is embedded in overlayfs' own; a non-NULL upper dentry means a copy
+		 * exists in the writable layer */
+		struct ovl_inode *oi = (void *)((char *)ino - bpf_core_field_offset(struct ovl_inode, vfs_inode));
+		e.upper = BPF_CORE_READ(oi, __upperdentry) != NULL;
+	}
+	if (e.nlink == 0) {
+		char name[8] = {};
+		bpf_probe_read_kernel_str(name, sizeof(name), BPF_CORE_READ(f, f_path.dentry, d_name.name));
+		e.memfd = name[0] == 'm' && name[1] == 'e' && name[2] == 'm' && name[3] == 'f' &&
+			  name[4] == 'd' && name[5] == ':';
+	}
+	put_len(s, off, sizeof(e));
+	__builtin_memcpy(&s->buf[off + 2], &e, sizeof(e));
+	*offp = off + 2 + sizeof(e);
+}
+
 static __always_inline void put_exec_filename(struct ln_scratch *s, __u32 *offp, __u32 tgid)
 {
 	struct ln_exec_arg *ea = bpf_map_lookup_elem(&exec_args, &tgid);

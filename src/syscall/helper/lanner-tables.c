@@ -83,6 +83,12 @@ void print_abi(void)
 	       sizeof(struct ln_tuple), offsetof(struct ln_tuple, family), offsetof(struct ln_tuple, sport),
 	       offsetof(struct ln_tuple, dport), offsetof(struct ln_tuple, proto),
 	       offsetof(struct ln_tuple, saddr), offsetof(struct ln_tuple, daddr));
+	printf("\"exe\":{\"size\":%zu,\"ino\":%zu,\"mode\":%zu,\"uid\":%zu,\"gid\":%zu,\"nlink\":%zu,"
+	       "\"upper\":%zu,\"memfd\":%zu},",
+	       sizeof(struct ln_exe_info), offsetof(struct ln_exe_info, ino), offsetof(struct ln_exe_info, mode),
+	       offsetof(struct ln_exe_info, uid), offsetof(struct ln_exe_info, gid),
+	       offsetof(struct ln_exe_info, nlink), offsetof(struct ln_exe_info, upper),
+	       offsetof(struct ln_exe_info, memfd));
 	printf("\"hello\":{\"size\":%zu,\"type\":%d,\"abi\":%zu,\"helperPid\":%zu,\"ncpu\":%zu,"
 	       "\"clockOffset\":%zu},",
 	       sizeof(struct ln_ctl_hello), LN_CTL_HELLO, offsetof(struct ln_ctl_hello, abi),

@@ -2,8 +2,8 @@
 // file operations, each seen with its arguments and results. Skips (with the reason) without
 // root, BTF or clang. One probe for the file; always stopped.
 import t from 'tap'
-import { spawn } from 'node:child_process'
-import { chmodSync, existsSync, linkSync, mkdirSync, mkdtempSync, realpathSync, renameSync, rmdirSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs'
+import { execFileSync, spawn } from 'node:child_process'
+import { chmodSync, copyFileSync, existsSync, statSync, linkSync, mkdirSync, mkdtempSync, realpathSync, renameSync, rmdirSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs'
 import { createConnection, createServer, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -74,6 +74,41 @@ if (skip !== undefined) {
     t.ok(cwd.length > 3000, `most of it is kept (${cwd.length} of ${deep.length} characters)`)
   })
 
+  t.test('exe facts: inode, memfd execution, overlayfs upper layer', async t => {
+    const trueBin = realpathSync('/bin/true')
+    const plain = spawn(trueBin, ['plain-marker'], { stdio: 'ignore' })
+    await new Promise(r => plain.on('exit', r))
+    const p = await rec.waitFor(r => r.type === 'execve' && r.pid === plain.pid && r.res === 0, m => m.length > 0)
+    t.match(p[0]?.args, { exe_ino: statSync(trueBin).ino, exe_from_memfd: 0, exe_upper_layer: 0, exe_writable: 1 })
+
+    const py = existsSync('/usr/bin/python3')
+    t.test('memfd', { skip: py ? false : 'python3 not installed' }, async t => {
+      const code = 'import os\nfd=os.memfd_create("lanner")\nos.write(fd, open("/bin/true","rb").read())\nos.execv(f"/proc/self/fd/{fd}", ["memfd-marker"])'
+      const child = spawn('python3', ['-c', code], { stdio: 'ignore' })
+      await new Promise(r => child.on('exit', r))
+      const m = await rec.waitFor(r => r.type === 'execve' && r.pid === child.pid && r.argv?.[0] === 'memfd-marker', m => m.length > 0)
+      t.match(m[0]?.args, { exe_from_memfd: 1, exe_nlink: 0 })
+    })
+
+    t.test('overlayfs', async t => {
+      const base = join(dir, 'ovl')
+      for (const d of ['lower', 'upper', 'work', 'merged']) mkdirSync(join(base, d), { recursive: true })
+      copyFileSync(trueBin, join(base, 'lower', 'lower-true'))
+      chmodSync(join(base, 'lower', 'lower-true'), 0o755)
+      execFileSync('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${base}/lower,upperdir=${base}/upper,workdir=${base}/work`, join(base, 'merged')])
+      t.teardown(function umount () { execFileSync('umount', [join(base, 'merged')]) })
+      // written through the merged view: the copy lives in the upper (container) layer
+      copyFileSync(trueBin, join(base, 'merged', 'dropped-true'))
+      chmodSync(join(base, 'merged', 'dropped-true'), 0o755)
+      for (const name of ['lower-true', 'dropped-true']) {
+        const c = spawn(join(base, 'merged', name), [], { stdio: 'ignore' })
+        await new Promise(r => c.on('exit', r))
+        const e = await rec.waitFor(r => r.type === 'execve' && r.pid === c.pid && r.res === 0, m => m.length > 0)
+        t.equal(e[0]?.args.exe_upper_layer, name === 'dropped-true' ? 1 : 0, name)
+      }
+    })
+  })
+
   t.test('a failing child: procexit carries the exit code', async t => {
     const sh = spawn('sh', ['-c', 'exit 3'], { stdio: 'ignore' })
     const pid = sh.pid!
@@ -140,9 +175,9 @@ if (skip !== undefined) {
       m => m.some(r => r.type === 'unlinkat' && r.args.name === 'd')
     )
     const me = process.pid
-    t.match(ops.find(r => r.type === 'rename' && r.pid === me), { res: 0, args: { oldpath: a, newpath: b } })
-    t.match(ops.find(r => r.type === 'chmod' && r.pid === me), { res: 0, args: { filename: b, mode: 0o600 } })
-    t.match(ops.find(r => r.type === 'unlink' && r.pid === me), { res: 0, args: { path: b } })
+    t.match(ops.find(r => r.type === 'rename' && r.pid === me && r.args.oldpath === a), { res: 0, args: { newpath: b } })
+    t.match(ops.find(r => r.type === 'chmod' && r.pid === me && r.args.filename === b), { res: 0, args: { mode: 0o600 } })
+    t.match(ops.find(r => r.type === 'unlink' && r.pid === me && r.args.path === b), { res: 0 })
     const created = ops.find(r => r.type === 'openat' && r.args.name === 'c')
     t.ok(created !== undefined && (Number(created.args.flags) & 0o100) !== 0, 'touch opened c with O_CREAT')
     t.match(ops.find(r => r.type.startsWith('rename') && r.args.oldpath === 'c'), { res: 0, args: { newpath: 'd' } })
