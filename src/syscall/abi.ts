@@ -33,7 +33,7 @@ export const KIND_IDS = Object.freeze({
   setuid: 25, setgid: 26, setresuid: 27, setresgid: 28, ptrace: 29, mount: 30, close: 31, fchmod: 32,
   creat: 33, symlink: 34, symlinkat: 35, link: 36, linkat: 37, mkdir: 38, mkdirat: 39, rmdir: 40,
   dup: 41, dup2: 42, dup3: 43, socket: 44, unshare: 45, setns: 46, memfd_create: 47, init_module: 48,
-  finit_module: 49, recvfrom: 50, recvmsg: 51
+  finit_module: 49, recvfrom: 50, recvmsg: 51, userfaultfd: 52, bpf: 53
 })
 export type KindName = keyof typeof KIND_IDS
 

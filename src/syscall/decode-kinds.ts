@@ -310,6 +310,16 @@ function decodeInitModule (p: RawPayload, args: Args): void {
   args.uargs = text(p.blobs[0])
 }
 
+function decodeUserfaultfd (p: RawPayload, args: Args): void {
+  withFd(p, args)
+  args.flags = p.u32(0)
+}
+
+function decodeBpf (p: RawPayload, args: Args): void {
+  args.cmd = p.i32(0)
+  if (p.dir === '<' && p.res >= 0) args.fd = p.res
+}
+
 function decodeFinitModule (p: RawPayload, args: Args): void {
   args.fd = p.i32(0)
   args.uargs = text(p.blobs[0])
@@ -374,7 +384,9 @@ const SPECS: Record<KindName, Omit<KindSpec, 'name'>> = {
   init_module: { minNums: 1, decode: decodeInitModule },
   finit_module: { minNums: 2, decode: decodeFinitModule },
   recvfrom: { minNums: 2, decode: decodeRecv },
-  recvmsg: { minNums: 1, decode: decodeRecv }
+  recvmsg: { minNums: 1, decode: decodeRecv },
+  userfaultfd: { minNums: 1, decode: decodeUserfaultfd },
+  bpf: { minNums: 1, decode: decodeBpf }
 }
 
 /** kind id → spec */

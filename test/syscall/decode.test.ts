@@ -175,6 +175,9 @@ t.test('links, directories, fds, sockets, namespaces, memfd, modules', async t =
   t.same(decode({ kind: 'memfd_create', res: 3, nums: [1], blobs: ['x'] }).args, { fd: 3, name: 'x', flags: 1 })
   t.same(decode({ kind: 'init_module', nums: [4096], blobs: [''] }).args, { length: 4096, uargs: '' })
   t.same(decode({ kind: 'finit_module', nums: [3, 0], blobs: ['debug=1'] }).args, { fd: 3, uargs: 'debug=1', flags: 0 })
+  t.same(decode({ kind: 'userfaultfd', res: 7, nums: [0x800] }).args, { fd: 7, flags: 0x800 })
+  t.same(decode({ kind: 'bpf', res: 9, nums: [5] }).args, { cmd: 5, fd: 9 })
+  t.same(decode({ kind: 'bpf', res: -1, nums: [0] }).args, { cmd: 0 })
 })
 
 t.test('every kind id in abi.ts has a decoder', async t => {

@@ -30,6 +30,7 @@ static __always_inline __u32 fill(struct ln_scratch *s, struct pt_regs *regs, __
 		break;
 	}
 	case LN_K_CONNECT: case LN_K_BIND: case LN_K_CLOSE: case LN_K_DUP: case LN_K_UNSHARE:
+	case LN_K_USERFAULTFD: case LN_K_BPF:
 		nums[0] = ARG(regs, 1);
 		nnum = 1;
 		break;

@@ -109,6 +109,14 @@ if (skip !== undefined) {
     })
   })
 
+  t.test('bpf() from another process is recorded with its command', { skip: existsSync('/usr/sbin/bpftool') ? false : 'bpftool not installed' }, async t => {
+    const tool = spawn('/usr/sbin/bpftool', ['map', 'show'], { stdio: 'ignore' })
+    await new Promise(r => tool.on('exit', r))
+    const calls = await rec.waitFor(r => r.type === 'bpf' && r.pid === tool.pid, m => m.length > 0)
+    t.ok(calls.length > 0, 'bpftool\'s bpf() calls seen')
+    t.ok(calls.every(r => typeof r.args.cmd === 'number'), 'each with a cmd')
+  })
+
   t.test('a failing child: procexit carries the exit code', async t => {
     const sh = spawn('sh', ['-c', 'exit 3'], { stdio: 'ignore' })
     const pid = sh.pid!
