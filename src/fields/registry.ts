@@ -7,6 +7,15 @@
 //   - list fields (isList) return a readonly array; an empty array counts as absent;
 //   - strings are strings, integers are numbers (abstime/reltime: bigint nanoseconds),
 //     bools are booleans, IP addresses are strings in canonical text form, bytebuf is Uint8Array.
+//
+// "Match any" fields (FieldInfo.matchAny: Falco's fd.ip/fd.port/fd.net/fd.proto = either end of
+// the connection, proc.aname/apid/aexe/aexepath/acmdline = any ancestor): used WITHOUT an
+// argument in a condition they stand for several candidate values, and a check holds when the
+// scalar operator holds for any candidate (so `!=` holds when any candidate differs; no
+// candidates = absent = false). They are not list fields: every scalar operator of their type
+// applies. Two extractors make the split explicit: `bind` gives the one value outputs print
+// (fd.ip: the server end; proc.aname: the parent) and `candidates` gives the array conditions
+// test. With an argument (`proc.aname[2]`) the field is an ordinary scalar.
 import { RuleError } from '../errors/index.ts'
 
 export type FieldType =
@@ -34,8 +43,14 @@ export interface FieldInfo {
   desc: string
   /** set when the field is kept for old rulesets; the text says what to use instead */
   deprecated?: string
-  /** numeric rendering in outputs */
-  print?: 'dec' | 'hex' | 'oct'
+  /**
+   * Rendering in output text: integers as 'dec' (default), 'hex' or 'oct'; abstime as Falco
+   * prints it: 'time' `HH:MM:SS.nnnnnnnnn`, 'iso8601' `YYYY-MM-DDTHH:MM:SS.nnnnnnnnn+0000`,
+   * 'datetime' `YYYY-MM-DD HH:MM:SS.nnnnnnnnn` (UTC). JSON output_fields keep the number.
+   */
+  print?: 'dec' | 'hex' | 'oct' | 'time' | 'iso8601' | 'datetime'
+  /** without an argument, conditions test every candidate value (see the header); needs `candidates` */
+  matchAny?: boolean
 }
 
 export type Extract<E> = (ev: E) => FieldValue
@@ -46,6 +61,11 @@ export interface FieldDef<E> extends FieldInfo {
    * the per-event hot path: no parsing, no allocation beyond the value itself.
    */
   bind(arg: string | undefined): Extract<E>
+  /**
+   * For matchAny fields: the argument-less form's candidates as a readonly array (empty or
+   * undefined = absent). Same hot-path rules as bind's closures.
+   */
+  candidates?: Extract<E>
 }
 
 export interface FieldTable<E = unknown> {
@@ -54,6 +74,12 @@ export interface FieldTable<E = unknown> {
   info(name: string): FieldInfo | undefined
   /** Throws RuleError RULE_COMPILE_UNKNOWN_FIELD or RULE_COMPILE_BAD_FIELD_ARG. */
   bind(name: string, arg: string | undefined): Extract<E>
+  /**
+   * The candidates extractor when `name` used with `arg` is a match-any check (a matchAny field
+   * without argument), else undefined: the compiler decides once, at compile time. Optional so
+   * that hand-made tables without such fields need not implement it.
+   */
+  bindCandidates?(name: string, arg: string | undefined): Extract<E> | undefined
   /** For sources with event types (syscall): the names `evt.type` accepts. */
   readonly eventTypes?: ReadonlySet<string>
 }
@@ -84,9 +110,10 @@ export function createFieldTable<E> (source: string, defs: readonly FieldDef<E>[
   const byName = new Map<string, FieldDef<E>>()
   for (const d of defs) {
     if (byName.has(d.name)) throw new Error(`duplicate field ${d.name} in ${source} table`)
+    if ((d.matchAny === true) !== (d.candidates !== undefined)) throw new Error(`field ${d.name} in ${source} table: matchAny and candidates go together`)
     byName.set(d.name, d)
   }
-  const infos: readonly FieldInfo[] = Object.freeze(defs.map(({ bind: _b, ...info }) => Object.freeze(info)))
+  const infos: readonly FieldInfo[] = Object.freeze(defs.map(({ bind: _b, candidates: _c, ...info }) => Object.freeze(info)))
   return {
     source,
     eventTypes: opts.eventTypes,
@@ -100,6 +127,10 @@ export function createFieldTable<E> (source: string, defs: readonly FieldDef<E>[
       const bad = checkFieldArg(def, arg)
       if (bad !== undefined) throw new RuleError('RULE_COMPILE_BAD_FIELD_ARG', bad)
       return def.bind(arg)
+    },
+    bindCandidates (name, arg) {
+      const def = byName.get(name)
+      return arg === undefined && def?.matchAny === true ? def.candidates : undefined
     }
   }
 }

@@ -1,20 +1,22 @@
 // Small constructors for syscall field definitions, and the registry of fields Lanner does not
 // fill yet (they compile and read as absent; docs/syscall-fields.md lists them).
-import type { Extract, FieldDef, FieldInfo, FieldType, FieldValue } from '../registry.ts'
+import type { Extract, FieldDef, FieldType, FieldValue } from '../registry.ts'
 import type { SyscallEvent } from '../../syscall/event.ts'
 
 export type Ev = SyscallEvent
 export type Def = FieldDef<Ev>
+/** Everything of a definition but its binder: info, plus `candidates` for matchAny fields. */
+export type More = Partial<Omit<Def, 'bind'>>
 
 /** A field without argument. */
-export function field (name: string, type: FieldType, desc: string, get: Extract<Ev>, more: Partial<FieldInfo> = {}): Def {
+export function field (name: string, type: FieldType, desc: string, get: Extract<Ev>, more: More = {}): Def {
   return { name, type, desc, ...more, bind: () => get }
 }
 
 /** A field taking `name[arg]`; `make` builds the per-argument extractor once. */
 export function argField (
   name: string, type: FieldType, desc: string, arg: 'required' | 'optional', argKind: 'index' | 'key',
-  make: (arg: string | undefined) => Extract<Ev>, more: Partial<FieldInfo> = {}
+  make: (arg: string | undefined) => Extract<Ev>, more: More = {}
 ): Def {
   return { name, type, desc, arg, argKind, ...more, bind: make }
 }
@@ -23,13 +25,13 @@ const NOT_SUPPLIED = new Set<string>()
 const absent: Extract<Ev> = () => undefined
 
 /** A Falco field Lanner accepts in rules but has no data for yet: always absent. */
-export function absentField (name: string, type: FieldType, desc: string, more: Partial<FieldInfo> = {}): Def {
+export function absentField (name: string, type: FieldType, desc: string, more: More = {}): Def {
   NOT_SUPPLIED.add(name)
   return { name, type, desc, ...more, bind: () => absent }
 }
 
 /** The same for a field taking an argument. */
-export function absentArgField (name: string, type: FieldType, desc: string, arg: 'required' | 'optional', argKind: 'index' | 'key', more: Partial<FieldInfo> = {}): Def {
+export function absentArgField (name: string, type: FieldType, desc: string, arg: 'required' | 'optional', argKind: 'index' | 'key', more: More = {}): Def {
   NOT_SUPPLIED.add(name)
   return { name, type, desc, arg, argKind, ...more, bind: () => absent }
 }

@@ -14,6 +14,13 @@ Keyed fields also take their key as a dotted suffix, as in Falco: \`evt.arg.flag
 \`evt.arg[flags]\`, \`k8s.ns.label.network\` is \`k8s.ns.label[network]\` (also \`evt.rawarg\`,
 \`proc.env\`, \`container.label\` and the \`k8s.*.label\` fields).
 
+Match-any fields, as in Falco: \`fd.ip\`, \`fd.port\`, \`fd.net\` and \`fd.proto\` test both ends of
+the connection, and \`proc.aname\`, \`proc.apid\`, \`proc.aexe\`, \`proc.aexepath\`, \`proc.acmdline\`
+without an index test every ancestor up to the root: a check holds when the operator holds for
+any candidate (\`fd.net != "127.0.0.0/8"\` holds when either end is outside it). They take every
+operator of their type. Outputs print one value: the server end, or the parent. With an index
+(\`proc.aname[2]\`) the ancestor fields are ordinary scalars.
+
 ## Where the data comes from
 
 - Process fields: a process table seeded from /proc at start and kept by exec, clone/fork and
@@ -31,12 +38,9 @@ Keyed fields also take their key as a dotted suffix, as in Falco: \`evt.arg.flag
 
 ## Differences from Falco
 
-- \`fd.ip\`, \`fd.port\`, \`fd.net\` match either end of a connection in Falco; here they read the
-  server end (the remote peer of an outbound connection). Use \`fd.cip\`/\`fd.sip\`… to be exact.
-- \`proc.aname\`, \`proc.apid\`… without an index match any ancestor in Falco; here they read the
-  parent. Indexed forms (\`proc.aname[2]\`) are exact.
-- \`evt.time\`, \`evt.time.iso8601\` and \`evt.datetime\` are absolute times (ns); outputs render them
-  as Falco prints them.
+- \`evt.time\`, \`evt.time.iso8601\` and \`evt.datetime\` are absolute times (ns); output text renders
+  them as Falco prints them, in UTC (\`HH:MM:SS.nnnnnnnnn\`, \`YYYY-MM-DDTHH:MM:SS.nnnnnnnnn+0000\`,
+  \`YYYY-MM-DD HH:MM:SS.nnnnnnnnn\`); JSON \`output_fields\` carry the ns integer.
 - \`container.mount*\` come from the pod spec's hostPath volumes (source = host path).
 
 ## Fields

@@ -4,6 +4,7 @@ import { resolvePath } from '../../syscall/state/apply.ts'
 import { O_ACCMODE, O_CREAT, O_RDWR, O_WRONLY, resultText } from './render-flags.ts'
 import { argNames, rawArgNum, renderArg, renderArgAt, renderArgs } from './args-render.ts'
 import { eventCategory } from './event-types.ts'
+import { timeFields } from '../time-fields.ts'
 import { absentArgField, absentField, argField, field, type Def, type Ev } from './define.ts'
 
 const INDEX_RE = /^(0|[1-9][0-9]*)$/
@@ -11,12 +12,6 @@ const OPEN_TYPES = new Set(['open', 'openat', 'openat2', 'creat'])
 const SYSCALL_LIKE = new Set(['procexit', 'switch', 'signaldeliver', 'page_fault', 'container', 'k8s', 'notification', 'infra', 'drop', 'procinfo', 'pluginevent', 'asyncevent'])
 const IO_READ = new Set(['read', 'readv', 'pread', 'pread64', 'preadv', 'recvfrom', 'recvmsg', 'recvmmsg'])
 const IO_WRITE = new Set(['write', 'writev', 'pwrite', 'pwrite64', 'pwritev', 'sendto', 'sendmsg', 'sendmmsg'])
-
-function pad (n: number, w = 2): string { return String(n).padStart(w, '0') }
-function clock (ts: bigint): { d: Date, frac: string } {
-  const ms = Number(ts / 1_000_000n)
-  return { d: new Date(ms), frac: String(ts % 1_000_000_000n).padStart(9, '0') }
-}
 
 function openFlags (ev: Ev): number | undefined {
   if (!OPEN_TYPES.has(ev.rec.type)) return undefined
@@ -44,20 +39,7 @@ function absPath (ev: Ev, which: string | undefined): string | undefined {
 
 export const evtFields: readonly Def[] = [
   field('evt.num', 'int', 'event number, counted from 1 since this instance started', (ev) => ev.num),
-  field('evt.time', 'abstime', 'event timestamp (rendered HH:MM:SS.nnnnnnnnn in text; ns in JSON)', (ev) => ev.rec.ts),
-  field('evt.time.s', 'string', 'event timestamp as HH:MM:SS (UTC)', (ev) => {
-    const { d } = clock(ev.rec.ts)
-    return `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}`
-  }),
-  field('evt.time.iso8601', 'abstime', 'event timestamp (rendered ISO 8601 in text)', (ev) => ev.rec.ts),
-  field('evt.datetime', 'abstime', 'event timestamp (rendered with the date in text)', (ev) => ev.rec.ts),
-  field('evt.datetime.s', 'string', 'event date and time as YYYY-MM-DD HH:MM:SS (UTC)', (ev) => {
-    const { d } = clock(ev.rec.ts)
-    return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}`
-  }),
-  field('evt.rawtime', 'abstime', 'event timestamp, ns since the epoch', (ev) => ev.rec.ts),
-  field('evt.rawtime.s', 'int', 'whole seconds of the event timestamp', (ev) => Number(ev.rec.ts / 1_000_000_000n)),
-  field('evt.rawtime.ns', 'int', 'nanosecond part of the event timestamp', (ev) => Number(ev.rec.ts % 1_000_000_000n)),
+  ...timeFields<Ev>(function recordTime (ev) { return ev.rec.ts }),
   field('evt.reltime', 'reltime', 'time since the first event this instance saw', (ev) => ev.ctx.firstTs === undefined ? undefined : ev.rec.ts - ev.ctx.firstTs),
   field('evt.reltime.s', 'int', 'seconds part of evt.reltime', (ev) => ev.ctx.firstTs === undefined ? undefined : Number((ev.rec.ts - ev.ctx.firstTs) / 1_000_000_000n)),
   field('evt.reltime.ns', 'int', 'nanosecond part of evt.reltime', (ev) => ev.ctx.firstTs === undefined ? undefined : Number((ev.rec.ts - ev.ctx.firstTs) % 1_000_000_000n)),

@@ -1,6 +1,6 @@
 // fd.*, fdlist.*, fs.path.*: the file descriptor an event is about (the opened file, the socket
-// it connects…). Falco's fd.ip/fd.port/fd.net match either end of a connection; a scalar field
-// has one value, so they read the server end (the remote peer for outbound connections).
+// it connects…). fd.ip/fd.port/fd.net/fd.proto are match-any fields: conditions test both ends
+// of the connection (client and server), outputs print the server end as Falco does.
 import { posix } from 'node:path'
 import { argStr } from '../../syscall/state/args.ts'
 import { localRemote, typeChar, type FdInfo, type SocketTuple } from '../../syscall/state/fd-info.ts'
@@ -15,6 +15,18 @@ function ff (name: string, type: Def['type'], desc: string, get: (fd: FdInfo, ev
 }
 function tf (name: string, type: Def['type'], desc: string, get: (t: SocketTuple, fd: FdInfo) => FieldValue): Def {
   return ff(name, type, desc, (fd) => fd.tuple === undefined ? undefined : get(fd.tuple, fd))
+}
+/** A match-any tuple field: prints the server end, conditions test [client, server]. */
+function eitherEnd (name: string, type: Def['type'], desc: string, client: (t: SocketTuple) => string | number, server: (t: SocketTuple) => string | number): Def {
+  const printed = tf(name, type, desc, server)
+  return {
+    ...printed,
+    matchAny: true,
+    candidates: function bothEnds (ev) {
+      const t = ev.fd?.tuple
+      return t === undefined ? undefined : [client(t), server(t)]
+    }
+  }
 }
 
 const isFile = (fd: FdInfo): boolean => fd.kind === 'file' || fd.kind === 'directory'
@@ -56,17 +68,17 @@ export const fdFields: readonly Def[] = [
   ff('fd.nameraw', 'string', 'the name as the process passed it (relative paths stay relative)', (fd) => fd.nameRaw === '' ? undefined : fd.nameRaw),
   ff('fd.directory', 'string', 'directory of a file fd (the directory itself for a directory fd)', (fd) => directory(fd)),
   ff('fd.filename', 'string', 'file name without the directory', (fd) => fd.kind === 'file' && fd.name.startsWith('/') ? posix.basename(fd.name) : undefined),
-  tf('fd.ip', 'ipaddr', 'IP address of the connection (the server end; see the note on either-end matching)', (t) => t.sip),
+  eitherEnd('fd.ip', 'ipaddr', 'IP address of either end of the connection (conditions match client or server; outputs print the server end)', (t) => t.cip, (t) => t.sip),
   tf('fd.cip', 'ipaddr', 'client IP address', (t) => t.cip),
   tf('fd.sip', 'ipaddr', 'server IP address', (t) => t.sip),
   tf('fd.lip', 'ipaddr', 'local IP address', (t) => localRemote(t).lip),
   tf('fd.rip', 'ipaddr', 'remote IP address', (t) => localRemote(t).rip),
-  tf('fd.port', 'int', 'port of the connection (the server end)', (t) => t.sport),
+  eitherEnd('fd.port', 'int', 'port of either end of the connection (conditions match client or server; outputs print the server end)', (t) => t.cport, (t) => t.sport),
   tf('fd.cport', 'int', 'client port', (t) => t.cport),
   tf('fd.sport', 'int', 'server port', (t) => t.sport),
   tf('fd.lport', 'int', 'local port', (t) => localRemote(t).lport),
   tf('fd.rport', 'int', 'remote port', (t) => localRemote(t).rport),
-  tf('fd.net', 'ipnet', 'network of the connection (the server end), for CIDR matches', (t) => t.sip),
+  eitherEnd('fd.net', 'ipnet', 'network of either end of the connection, for CIDR matches (conditions match client or server; outputs print the server end)', (t) => t.cip, (t) => t.sip),
   tf('fd.cnet', 'ipnet', 'client network', (t) => t.cip),
   tf('fd.snet', 'ipnet', 'server network', (t) => t.sip),
   tf('fd.lnet', 'ipnet', 'local network', (t) => localRemote(t).lip),
@@ -108,7 +120,7 @@ export const fdFields: readonly Def[] = [
   absentField('fd.sip.name', 'string', 'server domain name'),
   absentField('fd.lip.name', 'string', 'local domain name'),
   absentField('fd.rip.name', 'string', 'remote domain name'),
-  absentField('fd.proto', 'string', 'protocol name of the server port'),
+  absentField('fd.proto', 'string', 'protocol name of either end of the connection', { matchAny: true, candidates: () => undefined }),
   absentField('fd.cproto', 'string', 'protocol name of the client port'),
   absentField('fd.sproto', 'string', 'protocol name of the server port'),
   absentField('fd.lproto', 'string', 'protocol name of the local port'),

@@ -1,6 +1,6 @@
 // proc.*, thread.*, user.*, group.*: the process, its ancestry and its identity at the event.
 import type { ProcessInfo } from '../../syscall/state/process-table.ts'
-import type { Extract } from '../registry.ts'
+import type { Extract, Scalar } from '../registry.ts'
 import { capsText } from './render-flags.ts'
 import { absentArgField, absentField, argField, field, type Def, type Ev } from './define.ts'
 
@@ -25,18 +25,35 @@ function parentF (name: string, type: Def['type'], desc: string, get: (p: Proces
     return p === undefined ? undefined : get(p)
   })
 }
+/** Real process trees are far shallower; the bound keeps a corrupt (cyclic) table from looping. */
+const MAX_ANCESTORS = 256
+
 /**
- * The same read from ancestor N (`proc.aname[2]` = grandparent). Without an index Falco matches
- * any ancestor; a scalar field cannot say "any", so the bare form reads the parent (documented).
+ * The same read from ancestor N (`proc.aname[2]` = grandparent). The bare form is match-any: in
+ * conditions it tests every ancestor up to the root; outputs print the parent.
  */
 function ancestorF (name: string, type: Def['type'], desc: string, get: (p: ProcessInfo) => ReturnType<Extract<Ev>>): Def {
-  return argField(name, type, desc, 'optional', 'index', (arg) => {
+  const def = argField(name, type, desc, 'optional', 'index', (arg) => {
     const n = arg === undefined ? 1 : Number(arg)
     return (ev) => {
       const p = ev.ancestor(n)
       return p === undefined ? undefined : get(p)
     }
   })
+  return {
+    ...def,
+    matchAny: true,
+    candidates: function everyAncestor (ev) {
+      const out: Scalar[] = []
+      let p = ev.ancestor(1)
+      for (let i = 0; p !== undefined && i < MAX_ANCESTORS; i++) {
+        const v = get(p)
+        if (v !== undefined) out.push(v as Scalar)
+        p = ev.ctx.procs.ancestor(p, 1)
+      }
+      return out
+    }
+  }
 }
 
 function cwdText (cwd: string | undefined): string | undefined {
@@ -96,11 +113,11 @@ export const procFields: readonly Def[] = [
   parentF('proc.pexe', 'string', "parent's argv[0]", (p) => p.exe),
   parentF('proc.pexepath', 'string', "parent's executable path", (p) => p.exepath === '' ? undefined : p.exepath),
   parentF('proc.pvpid', 'int', "parent's pid in its pid namespace", (p) => p.vpid),
-  ancestorF('proc.apid', 'int', 'pid of ancestor N (1 = parent)', (p) => p.pid),
-  ancestorF('proc.aname', 'string', 'name of ancestor N (1 = parent); bare: the parent', (p) => p.name),
-  ancestorF('proc.acmdline', 'string', 'command line of ancestor N', (p) => cmdline(p)),
-  ancestorF('proc.aexe', 'string', 'argv[0] of ancestor N', (p) => p.exe),
-  ancestorF('proc.aexepath', 'string', 'executable path of ancestor N', (p) => p.exepath === '' ? undefined : p.exepath),
+  ancestorF('proc.apid', 'int', 'pid of ancestor N (1 = parent); bare: any ancestor in conditions, the parent in outputs', (p) => p.pid),
+  ancestorF('proc.aname', 'string', 'name of ancestor N (1 = parent); bare: any ancestor in conditions, the parent in outputs', (p) => p.name),
+  ancestorF('proc.acmdline', 'string', 'command line of ancestor N; bare: any ancestor in conditions, the parent in outputs', (p) => cmdline(p)),
+  ancestorF('proc.aexe', 'string', 'argv[0] of ancestor N; bare: any ancestor in conditions, the parent in outputs', (p) => p.exe),
+  ancestorF('proc.aexepath', 'string', 'executable path of ancestor N; bare: any ancestor in conditions, the parent in outputs', (p) => p.exepath === '' ? undefined : p.exepath),
   pf('proc.vpid', 'int', 'pid in the innermost pid namespace', (p) => p.vpid),
   pf('proc.sid', 'int', 'session id', (p) => p.sid),
   field('proc.sname', 'string', 'name of the session leader', (ev) => {

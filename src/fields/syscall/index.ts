@@ -47,6 +47,8 @@ function withDottedArgs<E> (inner: FieldTable<E>): FieldTable<E> {
     eventTypes: inner.eventTypes,
     list: () => inner.list(),
     info: (name) => inner.info(name) ?? dottedInfo(name),
+    // dotted names are keyed scalars, never match-any
+    bindCandidates: (name, arg) => inner.bindCandidates?.(name, arg),
     bind (name, arg) {
       if (inner.info(name) !== undefined) return inner.bind(name, arg)
       const split = splitDottedArg(name)

@@ -1,6 +1,7 @@
 // One check (`lhs OP rhs`) compiled to a predicate: operator legality per type and list-ness,
 // constants parsed once, the missing-value rule (absent => false), list-field semantics
-// (`in` = every element in the set, `intersects` = any), val()/transformer right-hand sides.
+// (`in` = every element in the set, `intersects` = any), val()/transformer right-hand sides, and
+// match-any fields (the per-value predicate OR-ed over the candidates).
 import type { FieldValue, Scalar } from '../../fields/index.ts'
 import type { CheckExpr, ListLiteral, Literal } from '../lang/ast.ts'
 import { hasRegexMeta } from '../../util/regex.ts'
@@ -17,6 +18,29 @@ const NO_FIELD_RHS: ReadonlySet<string> = new Set(['regex', 'pmatch', 'glob', 'i
 
 export function compileCheck<E> (c: CheckExpr, ctx: Ctx<E>): Pred<E> {
   const left = compileOperandIn(c.left, ctx)
+  return left.candidates === undefined ? compileOn(c, left, ctx) : anyCandidate(c, left, left.candidates, ctx)
+}
+
+/**
+ * A match-any field (fd.ip, bare proc.aname…): the check compiled once as if the field were a
+ * scalar reading `current`, then run per candidate until one holds. Ordinary fields never pay
+ * for this: the choice is made here, at compile time.
+ */
+function anyCandidate<E> (c: CheckExpr, left: CompiledOperand<E>, candidates: (ev: E) => FieldValue, ctx: Ctx<E>): Pred<E> {
+  let current: FieldValue
+  const one = compileOn(c, { ...left, extract: function currentCandidate () { return current }, candidates: undefined }, ctx)
+  return function matchAnyCandidate (ev) {
+    const vs = candidates(ev) as readonly Scalar[] | undefined
+    if (vs === undefined) return false
+    for (let i = 0; i < vs.length; i++) {
+      current = vs[i]
+      if (one(ev)) return true
+    }
+    return false
+  }
+}
+
+function compileOn<E> (c: CheckExpr, left: CompiledOperand<E>, ctx: Ctx<E>): Pred<E> {
   const op = c.op === '==' ? '=' : c.op
   if (op === 'exists') return existsPred(left)
   const family = familyOf(left.type)

@@ -1,6 +1,7 @@
 // Operands (fields and transformer calls) compiled to extractors, once. Fields are bound through
-// the FieldTable; with ctx.guard an extractor that throws counts as absent.
-import type { FieldType, FieldValue } from '../../fields/index.ts'
+// the FieldTable; with ctx.guard an extractor that throws counts as absent. A match-any field
+// (FieldInfo.matchAny, bare form) also carries its candidates extractor for the check compiler.
+import type { FieldType, FieldValue, Scalar } from '../../fields/index.ts'
 import type { FieldTable } from '../../fields/index.ts'
 import type { FieldRef, Operand } from '../lang/ast.ts'
 import { printOperand } from '../lang/print.ts'
@@ -15,6 +16,11 @@ export interface CompiledOperand<E> {
   baseField: string
   /** the innermost field reference (for name-based checks such as evt.type) */
   field: FieldRef
+  /**
+   * Set for match-any operands only: every candidate value (readonly array) that a check tests,
+   * OR-ing the results; `extract` stays the single value outputs and val() use.
+   */
+  candidates?: (ev: E) => FieldValue
 }
 
 /** Public form: compile an operand for the output formatter. */
@@ -37,12 +43,28 @@ export function compileOperandIn<E> (operand: Operand, ctx: Ctx<E>): CompiledOpe
   if (!countsList && !spec.accepts.includes(inner.type)) {
     throw compileError('RULE_COMPILE_BAD_TRANSFORMER', `transformer '${operand.name}' cannot be applied to a ${inner.type} value`, operand.pos)
   }
-  return {
+  const out: CompiledOperand<E> = {
     extract: applyTransformer(spec, inner.extract, inner.isList),
     type: spec.output(inner.type),
     isList: inner.isList && spec.elementWise,
     baseField: inner.baseField,
     field: inner.field
+  }
+  // a transformer on a match-any field maps each candidate (len included: one length each)
+  if (inner.candidates !== undefined) out.candidates = mapCandidates(spec.apply, inner.candidates)
+  return out
+}
+
+function mapCandidates<E> (f: (v: Scalar) => Scalar | undefined, inner: (ev: E) => FieldValue): (ev: E) => FieldValue {
+  return function transformCandidates (ev) {
+    const v = inner(ev) as readonly Scalar[] | undefined
+    if (v === undefined) return undefined
+    const out: Scalar[] = []
+    for (let i = 0; i < v.length; i++) {
+      const y = f(v[i] as Scalar)
+      if (y !== undefined) out.push(y)
+    }
+    return out
   }
 }
 
@@ -57,13 +79,16 @@ function compileField<E> (ref: FieldRef, ctx: Ctx<E>): CompiledOperand<E> {
   if (info?.deprecated !== undefined) {
     ctx.warn({ code: 'LOAD_DEPRECATED_FIELD', message: `field '${ref.name}' is deprecated: ${info.deprecated}`, pos: ref.pos })
   }
-  return {
+  const out: CompiledOperand<E> = {
     extract: ctx.guard ? guard(raw) : raw,
     type: info?.type ?? 'string',
     isList: info?.isList === true,
     baseField: printOperand(ref),
     field: ref
   }
+  const cand = ctx.fields.bindCandidates?.(ref.name, ref.arg)
+  if (cand !== undefined) out.candidates = ctx.guard ? guard(cand) : cand
+  return out
 }
 
 /** A throwing extractor reads as "not available". */

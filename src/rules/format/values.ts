@@ -1,7 +1,9 @@
 // Field values as alerts show them: text in the message (`<NA>` when absent, lists as `(a,b)`)
-// and JSON values in output_fields (null when absent, bigint → number only when exact).
+// and JSON values in output_fields (null when absent, bigint → number only when exact). Time
+// print modes render as Falco's text in the message only; JSON keeps the ns integer.
 import type { JsonValue } from '../../events/index.ts'
 import type { FieldInfo, FieldValue, Scalar } from '../../fields/index.ts'
+import { formatTimeIso8601, formatTimeOfDay } from './alert-json.ts'
 
 export const NA = '<NA>'
 const textDecoder = new TextDecoder()
@@ -14,12 +16,23 @@ function scalarText (v: Scalar, print: FieldInfo['print']): string {
       if (print === 'oct' && Number.isInteger(v)) return '0' + v.toString(8)
       return String(v)
     case 'bigint':
-      if (print === 'hex') return '0x' + v.toString(16)
-      if (print === 'oct') return '0' + v.toString(8)
+      switch (print) {
+        case 'hex': return '0x' + v.toString(16)
+        case 'oct': return '0' + v.toString(8)
+        case 'time': return formatTimeOfDay(v)
+        case 'iso8601': return formatTimeIso8601(v)
+        case 'datetime': return formatDateTime(v)
+      }
       return v.toString()
     case 'boolean': return v ? 'true' : 'false'
     default: return textDecoder.decode(v)
   }
+}
+
+/** Falco's `%evt.datetime`: `2016-08-04 16:17:57.881781397` (UTC, as every Lanner time). */
+function formatDateTime (ns: bigint): string {
+  const iso = formatTimeIso8601(ns) // YYYY-MM-DDTHH:MM:SS.nnnnnnnnn+0000
+  return iso.slice(0, 10) + ' ' + iso.slice(11, iso.length - 5)
 }
 
 export function valueText (v: FieldValue, print?: FieldInfo['print']): string {
