@@ -3,6 +3,14 @@
 import { EXE, KIND_IDS, type KindName } from './abi.ts'
 import { addSockaddr, addTuple } from './decode-net.ts'
 import type { SyscallRecord } from './record.ts'
+import { cwdText, strings, text } from './decode-text.ts'
+import {
+  decodeChmod, decodeCreat, decodeFchmod, decodeFchmodat, decodeLinkat, decodeMkdir, decodeMkdirat,
+  decodeMount, decodeOpen, decodeOpenat, decodeOpenat2, decodeRename, decodeRenameat, decodeSymlink,
+  decodeSymlinkat, decodeUnlink, decodeUnlinkat, withFd
+} from './decode-kinds-fs.ts'
+
+export { cwdText, strings, text }
 
 type Args = SyscallRecord['args']
 
@@ -22,32 +30,6 @@ export interface RawPayload {
 }
 
 export type KindDecoder = (p: RawPayload, args: Args, rec: SyscallRecord) => void
-
-const utf8 = new TextDecoder('utf-8', { fatal: false })
-
-/** a blob as text, without a trailing NUL */
-export function text (b: Uint8Array | undefined): string | undefined {
-  if (b === undefined) return undefined
-  let end = b.length
-  while (end > 0 && b[end - 1] === 0) end--
-  // Buffer's own slice decoding is several times faster than TextDecoder on short strings
-  return Buffer.isBuffer(b) ? b.toString('utf8', 0, end) : utf8.decode(b.subarray(0, end))
-}
-
-/** NUL-separated strings (argv) */
-export function strings (b: Uint8Array | undefined): string[] {
-  const t = text(b)
-  return t === undefined || t === '' ? [] : t.split('\0')
-}
-
-/** the probe sends cwd leaf first, one NUL-terminated component each; none at all is the root */
-export function cwdText (b: Uint8Array | undefined): string | undefined {
-  if (b === undefined) return undefined
-  const parts = strings(b)
-  if (parts.length === 0) return '/'
-  parts.reverse()
-  return '/' + parts.join('/')
-}
 
 function setProcess (p: RawPayload, args: Args, rec: SyscallRecord, first: number): void {
   const argv = strings(p.blobs[first])
@@ -146,69 +128,6 @@ function decodeRecv (p: RawPayload, args: Args): void {
   addSockaddr(args, p.blobs[1], 'remote')
 }
 
-function withFd (p: RawPayload, args: Args): void {
-  if (p.dir === '<') args.fd = p.res
-}
-
-function decodeOpen (p: RawPayload, args: Args): void {
-  withFd(p, args)
-  args.name = text(p.blobs[0])
-  args.flags = p.u32(0)
-  args.mode = p.u32(1)
-}
-
-function decodeOpenat (p: RawPayload, args: Args, _rec?: SyscallRecord): void {
-  withFd(p, args)
-  args.dirfd = p.i32(0)
-  args.name = text(p.blobs[0])
-  args.flags = p.u32(1)
-  args.mode = p.u32(2)
-}
-
-function decodeOpenat2 (p: RawPayload, args: Args, rec: SyscallRecord): void {
-  decodeOpenat(p, args, rec)
-  args.resolve = p.u32(3)
-}
-
-function decodeUnlink (p: RawPayload, args: Args): void {
-  args.path = text(p.blobs[0])
-}
-
-function decodeUnlinkat (p: RawPayload, args: Args): void {
-  args.dirfd = p.i32(0)
-  args.name = text(p.blobs[0])
-  args.flags = p.u32(1)
-}
-
-function decodeRename (p: RawPayload, args: Args): void {
-  args.oldpath = text(p.blobs[0])
-  args.newpath = text(p.blobs[1])
-}
-
-function decodeRenameat (p: RawPayload, args: Args): void {
-  args.olddirfd = p.i32(0)
-  args.oldpath = text(p.blobs[0])
-  args.newdirfd = p.i32(1)
-  args.newpath = text(p.blobs[1])
-  args.flags = p.nnum > 2 ? p.u32(2) : 0
-}
-
-function decodeChmod (p: RawPayload, args: Args): void {
-  args.filename = text(p.blobs[0])
-  args.mode = p.u32(0)
-}
-
-function decodeFchmodat (p: RawPayload, args: Args): void {
-  args.dirfd = p.i32(0)
-  args.filename = text(p.blobs[0])
-  args.mode = p.u32(1)
-}
-
-function decodeFchmod (p: RawPayload, args: Args): void {
-  args.fd = p.i32(0)
-  args.mode = p.u32(1)
-}
-
 function decodeSetuid (p: RawPayload, args: Args): void { args.uid = p.u32(0) }
 function decodeSetgid (p: RawPayload, args: Args): void { args.gid = p.u32(0) }
 
@@ -231,53 +150,7 @@ function decodePtrace (p: RawPayload, args: Args): void {
   args.data = p.u64(3)
 }
 
-function decodeMount (p: RawPayload, args: Args): void {
-  args.flags = p.u32(0)
-  args.dev = text(p.blobs[0])
-  args.dir = text(p.blobs[1])
-  args.type = text(p.blobs[2])
-}
-
 function decodeClose (p: RawPayload, args: Args): void { args.fd = p.i32(0) }
-
-const O_CREAT_WRONLY_TRUNC = 0o1101
-
-function decodeCreat (p: RawPayload, args: Args): void {
-  withFd(p, args)
-  args.name = text(p.blobs[0])
-  args.flags = O_CREAT_WRONLY_TRUNC
-  args.mode = p.u32(0)
-}
-
-function decodeSymlink (p: RawPayload, args: Args): void {
-  args.target = text(p.blobs[0])
-  args.linkpath = text(p.blobs[1])
-}
-
-function decodeSymlinkat (p: RawPayload, args: Args): void {
-  args.target = text(p.blobs[0])
-  args.linkdirfd = p.i32(0)
-  args.linkpath = text(p.blobs[1])
-}
-
-function decodeLinkat (p: RawPayload, args: Args): void {
-  args.olddir = p.i32(0)
-  args.oldpath = text(p.blobs[0])
-  args.newdir = p.i32(1)
-  args.newpath = text(p.blobs[1])
-  args.flags = p.u32(2)
-}
-
-function decodeMkdir (p: RawPayload, args: Args): void {
-  args.path = text(p.blobs[0])
-  args.mode = p.u32(0)
-}
-
-function decodeMkdirat (p: RawPayload, args: Args): void {
-  args.dirfd = p.i32(0)
-  args.path = text(p.blobs[0])
-  args.mode = p.u32(1)
-}
 
 function decodeDup (p: RawPayload, args: Args): void {
   args.oldfd = p.i32(0)
