@@ -4,7 +4,7 @@
 import { spawn, type ChildProcessByStdio } from 'node:child_process'
 import type { Readable, Writable } from 'node:stream'
 import { AppError, ConfigError } from '../errors/index.ts'
-import { DEFAULT_KINDS, KIND_IDS } from './abi.ts'
+import { ABI_VERSION, DEFAULT_KINDS, KIND_IDS } from './abi.ts'
 import { prepareProbe } from './build.ts'
 import { StreamDecoder, newDecodeContext, type StatsFrame } from './decode.ts'
 import type { DecodeError, ProbeStats, SyscallRecord } from './record.ts'
@@ -163,6 +163,12 @@ export async function startProbe (opts: ProbeOptions): Promise<ProbeHandle> {
       })
       proc.stdout.on('data', function onData (chunk: Buffer) {
         const out = decoder.push(chunk)
+        if (out.hello !== undefined && out.hello.abi !== ABI_VERSION) {
+          const why = `probe helper speaks record ABI ${out.hello.abi}, this decoder ABI ${ABI_VERSION}: rebuild it (scripts/build-probe.sh) or fix LANNER_PROBE_HELPER`
+          proc.kill('SIGKILL')
+          if (!started) { clearTimeout(timer); fail(new AppError('ERR_SYSCALL_PROBE_FAILED', why)) } else reportError(new AppError('ERR_SYSCALL_PROBE_FAILED', why))
+          return
+        }
         if (out.hello !== undefined) {
           helperPid = out.hello.helperPid
           lastDrops = 0

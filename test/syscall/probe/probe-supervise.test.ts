@@ -36,6 +36,12 @@ t.test('a helper that dies otherwise rejects with ERR_SYSCALL_PROBE_FAILED', asy
   await t.rejects(startProbe({ onRecords () {}, helperPath: bin }), { code: 'ERR_SYSCALL_PROBE_FAILED', message: /SIGSEGV/ })
 })
 
+t.test('a helper speaking another record ABI is refused', async t => {
+  // a HELLO frame (len 24, type 0xff00) announcing ABI 99, then silence
+  const bin = fakeHelper('old-abi', "printf '\\030\\000\\000\\377\\143\\000\\000\\000\\000\\000\\000\\000\\000\\000\\000\\000\\000\\000\\000\\000\\000\\000\\000\\000\\000\\000'; exec sleep 30")
+  await t.rejects(startProbe({ onRecords () {}, helperPath: bin }), { code: 'ERR_SYSCALL_PROBE_FAILED', message: /ABI 99/ })
+})
+
 t.test('the build script names what is missing', async t => {
   const root = resolve(import.meta.dirname, '../../..')
   const out = await new Promise<{ code: number | null, stderr: string }>(function run (done) {
