@@ -1,6 +1,6 @@
 // Audit webhook throughput on loopback: Lanner's fastify server with a trivial handleBody
 // (JSON.parse + count) against a bare node:http server doing the same, measured in the same run.
-// Run: node --import tsx bench/webhook-throughput.ts [seconds per server, default 2]
+// Run: node --import tsx bench/webhook-throughput.bench.ts [seconds per server, default 2]
 import http from 'node:http'
 import { createWebhookServer } from '../src/webhook/index.ts'
 

@@ -1,7 +1,7 @@
 // eBPF probe throughput and overhead, measured in one run: a C syscall storm (openat+close, which
 // the probe records, and getppid, which it ignores) without the probe, then with it, counting the
 // records that reach Node and the kernel-side drops. Needs root and the probe's build tools.
-// Run: node --import tsx bench/syscall-throughput.ts [seconds per phase, default 2]
+// Run: node --import tsx bench/syscall-throughput.bench.ts [seconds per phase, default 2]
 import { execFileSync, spawn } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'

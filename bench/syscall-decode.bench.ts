@@ -1,6 +1,6 @@
 // Decoder throughput without the kernel: a synthetic helper stream (openat/close/execve/connect mix,
 // as hand-built by the test fixtures) fed in 64 KiB chunks, the size the pipe delivers.
-// Run: node --import tsx bench/syscall-decode.ts [seconds, default 2]
+// Run: node --import tsx bench/syscall-decode.bench.ts [seconds, default 2]
 import { StreamDecoder } from '../src/syscall/decode.ts'
 import { hello, record, sockaddrIn, tuple } from '../test/fixtures/syscall/records.ts'
 
