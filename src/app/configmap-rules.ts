@@ -1,7 +1,8 @@
 // Rules from named ConfigMaps through the Kubernetes API (`lanner.k8s.rules_configmaps`), layered
 // after the rules files. Each change reloads with the usual guarantee: invalid rules are rejected
 // and the running ones kept. The watch itself (list+watch, 410 re-list, backoff) is src/k8s's.
-import { configMapRulesInputs, loadKubeConfig, parseK8sOptions, watchConfigMap, type ConfigMapWatcher, type K8sOptions } from '../k8s/configmap-watch.ts'
+import { configMapRulesInputs, parseK8sOptions, watchConfigMap, type ConfigMapWatcher, type K8sOptions } from '../k8s/configmap-watch.ts'
+import { resolveKubeConfig } from '../k8s/kube-config.ts'
 import type { App } from './build.ts'
 
 /** How long the first load waits for the ConfigMaps before starting with the files alone. */
@@ -21,7 +22,12 @@ export function k8sOptionsOf (app: Pick<App, 'config'>): K8sOptions {
 export async function startConfigMapRules (app: App, opts: K8sOptions): Promise<ConfigMapRules> {
   if (opts.rulesConfigMaps.length === 0) return { close () {} }
   const log = app.logger.child({ module: 'configmap-rules' })
-  const kubeConfig = await loadKubeConfig(opts.kubeconfig)
+  const found = await resolveKubeConfig({ file: opts.kubeconfig })
+  if (found === undefined) {
+    log.warn({ configmaps: opts.rulesConfigMaps.length }, 'rules_configmaps set but no Kubernetes API to read them from (no service account, no kubeconfig): starting with the rules files')
+    return { close () {} }
+  }
+  const { kubeConfig } = found
   let started = false
   const watchers: ConfigMapWatcher[] = opts.rulesConfigMaps.map(function watchOne (ref) {
     const key = `configmap:${ref.namespace}/${ref.name}`

@@ -17,12 +17,13 @@ export async function startSyscallMode (app: App): Promise<RunningMode> {
   const log = app.logger.child({ module: 'syscall' })
   const { metrics } = app
   // pods of this node and all namespaces, for container.* / k8s.* fields; without a cluster
-  // (no service account) the index stays empty and those fields read as absent
+  // (no service account, no kubeconfig) the index stays empty and those fields read as absent
   const k8s = createK8sWatch({
     onError: function k8sWatchError (err) { log.warn({ code: err.code, err: err.message }, 'kubernetes metadata watch problem (retrying)') }
   })
   await k8s.start()
-  if (k8s.enabled) log.info({ node: process.env.NODE_NAME }, 'kubernetes metadata watch started')
+  if (k8s.enabled) log.info({ node: process.env.NODE_NAME, connection: k8s.source }, 'kubernetes metadata watch started')
+  else log.info({}, 'no Kubernetes API (no service account, no kubeconfig): k8s.* fields stay absent')
   const enricher = createEnricher({ k8s: k8s.index })
   const drops = createDropAlerter(DEFAULTS.dropAlertIntervalMs, app.emit)
   let evalErrors = 0

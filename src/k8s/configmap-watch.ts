@@ -1,12 +1,10 @@
-// Rules from a named ConfigMap through the Kubernetes API: list, then watch from the list's
-// resourceVersion, re-list when the apiserver says the version is gone (410), back off on errors.
-// Unlike the mounted-volume path this sees an edit within a second, not after the kubelet's sync.
-// @kubernetes/client-node is loaded on first use, not at import: it is heavy, and a runtime that
-// cannot load it (e.g. a Node older than its undici supports) must get a reported
-// ERR_K8S_WATCH from the watch, not a crash of every module that imports this one.
-import type { KubeConfig, V1ConfigMap, CoreV1Api, Watch } from '@kubernetes/client-node'
-import { AppError, ConfigError } from '../errors/index.ts'
+// Rules from a named ConfigMap through the Kubernetes API, on the shared list+watch loop
+// (list-watch.ts): an edit is seen within a second, not after the kubelet's volume sync.
+// @kubernetes/client-node is loaded on first use, not at import: it is heavy.
+import type { KubeConfig, V1ConfigMap } from '@kubernetes/client-node'
+import { ConfigError, type AppError } from '../errors/index.ts'
 import type { RulesInput } from '../rules/api.ts'
+import { listWatch, requestOptions } from './list-watch.ts'
 
 export interface ConfigMapRef { namespace: string, name: string }
 
@@ -20,7 +18,7 @@ export interface WatchConfigMapOptions extends ConfigMapRef {
    */
   onDeleted?: () => void
   backoff?: { initialMs?: number, maxMs?: number }
-  /** asked of the apiserver so that it ends quiet watches before the client's 30 s idle timeout */
+  /** asked of the apiserver so that quiet watches are renewed well before the idle timeout */
   watchTimeoutSeconds?: number
 }
 
@@ -40,28 +38,10 @@ const DEFAULT_WATCH_TIMEOUT_S = 20
  */
 export function watchConfigMap (opts: WatchConfigMapOptions, onData: (data: Record<string, string>) => void): ConfigMapWatcher {
   const { kubeConfig, namespace, name } = opts
-  const initialMs = opts.backoff?.initialMs ?? DEFAULT_BACKOFF.initialMs
-  const maxMs = opts.backoff?.maxMs ?? DEFAULT_BACKOFF.maxMs
-  let api: CoreV1Api | undefined
-  let watcher: Watch | undefined
   const fieldSelector = `metadata.name=${name}`
-  const watchPath = `/api/v1/namespaces/${encodeURIComponent(namespace)}/configmaps`
   const what = `configmap ${namespace}/${name}`
-
-  let closed = false
-  let resourceVersion: string | undefined
   let lastDataKey: string | undefined
   let present = false
-  let attempt = 0
-  let goneStreak = 0
-  let abortCurrent: (() => void) | undefined
-  let wake: (() => void) | undefined
-  let markReady: () => void = () => {}
-  const ready = new Promise<void>((resolve) => { markReady = resolve })
-
-  function report (err: AppError): void {
-    try { opts.onError?.(err) } catch { /* a failing reporter must not stop the watch */ }
-  }
 
   function deliver (cm: V1ConfigMap): void {
     present = true
@@ -69,148 +49,40 @@ export function watchConfigMap (opts: WatchConfigMapOptions, onData: (data: Reco
     const key = stableKey(data)
     if (key === lastDataKey) return
     lastDataKey = key
-    try { onData({ ...data }) } catch (err) {
-      report(new AppError('ERR_K8S_WATCH', `${what}: the data handler failed: ${(err as Error).message}`, { cause: err }))
-    }
+    onData({ ...data })
   }
 
   function gone (): void {
     if (!present) return
     present = false
-    try { opts.onDeleted?.() } catch { /* see report() */ }
+    opts.onDeleted?.()
   }
 
-  async function sleep (ms: number): Promise<void> {
-    if (closed) return
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, ms)
-      wake = () => { clearTimeout(timer); resolve() }
-    })
-    wake = undefined
-  }
+  const handle = listWatch<V1ConfigMap>({
+    kubeConfig,
+    what,
+    path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/configmaps`,
+    fieldSelector,
+    backoff: { initialMs: opts.backoff?.initialMs ?? DEFAULT_BACKOFF.initialMs, maxMs: opts.backoff?.maxMs ?? DEFAULT_BACKOFF.maxMs },
+    watchTimeoutSeconds: opts.watchTimeoutSeconds ?? DEFAULT_WATCH_TIMEOUT_S,
+    async listFn (signal) {
+      const { CoreV1Api } = await import('@kubernetes/client-node')
+      return await kubeConfig.makeApiClient(CoreV1Api).listNamespacedConfigMap({ namespace, fieldSelector }, await requestOptions(signal))
+    },
+    onSync (items) {
+      const cm = items.find((i) => i.metadata?.name === name)
+      if (cm === undefined) gone()
+      else deliver(cm)
+    },
+    onEvent (type, cm) {
+      if (cm.metadata?.name !== name) return
+      if (type === 'DELETED') gone()
+      else deliver(cm)
+    },
+    onError: opts.onError
+  })
 
-  function backoffMs (): number {
-    const base = Math.min(maxMs, initialMs * 2 ** Math.min(attempt, 20))
-    attempt++
-    // jitter keeps a fleet of DaemonSet pods from hammering a recovering apiserver in step
-    return Math.round(base * (0.8 + Math.random() * 0.4))
-  }
-
-  async function connect (): Promise<void> {
-    if (api !== undefined) return
-    const k8s = await import('@kubernetes/client-node')
-    api = kubeConfig.makeApiClient(k8s.CoreV1Api)
-    watcher = new k8s.Watch(kubeConfig)
-  }
-
-  async function list (): Promise<void> {
-    await connect()
-    const res = await (api as CoreV1Api).listNamespacedConfigMap({ namespace, fieldSelector })
-    resourceVersion = res.metadata?.resourceVersion
-    const cm = res.items.find((i) => i.metadata?.name === name)
-    if (cm === undefined) gone()
-    else deliver(cm)
-    markReady()
-  }
-
-  /** One watch request: 'events' or 'quiet' when it ended normally, 'expired' on 410 Gone. */
-  async function watchOnce (): Promise<'events' | 'quiet' | 'expired'> {
-    return await new Promise((resolve, reject) => {
-      let sawEvent = false
-      let expired = false
-      let failure: AppError | undefined
-      let controller: AbortController | undefined
-      let stop = false
-      const abort = (): void => { stop = true; controller?.abort() }
-      abortCurrent = abort
-      function onEvent (type: string, obj: any): void {
-        if (stop) return
-        if (type === 'ERROR') {
-          if (obj?.code === 410) expired = true
-          else failure = new AppError('ERR_K8S_WATCH', `${what}: watch error ${String(obj?.code ?? '')} ${String(obj?.message ?? '')}`.trim())
-          abort()
-          return
-        }
-        sawEvent = true
-        goneStreak = 0
-        const rv = obj?.metadata?.resourceVersion
-        if (typeof rv === 'string' && rv !== '') resourceVersion = rv
-        if (type === 'ADDED' || type === 'MODIFIED') {
-          if (obj?.metadata?.name === name) deliver(obj as V1ConfigMap)
-        } else if (type === 'DELETED') {
-          if (obj?.metadata?.name === name) gone()
-        }
-      }
-      function onDone (err: any): void {
-        abortCurrent = undefined
-        if (expired || err?.statusCode === 410) resolve('expired')
-        else if (failure !== undefined) reject(failure)
-        else if (err !== null && err !== undefined && !(stop && closed) && !isIdleTimeout(err)) reject(err)
-        else resolve(sawEvent ? 'events' : 'quiet')
-      }
-      const query = { fieldSelector, resourceVersion, allowWatchBookmarks: true, timeoutSeconds: opts.watchTimeoutSeconds ?? DEFAULT_WATCH_TIMEOUT_S }
-      ;(watcher as Watch).watch(watchPath, query, onEvent, onDone).then((c) => {
-        controller = c
-        if (stop) c.abort()
-      }, reject)
-    })
-  }
-
-  async function loop (): Promise<void> {
-    while (!closed) {
-      try {
-        if (resourceVersion === undefined) await list()
-        if (closed) break
-        const outcome = await watchOnce()
-        if (closed) break
-        if (outcome === 'expired') {
-          resourceVersion = undefined
-          // re-list at once the first time; a server that keeps answering 410 gets backoff
-          if (goneStreak++ > 0) await sleep(backoffMs())
-        } else if (outcome === 'events') {
-          attempt = 0
-        } else {
-          // A watch that ended without a single event is normal for a quiet ConfigMap (the
-          // apiserver ends it after timeoutSeconds): pause briefly so a server that closes at once
-          // cannot make us spin, but do not escalate, or edits would wait for the maximum backoff.
-          await sleep(Math.round(initialMs * (0.8 + Math.random() * 0.4)))
-        }
-      } catch (err) {
-        if (closed) break
-        if ((err as { statusCode?: number, code?: number }).statusCode === 410 || (err as { code?: number }).code === 410) {
-          resourceVersion = undefined
-          continue
-        }
-        report(err instanceof AppError ? err : new AppError('ERR_K8S_WATCH', `${what}: ${describe(err)}`, { cause: err }))
-        await sleep(backoffMs())
-      }
-    }
-    markReady()
-  }
-
-  void loop()
-
-  return {
-    ready,
-    close () {
-      if (closed) return
-      closed = true
-      abortCurrent?.()
-      wake?.()
-      markReady()
-    }
-  }
-}
-
-function isIdleTimeout (err: unknown): boolean {
-  return (err as { name?: string }).name === 'TimeoutError'
-}
-
-function describe (err: unknown): string {
-  const e = err as { code?: unknown, statusCode?: unknown, message?: unknown }
-  const status = typeof e.code === 'number' ? `HTTP ${e.code}: ` : typeof e.statusCode === 'number' ? `HTTP ${e.statusCode}: ` : ''
-  const msg = typeof e.message === 'string' ? e.message.split('\n')[0] : String(err)
-  return status + msg
+  return { ready: handle.synced, close: handle.close }
 }
 
 function stableKey (data: Record<string, string>): string {
@@ -271,13 +143,4 @@ export function parseK8sOptions (section: Record<string, unknown>, keyPath = 'la
     out.rulesConfigMaps.push({ namespace: o.namespace as string, name: o.name as string })
   })
   return out
-}
-
-/** The KubeConfig to watch with: the given file, else in-cluster, else the usual default chain. */
-export async function loadKubeConfig (file?: string): Promise<KubeConfig> {
-  const { KubeConfig } = await import('@kubernetes/client-node')
-  const kc = new KubeConfig()
-  if (file !== undefined) kc.loadFromFile(file)
-  else kc.loadFromDefault()
-  return kc
 }

@@ -1,192 +1,242 @@
-// A minimal Kubernetes list+watch client on node:http(s). @kubernetes/client-node 2 cannot be
-// loaded on Node 20 (its undici needs Node >= 22.19), so the watch speaks the protocol itself:
-// GET list → resourceVersion → GET ?watch=true streaming one JSON {type, object} per line;
-// resume from the last version, re-list on 410 Gone, back off on failures.
-import { readFileSync } from 'node:fs'
-import { request as httpRequest, type IncomingMessage } from 'node:http'
-import { request as httpsRequest } from 'node:https'
-import { createInterface } from 'node:readline'
+// The one Kubernetes list-then-watch loop of Lanner (pods, namespaces, rules ConfigMaps), over
+// @kubernetes/client-node: list, watch from the list's resourceVersion, resume after a clean end,
+// re-list on 410 Gone, back off with jitter on failures. Never throws once started.
+import type { ConfigurationOptions, KubeConfig, Watch } from '@kubernetes/client-node'
+import { AppError } from '../errors/index.ts'
 
-export interface ApiConnection {
-  /** https://host:port (http:// for tests on loopback) */
-  server: string
-  /** bearer token, or a file to re-read on every request (projected tokens rotate) */
-  token?: string
-  tokenFile?: string
-  /** PEM CA bundle */
-  ca?: string | Buffer
-  skipTLSVerify?: boolean
-}
+export interface KubeObject { metadata?: { name?: string, namespace?: string, resourceVersion?: string } }
+export interface KubeList<T> { metadata?: { resourceVersion?: string }, items: T[] }
+export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED'
 
-const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount'
-
-/** The pod's own service account connection, or undefined outside a cluster. */
-export function inClusterConnection (env: NodeJS.ProcessEnv = process.env, dir = SA_DIR): ApiConnection | undefined {
-  const host = env.KUBERNETES_SERVICE_HOST
-  const port = env.KUBERNETES_SERVICE_PORT
-  if (host === undefined || host === '' || port === undefined) return undefined
-  let ca: Buffer | undefined
-  try { ca = readFileSync(`${dir}/ca.crt`) } catch { return undefined }
-  const h = host.includes(':') ? `[${host}]` : host
-  return { server: `https://${h}:${port}`, tokenFile: `${dir}/token`, ca }
-}
-
-function bearer (c: ApiConnection): string | undefined {
-  if (c.tokenFile !== undefined) {
-    try { return readFileSync(c.tokenFile, 'utf8').trim() } catch { return c.token }
-  }
-  return c.token
-}
-
-export class ApiError extends Error {
-  constructor (message: string, readonly status: number | undefined) { super(message) }
-}
-
-/** One GET; resolves with the response once headers arrived with status 200. */
-export function apiGet (c: ApiConnection, path: string, query: Record<string, string>, signal: AbortSignal, idleTimeoutMs = 30_000): Promise<IncomingMessage> {
-  const url = new URL(path, c.server)
-  for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v)
-  const headers: Record<string, string> = { accept: 'application/json' }
-  const token = bearer(c)
-  if (token !== undefined) headers.authorization = `Bearer ${token}`
-  const https = url.protocol === 'https:'
-  return new Promise((resolve, reject) => {
-    const req = (https ? httpsRequest : httpRequest)(url, {
-      method: 'GET', headers, signal, ...(https ? { ca: c.ca, rejectUnauthorized: c.skipTLSVerify !== true } : {})
-    }, function onResponse (res) {
-      if (res.statusCode === 200) { resolve(res); return }
-      res.resume()
-      reject(new ApiError(`GET ${url.pathname}: HTTP ${res.statusCode ?? '?'}`, res.statusCode))
-    })
-    req.on('error', reject)
-    // a silent connection (partition, stuck proxy) is dropped: the loop then re-lists
-    req.setTimeout(idleTimeoutMs, function idle () { req.destroy(new ApiError(`GET ${url.pathname}: no data for ${idleTimeoutMs} ms`, undefined)) })
-    req.end()
-  })
-}
-
-async function readJson (res: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = []
-  for await (const c of res) chunks.push(c as Buffer)
-  return JSON.parse(Buffer.concat(chunks).toString('utf8'))
-}
-
-interface KObject { metadata?: { resourceVersion?: string } }
-interface KList<T> { metadata?: { resourceVersion?: string }, items?: T[] }
-
-export interface WatchHandlers<T> {
-  /** the full set after a (re-)list */
-  reset(items: T[]): void
-  upsert(o: T): void
-  remove(o: T): void
-  error(err: Error): void
-}
-
-export interface ListWatchOptions {
+export interface ListWatchOptions<T extends KubeObject> {
+  kubeConfig: KubeConfig
+  /** collection path that is watched, e.g. `/api/v1/pods` */
+  path: string
+  /** what error messages call it, e.g. `pod` or `configmap lanner/rules` */
+  what?: string
   fieldSelector?: string
-  retryDelayMs?: number
-  maxRetryDelayMs?: number
-  /** server-side watch timeout; the watch is then resumed (default 300 s) */
-  timeoutSeconds?: number
-  /** a list that sends nothing for this long fails and is retried (default 30 s) */
+  labelSelector?: string
+  /**
+   * One list request with the same selectors. Pass `requestOptions(signal)` to the generated API
+   * call so that close() and the list timeout abort it.
+   */
+  listFn: (signal: AbortSignal) => Promise<KubeList<T>>
+  /** the full set after each successful (re-)list */
+  onSync: (items: T[]) => void
+  onEvent: (type: WatchEventType, obj: T) => void
+  /** list/watch failures and handler exceptions, all ERR_K8S_WATCH; the loop keeps retrying */
+  onError?: (err: AppError) => void
+  /** retry delays: initialMs doubling up to maxMs, ±20 % jitter (default 1000 / 30000) */
+  backoff?: { initialMs?: number, maxMs?: number }
+  /** server-side end of each watch request, after which it is resumed (default 300 s) */
+  watchTimeoutSeconds?: number
+  /** a watch that receives nothing for this long is dropped and resumed (default timeout + 30 s) */
+  idleTimeoutMs?: number
+  /** a list that has not answered after this long fails and is retried (default 30 s) */
   listTimeoutMs?: number
 }
 
-/**
- * Runs list+watch until stopped. `start()` resolves after the first list attempt (success or
- * not) so callers can start serving with whatever is known.
- */
-export class ListWatcher<T extends KObject> {
-  private readonly ac = new AbortController()
-  private rv = ''
-  private delay: number
-  private firstList: (() => void) | undefined
-  private timer: NodeJS.Timeout | undefined
+export interface ListWatchHandle {
+  /** settles after the first successful list, or on close */
+  readonly synced: Promise<void>
+  /** settles once the first list attempt ended, successful or not, or on close */
+  readonly attempted: Promise<void>
+  close(): void
+}
 
-  constructor (
-    private readonly conn: ApiConnection,
-    private readonly path: string,
-    private readonly h: WatchHandlers<T>,
-    private readonly opts: ListWatchOptions = {}
-  ) {
-    this.delay = opts.retryDelayMs ?? 1000
+type Outcome = 'events' | 'quiet' | 'expired'
+
+/** Per-call options for generated API methods that make `signal` abort the request. */
+export async function requestOptions (signal: AbortSignal): Promise<ConfigurationOptions> {
+  const { Observable } = await import('@kubernetes/client-node')
+  return {
+    middleware: [{
+      pre (ctx) { ctx.setSignal(signal); return new Observable(Promise.resolve(ctx)) },
+      post (res) { return new Observable(Promise.resolve(res)) }
+    }],
+    middlewareMergeStrategy: 'append'
+  }
+}
+
+/** Starts the loop; it runs until `close()`. */
+export function listWatch<T extends KubeObject> (opts: ListWatchOptions<T>): ListWatchHandle {
+  const what = opts.what ?? opts.path
+  const initialMs = opts.backoff?.initialMs ?? 1000
+  const maxMs = opts.backoff?.maxMs ?? 30_000
+  const watchTimeoutSeconds = opts.watchTimeoutSeconds ?? 300
+  const listTimeoutMs = opts.listTimeoutMs ?? 30_000
+  const closing = new AbortController()
+
+  let watcher: Watch | undefined
+  let resourceVersion: string | undefined
+  let attempt = 0
+  let goneStreak = 0
+  let abortWatch: (() => void) | undefined
+  let wake: (() => void) | undefined
+  let markSynced: () => void = () => {}
+  let markAttempted: () => void = () => {}
+  const synced = new Promise<void>((resolve) => { markSynced = resolve })
+  const attempted = new Promise<void>((resolve) => { markAttempted = resolve })
+  const closed = (): boolean => closing.signal.aborted
+
+  function report (err: AppError): void {
+    try { opts.onError?.(err) } catch { /* a failing reporter must not stop the watch */ }
   }
 
-  start (): Promise<void> {
-    const ready = new Promise<void>((resolve) => { this.firstList = resolve })
-    void this.loop()
-    return ready
+  function handlerFailed (err: unknown): void {
+    report(new AppError('ERR_K8S_WATCH', `${what}: a watch handler failed: ${(err as Error)?.message ?? String(err)}`, { cause: err }))
   }
 
-  stop (): void {
-    this.ac.abort()
-    if (this.timer !== undefined) clearTimeout(this.timer)
-    this.firstList?.()
+  async function sleep (ms: number): Promise<void> {
+    if (closed()) return
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms)
+      wake = () => { clearTimeout(timer); resolve() }
+    })
+    wake = undefined
   }
 
-  private selector (): Record<string, string> {
-    return this.opts.fieldSelector === undefined ? {} : { fieldSelector: this.opts.fieldSelector }
+  function jitter (ms: number): number {
+    // keeps a fleet of DaemonSet pods from hammering a recovering apiserver in step
+    return Math.round(ms * (0.8 + Math.random() * 0.4))
   }
 
-  private async list (): Promise<void> {
-    const res = await apiGet(this.conn, this.path, this.selector(), this.ac.signal, this.opts.listTimeoutMs)
-    const body = await readJson(res) as KList<T>
-    this.h.reset(body.items ?? [])
-    this.rv = body.metadata?.resourceVersion ?? ''
+  function backoffMs (): number {
+    const base = Math.min(maxMs, initialMs * 2 ** Math.min(attempt, 20))
+    attempt++
+    return jitter(base)
   }
 
-  /** Stream one watch until the server closes it; returns false when a re-list is needed. */
-  private async watchOnce (): Promise<boolean> {
-    const res = await apiGet(this.conn, this.path, {
-      ...this.selector(), watch: 'true', resourceVersion: this.rv, allowWatchBookmarks: 'true',
-      timeoutSeconds: String(this.opts.timeoutSeconds ?? 300)
-    }, this.ac.signal, ((this.opts.timeoutSeconds ?? 300) + 60) * 1000)
-    this.delay = this.opts.retryDelayMs ?? 1000
-    const lines = createInterface({ input: res, crlfDelay: Infinity })
-    for await (const line of lines) {
-      if (line.trim() === '') continue
-      let ev: { type?: string, object?: T & { code?: number } }
-      try { ev = JSON.parse(line) } catch { continue }
-      const o = ev.object
-      if (o === undefined) continue
-      const v = o.metadata?.resourceVersion
-      switch (ev.type) {
-        case 'ADDED': case 'MODIFIED': this.h.upsert(o); break
-        case 'DELETED': this.h.remove(o); break
-        case 'BOOKMARK': break
-        case 'ERROR':
-          if (o.code === 410) return false
-          this.h.error(new ApiError(`watch ${this.path}: ${JSON.stringify(o).slice(0, 200)}`, o.code))
-          return false
-      }
-      if (v !== undefined) this.rv = v
+  async function list (): Promise<void> {
+    const signal = AbortSignal.any([closing.signal, AbortSignal.timeout(listTimeoutMs)])
+    let res: KubeList<T>
+    try {
+      res = await opts.listFn(signal)
+    } catch (err) {
+      if (signal.aborted && !closed()) throw new AppError('ERR_K8S_WATCH', `${what}: list timed out after ${listTimeoutMs} ms`, { cause: err })
+      throw err
     }
-    return true
+    if (closed()) return
+    resourceVersion = res.metadata?.resourceVersion ?? ''
+    try { opts.onSync(res.items ?? []) } catch (err) { handlerFailed(err) }
+    markSynced()
   }
 
-  private async loop (): Promise<void> {
-    let needList = true
-    while (!this.ac.signal.aborted) {
-      try {
-        if (needList) {
-          try {
-            await this.list()
-          } finally {
-            this.firstList?.()
-            this.firstList = undefined
-          }
+  async function watchOnce (): Promise<Outcome> {
+    if (watcher === undefined) {
+      const { Watch } = await import('@kubernetes/client-node')
+      watcher = new Watch(opts.kubeConfig)
+      // Watch's idle timeout is a private field (30 s): raised past the server-side timeout so that
+      // a quiet but healthy watch is not dropped; if it ever disappears, quiet watches just resume.
+      ;(watcher as unknown as { requestTimeoutMs: number }).requestTimeoutMs = opts.idleTimeoutMs ?? (watchTimeoutSeconds + 30) * 1000
+    }
+    const w = watcher
+    return await new Promise<Outcome>((resolve, reject) => {
+      let sawEvent = false
+      let expired = false
+      let failure: AppError | undefined
+      let controller: AbortController | undefined
+      let stop = false
+      const abort = (): void => { stop = true; controller?.abort() }
+      abortWatch = abort
+
+      function onEvent (type: string, obj: any): void {
+        if (stop) return
+        if (type === 'ERROR') {
+          if (obj?.code === 410) expired = true
+          else failure = new AppError('ERR_K8S_WATCH', `${what}: watch error ${String(obj?.code ?? '')} ${String(obj?.message ?? '')}`.trim())
+          // the server may keep the stream open after an ERROR: do not wait for it
+          abort()
+          return
         }
-        needList = !(await this.watchOnce())
+        sawEvent = true
+        goneStreak = 0
+        const rv = obj?.metadata?.resourceVersion
+        if (typeof rv === 'string' && rv !== '') resourceVersion = rv
+        if (type === 'ADDED' || type === 'MODIFIED' || type === 'DELETED') {
+          try { opts.onEvent(type, obj as T) } catch (err) { handlerFailed(err) }
+        }
+      }
+
+      function onDone (err: any): void {
+        abortWatch = undefined
+        if (expired || err?.statusCode === 410) resolve('expired')
+        else if (failure !== undefined) reject(failure)
+        // an idle timeout (silent partition, stuck proxy) just resumes from the last version
+        else if (err !== null && err !== undefined && !stop && err.name !== 'TimeoutError') reject(err)
+        else resolve(sawEvent ? 'events' : 'quiet')
+      }
+
+      const query: Record<string, string | number | boolean> = { allowWatchBookmarks: true, timeoutSeconds: watchTimeoutSeconds }
+      if (opts.fieldSelector !== undefined) query.fieldSelector = opts.fieldSelector
+      if (opts.labelSelector !== undefined) query.labelSelector = opts.labelSelector
+      if (resourceVersion !== undefined && resourceVersion !== '') query.resourceVersion = resourceVersion
+      w.watch(opts.path, query, onEvent, onDone).then((c) => {
+        controller = c
+        if (stop) c.abort()
+      }, reject)
+    })
+  }
+
+  async function loop (): Promise<void> {
+    while (!closed()) {
+      try {
+        if (resourceVersion === undefined) {
+          try { await list() } finally { markAttempted() }
+        }
+        if (closed()) break
+        const outcome = await watchOnce()
+        if (closed()) break
+        if (outcome === 'expired') {
+          resourceVersion = undefined
+          // re-list at once the first time; a server that keeps answering 410 gets backoff
+          if (goneStreak++ > 0) await sleep(backoffMs())
+        } else if (outcome === 'events') {
+          attempt = 0
+        } else {
+          // A watch that ended without a single event is normal for a quiet collection (the
+          // apiserver ends it after timeoutSeconds): pause briefly so that a server closing at once
+          // cannot make us spin, but do not escalate, or changes would wait for the maximum backoff.
+          await sleep(jitter(initialMs))
+        }
       } catch (err) {
-        if (this.ac.signal.aborted) return
-        this.h.error(err instanceof Error ? err : new Error(String(err)))
-        needList = true
-        await new Promise<void>((resolve) => {
-          this.timer = setTimeout(resolve, this.delay)
-          this.timer.unref()
-        })
-        this.delay = Math.min(this.delay * 2, this.opts.maxRetryDelayMs ?? 30_000)
+        if (closed()) break
+        if (statusOf(err) === 410) { resourceVersion = undefined; continue }
+        report(err instanceof AppError ? err : new AppError('ERR_K8S_WATCH', `${what}: ${describe(err)}`, { cause: err }))
+        await sleep(backoffMs())
       }
     }
+    markSynced()
+    markAttempted()
   }
+
+  void loop()
+
+  return {
+    synced,
+    attempted,
+    close () {
+      if (closed()) return
+      closing.abort()
+      abortWatch?.()
+      wake?.()
+      markSynced()
+      markAttempted()
+    }
+  }
+}
+
+/** HTTP status of a client-node error: ApiException has `code`, Watch errors `statusCode`. */
+function statusOf (err: unknown): number | undefined {
+  const e = err as { code?: unknown, statusCode?: unknown } | null
+  if (typeof e?.statusCode === 'number') return e.statusCode
+  if (typeof e?.code === 'number') return e.code
+  return undefined
+}
+
+function describe (err: unknown): string {
+  const status = statusOf(err)
+  const msg = (err as { message?: unknown } | null)?.message
+  const text = typeof msg === 'string' ? msg.split('\n')[0] : String(err)
+  return (status !== undefined ? `HTTP ${status}: ` : '') + text
 }

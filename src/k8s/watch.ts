@@ -1,13 +1,17 @@
 // Keeps a K8sIndex current from the API server: this node's pods (field selector
 // spec.nodeName=<node>) and all namespaces. Failures are reported as ERR_K8S_WATCH and retried
 // with backoff; without a cluster the index stays empty and k8s.* fields read as absent.
-import { AppError } from '../errors/index.ts'
-import { inClusterConnection, ListWatcher, type ApiConnection } from './list-watch.ts'
+import type { KubeConfig } from '@kubernetes/client-node'
+import type { AppError } from '../errors/index.ts'
+import { resolveKubeConfig, type KubeConfigSource, type ResolveKubeConfigOptions } from './kube-config.ts'
+import { listWatch, requestOptions, type KubeList, type ListWatchHandle } from './list-watch.ts'
 import { K8sIndex, type NamespaceObject, type PodObject } from './metadata.ts'
 
 export interface K8sWatchOptions {
-  /** default: the pod's service account (in-cluster); none → no metadata */
-  connection?: ApiConnection
+  /** the connection; default: resolveKubeConfig() (service account, else a kubeconfig, else none) */
+  kubeConfig?: KubeConfig
+  /** how the default connection is looked up (tests) */
+  resolve?: ResolveKubeConfigOptions
   /** default: $NODE_NAME; without it every pod of the cluster is watched */
   nodeName?: string
   /** watch failures (each retried); default: ignored */
@@ -16,12 +20,16 @@ export interface K8sWatchOptions {
   onChange?: () => void
   /** first retry delay after a failure (default 1000 ms, doubling up to 30 s) */
   retryDelayMs?: number
+  /** a list that has not answered after this long is retried (default 30 s) */
+  listTimeoutMs?: number
 }
 
 export interface K8sWatch {
   readonly index: K8sIndex
-  /** whether a cluster connection is configured at all */
+  /** whether there is a cluster connection; known once start() resolved */
   readonly enabled: boolean
+  /** where the connection came from, when enabled */
+  readonly source: KubeConfigSource | 'given' | undefined
   /** Start both watches; resolves once the initial lists were attempted. */
   start(): Promise<void>
   stop(): void
@@ -29,42 +37,64 @@ export interface K8sWatch {
 
 export function createK8sWatch (opts: K8sWatchOptions = {}): K8sWatch {
   const index = new K8sIndex()
-  const conn = opts.connection ?? inClusterConnection()
   const nodeName = opts.nodeName ?? process.env.NODE_NAME
   const report = opts.onError ?? (() => {})
   const changed = opts.onChange ?? (() => {})
-  const watchers: Array<{ stop(): void }> = []
+  const handles: ListWatchHandle[] = []
+  let source: K8sWatch['source'] = opts.kubeConfig !== undefined ? 'given' : undefined
+  let stopped = false
 
-  function failed (what: string) {
-    return function onWatchError (err: Error): void {
-      report(new AppError('ERR_K8S_WATCH', `${what} watch failed: ${err.message}`, { cause: err }))
+  async function start (): Promise<void> {
+    let kubeConfig = opts.kubeConfig
+    if (kubeConfig === undefined) {
+      const found = await resolveKubeConfig(opts.resolve)
+      if (found === undefined) return
+      kubeConfig = found.kubeConfig
+      source = found.source
     }
+    if (stopped) return
+    const { CoreV1Api } = await import('@kubernetes/client-node')
+    const api = kubeConfig.makeApiClient(CoreV1Api)
+    const fieldSelector = nodeName !== undefined && nodeName !== '' ? `spec.nodeName=${nodeName}` : undefined
+    const common = { kubeConfig, onError: report, backoff: { initialMs: opts.retryDelayMs }, listTimeoutMs: opts.listTimeoutMs }
+    const pods = listWatch<PodObject>({
+      ...common,
+      what: 'pod watch',
+      path: '/api/v1/pods',
+      fieldSelector,
+      listFn: async (signal) => await api.listPodForAllNamespaces({ fieldSelector }, await requestOptions(signal)) as KubeList<PodObject>,
+      onSync (items) { index.resetPods(items); changed() },
+      onEvent (type, o) {
+        if (type === 'DELETED') index.deletePod(o)
+        else index.upsertPod(o)
+        changed()
+      }
+    })
+    const namespaces = listWatch<NamespaceObject>({
+      ...common,
+      what: 'namespace watch',
+      path: '/api/v1/namespaces',
+      listFn: async (signal) => await api.listNamespace({}, await requestOptions(signal)) as KubeList<NamespaceObject>,
+      onSync (items) { index.resetNamespaces(items); changed() },
+      onEvent (type, o) {
+        if (type === 'DELETED') index.deleteNamespace(o)
+        else index.upsertNamespace(o)
+        changed()
+      }
+    })
+    handles.push(pods, namespaces)
+    await Promise.all([pods.attempted, namespaces.attempted])
   }
 
   return {
     index,
-    enabled: conn !== undefined,
-    async start () {
-      if (conn === undefined) return
-      const fieldSelector = nodeName !== undefined && nodeName !== '' ? `spec.nodeName=${nodeName}` : undefined
-      const pods = new ListWatcher<PodObject & { metadata?: { resourceVersion?: string } }>(conn, '/api/v1/pods', {
-        reset (items) { index.resetPods(items); changed() },
-        upsert (o) { index.upsertPod(o); changed() },
-        remove (o) { index.deletePod(o); changed() },
-        error: failed('pod')
-      }, { fieldSelector, retryDelayMs: opts.retryDelayMs })
-      const namespaces = new ListWatcher<NamespaceObject & { metadata?: { resourceVersion?: string } }>(conn, '/api/v1/namespaces', {
-        reset (items) { index.resetNamespaces(items); changed() },
-        upsert (o) { index.upsertNamespace(o); changed() },
-        remove (o) { index.deleteNamespace(o); changed() },
-        error: failed('namespace')
-      }, { retryDelayMs: opts.retryDelayMs })
-      watchers.push(pods, namespaces)
-      await Promise.all([pods.start(), namespaces.start()])
-    },
+    get enabled () { return source !== undefined },
+    get source () { return source },
+    start,
     stop () {
-      for (const w of watchers) w.stop()
-      watchers.length = 0
+      stopped = true
+      for (const h of handles) h.close()
+      handles.length = 0
     }
   }
 }

@@ -1,7 +1,13 @@
 import t from 'tap'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node'
 import { createK8sWatch } from '../../src/k8s/watch.ts'
+import { listWatch, requestOptions } from '../../src/k8s/list-watch.ts'
+import { resolveKubeConfig } from '../../src/k8s/kube-config.ts'
 import type { AppError } from '../../src/errors/index.ts'
 
 const ID1 = '1'.repeat(64)
@@ -16,9 +22,23 @@ function pod (name: string, id: string, labels: Record<string, string> = {}) {
   }
 }
 
+/** A KubeConfig for a loopback server, as a user's kubeconfig would describe it. */
+function kubeConfigFor (server: string, token = 'secret'): KubeConfig {
+  const kc = new KubeConfig()
+  kc.loadFromOptions({
+    clusters: [{ name: 'fake', server, skipTLSVerify: true }],
+    users: [{ name: 'lanner', token }],
+    contexts: [{ name: 'fake', cluster: 'fake', user: 'lanner' }],
+    currentContext: 'fake'
+  })
+  return kc
+}
+
 /** A loopback API server speaking list + chunked watch for pods and namespaces. */
 async function fakeApi (t: { teardown(fn: () => void | Promise<void>): void }) {
   const watchers: Record<string, ServerResponse[]> = { pods: [], namespaces: [] }
+  let open = 0
+  let closedWaiters: Array<() => void> = []
   let bothResolve: () => void = () => {}
   const bothWatching = new Promise<void>((resolve) => { bothResolve = resolve })
   const seen: Array<{ path: string, query: URLSearchParams, auth: string | undefined }> = []
@@ -36,6 +56,12 @@ async function fakeApi (t: { teardown(fn: () => void | Promise<void>): void }) {
       res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' })
       res.flushHeaders()
       watchers[kind]!.push(res)
+      open++
+      req.on('close', function watchClosed () {
+        open--
+        watchers[kind]!.splice(watchers[kind]!.indexOf(res), 1)
+        if (open === 0) { const w = closedWaiters; closedWaiters = []; for (const f of w) f() }
+      })
       if (watchers.pods!.length > 0 && watchers.namespaces!.length > 0) bothResolve()
       return
     }
@@ -47,8 +73,12 @@ async function fakeApi (t: { teardown(fn: () => void | Promise<void>): void }) {
   t.teardown(() => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()) }))
   const port = (server.address() as AddressInfo).port
   return {
-    connection: { server: `http://127.0.0.1:${port}`, token: 'secret' },
+    kubeConfig: kubeConfigFor(`http://127.0.0.1:${port}`),
     seen,
+    lists,
+    openWatches: () => open,
+    /** resolves once no watch stream is open any more */
+    allWatchesClosed: () => new Promise<void>((resolve) => { if (open === 0) resolve(); else closedWaiters.push(resolve) }),
     failLists (n: number) { failNextList = n },
     push (kind: 'pods' | 'namespaces', type: string, object: unknown) {
       for (const w of watchers[kind]!) w.write(JSON.stringify({ type, object }) + '\n')
@@ -69,7 +99,7 @@ function until (cond: () => boolean, hook: { fn: () => void }): Promise<void> {
 t.test('lists then watches this node\'s pods and all namespaces', async (t) => {
   const api = await fakeApi(t)
   const hook = { fn: () => {} }
-  const w = createK8sWatch({ connection: api.connection, nodeName: 'node-1', onChange: () => hook.fn() })
+  const w = createK8sWatch({ kubeConfig: api.kubeConfig, nodeName: 'node-1', onChange: () => hook.fn() })
   t.teardown(() => { w.stop() })
   await w.start()
   t.equal(w.index.container(ID1)?.pod.name, 'cart', 'pod from the initial list')
@@ -104,7 +134,7 @@ t.test('a failing list is reported as ERR_K8S_WATCH and retried', async (t) => {
   api.failLists(2)
   const hook = { fn: () => {} }
   const errors: AppError[] = []
-  const w = createK8sWatch({ connection: api.connection, nodeName: 'node-1', retryDelayMs: 5, onError: (e) => errors.push(e), onChange: () => hook.fn() })
+  const w = createK8sWatch({ kubeConfig: api.kubeConfig, nodeName: 'node-1', retryDelayMs: 5, onError: (e) => errors.push(e), onChange: () => hook.fn() })
   t.teardown(() => { w.stop() })
   await w.start()
   await until(() => w.index.container(ID1) !== undefined && w.index.namespaceLabels('shop') !== undefined, hook)
@@ -112,51 +142,133 @@ t.test('a failing list is reported as ERR_K8S_WATCH and retried', async (t) => {
   t.equal(errors[0]?.code, 'ERR_K8S_WATCH')
 })
 
-t.test('a list that never answers times out, is reported and retried', async (t) => {
-  const { createServer } = await import('node:http')
-  const { ListWatcher } = await import('../../src/k8s/list-watch.ts')
+t.test('410 Gone on the pod watch re-lists: pods missing from the new list leave the index; stop() closes the watches', async (t) => {
+  const api = await fakeApi(t)
+  const hook = { fn: () => {} }
+  const w = createK8sWatch({ kubeConfig: api.kubeConfig, nodeName: 'node-1', onChange: () => hook.fn() })
+  t.teardown(() => { w.stop() })
+  await w.start()
+  await api.bothWatching
+  t.equal(w.index.container(ID1)?.pod.name, 'cart')
+
+  // while the watch was too old, cart went away and pay arrived
+  api.lists.pods = [pod('pay', ID2)]
+  api.push('pods', 'ERROR', { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'Expired', code: 410, message: 'too old resource version' })
+  await until(() => w.index.container(ID2) !== undefined, hook)
+  t.equal(w.index.container(ID1), undefined, 'the re-list replaced the pod set')
+  const podLists = api.seen.filter((s) => s.path === '/api/v1/pods' && s.query.get('watch') !== 'true')
+  t.equal(podLists.length, 2, 'listed again after 410')
+
+  w.stop()
+  await api.allWatchesClosed()
+  t.equal(api.openWatches(), 0, 'stop() ends both watch connections')
+})
+
+t.test('a list that never answers is aborted after listTimeoutMs, reported and retried', async (t) => {
   let calls = 0
-  const server = createServer(function silent () { calls++ /* never answers */ })
+  let aborted = 0
+  const server = createServer(function silent (req) {
+    calls++
+    req.on('close', () => { aborted++ })
+  })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   t.teardown(() => { server.closeAllConnections(); server.close() })
   const port = (server.address() as AddressInfo).port
-  const errors: Error[] = []
+  const kubeConfig = kubeConfigFor(`http://127.0.0.1:${port}`)
+  const api = kubeConfig.makeApiClient(CoreV1Api)
+  const errors: AppError[] = []
   let seenTwo: () => void = () => {}
   const twoErrors = new Promise<void>((resolve) => { seenTwo = resolve })
-  const w = new ListWatcher({ server: `http://127.0.0.1:${port}` }, '/api/v1/pods', {
-    reset () {}, upsert () {}, remove () {},
-    error (e) { errors.push(e); if (errors.length === 2) seenTwo() }
-  }, { listTimeoutMs: 50, retryDelayMs: 5 })
-  await w.start()
-  t.teardown(() => w.stop())
+  const h = listWatch({
+    kubeConfig,
+    path: '/api/v1/pods',
+    what: 'pod watch',
+    listFn: async (signal) => await api.listPodForAllNamespaces({}, await requestOptions(signal)),
+    onSync () {},
+    onEvent () {},
+    onError (e) { errors.push(e); if (errors.length === 2) seenTwo() },
+    listTimeoutMs: 50,
+    backoff: { initialMs: 5, maxMs: 10 }
+  })
+  t.teardown(() => h.close())
+  await h.attempted
+  t.equal(errors[0]?.code, 'ERR_K8S_WATCH', 'the first attempt ended with a reported error')
   await twoErrors
-  t.match(errors[0]?.message, /no data for 50 ms/)
+  t.match(errors[0]?.message, /list timed out after 50 ms/)
   t.ok(calls >= 2, 'retried')
+  t.ok(aborted >= 1, 'the timed-out request was aborted, not left open')
 })
 
-t.test('outside a cluster (no service account env) the watch is inert and the index empty', async (t) => {
-  const saved = process.env.KUBERNETES_SERVICE_HOST
-  delete process.env.KUBERNETES_SERVICE_HOST
-  t.teardown(() => { if (saved !== undefined) process.env.KUBERNETES_SERVICE_HOST = saved })
-  const w = createK8sWatch({ nodeName: 'n' })
-  t.equal(w.enabled, false)
+t.test('outside a cluster (no service account, no kubeconfig) the watch is inert and the index empty', async (t) => {
+  const home = mkdtempSync(join(tmpdir(), 'lanner-home-'))
+  const w = createK8sWatch({ nodeName: 'n', resolve: { env: {}, home } })
   await w.start()
+  t.equal(w.enabled, false)
+  t.equal(w.source, undefined)
   w.stop()
   t.equal(w.index.container(ID1), undefined)
   t.equal(w.index.namespaceLabels('x'), undefined)
 })
 
-t.test('inClusterConnection reads the service account files', async (t) => {
-  const { mkdtempSync, writeFileSync } = await import('node:fs')
-  const { tmpdir } = await import('node:os')
-  const { join } = await import('node:path')
-  const { inClusterConnection } = await import('../../src/k8s/list-watch.ts')
-  const dir = mkdtempSync(join(tmpdir(), 'lanner-sa-'))
-  writeFileSync(join(dir, 'ca.crt'), 'PEM')
-  writeFileSync(join(dir, 'token'), 'tok\n')
-  const c = inClusterConnection({ KUBERNETES_SERVICE_HOST: '10.96.0.1', KUBERNETES_SERVICE_PORT: '443' }, dir)
-  t.equal(c?.server, 'https://10.96.0.1:443')
-  t.equal(c?.tokenFile, join(dir, 'token'))
-  t.equal(String(c?.ca), 'PEM')
-  t.equal(inClusterConnection({}, dir), undefined)
+t.test('a developer\'s kubeconfig is used when there is no service account', async (t) => {
+  const api = await fakeApi(t)
+  const home = mkdtempSync(join(tmpdir(), 'lanner-home-'))
+  mkdirSync(join(home, '.kube'))
+  const server = api.kubeConfig.getCurrentCluster()?.server ?? ''
+  writeFileSync(join(home, '.kube', 'config'), [
+    'apiVersion: v1', 'kind: Config', 'current-context: dev',
+    'clusters: [{ name: dev, cluster: { server: "' + server + '", insecure-skip-tls-verify: true } }]',
+    'users: [{ name: me, user: { token: devtoken } }]',
+    'contexts: [{ name: dev, context: { cluster: dev, user: me } }]', ''
+  ].join('\n'))
+  const w = createK8sWatch({ nodeName: 'node-1', resolve: { env: {}, home } })
+  t.teardown(() => { w.stop() })
+  await w.start()
+  t.equal(w.enabled, true)
+  t.equal(w.source, 'kubeconfig')
+  t.equal(w.index.container(ID1)?.pod.name, 'cart', 'listed through the kubeconfig\'s cluster')
+  t.equal(api.seen[0]?.auth, 'Bearer devtoken')
+})
+
+t.test('resolveKubeConfig: explicit file, then service account, then $KUBECONFIG / ~/.kube/config, else none', async (t) => {
+  const root = mkdtempSync(join(tmpdir(), 'lanner-kc-'))
+  const kubeconfig = join(root, 'kc.yaml')
+  writeFileSync(kubeconfig, [
+    'apiVersion: v1', 'kind: Config', 'current-context: c',
+    'clusters: [{ name: c, cluster: { server: "https://from-file:6443" } }]',
+    'users: [{ name: u, user: { token: t } }]',
+    'contexts: [{ name: c, context: { cluster: c, user: u } }]', ''
+  ].join('\n'))
+  const emptyHome = mkdtempSync(join(tmpdir(), 'lanner-home-'))
+
+  t.equal(await resolveKubeConfig({ env: {}, home: emptyHome }), undefined, 'nothing configured: no connection')
+  t.equal(await resolveKubeConfig({ env: { KUBECONFIG: join(root, 'missing') }, home: emptyHome }), undefined,
+    'a $KUBECONFIG naming no file is not replaced by a localhost guess')
+
+  const viaEnv = await resolveKubeConfig({ env: { KUBECONFIG: kubeconfig }, home: emptyHome })
+  t.equal(viaEnv?.source, 'kubeconfig')
+  t.equal(viaEnv?.kubeConfig.getCurrentCluster()?.server, 'https://from-file:6443')
+
+  const explicit = await resolveKubeConfig({ file: kubeconfig, env: { KUBERNETES_SERVICE_HOST: '10.96.0.1' } })
+  t.equal(explicit?.source, 'file', 'an explicit file wins over the service account')
+
+  // in-cluster: client-node reads the host/port from process.env and the files under the prefix
+  const sa = join(root, 'var/run/secrets/kubernetes.io/serviceaccount')
+  mkdirSync(sa, { recursive: true })
+  writeFileSync(join(sa, 'ca.crt'), 'PEM')
+  writeFileSync(join(sa, 'token'), 'sa-token\n')
+  writeFileSync(join(sa, 'namespace'), 'lanner')
+  const saved = { host: process.env.KUBERNETES_SERVICE_HOST, port: process.env.KUBERNETES_SERVICE_PORT }
+  process.env.KUBERNETES_SERVICE_HOST = '10.96.0.1'
+  process.env.KUBERNETES_SERVICE_PORT = '443'
+  t.teardown(() => {
+    for (const [k, v] of [['KUBERNETES_SERVICE_HOST', saved.host], ['KUBERNETES_SERVICE_PORT', saved.port]] as const) {
+      if (v === undefined) delete process.env[k]
+      else process.env[k] = v
+    }
+  })
+  const inCluster = await resolveKubeConfig({ env: process.env, home: emptyHome, serviceAccountRoot: root })
+  t.equal(inCluster?.source, 'in-cluster')
+  t.equal(inCluster?.kubeConfig.getCurrentCluster()?.server, 'https://10.96.0.1:443')
+  t.equal(inCluster?.kubeConfig.getCurrentCluster()?.caFile, join(sa, 'ca.crt'))
 })
