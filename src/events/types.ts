@@ -12,8 +12,11 @@ export type PriorityName = typeof PRIORITY_NAMES[number]
 /** 0 (Emergency) … 7 (Debug) */
 export type Priority = 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7
 
-/** A value as it appears in JSON `output_fields`. */
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [k: string]: JsonValue }
+/**
+ * A value as it appears in JSON `output_fields`. bigint is an exact integer too large for a
+ * double (nanosecond times): serialisers write it as a bare JSON number, as Falco does.
+ */
+export type JsonValue = string | number | bigint | boolean | null | JsonValue[] | { [k: string]: JsonValue }
 
 /** One alert: what a rule produced for one event. Serialisation (text/JSON) is the outputs' job. */
 export interface Alert {

@@ -75,13 +75,21 @@ export function formatAlertJson (alert: Alert, opts: JsonFormatOptions = {}): st
   return `{${out.join(',')}}`
 }
 
-/** output_fields with the time field Falco adds (`evt.time` ns integer or `evt.time.iso8601`), keys sorted. */
+/** JSON text of an output field value; bigint becomes a bare (exact) JSON number. */
+export function jsonText (v: JsonValue): string {
+  if (typeof v === 'bigint') return v.toString()
+  if (Array.isArray(v)) return `[${v.map(jsonText).join(',')}]`
+  if (v !== null && typeof v === 'object') return `{${Object.entries(v).map(([k, x]) => `${JSON.stringify(k)}:${jsonText(x)}`).join(',')}}`
+  return JSON.stringify(v)
+}
+
+/** output_fields with the time field Falco adds (`evt.time` or `evt.time.iso8601`, both integer ns), keys sorted. */
 function outputFieldsJson (alert: Alert, opts: TextFormatOptions): string {
   // the event time goes first so it wins over a rule's own %evt.time token (exact ns integer)
   const entries: Array<[string, string]> = opts.timeFormatIso8601 === true
-    ? [['evt.time.iso8601', JSON.stringify(formatTimeIso8601(alert.time))]]
+    ? [['evt.time.iso8601', alert.time.toString()]]
     : [['evt.time', alert.time.toString()]]
-  for (const [k, v] of Object.entries(alert.outputFields)) entries.push([k, JSON.stringify(v as JsonValue)])
+  for (const [k, v] of Object.entries(alert.outputFields)) entries.push([k, jsonText(v)])
   entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
   const seen = new Set<string>()
   const parts: string[] = []

@@ -47,7 +47,7 @@ function scalarJson (v: Scalar, print: FieldInfo['print']): JsonValue {
     case 'number': return print === 'hex' || print === 'oct' ? scalarText(v, print) : v
     case 'bigint':
       if (print === 'hex' || print === 'oct') return scalarText(v, print)
-      return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString()
+      return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v
     default: return textDecoder.decode(v)
   }
 }
