@@ -52,8 +52,8 @@ export function createK8sWatch (opts: K8sWatchOptions = {}): K8sWatch {
       kubeConfig = found.kubeConfig
       source = found.source
     }
-    if (stopped) return
     const { CoreV1Api } = await import('@kubernetes/client-node')
+    if (stopped) return
     const api = kubeConfig.makeApiClient(CoreV1Api)
     const fieldSelector = nodeName !== undefined && nodeName !== '' ? `spec.nodeName=${nodeName}` : undefined
     const common = { kubeConfig, onError: report, backoff: { initialMs: opts.retryDelayMs }, listTimeoutMs: opts.listTimeoutMs }

@@ -12,13 +12,14 @@ import type { AppError } from '../../src/errors/index.ts'
 
 const ID1 = '1'.repeat(64)
 const ID2 = '2'.repeat(64)
+const STARTED = '2026-03-01T12:00:00Z'
 
 function pod (name: string, id: string, labels: Record<string, string> = {}) {
   return {
     apiVersion: 'v1', kind: 'Pod',
     metadata: { name, namespace: 'shop', uid: `uid-${name}`, labels, resourceVersion: '1' },
     spec: { nodeName: 'node-1', containers: [{ name: 'app', image: `registry.local/${name}:v1` }] },
-    status: { containerStatuses: [{ name: 'app', containerID: `containerd://${id}`, image: `registry.local/${name}:v1`, imageID: '', ready: true, restartCount: 0 }] }
+    status: { containerStatuses: [{ name: 'app', containerID: `containerd://${id}`, image: `registry.local/${name}:v1`, imageID: '', ready: true, restartCount: 0, state: { running: { startedAt: STARTED } } }] }
   }
 }
 
@@ -38,6 +39,7 @@ function kubeConfigFor (server: string, token = 'secret'): KubeConfig {
 async function fakeApi (t: { teardown(fn: () => void | Promise<void>): void }) {
   const watchers: Record<string, ServerResponse[]> = { pods: [], namespaces: [] }
   let open = 0
+  const seenHooks: Array<() => void> = []
   let closedWaiters: Array<() => void> = []
   let bothResolve: () => void = () => {}
   const bothWatching = new Promise<void>((resolve) => { bothResolve = resolve })
@@ -50,6 +52,7 @@ async function fakeApi (t: { teardown(fn: () => void | Promise<void>): void }) {
   const server = createServer(function api (req: IncomingMessage, res: ServerResponse) {
     const url = new URL(req.url ?? '/', 'http://x')
     seen.push({ path: url.pathname, query: url.searchParams, auth: req.headers.authorization })
+    for (const f of seenHooks.splice(0)) f()
     const kind = url.pathname === '/api/v1/pods' ? 'pods' : url.pathname === '/api/v1/namespaces' ? 'namespaces' : undefined
     if (kind === undefined) { res.writeHead(404).end(); return }
     if (url.searchParams.get('watch') === 'true') {
@@ -77,6 +80,10 @@ async function fakeApi (t: { teardown(fn: () => void | Promise<void>): void }) {
     seen,
     lists,
     openWatches: () => open,
+    /** resolves once the requests the server has seen satisfy `cond` */
+    async untilSeen (cond: () => boolean): Promise<void> {
+      while (!cond()) await new Promise<void>((resolve) => { seenHooks.push(resolve) })
+    },
     /** resolves once no watch stream is open any more */
     allWatchesClosed: () => new Promise<void>((resolve) => { if (open === 0) resolve(); else closedWaiters.push(resolve) }),
     failLists (n: number) { failNextList = n },
@@ -105,6 +112,7 @@ t.test('lists then watches this node\'s pods and all namespaces', async (t) => {
   t.equal(w.index.container(ID1)?.pod.name, 'cart', 'pod from the initial list')
   t.same(w.index.container(ID1)?.pod.labels, { app: 'cart' })
   t.equal(w.index.container(ID1)?.image, 'registry.local/cart:v1')
+  t.equal(w.index.container(ID1)?.startTs, BigInt(Date.parse(STARTED)) * 1_000_000n, 'typed list objects (dates as Date) feed the index')
   t.same(w.index.namespaceLabels('shop'), { network: 'green' })
   const podList = api.seen.find((s) => s.path === '/api/v1/pods' && s.query.get('watch') !== 'true')
   t.equal(podList?.query.get('fieldSelector'), 'spec.nodeName=node-1', 'pods are filtered to this node')
@@ -119,6 +127,7 @@ t.test('lists then watches this node\'s pods and all namespaces', async (t) => {
   api.push('pods', 'ADDED', pod('pay', ID2, { app: 'pay' }))
   await until(() => w.index.container(ID2) !== undefined, hook)
   t.equal(w.index.container(ID2)?.pod.name, 'pay')
+  t.equal(w.index.container(ID2)?.startTs, BigInt(Date.parse(STARTED)) * 1_000_000n, 'raw watch objects (dates as strings) too')
 
   api.push('namespaces', 'MODIFIED', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop', labels: { network: 'blue' }, resourceVersion: '12' } })
   await until(() => w.index.namespaceLabels('shop')?.network === 'blue', hook)
@@ -271,4 +280,27 @@ t.test('resolveKubeConfig: explicit file, then service account, then $KUBECONFIG
   t.equal(inCluster?.source, 'in-cluster')
   t.equal(inCluster?.kubeConfig.getCurrentCluster()?.server, 'https://10.96.0.1:443')
   t.equal(inCluster?.kubeConfig.getCurrentCluster()?.caFile, join(sa, 'ca.crt'))
+})
+
+t.test('a watch that stays silent past idleTimeoutMs is dropped and resumed from the last version, without a re-list or an error', async (t) => {
+  const api = await fakeApi(t)
+  const core = api.kubeConfig.makeApiClient(CoreV1Api)
+  const errors: AppError[] = []
+  const h = listWatch({
+    kubeConfig: api.kubeConfig,
+    path: '/api/v1/namespaces',
+    listFn: async (signal) => await core.listNamespace({}, await requestOptions(signal)),
+    onSync () {},
+    onEvent () {},
+    onError (e) { errors.push(e) },
+    idleTimeoutMs: 100,
+    backoff: { initialMs: 5 }
+  })
+  t.teardown(() => h.close())
+  await h.synced
+  await api.untilSeen(() => api.seen.filter((s) => s.query.get('watch') === 'true').length >= 2)
+  const watchReqs = api.seen.filter((s) => s.query.get('watch') === 'true')
+  t.equal(watchReqs[1]?.query.get('resourceVersion'), '10', 'resumed from the list version')
+  t.equal(api.seen.filter((s) => s.query.get('watch') !== 'true').length, 1, 'no re-list')
+  t.same(errors, [], 'an idle timeout is not reported')
 })
