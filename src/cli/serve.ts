@@ -12,6 +12,8 @@ import { AppError } from '../errors/index.ts'
 import type { CliIO } from './index.ts'
 import { configOptionsOf, parseCommonArgs, SHARED_OPTIONS_HELP } from './args.ts'
 
+const EXIT_GRACE_MS = 2000
+
 const SERVE_FLAGS = new Set(['config', 'rules', 'overrides', 'tagsKeep', 'tagsDrop', 'source', 'dryRun', 'help'] as const)
 
 const HELP = `usage: lanner serve [options]
@@ -41,6 +43,9 @@ export async function run (argv: string[], io: CliIO): Promise<number> {
   try {
     const code = await runService(app, { onFatal: (line) => io.stderr.write(`lanner serve: ${line}\n`) })
     if (code !== 0) await app.dispatcher.close(1000)
+    // Everything is flushed and closed by now; a handle some dependency leaves open must not
+    // turn a clean SIGTERM into the kubelet's SIGKILL. Unref'd: a clean exit happens sooner.
+    setTimeout(function forceExit () { process.exit(code) }, EXIT_GRACE_MS).unref()
     return code
   } catch (err) {
     // start-up failed (certificate, port in use, probe): release outputs (kept-alive programs)

@@ -61,7 +61,7 @@ function buildAgent (o: HttpChannelOptions, url: URL): http.Agent {
   return new https.Agent(tls)
 }
 
-function post (url: URL, agent: http.Agent, headers: http.OutgoingHttpHeaders, body: Buffer, timeoutMs: number): Promise<void> {
+function post (url: URL, agent: http.Agent, headers: http.OutgoingHttpHeaders, body: Buffer, timeoutMs: number, active: Set<http.ClientRequest>): Promise<void> {
   const mod = url.protocol === 'https:' ? https : http
   return new Promise<void>((resolve, reject) => {
     const req = mod.request(url, { method: 'POST', agent, headers: { ...headers, 'Content-Length': body.length } }, function httpOutputResponse (res) {
@@ -74,6 +74,8 @@ function post (url: URL, agent: http.Agent, headers: http.OutgoingHttpHeaders, b
     })
     req.setTimeout(timeoutMs, () => { req.destroy(new HttpTimeoutError(`no answer within ${timeoutMs} ms`)) })
     req.on('error', reject)
+    req.on('close', () => { active.delete(req) })
+    active.add(req)
     req.end(body)
   })
 }
@@ -83,7 +85,8 @@ function retryable (err: unknown): boolean {
   return true
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => { setTimeout(resolve, ms) })
+// unref'd: a pending backoff never keeps a stopping process alive
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => { setTimeout(resolve, ms).unref() })
 
 export function createHttpChannel (opts: HttpChannelOptions): OutputChannel {
   let url: URL
@@ -99,18 +102,23 @@ export function createHttpChannel (opts: HttpChannelOptions): OutputChannel {
   const backoff = opts.backoffMs ?? 200
   const maxBackoff = opts.maxBackoffMs ?? 5000
   const maxTimeouts = opts.maxConsecutiveTimeouts ?? Infinity
+  // close() aborts what is in flight and stops retries: shutdown must not wait on a dead receiver
+  const active = new Set<http.ClientRequest>()
+  let closed = false
+  const closedError = (): Error => new Error('http output closed')
 
   async function deliver (line: string): Promise<void> {
     const raw = Buffer.from(line)
     const body = opts.compressUploads ? gzipSync(raw) : raw
     let timeouts = 0
     for (let attempt = 0; ; attempt++) {
+      if (closed) throw closedError()
       try {
-        await post(url, agent, headers, body, opts.timeoutMs)
+        await post(url, agent, headers, body, opts.timeoutMs, active)
         return
       } catch (err) {
         if (err instanceof HttpTimeoutError) timeouts++
-        if (attempt >= opts.retries || !retryable(err) || timeouts >= maxTimeouts) throw err
+        if (closed || attempt >= opts.retries || !retryable(err) || timeouts >= maxTimeouts) throw err
         await sleep(Math.min(maxBackoff, backoff * 2 ** attempt))
       }
     }
@@ -132,6 +140,10 @@ export function createHttpChannel (opts: HttpChannelOptions): OutputChannel {
       await Promise.all(Array.from({ length: n }, sender))
       if (failed > 0) throw new PartialDeliveryError(`${failed} of ${lines.length} POSTs to ${url.host} failed: ${(lastErr as Error).message}`, failed, lastErr)
     },
-    async close () { agent.destroy() }
+    async close () {
+      closed = true
+      for (const req of active) req.destroy(closedError())
+      agent.destroy()
+    }
   }
 }

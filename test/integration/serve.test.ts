@@ -119,3 +119,41 @@ plugins:
   t.equal(sink.bodies.length, 2)
   t.ok(logs.some((l) => l.msg === 'stopped' && l.drained === true), 'outputs drained')
 })
+
+t.test('serve: an HTTP receiver that never answers does not stall the webhook; its drops are counted', async (t) => {
+  const held: http.ServerResponse[] = []
+  const blackHole = http.createServer(function neverAnswers (req, res) { req.resume(); held.push(res) })
+  await new Promise<void>((resolve) => blackHole.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => { for (const r of held) r.destroy(); blackHole.closeAllConnections(); blackHole.close() })
+  const dir = t.testdir({ 'rules.yaml': createRule('ConfigMap Created') })
+  const alertsFile = path.join(dir, 'alerts.jsonl')
+  const child = spawnLanner(['serve', '-r', path.join(dir, 'rules.yaml'), '-o', 'json_output=true', '-o', 'stdout_output.enabled=false',
+    '-o', `file_output={enabled: true, filename: "${alertsFile}"}`,
+    '-o', `http_output={enabled: true, url: "http://127.0.0.1:${(blackHole.address() as AddressInfo).port}/"}`,
+    '-o', 'lanner.outputs={queue_size: 3, http_concurrency: 1, http_timeout_ms: 60000, drain_timeout_ms: 200}',
+    '-o', 'lanner.webhook.listen=127.0.0.1:0', '-o', 'webserver={listen_address: 127.0.0.1, listen_port: 0}'])
+  const logs: LogLine[] = []
+  let buf = ''
+  child.stderr.on('data', (b: Buffer) => {
+    buf += b.toString()
+    const lines = buf.split('\n')
+    buf = lines.pop() ?? ''
+    for (const l of lines) { try { logs.push(JSON.parse(l)) } catch { logs.push({ msg: l }) } }
+  })
+  const exited = new Promise<number | null>((resolve) => { child.on('close', (code) => { resolve(code) }) })
+  t.teardown(() => { if (child.exitCode === null) child.kill('SIGKILL') })
+  const port = await until(() => logs.find((l) => l.msg === 'audit webhook listening')?.port, 'the webhook')
+  const adminPort = await until(() => logs.find((l) => typeof l.msg === 'string' && l.msg.startsWith('admin server listening'))?.port, 'the admin server')
+  for (let i = 0; i < 10; i++) {
+    const res = await request(`http://127.0.0.1:${port}/k8s-audit`, { method: 'POST', body: eventList([auditEvent({ name: `slow-${i}` })]) })
+    t.equal(res.status, 200, `batch ${i} answered while the HTTP sink hangs`)
+  }
+  const fileCount = (): number => { try { return readFileSync(alertsFile, 'utf8').trim().split('\n').length } catch { return 0 } }
+  await until(() => fileCount() === 10, 'all ten alerts in the file output')
+  const metrics = (await request(`http://127.0.0.1:${adminPort}/metrics`)).body
+  t.match(metrics, /lanner_output_drops_total\{output="http"\} 6/, 'one POST hangs, three wait in the queue, six are dropped and counted')
+  t.ok(logs.some((l) => l.code === 'ERR_OUTPUT_QUEUE_FULL'), 'and logged')
+  child.kill('SIGTERM')
+  t.equal(await exited, 0, 'SIGTERM still exits 0 after the drain deadline')
+  t.ok(logs.some((l) => l.msg === 'stopped' && l.drained === false), 'reporting that not everything drained')
+})
