@@ -1,12 +1,11 @@
-// End to end on the real kernel: the eBPF probe's records, enriched, evaluated by the rules
-// engine with Lanner's default syscall rules plus two test rules. A child `sh -c` opens a marker
-// file and /etc/shadow, curls a loopback HTTP listener and hands a loopback socket to a shell as
-// its stdio; the expected alerts must appear. Skips (with the reason) without root, BTF or clang.
+// End to end on the real kernel: the eBPF probe's records, enriched with pod metadata from a fake
+// apiserver (list + watch), evaluated with Lanner's default syscall rules plus test rules. Host
+// children hit loopback listeners; pod processes (containerd-like cgroups) connect into a network
+// namespace this test creates. Skips (with the reason) without root, BTF, clang or iproute2.
 import t from 'tap'
 import { spawn } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmdirSync, rmSync, writeFileSync } from 'node:fs'
 import { randomBytes, randomUUID } from 'node:crypto'
-import { networkInterfaces } from 'node:os'
 import { createServer as createHttpServer } from 'node:http'
 import { createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -17,7 +16,9 @@ import { createEnricher } from '../../src/syscall/enrich.ts'
 import { syscallSource } from '../../src/fields/syscall/index.ts'
 import { loadRules } from '../../src/rules/index.ts'
 import type { Alert } from '../../src/events/index.ts'
-import { K8sIndex } from '../../src/k8s/metadata.ts'
+import { createK8sWatch } from '../../src/k8s/watch.ts'
+import { namespaceObject, podObject, startFakeApiServer } from '../helpers/fake-apiserver.ts'
+import { createVethNamespace, ipSkipReason, listenInNamespace } from '../helpers/netns.ts'
 
 const skip = probeSkipReason()
 if (skip !== undefined) {
@@ -48,6 +49,11 @@ if (skip !== undefined) {
   condition: evt.type = connect and evt.dir=< and fd.sip = 127.0.0.1 and fd.sport = ${httpPort}
   output: "connect (proc=%proc.name conn=%fd.name proto=%fd.l4proto res=%evt.res container=%container.id pid=%proc.pid)"
   priority: NOTICE
+- rule: e2e pod connect into the test network
+  desc: test rule, a witness that the pod's connect was seen and enriched
+  condition: evt.type = connect and evt.dir=< and fd.net = "198.18.0.0/15" and k8s.ns.name != ""
+  output: "pod connect (ns=%k8s.ns.name pod=%k8s.pod.name network=%k8s.ns.label.network container=%container.id dst=%fd.sip:%fd.sport)"
+  priority: NOTICE
 `
   const loaded = loadRules([
     { name: 'syscall_rules.yaml', content: readFileSync(new URL('../../rules/syscall_rules.yaml', import.meta.url), 'utf8') },
@@ -56,15 +62,23 @@ if (skip !== undefined) {
   if (loaded.ruleset === undefined) throw new Error(JSON.stringify(loaded.errors))
   const rs = loaded.ruleset
 
-  // pod metadata as the Kubernetes watch would deliver it, for the container test below
-  const containerId = randomBytes(32).toString('hex')
-  const k8s = new K8sIndex()
-  k8s.upsertNamespace({ metadata: { name: 'testkatz', labels: { network: 'red' } } })
-  k8s.upsertPod({
-    metadata: { name: 'nginx', namespace: 'testkatz', uid: randomUUID() },
-    spec: { containers: [{ name: 'nginx', image: 'nginx:1.25' }] },
-    status: { containerStatuses: [{ name: 'nginx', containerID: `containerd://${containerId}` }] }
+  // pods and namespaces come from a loopback apiserver through the same watch syscall mode uses:
+  // nginx's namespace is monitored (network=red), web's is not (network=green, in k8s_not_monitored)
+  const loudId = randomBytes(32).toString('hex')
+  const quietId = randomBytes(32).toString('hex')
+  const api = await startFakeApiServer(t, {
+    pods: [
+      podObject({ name: 'nginx', namespace: 'testkatz', containerId: loudId, image: 'nginx:1.25' }),
+      podObject({ name: 'web', namespace: 'quiet', containerId: quietId, image: 'nginx:1.25' })
+    ],
+    namespaces: [namespaceObject('testkatz', { network: 'red' }), namespaceObject('quiet', { network: 'green' })]
   })
+  let onK8sChange = () => {}
+  const k8sErrors: string[] = []
+  const watch = createK8sWatch({ kubeConfig: api.kubeConfig, nodeName: 'node-1', onChange: () => onK8sChange(), onError: (e) => k8sErrors.push(e.code) })
+  t.teardown(() => { watch.stop() })
+  await watch.start()
+  const k8s = watch.index
   const enricher = createEnricher({ k8s })
   const alerts: Alert[] = []
   const probe = await startProbe({
@@ -112,43 +126,89 @@ if (skip !== undefined) {
     t.ok(shPid > 0)
   })
 
-  // A host address that is not loopback: traffic to it stays inside this machine.
-  const hostIp = Object.values(networkInterfaces()).flat().find((i) => i !== undefined && i.family === 'IPv4' && !i.internal)?.address
   const cpuRoot = '/sys/fs/cgroup/cpu'
-  const containerSkip = hostIp === undefined ? 'no non-loopback IPv4 address on this host' : existsSync(join(cpuRoot, 'cgroup.procs')) ? undefined : 'no cgroup v1 cpu hierarchy'
+  const podSkip = ipSkipReason() ?? (existsSync(join(cpuRoot, 'cgroup.procs')) ? undefined : 'no cgroup v1 cpu hierarchy')
 
-  t.test('a pod process connecting out fires the seed outbound-connection rule', { skip: containerSkip ?? false }, async (t) => {
-    const created: string[] = []
-    let cg = cpuRoot
-    for (const part of ['kubepods', 'besteffort', `pod${randomUUID()}`, containerId]) {
-      cg = join(cg, part)
-      if (!existsSync(cg)) { mkdirSync(cg); created.push(cg) }
-    }
-    t.teardown(async () => {
-      for (const d of created.reverse()) {
-        for (let i = 0; i < 20; i++) {
-          try { rmdirSync(d); break } catch { await new Promise((resolve) => setTimeout(resolve, 50)) }
-        }
+  t.test('pod processes connecting into a test network namespace', { skip: podSkip ?? false }, async (t) => {
+    t.same(k8sErrors, [], 'the initial lists succeeded')
+    t.equal(api.seen.find((r) => r.path === '/api/v1/pods')?.query.get('fieldSelector'), 'spec.nodeName=node-1', 'only this node\'s pods were asked for')
+    t.equal(k8s.container(loudId)?.pod.name, 'nginx', 'the watch listed the monitored pod')
+    t.equal(k8s.container(quietId)?.pod.name, 'web', 'the watch listed the unmonitored pod')
+    t.same(k8s.namespaceLabels('quiet'), { network: 'green' })
+
+    // the only reachable peer: a listener inside a namespace of our own, over a veth pair
+    const net = createVethNamespace(t, 'lanner-e2e-')
+    const listener = await listenInNamespace(t, net.ns, net.nsIp)
+    const url = `http://${net.nsIp}:${listener.port}/`
+    const dst = `dst=${net.nsIp}:${listener.port})`
+    const esc = (s: string) => s.replaceAll('.', '\\.')
+
+    /** Runs `curl url` in a fresh kubepods/besteffort/pod<uid>/<containerId> cgroup, like containerd's v1 layout. */
+    async function curlFromPod (t: { teardown (fn: () => void | Promise<void>): void }, containerId: string): Promise<number | null> {
+      const created: string[] = []
+      let cg = cpuRoot
+      for (const part of ['kubepods', 'besteffort', `pod${randomUUID()}`, containerId]) {
+        cg = join(cg, part)
+        if (!existsSync(cg)) { mkdirSync(cg); created.push(cg) }
       }
+      t.teardown(async function removeCgroups () {
+        for (const d of created.reverse()) {
+          for (let i = 0; i < 20; i++) {
+            try { rmdirSync(d); break } catch { await new Promise((resolve) => setTimeout(resolve, 50)) }
+          }
+        }
+      })
+      // the child waits until it has been moved into the container's cgroup (never the test runner)
+      const child = spawn('sh', ['-c', `read go; curl -s -m 5 ${url} > /dev/null`], { stdio: ['pipe', 'ignore', 'ignore'] })
+      const exited = new Promise<number | null>((resolve) => child.on('exit', resolve))
+      const guard = setTimeout(() => { child.kill('SIGKILL') }, 15_000)
+      writeFileSync(join(cg, 'cgroup.procs'), String(child.pid))
+      child.stdin.end('go\n')
+      const code = await exited
+      clearTimeout(guard)
+      return code
+    }
+
+    /** Waits (bounded) for the first alert matching `pred`. */
+    async function alertWhere (pred: (a: Alert) => boolean): Promise<Alert | undefined> {
+      const deadline = Date.now() + 15_000
+      while (Date.now() < deadline && alerts.find(pred) === undefined) await new Promise((resolve) => setTimeout(resolve, 50))
+      return alerts.find(pred)
+    }
+    const seedFor = (ns: string) => (a: Alert) => a.rule === 'kubernetes outbound connection' && a.message.includes(`namespace=${ns} `) && a.message.includes(`dstport=${listener.port} `)
+    const witnessFor = (ns: string) => (a: Alert) => a.rule === 'e2e pod connect into the test network' && a.message.includes(`(ns=${ns} `) && a.message.endsWith(dst)
+
+    t.test('a monitored namespace: the seed outbound-connection rule fires', async (t) => {
+      t.equal(await curlFromPod(t, loudId), 0, 'curl reached the namespaced listener')
+      const hit = await alertWhere(seedFor('testkatz'))
+      t.ok(hit, 'seed rule fired for the pod process')
+      t.match(hit?.message, new RegExp(`^Outbound network traffic connection from a Pod: \\(pod=nginx namespace=testkatz srcip=${esc(net.hostIp)} dstip=${esc(net.nsIp)} dstport=${listener.port} proto=tcp procname=curl\\)$`))
+      t.equal(hit?.source, 'syscall')
+      t.equal(alerts.find((a) => a.rule === 'Interactive shell in a container'), undefined, 'the shell has no terminal: not interactive')
     })
-    const listener = createHttpServer((_req, res) => { res.end('ok\n') })
-    await new Promise<void>((resolve) => listener.listen(0, hostIp, resolve))
-    t.teardown(() => { listener.closeAllConnections(); listener.close() })
-    const port = (listener.address() as AddressInfo).port
 
-    // the child waits until it has been moved into the container's cgroup
-    const child = spawn('sh', ['-c', `read go; curl -s -m 5 http://${hostIp}:${port}/ > /dev/null`], { stdio: ['pipe', 'ignore', 'ignore'] })
-    writeFileSync(join(cg, 'cgroup.procs'), String(child.pid))
-    child.stdin.end('go\n')
-    await new Promise((resolve) => child.on('exit', resolve))
+    t.test('a namespace labelled network=green (k8s_not_monitored): the seed rule stays quiet', async (t) => {
+      t.equal(await curlFromPod(t, quietId), 0, 'curl reached the namespaced listener')
+      // every rule is evaluated on the same event in turn, so once the witness rule has fired for
+      // this connect the seed rule has already had its chance on it
+      const seen = await alertWhere(witnessFor('quiet'))
+      t.ok(seen, 'the connect was seen and enriched')
+      t.match(seen?.message, `pod connect (ns=quiet pod=web network=green container=${quietId.slice(0, 12)} ${dst}`)
+      t.equal(alerts.find(seedFor('quiet')), undefined, 'no outbound alert for the unmonitored namespace')
+      t.ok(alerts.find(seedFor('testkatz')), 'while the monitored pod\'s alert stands')
+    })
 
-    const deadline = Date.now() + 15_000
-    const find = () => alerts.find((a) => a.rule === 'kubernetes outbound connection' && a.message.includes(`dstport=${port} `))
-    while (Date.now() < deadline && find() === undefined) await new Promise((resolve) => setTimeout(resolve, 50))
-    const hit = find()
-    t.ok(hit, 'seed rule fired for the pod process')
-    t.match(hit?.message, new RegExp(`^Outbound network traffic connection from a Pod: \\(pod=nginx namespace=testkatz srcip=${hostIp!.replaceAll('.', '\\.')} dstip=${hostIp!.replaceAll('.', '\\.')} dstport=${port} proto=tcp procname=curl\\)$`))
-    const shell = alerts.find((a) => a.rule === 'Interactive shell in a container')
-    t.equal(shell, undefined, 'the shell has no terminal: not interactive')
+    t.test('relabelling the namespace through a watch event turns the rule back on', async (t) => {
+      const relabelled = new Promise<void>((resolve) => {
+        onK8sChange = () => { if (k8s.namespaceLabels('quiet')?.network === 'red') { onK8sChange = () => {}; resolve() } }
+      })
+      await api.bothWatching
+      api.push('namespaces', 'MODIFIED', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'quiet', labels: { network: 'red' }, resourceVersion: '12' } })
+      await relabelled
+      t.equal(await curlFromPod(t, quietId), 0, 'curl reached the namespaced listener')
+      const hit = await alertWhere(seedFor('quiet'))
+      t.ok(hit, 'seed rule fired once the label left k8s_not_monitored')
+      t.match(hit?.message, /pod=web namespace=quiet .*procname=curl\)$/)
+    })
   })
 }
