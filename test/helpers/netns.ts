@@ -29,15 +29,16 @@ export interface VethNamespace {
 interface Teardown { teardown(fn: () => void | Promise<void>): void }
 
 /**
- * Creates `<prefix><hex>` with a veth pair; the /30 is random (never 198.18.0.0/30, which other
- * tests use) so concurrent tests do not fight over one connected route.
+ * Creates `<prefix><hex>` with a veth pair; the /30 is random so concurrent tests do not fight over
+ * one connected route.
  */
 export function createVethNamespace (t: Teardown, prefix = 'lanner-'): VethNamespace {
   const tag = randomBytes(3).toString('hex')
   const ns = `${prefix}${tag}`
   const hostIf = `lnv${tag}a`
   const peerIf = `lnv${tag}b`
-  // 198.18.0.0/15 holds 2^15 /30s; block 0 is left to the fixed-address tests
+  // 198.18.0.0/15 holds 2^15 /30s; block 0 (198.18.0.0/30) is skipped so a hand-made test veth
+  // on the well-known first block cannot collide
   const block = randomInt(1, 1 << 15) * 4
   const base = (198 << 24 | 18 << 16) + block
   const addr = (n: number) => [n >>> 24 & 255, n >>> 16 & 255, n >>> 8 & 255, n & 255].join('.')
