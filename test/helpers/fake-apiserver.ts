@@ -1,5 +1,6 @@
 // A loopback stand-in for kube-apiserver speaking list + chunked watch for pods and namespaces,
-// and a KubeConfig pointing at it the way a user's kubeconfig would. Closed in teardown.
+// and a KubeConfig pointing at it the way a user's kubeconfig would; lists can be made to fail or
+// hang and watches to expire, for the client's retry paths. Closed in teardown.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { KubeConfig } from '@kubernetes/client-node'
@@ -21,8 +22,14 @@ export interface FakeApiServer {
   allWatchesClosed(): Promise<void>
   /** the next `n` lists answer 500 */
   failLists(n: number): void
+  /** the next `n` lists (Infinity: all) are accepted and never answered */
+  hangLists(n: number): void
+  /** how many never-answered lists the client has given up on (closed) so far */
+  hungListsClosed(): number
   /** one watch event to every open watch of `kind` */
   push(kind: WatchedKind, type: string, object: unknown): void
+  /** a 410 Gone ERROR event (resource version too old) to every open watch of `kind` */
+  expire(kind: WatchedKind): void
   /** resolves once both a pod and a namespace watch are open */
   bothWatching: Promise<void>
 }
@@ -71,6 +78,8 @@ export async function startFakeApiServer (t: Teardown, initial: Partial<Record<W
   const bothWatching = new Promise<void>((resolve) => { bothResolve = resolve })
   const seen: SeenRequest[] = []
   let failNextList = 0
+  let hangNextList = 0
+  let hungClosed = 0
   const lists: Record<WatchedKind, unknown[]> = { pods: initial.pods ?? [], namespaces: initial.namespaces ?? [] }
   const server = createServer(function api (req: IncomingMessage, res: ServerResponse) {
     const url = new URL(req.url ?? '/', 'http://x')
@@ -91,6 +100,11 @@ export async function startFakeApiServer (t: Teardown, initial: Partial<Record<W
       if (watchers.pods.length > 0 && watchers.namespaces.length > 0) bothResolve()
       return
     }
+    if (hangNextList > 0) {
+      hangNextList--
+      req.on('close', function hungListClosed () { hungClosed++ })
+      return
+    }
     if (failNextList > 0) { failNextList--; res.writeHead(500, { 'content-type': 'application/json' }).end('{"kind":"Status","code":500}'); return }
     res.writeHead(200, { 'content-type': 'application/json' })
     res.end(JSON.stringify({ apiVersion: 'v1', kind: kind === 'pods' ? 'PodList' : 'NamespaceList', metadata: { resourceVersion: '10' }, items: lists[kind] }))
@@ -98,6 +112,9 @@ export async function startFakeApiServer (t: Teardown, initial: Partial<Record<W
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   t.teardown(() => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()) }))
   const port = (server.address() as AddressInfo).port
+  function push (kind: WatchedKind, type: string, object: unknown): void {
+    for (const w of watchers[kind]) w.write(JSON.stringify({ type, object }) + '\n')
+  }
   return {
     kubeConfig: kubeConfigFor(`http://127.0.0.1:${port}`),
     seen,
@@ -108,8 +125,11 @@ export async function startFakeApiServer (t: Teardown, initial: Partial<Record<W
     },
     allWatchesClosed: () => new Promise<void>((resolve) => { if (open === 0) resolve(); else closedWaiters.push(resolve) }),
     failLists (n) { failNextList = n },
-    push (kind, type, object) {
-      for (const w of watchers[kind]) w.write(JSON.stringify({ type, object }) + '\n')
+    hangLists (n) { hangNextList = n },
+    hungListsClosed: () => hungClosed,
+    push,
+    expire (kind) {
+      push(kind, 'ERROR', { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'Expired', code: 410, message: 'too old resource version' })
     },
     bothWatching
   }

@@ -1,97 +1,27 @@
+// createK8sWatch and listWatch against a loopback fake apiserver (test/helpers/fake-apiserver.ts):
+// list then watch, failing and never-answering lists, 410 re-lists, idle watches; kubeconfig discovery.
 import t from 'tap'
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { CoreV1Api, KubeConfig } from '@kubernetes/client-node'
+import { CoreV1Api } from '@kubernetes/client-node'
 import { createK8sWatch } from '../../src/k8s/watch.ts'
 import { listWatch, requestOptions } from '../../src/k8s/list-watch.ts'
 import { resolveKubeConfig } from '../../src/k8s/kube-config.ts'
 import type { AppError } from '../../src/errors/index.ts'
+import { namespaceObject, podObject, startFakeApiServer, type FakeApiServer } from '../helpers/fake-apiserver.ts'
 
 const ID1 = '1'.repeat(64)
 const ID2 = '2'.repeat(64)
 const STARTED = '2026-03-01T12:00:00Z'
 
 function pod (name: string, id: string, labels: Record<string, string> = {}) {
-  return {
-    apiVersion: 'v1', kind: 'Pod',
-    metadata: { name, namespace: 'shop', uid: `uid-${name}`, labels, resourceVersion: '1' },
-    spec: { nodeName: 'node-1', containers: [{ name: 'app', image: `registry.local/${name}:v1` }] },
-    status: { containerStatuses: [{ name: 'app', containerID: `containerd://${id}`, image: `registry.local/${name}:v1`, imageID: '', ready: true, restartCount: 0, state: { running: { startedAt: STARTED } } }] }
-  }
+  return podObject({ name, namespace: 'shop', containerId: id, labels, startedAt: STARTED })
 }
 
-/** A KubeConfig for a loopback server, as a user's kubeconfig would describe it. */
-function kubeConfigFor (server: string, token = 'secret'): KubeConfig {
-  const kc = new KubeConfig()
-  kc.loadFromOptions({
-    clusters: [{ name: 'fake', server, skipTLSVerify: true }],
-    users: [{ name: 'lanner', token }],
-    contexts: [{ name: 'fake', cluster: 'fake', user: 'lanner' }],
-    currentContext: 'fake'
-  })
-  return kc
-}
-
-/** A loopback API server speaking list + chunked watch for pods and namespaces. */
-async function fakeApi (t: { teardown(fn: () => void | Promise<void>): void }) {
-  const watchers: Record<string, ServerResponse[]> = { pods: [], namespaces: [] }
-  let open = 0
-  const seenHooks: Array<() => void> = []
-  let closedWaiters: Array<() => void> = []
-  let bothResolve: () => void = () => {}
-  const bothWatching = new Promise<void>((resolve) => { bothResolve = resolve })
-  const seen: Array<{ path: string, query: URLSearchParams, auth: string | undefined }> = []
-  let failNextList = 0
-  const lists: Record<string, unknown[]> = {
-    pods: [pod('cart', ID1, { app: 'cart' })],
-    namespaces: [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop', labels: { network: 'green' }, resourceVersion: '1' } }]
-  }
-  const server = createServer(function api (req: IncomingMessage, res: ServerResponse) {
-    const url = new URL(req.url ?? '/', 'http://x')
-    seen.push({ path: url.pathname, query: url.searchParams, auth: req.headers.authorization })
-    for (const f of seenHooks.splice(0)) f()
-    const kind = url.pathname === '/api/v1/pods' ? 'pods' : url.pathname === '/api/v1/namespaces' ? 'namespaces' : undefined
-    if (kind === undefined) { res.writeHead(404).end(); return }
-    if (url.searchParams.get('watch') === 'true') {
-      res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' })
-      res.flushHeaders()
-      watchers[kind]!.push(res)
-      open++
-      req.on('close', function watchClosed () {
-        open--
-        watchers[kind]!.splice(watchers[kind]!.indexOf(res), 1)
-        if (open === 0) { const w = closedWaiters; closedWaiters = []; for (const f of w) f() }
-      })
-      if (watchers.pods!.length > 0 && watchers.namespaces!.length > 0) bothResolve()
-      return
-    }
-    if (failNextList > 0) { failNextList--; res.writeHead(500, { 'content-type': 'application/json' }).end('{"kind":"Status","code":500}'); return }
-    res.writeHead(200, { 'content-type': 'application/json' })
-    res.end(JSON.stringify({ apiVersion: 'v1', kind: kind === 'pods' ? 'PodList' : 'NamespaceList', metadata: { resourceVersion: '10' }, items: lists[kind] }))
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  t.teardown(() => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()) }))
-  const port = (server.address() as AddressInfo).port
-  return {
-    kubeConfig: kubeConfigFor(`http://127.0.0.1:${port}`),
-    seen,
-    lists,
-    openWatches: () => open,
-    /** resolves once the requests the server has seen satisfy `cond` */
-    async untilSeen (cond: () => boolean): Promise<void> {
-      while (!cond()) await new Promise<void>((resolve) => { seenHooks.push(resolve) })
-    },
-    /** resolves once no watch stream is open any more */
-    allWatchesClosed: () => new Promise<void>((resolve) => { if (open === 0) resolve(); else closedWaiters.push(resolve) }),
-    failLists (n: number) { failNextList = n },
-    push (kind: 'pods' | 'namespaces', type: string, object: unknown) {
-      for (const w of watchers[kind]!) w.write(JSON.stringify({ type, object }) + '\n')
-    },
-    bothWatching
-  }
+/** The fake apiserver with this file's cluster: pod cart (ID1) in namespace shop (network=green). */
+async function fakeApi (t: { teardown(fn: () => void | Promise<void>): void }): Promise<FakeApiServer> {
+  return await startFakeApiServer(t, { pods: [pod('cart', ID1, { app: 'cart' })], namespaces: [namespaceObject('shop', { network: 'green' })] })
 }
 
 /** Resolve when `cond` holds, re-checked after every change the watch applies. */
@@ -162,7 +92,7 @@ t.test('410 Gone on the pod watch re-lists: pods missing from the new list leave
 
   // while the watch was too old, cart went away and pay arrived
   api.lists.pods = [pod('pay', ID2)]
-  api.push('pods', 'ERROR', { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'Expired', code: 410, message: 'too old resource version' })
+  api.expire('pods')
   await until(() => w.index.container(ID2) !== undefined, hook)
   t.equal(w.index.container(ID1), undefined, 'the re-list replaced the pod set')
   const podLists = api.seen.filter((s) => s.path === '/api/v1/pods' && s.query.get('watch') !== 'true')
@@ -174,16 +104,9 @@ t.test('410 Gone on the pod watch re-lists: pods missing from the new list leave
 })
 
 t.test('a list that never answers is aborted after listTimeoutMs, reported and retried', async (t) => {
-  let calls = 0
-  let aborted = 0
-  const server = createServer(function silent (req) {
-    calls++
-    req.on('close', () => { aborted++ })
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  t.teardown(() => { server.closeAllConnections(); server.close() })
-  const port = (server.address() as AddressInfo).port
-  const kubeConfig = kubeConfigFor(`http://127.0.0.1:${port}`)
+  const fake = await fakeApi(t)
+  fake.hangLists(Infinity)
+  const kubeConfig = fake.kubeConfig
   const api = kubeConfig.makeApiClient(CoreV1Api)
   const errors: AppError[] = []
   let seenTwo: () => void = () => {}
@@ -204,8 +127,8 @@ t.test('a list that never answers is aborted after listTimeoutMs, reported and r
   t.equal(errors[0]?.code, 'ERR_K8S_WATCH', 'the first attempt ended with a reported error')
   await twoErrors
   t.match(errors[0]?.message, /list timed out after 50 ms/)
-  t.ok(calls >= 2, 'retried')
-  t.ok(aborted >= 1, 'the timed-out request was aborted, not left open')
+  t.ok(fake.seen.filter((s) => s.path === '/api/v1/pods').length >= 2, 'retried')
+  t.ok(fake.hungListsClosed() >= 1, 'the timed-out request was aborted, not left open')
 })
 
 t.test('outside a cluster (no service account, no kubeconfig) the watch is inert and the index empty', async (t) => {
