@@ -6,12 +6,14 @@ import { once, EventEmitter } from 'node:events'
 import type { AddressInfo } from 'node:net'
 import { watchConfigMap, configMapRulesInputs, parseK8sOptions } from '../../src/k8s/configmap-watch.ts'
 import { AppError, ConfigError } from '../../src/errors/index.ts'
-
-import * as clientNode from '@kubernetes/client-node'
+import { kubeConfigFor } from '../helpers/fake-apiserver.ts'
 
 interface Req { kind: 'list' | 'watch', query: URLSearchParams, auth: string | undefined }
 
-/** A tiny apiserver for one namespace's ConfigMaps. */
+/**
+ * A tiny apiserver for one namespace's ConfigMaps. Not test/helpers/fake-apiserver.ts: this one
+ * serves a namespaced path, bumps resourceVersion per change and scripts a status per list/watch.
+ */
 async function fakeApiserver (t: { teardown: (fn: () => unknown) => void }) {
   let rv = 1
   let cm: any = null
@@ -61,13 +63,7 @@ async function fakeApiserver (t: { teardown: (fn: () => unknown) => void }) {
     await new Promise((resolve) => server.close(resolve))
   })
 
-  const kubeConfig = new clientNode.KubeConfig()
-  kubeConfig.loadFromOptions({
-    clusters: [{ name: 'fake', server: `http://127.0.0.1:${port}`, skipTLSVerify: true }],
-    users: [{ name: 'lanner', token: 'secret-token' }],
-    contexts: [{ name: 'fake', cluster: 'fake', user: 'lanner' }],
-    currentContext: 'fake'
-  })
+  const kubeConfig = kubeConfigFor(`http://127.0.0.1:${port}`, 'secret-token')
 
   return {
     kubeConfig,
