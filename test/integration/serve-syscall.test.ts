@@ -5,17 +5,11 @@ import t from 'tap'
 import { execFileSync } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { runLanner, spawnLanner } from './cli-child.ts'
+import { runLanner } from './cli-child.ts'
+import { startServe, until } from '../helpers/serve-child.ts'
 
-async function until<T> (get: () => T | undefined | false, what: string, limitMs = 60000): Promise<T> {
-  const start = Date.now()
-  for (;;) {
-    const v = get()
-    if (v !== undefined && v !== false) return v
-    if (Date.now() - start > limitMs) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-}
+// the probe compiles and loads first: allow more than the default wait
+const PROBE_LIMIT_MS = 60000
 
 t.test('--dry-run --source syscall uses the built-in syscall rules', async (t) => {
   const r = await runLanner(['serve', '--source', 'syscall', '--dry-run'])
@@ -35,17 +29,15 @@ t.test('syscall mode: an open of a marker file raises the rule’s alert', { ski
   source: syscall
 `)
   const alerts = path.join(dir, 'alerts.jsonl')
-  const child = spawnLanner(['serve', '--source', 'syscall', '-r', path.join(dir, 'rules.yaml'),
+  const serve = startServe(t, ['serve', '--source', 'syscall', '-r', path.join(dir, 'rules.yaml'),
     '-o', 'json_output=true', '-o', 'stdout_output.enabled=false', '-o', 'webserver.enabled=false',
     '-o', `file_output={enabled: true, filename: "${alerts}"}`])
-  let stderr = ''
-  child.stderr.on('data', (b: Buffer) => { stderr += b.toString() })
-  child.stdout.resume()
-  const exited = new Promise<number | null>((resolve) => { child.on('close', (code) => { resolve(code) }) })
-  t.teardown(() => { if (child.exitCode === null) child.kill('SIGKILL') })
+  const { child } = serve
 
-  const state = await until(() => stderr.includes('syscall probe running') ? 'up' : (child.exitCode !== null ? 'exited' : undefined), 'the probe to start')
+  const state = await until(() => serve.stderr().includes('syscall probe running') ? 'up' : (child.exitCode !== null ? 'exited' : undefined), 'the probe to start', PROBE_LIMIT_MS, 50)
   if (state === 'exited') {
+    await serve.exited
+    const stderr = serve.stderr()
     const reason = /ERR_SYSCALL_\w+[^\n]*/.exec(stderr)?.[0]
     if (reason?.startsWith('ERR_SYSCALL_UNSUPPORTED') === true) { t.comment(`skipped: probe unsupported here: ${reason}`); t.pass('nothing to test on this kernel'); return }
     t.fail(`serve exited early: ${stderr.slice(-2000)}`)
@@ -53,9 +45,9 @@ t.test('syscall mode: an open of a marker file raises the rule’s alert', { ski
   }
   writeFileSync(marker, 'x')
   execFileSync('cat', [marker])
-  const line = await until(() => { try { return readFileSync(alerts, 'utf8').split('\n').find((l) => l.includes('"proc.name":"cat"')) } catch { return undefined } }, 'the alert')
+  const line = await until(() => { try { return readFileSync(alerts, 'utf8').split('\n').find((l) => l.includes('"proc.name":"cat"')) } catch { return undefined } }, 'the alert', PROBE_LIMIT_MS, 50)
   const alert = JSON.parse(line)
   t.match(alert, { rule: 'Marker Opened', priority: 'Notice', source: 'syscall', output_fields: { 'fd.name': marker, 'proc.name': 'cat', 'proc.cmdline': `cat ${marker}` } })
   child.kill('SIGTERM')
-  t.equal(await exited, 0, 'SIGTERM exits 0')
+  t.equal((await serve.exited).code, 0, 'SIGTERM exits 0')
 })

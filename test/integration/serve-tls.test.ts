@@ -4,7 +4,7 @@ import t from 'tap'
 import https from 'node:https'
 import { readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { spawnLanner } from './cli-child.ts'
+import { startServe, webhookListening } from '../helpers/serve-child.ts'
 import { makeCert } from '../outputs/certs.ts'
 import { auditEvent, createRule, eventList } from '../app/fixtures.ts'
 
@@ -36,38 +36,25 @@ plugins:
 lanner:
   webhook: {bearer_token_file: token}
 `)
-  const child = spawnLanner(['serve', '-c', path.join(dir, 'falco.yaml')])
-  let stderr = ''
-  child.stderr.on('data', (b: Buffer) => { stderr += b.toString() })
-  const exited = new Promise<number | null>((resolve) => { child.on('close', (code) => { resolve(code) }) })
-  t.teardown(() => { if (child.exitCode === null) child.kill('SIGKILL') })
-  const start = Date.now()
-  let port: number | undefined
-  while (port === undefined) {
-    if (Date.now() - start > 20000 || child.exitCode !== null) throw new Error(`serve did not start: ${stderr}`)
-    const line = stderr.split('\n').find((l) => l.includes('"audit webhook listening"'))
-    if (line !== undefined) port = JSON.parse(line).port
-    else await new Promise((resolve) => setTimeout(resolve, 25))
-  }
-  t.match(stderr, /"tls":true/)
+  const serve = startServe(t, ['serve', '-c', path.join(dir, 'falco.yaml')])
+  const listening = await webhookListening(serve)
+  const port = listening.port
+  t.equal(listening.tls, true)
   const url = `https://127.0.0.1:${port}/k8s-audit`
   const ca = readFileSync(cert.cert)
   const body = eventList([auditEvent({ name: 'tls-1' })])
   t.equal(await post(url, ca, body), 401, 'no bearer token')
   t.equal(await post(url, ca, body, 'wrong'), 401, 'wrong bearer token')
   t.equal(await post(url, ca, body, 's3cret'), 200, 'TLS with the PEM certificate and the right token')
-  child.kill('SIGTERM')
-  t.equal(await exited, 0)
+  serve.child.kill('SIGTERM')
+  t.equal((await serve.exited).code, 0)
   t.match(readFileSync(path.join(dir, 'alerts.jsonl'), 'utf8'), /"ka.target.name":"tls-1"/)
 })
 
 t.test('an unreadable certificate is a start-up config error naming the key', async (t) => {
   const dir = t.testdir({ 'rules.yaml': createRule('X') })
-  const child = spawnLanner(['serve', '-r', path.join(dir, 'rules.yaml'), '-o', 'webserver.enabled=false',
+  const serve = startServe(t, ['serve', '-r', path.join(dir, 'rules.yaml'), '-o', 'webserver.enabled=false',
     '-o', 'lanner.webhook={listen: "127.0.0.1:0", tls: {cert: /nonexistent/c.pem, key: /nonexistent/k.pem}}'])
-  let stderr = ''
-  child.stderr.on('data', (b: Buffer) => { stderr += b.toString() })
-  const code = await new Promise<number | null>((resolve) => { child.on('close', (c) => { resolve(c) }) })
-  t.equal(code, 1)
-  t.match(stderr, /ERR_CONFIG_INVALID: lanner\.webhook\.tls\.cert: cannot read '\/nonexistent\/c\.pem'/)
+  t.equal((await serve.exited).code, 1)
+  t.match(serve.stderr(), /ERR_CONFIG_INVALID: lanner\.webhook\.tls\.cert: cannot read '\/nonexistent\/c\.pem'/)
 })

@@ -6,32 +6,8 @@ import http from 'node:http'
 import { readFileSync, writeFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import path from 'node:path'
-import { spawnLanner } from './cli-child.ts'
+import { adminPort as adminPortOf, request, startServe, until, webhookListening } from '../helpers/serve-child.ts'
 import { auditEvent, createRule, eventList } from '../app/fixtures.ts'
-
-interface LogLine { msg?: string, port?: number, [k: string]: unknown }
-
-async function until<T> (get: () => T | undefined | false, what: string, limitMs = 20000): Promise<T> {
-  const start = Date.now()
-  for (;;) {
-    const v = get()
-    if (v !== undefined && v !== false) return v
-    if (Date.now() - start > limitMs) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 25))
-  }
-}
-
-function request (url: string, opts: { method?: string, body?: string } = {}): Promise<{ status: number, body: string, headers: http.IncomingHttpHeaders }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: opts.method ?? 'GET', headers: opts.body === undefined ? {} : { 'Content-Type': 'application/json' } }, (res) => {
-      let body = ''
-      res.on('data', (b: Buffer) => { body += b.toString() })
-      res.on('end', () => { resolve({ status: res.statusCode ?? 0, body, headers: res.headers }) })
-    })
-    req.on('error', reject)
-    req.end(opts.body)
-  })
-}
 
 /** falcosidekick stand-in: records every POST. */
 async function startSink (t: { teardown(fn: () => void): void }): Promise<{ url: string, bodies: Array<{ type?: string, body: string }> }> {
@@ -64,22 +40,11 @@ plugins:
   - name: k8saudit
     open_params: "http://127.0.0.1:0/k8s-audit"
 `)
-  const child = spawnLanner(['serve', '-c', path.join(dir, 'falco.yaml')], { env: { FALCO_HOSTNAME: 'e2e-host' } })
-  const logs: LogLine[] = []
-  let stdout = ''
-  let errText = ''
-  child.stdout.on('data', (b: Buffer) => { stdout += b.toString() })
-  child.stderr.on('data', (b: Buffer) => {
-    errText += b.toString()
-    const lines = errText.split('\n')
-    errText = lines.pop() ?? ''
-    for (const l of lines) { try { logs.push(JSON.parse(l)) } catch { logs.push({ msg: l }) } }
-  })
-  const exited = new Promise<{ code: number | null, signal: string | null }>((resolve) => { child.on('close', (code, signal) => { resolve({ code, signal }) }) })
-  t.teardown(() => { if (child.exitCode === null) child.kill('SIGKILL') })
+  const serve = startServe(t, ['serve', '-c', path.join(dir, 'falco.yaml')], { env: { FALCO_HOSTNAME: 'e2e-host' } })
+  const { child, logs, exited } = serve
 
-  const port = await until(() => logs.find((l) => l.msg === 'audit webhook listening')?.port, 'the webhook to listen')
-  const adminPort = await until(() => logs.find((l) => typeof l.msg === 'string' && l.msg.startsWith('admin server listening'))?.port, 'the admin server')
+  const { port } = await webhookListening(serve)
+  const adminPort = await adminPortOf(serve)
   const webhook = `http://127.0.0.1:${port}/k8s-audit`
   t.equal((await request(`http://127.0.0.1:${adminPort}/readyz`)).status, 200, 'ready once rules are loaded')
 
@@ -95,7 +60,7 @@ plugins:
   t.equal(sink.bodies[0]?.type, 'application/json')
   t.same(JSON.parse(sink.bodies[0]?.body ?? '{}'), alert, 'the HTTP output posts the same JSON')
   await until(() => { try { return readFileSync(programFile, 'utf8').includes('e2e-1') } catch { return false } }, 'the program output')
-  await until(() => stdout.includes('e2e-1'), 'the stdout output')
+  await until(() => serve.stdout().includes('e2e-1'), 'the stdout output')
 
   const metrics = await request(`http://127.0.0.1:${adminPort}/metrics`)
   t.match(metrics.body, /lanner_alerts_total\{rule="ConfigMap Created",priority="Warning",source="k8s_audit"\} 1/)
@@ -127,23 +92,14 @@ t.test('serve: an HTTP receiver that never answers does not stall the webhook; i
   t.teardown(() => { for (const r of held) r.destroy(); blackHole.closeAllConnections(); blackHole.close() })
   const dir = t.testdir({ 'rules.yaml': createRule('ConfigMap Created') })
   const alertsFile = path.join(dir, 'alerts.jsonl')
-  const child = spawnLanner(['serve', '-r', path.join(dir, 'rules.yaml'), '-o', 'json_output=true', '-o', 'stdout_output.enabled=false',
+  const serve = startServe(t, ['serve', '-r', path.join(dir, 'rules.yaml'), '-o', 'json_output=true', '-o', 'stdout_output.enabled=false',
     '-o', `file_output={enabled: true, filename: "${alertsFile}"}`,
     '-o', `http_output={enabled: true, url: "http://127.0.0.1:${(blackHole.address() as AddressInfo).port}/"}`,
     '-o', 'lanner.outputs={queue_size: 3, http_concurrency: 1, http_timeout_ms: 60000, drain_timeout_ms: 200}',
     '-o', 'lanner.webhook.listen=127.0.0.1:0', '-o', 'webserver={listen_address: 127.0.0.1, listen_port: 0}'])
-  const logs: LogLine[] = []
-  let buf = ''
-  child.stderr.on('data', (b: Buffer) => {
-    buf += b.toString()
-    const lines = buf.split('\n')
-    buf = lines.pop() ?? ''
-    for (const l of lines) { try { logs.push(JSON.parse(l)) } catch { logs.push({ msg: l }) } }
-  })
-  const exited = new Promise<number | null>((resolve) => { child.on('close', (code) => { resolve(code) }) })
-  t.teardown(() => { if (child.exitCode === null) child.kill('SIGKILL') })
-  const port = await until(() => logs.find((l) => l.msg === 'audit webhook listening')?.port, 'the webhook')
-  const adminPort = await until(() => logs.find((l) => typeof l.msg === 'string' && l.msg.startsWith('admin server listening'))?.port, 'the admin server')
+  const { child, logs } = serve
+  const { port } = await webhookListening(serve)
+  const adminPort = await adminPortOf(serve)
   for (let i = 0; i < 10; i++) {
     const res = await request(`http://127.0.0.1:${port}/k8s-audit`, { method: 'POST', body: eventList([auditEvent({ name: `slow-${i}` })]) })
     t.equal(res.status, 200, `batch ${i} answered while the HTTP sink hangs`)
@@ -154,6 +110,6 @@ t.test('serve: an HTTP receiver that never answers does not stall the webhook; i
   t.match(metrics, /lanner_output_drops_total\{output="http"\} 6/, 'one POST hangs, three wait in the queue, six are dropped and counted')
   t.ok(logs.some((l) => l.code === 'ERR_OUTPUT_QUEUE_FULL'), 'and logged')
   child.kill('SIGTERM')
-  t.equal(await exited, 0, 'SIGTERM still exits 0 after the drain deadline')
+  t.equal((await serve.exited).code, 0, 'SIGTERM still exits 0 after the drain deadline')
   t.ok(logs.some((l) => l.msg === 'stopped' && l.drained === false), 'reporting that not everything drained')
 })
