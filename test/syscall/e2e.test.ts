@@ -4,8 +4,8 @@
 // namespace this test creates. Skips (with the reason) without root, BTF, clang or iproute2.
 import t from 'tap'
 import { spawn } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmdirSync, rmSync, writeFileSync } from 'node:fs'
-import { randomBytes, randomUUID } from 'node:crypto'
+import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
 import { createServer as createHttpServer } from 'node:http'
 import { createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -19,6 +19,7 @@ import type { Alert } from '../../src/events/index.ts'
 import { createK8sWatch } from '../../src/k8s/watch.ts'
 import { namespaceObject, podObject, startFakeApiServer } from '../helpers/fake-apiserver.ts'
 import { createVethNamespace, ipSkipReason, listenInNamespace } from '../helpers/netns.ts'
+import { createPodCgroup, podCgroupSkipReason, runInCgroup } from '../helpers/pod-cgroup.ts'
 
 const skip = probeSkipReason()
 if (skip !== undefined) {
@@ -126,8 +127,7 @@ if (skip !== undefined) {
     t.ok(shPid > 0)
   })
 
-  const cpuRoot = '/sys/fs/cgroup/cpu'
-  const podSkip = ipSkipReason() ?? (existsSync(join(cpuRoot, 'cgroup.procs')) ? undefined : 'no cgroup v1 cpu hierarchy')
+  const podSkip = ipSkipReason() ?? podCgroupSkipReason()
 
   t.test('pod processes connecting into a test network namespace', { skip: podSkip ?? false }, async (t) => {
     t.same(k8sErrors, [], 'the initial lists succeeded')
@@ -145,28 +145,7 @@ if (skip !== undefined) {
 
     /** Runs `curl url` in a fresh kubepods/besteffort/pod<uid>/<containerId> cgroup, like containerd's v1 layout. */
     async function curlFromPod (t: { teardown (fn: () => void | Promise<void>): void }, containerId: string): Promise<number | null> {
-      const created: string[] = []
-      let cg = cpuRoot
-      for (const part of ['kubepods', 'besteffort', `pod${randomUUID()}`, containerId]) {
-        cg = join(cg, part)
-        if (!existsSync(cg)) { mkdirSync(cg); created.push(cg) }
-      }
-      t.teardown(async function removeCgroups () {
-        for (const d of created.reverse()) {
-          for (let i = 0; i < 20; i++) {
-            try { rmdirSync(d); break } catch { await new Promise((resolve) => setTimeout(resolve, 50)) }
-          }
-        }
-      })
-      // the child waits until it has been moved into the container's cgroup (never the test runner)
-      const child = spawn('sh', ['-c', `read go; curl -s -m 5 ${url} > /dev/null`], { stdio: ['pipe', 'ignore', 'ignore'] })
-      const exited = new Promise<number | null>((resolve) => child.on('exit', resolve))
-      const guard = setTimeout(() => { child.kill('SIGKILL') }, 15_000)
-      writeFileSync(join(cg, 'cgroup.procs'), String(child.pid))
-      child.stdin.end('go\n')
-      const code = await exited
-      clearTimeout(guard)
-      return code
+      return (await runInCgroup(createPodCgroup(t, containerId), `curl -s -m 5 ${url} > /dev/null`)).code
     }
 
     /** Waits (bounded) for the first alert matching `pred`. */
