@@ -77,9 +77,13 @@ export function createProgramChannel (opts: ProgramOptions): OutputChannel {
   async function stopChild (c: ChildProcess): Promise<void> {
     const exited = waitExit(c).catch(() => undefined)
     c.stdin?.end()
-    const timer = setTimeout(() => { c.kill('SIGTERM') }, opts.closeTimeoutMs ?? 5000)
+    // a program that ignores EOF gets SIGTERM, and one that ignores SIGTERM gets SIGKILL
+    const grace = opts.closeTimeoutMs ?? 5000
+    const term = setTimeout(() => { c.kill('SIGTERM') }, grace)
+    const kill = setTimeout(() => { c.kill('SIGKILL') }, grace + 2000)
     await exited
-    clearTimeout(timer)
+    clearTimeout(term)
+    clearTimeout(kill)
   }
 
   return {

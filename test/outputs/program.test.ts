@@ -62,7 +62,7 @@ t.test('a kept-alive child that exits is restarted for the next alert', async (t
   await until(() => exits.length === 1, 'first child exit')
   d.emit(makeAlert(2))
   await d.flush(10000)
-  await until(() => readFileSync(sink, 'utf8').includes('alert 2'), 'second alert')
+  await until(() => { try { return readFileSync(sink, 'utf8').includes('alert 2') } catch { return false } }, 'second alert')
   t.pass('the second alert reached a new child')
   await d.close(5000)
   t.ok(exits.length >= 1, 'exits were reported')
@@ -80,4 +80,22 @@ t.test("the program's own stdout never reaches Lanner's stdout (the alert stream
   t.equal(r.status, 0, r.stderr)
   t.equal(r.stdout, '', 'nothing on stdout')
   t.match(r.stderr, /ALERT r/, 'the program output shows on stderr')
+})
+
+t.test('close() ends a kept-alive program that ignores EOF and SIGTERM', async (t) => {
+  const dir = t.testdir({})
+  const sink = path.join(dir, 'received.log')
+  const exits: Array<NodeJS.Signals | null> = []
+  const channel = createProgramChannel({
+    program: `trap '' TERM; while :; do read -r line && printf '%s\\n' "$line" >> '${sink}'; sleep 0.05; done`,
+    keepAlive: true,
+    closeTimeoutMs: 100,
+    onExit: (i) => { exits.push(i.signal) }
+  })
+  const d = createDispatcher({ channels: [channel], format: jsonLine, queueSize: 10, logger: captureLogger() })
+  d.emit(makeAlert(1))
+  await d.flush(5000)
+  await until(() => { try { return readFileSync(sink, 'utf8').includes('alert 1') } catch { return false } }, 'the alert')
+  await d.close(1000)
+  t.same(exits, ['SIGKILL'], 'stubborn child killed; close() returned')
 })
