@@ -48,6 +48,26 @@ export function kubeConfigFor (server: string, token = 'secret'): KubeConfig {
   return kc
 }
 
+/**
+ * The same connection as a kubeconfig FILE's text (what `kubectl config view --raw` prints), for
+ * child processes that find the API through `$KUBECONFIG` or a configured kubeconfig path.
+ */
+export function kubeconfigYaml (server: string, token = 'secret'): string {
+  return `apiVersion: v1
+kind: Config
+clusters:
+  - name: fake
+    cluster: {server: "${server}", insecure-skip-tls-verify: true}
+users:
+  - name: lanner
+    user: {token: "${token}"}
+contexts:
+  - name: fake
+    context: {cluster: fake, user: lanner}
+current-context: fake
+`
+}
+
 /** A pod as the API server returns it: one container `app` whose status carries `containerd://<id>`. */
 export function podObject (opts: { name: string, namespace: string, containerId: string, labels?: Record<string, string>, image?: string, nodeName?: string, startedAt?: string }): Record<string, unknown> {
   const image = opts.image ?? `registry.local/${opts.name}:v1`
