@@ -6,7 +6,7 @@ import type { SyscallRecord } from '../record.ts'
 import { CLONE_THREAD, O_CLOEXEC_BIT, O_DIRECTORY } from './flag-bits.ts'
 import { argList, argNum, argStr, pick } from './args.ts'
 import { socketFd, type FdInfo, type FdKind } from './fd-info.ts'
-import { fromSnapshot, type ProcessInfo, type ProcessTable } from './process-table.ts'
+import { fromSnapshot, type ExeFacts, type ProcessInfo, type ProcessTable } from './process-table.ts'
 import { endpointsFromArgs, toTuple, AF_INET, AF_INET6, AF_UNIX, protoName } from './sockets.ts'
 import type { ContainerRef } from './container-id.ts'
 
@@ -41,6 +41,22 @@ function withProc (procs: ProcessTable, p: ProcessInfo, changes: Partial<Process
   const next: ProcessInfo = { ...p, ...changes, exited: false }
   procs.set(next)
   return next
+}
+
+/** The new executable's facts, when the record carries them (successful exec, probe ABI ≥ 1). */
+export function exeFactsOf (a: SyscallRecord['args']): ExeFacts | undefined {
+  const ino = argNum(a.exe_ino)
+  if (ino === undefined) return undefined
+  return {
+    ino,
+    mode: argNum(a.exe_mode) ?? 0,
+    uid: argNum(a.exe_uid) ?? -1,
+    gid: argNum(a.exe_gid) ?? -1,
+    nlink: argNum(a.exe_nlink) ?? 0,
+    writable: argNum(a.exe_writable) === 1,
+    upperLayer: argNum(a.exe_upper_layer) === 1,
+    fromMemfd: argNum(a.exe_from_memfd) === 1
+  }
 }
 
 function applyExec (procs: ProcessTable, rec: SyscallRecord, containerOf: (leaf: string) => ContainerRef | undefined): ProcessInfo | undefined {
@@ -82,6 +98,8 @@ function applyExec (procs: ProcessTable, rec: SyscallRecord, containerOf: (leaf:
     tty: argNum(a.tty) ?? base.tty,
     loginuid: argNum(a.loginuid) ?? base.loginuid,
     container: rec.containerId !== undefined ? containerOf(rec.containerId) : base.container,
+    // a new executable: the old one's facts no longer apply even when this record has none
+    exeFacts: exeFactsOf(a),
     fds
   })
 }

@@ -28,9 +28,26 @@ export interface ProcessInfo {
   readonly container: ContainerRef | undefined
   readonly env: readonly string[] | undefined
   readonly caps: ProcSnapshot['caps']
+  /** the executable as the probe saw it at the last exec (absent for processes seeded from /proc) */
+  readonly exeFacts?: ExeFacts | undefined
   /** shared with forked children until they diverge (copied on fork, kept on exec) */
   readonly fds: Map<number, FdInfo>
   exited: boolean
+}
+
+/** Facts about the executable file, from the execve exit record's exe_* args (proc.is_exe_*). */
+export interface ExeFacts {
+  readonly ino: number
+  readonly mode: number
+  readonly uid: number
+  readonly gid: number
+  readonly nlink: number
+  /** writable by the process's uid/gid (or root) at exec */
+  readonly writable: boolean
+  /** an overlayfs upper-layer copy: written after the container image was built */
+  readonly upperLayer: boolean
+  /** a memfd (fileless execution) */
+  readonly fromMemfd: boolean
 }
 
 export interface ProcessTableOptions {

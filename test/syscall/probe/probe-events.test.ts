@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { probeSkipReason, recordProbe, type Recorder } from '../../fixtures/syscall/probe-harness.ts'
 import type { SyscallRecord } from '../../../src/syscall/record.ts'
+import { createEnricher } from '../../../src/syscall/enrich.ts'
+import { syscallFields } from '../../../src/fields/syscall/index.ts'
 
 const skip = probeSkipReason()
 if (skip !== undefined) {
@@ -88,6 +90,10 @@ if (skip !== undefined) {
       await new Promise(r => child.on('exit', r))
       const m = await rec.waitFor(r => r.type === 'execve' && r.pid === child.pid && r.argv?.[0] === 'memfd-marker', m => m.length > 0)
       t.match(m[0]?.args, { exe_from_memfd: 1, exe_nlink: 0 })
+      // the same record through enrichment and the field table, as a rule would read it
+      const ev = createEnricher({ scan: false }).enrich(m[0]!)
+      t.equal(syscallFields.bind('proc.is_exe_from_memfd', undefined)(ev), true, 'proc.is_exe_from_memfd')
+      t.equal(syscallFields.bind('proc.exe_ino', undefined)(ev), m[0]?.args.exe_ino, 'proc.exe_ino')
     })
 
     t.test('overlayfs', async t => {
