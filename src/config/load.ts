@@ -6,6 +6,7 @@ import path from 'node:path'
 import { LineCounter, parseDocument, isMap, type Document } from 'yaml'
 import type { z } from 'zod'
 import { ConfigError, type SourcePos } from '../errors/index.ts'
+import { trackDuplicateKeys } from '../rules/load/duplicate-keys.ts'
 import { configSchema, KNOWN_TOP_LEVEL_KEYS, type RawConfig } from './schema.ts'
 import { applyOverrides, parseOverride } from './overrides.ts'
 import { resolveConfig, type ResolveOptions } from './resolve.ts'
@@ -29,12 +30,14 @@ function readConfigFile (file: string): ParsedFile {
     throw new ConfigError('ERR_CONFIG_READ', `cannot read config file: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err, location: { file } })
   }
   const lines = new LineCounter()
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: false })
+  // a key given twice would silently lose one value (yaml-cpp keeps one): an error, with both places
+  const dups = trackDuplicateKeys()
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: dups.uniqueKeys })
   const yamlErr = doc.errors[0]
   if (yamlErr !== undefined) {
     const lp = yamlErr.linePos?.[0]
     const pos: SourcePos | undefined = lp === undefined ? undefined : { offset: yamlErr.pos[0], line: lp.line, col: lp.col }
-    throw new ConfigError('ERR_CONFIG_YAML', yamlErr.message.split('\n')[0] ?? 'invalid YAML', { cause: yamlErr, location: { file, pos, itemType: 'config' } })
+    throw new ConfigError('ERR_CONFIG_YAML', dups.describe(yamlErr, text, lines), { cause: yamlErr, location: { file, pos, itemType: 'config' } })
   }
   const contents = doc.contents
   if (contents !== null && !isMap(contents)) {

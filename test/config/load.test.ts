@@ -196,6 +196,15 @@ t.test('unreadable files and invalid YAML have their own codes', async (t) => {
   t.throws(() => loadConfig({ file: list.file }), { code: 'ERR_CONFIG_INVALID', location: { pos: { line: 1 } } })
 })
 
+t.test('a key given twice in one mapping is ERR_CONFIG_YAML at the second, naming the first', async (t) => {
+  const { file } = withFile(t, 'json_output: true\nwebserver:\n  enabled: true\n  listen_port: 8766\n  k8s_healthz_endpoint: /health\n  listen_port: 8767\n')
+  const err = t.throws(() => loadConfig({ file }), { code: 'ERR_CONFIG_YAML' }) as any
+  t.match(err.location, { file, pos: { line: 6, col: 3 }, itemType: 'config' })
+  t.match(err.message, /'listen_port'.*line 4, column 3/)
+  const top = withFile(t, 'json_output: true\npriority: debug\njson_output: false\n')
+  t.throws(() => loadConfig({ file: top.file }), { code: 'ERR_CONFIG_YAML', location: { pos: { line: 3, col: 1 } } }, 'top-level keys too')
+})
+
 t.test('an empty file is all defaults', async (t) => {
   const { file } = withFile(t, '# nothing set\n')
   t.equal(loadConfig({ file }).source, 'k8s_audit')

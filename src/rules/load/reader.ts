@@ -7,6 +7,7 @@ import { ItemReader, scalarText } from './yaml-values.ts'
 import { readOverride } from './override.ts'
 import { readRule } from './reader-rule.ts'
 import { sourcedFrom } from './context.ts'
+import { trackDuplicateKeys } from './duplicate-keys.ts'
 
 const KIND_KEYS = ['required_engine_version', 'required_plugin_versions', 'list', 'macro', 'rule'] as const
 const LIST_KEYS = new Set(['list', 'items', 'append', 'override'])
@@ -20,7 +21,8 @@ const IDENT_RE = /^[a-zA-Z]+[a-zA-Z0-9_]*$/
  */
 export function readFile (files: Files, name: string, text: string, issues: Issues, onItem: (item: Item) => void): { file: FileCtx, failed: boolean } {
   const lines = new LineCounter()
-  const docs = parseAllDocuments(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false })
+  const dups = trackDuplicateKeys()
+  const docs = parseAllDocuments(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: dups.uniqueKeys })
   const file = files.add(name, text, lines)
   const fileCtx: ItemCtx = { file, offset: 0, itemType: 'item' }
   const docList = Array.isArray(docs) ? docs : []
@@ -28,7 +30,7 @@ export function readFile (files: Files, name: string, text: string, issues: Issu
     const yamlErr = doc.errors[0]
     if (yamlErr !== undefined) {
       const at = yamlErr.pos[0]
-      issues.add({ ...issues.make('LOAD_ERR_YAML_PARSE', yamlErr.message.split('\n')[0] ?? 'invalid YAML', fileCtx, at), snippet: snippetAt(file, at) })
+      issues.add({ ...issues.make('LOAD_ERR_YAML_PARSE', dups.describe(yamlErr, text, lines), fileCtx, at), snippet: snippetAt(file, at) })
       return { file, failed: true }
     }
     const root = doc.contents as Node | null

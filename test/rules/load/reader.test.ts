@@ -27,6 +27,27 @@ t.test('YAML syntax errors are LOAD_ERR_YAML_PARSE with their position', async (
   t.ok((firstError(res).line ?? 0) >= 2)
 })
 
+t.test('a key given twice in one mapping is LOAD_ERR_YAML_PARSE at the second, naming the first', async (t) => {
+  // a botched merge: Falco (yaml-cpp) keeps one condition and silently drops the other
+  const doubled = '- rule: R\n  desc: d\n  condition: t.name = a\n  output: x\n  priority: INFO\n  condition: t.name = b\n'
+  const res = load(doubled)
+  t.equal(res.ok, false)
+  t.equal(res.ruleset, undefined, 'no half-loaded ruleset')
+  t.match(firstError(res), { code: 'LOAD_ERR_YAML_PARSE', line: 6, col: 3 })
+  t.match(firstError(res).message, /'condition'.*line 3, column 3/)
+  t.equal(res.errors[0]?.location?.file, 'rules.yaml')
+  t.equal(res.errors[0]?.snippet, '  condition: t.name = b\n  ^')
+
+  const flow = load('- list: l\n  items: [a]\n- macro: m\n  condition: t.name = a\n  override: {condition: append, condition: replace}\n')
+  t.match(firstError(flow), { code: 'LOAD_ERR_YAML_PARSE', line: 5, col: 33 }, 'flow mappings too')
+
+  const laterDoc = load('- list: ok\n  items: [a]\n---\n- list: l\n  items: [a]\n  items: [b]\n')
+  t.match(firstError(laterDoc), { code: 'LOAD_ERR_YAML_PARSE', line: 6, col: 3 }, 'in any document of the file')
+
+  t.equal(load('- rule: R\n  desc: d\n  condition: t.name = a\n  output: x\n  priority: INFO\n- rule: R\n  desc: d\n  condition: t.name = b\n  output: x\n  priority: INFO\n').errors.length, 0,
+    'the same key in two different mappings is fine')
+})
+
 t.test('sequence entries must be mappings; null entries are skipped', async (t) => {
   t.match(firstError(load('- ~\n- just text\n')), { code: 'LOAD_ERR_YAML_VALIDATE', line: 2, col: 3 })
 })
