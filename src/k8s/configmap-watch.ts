@@ -13,8 +13,9 @@ export interface WatchConfigMapOptions extends ConfigMapRef {
   /** list/watch failures (ERR_K8S_WATCH) and callback exceptions; the watch keeps retrying */
   onError?: (err: AppError) => void
   /**
-   * The ConfigMap disappeared (or is absent at start). Rules are NOT cleared: deleting and
-   * re-creating a ConfigMap during an upgrade must not leave a window without rules.
+   * The ConfigMap disappeared, or is absent at the first list; once per absence (re-lists while
+   * it stays absent are quiet). Rules are NOT cleared: deleting and re-creating a ConfigMap
+   * during an upgrade must not leave a window without rules.
    */
   onDeleted?: () => void
   backoff?: { initialMs?: number, maxMs?: number }
@@ -41,10 +42,11 @@ export function watchConfigMap (opts: WatchConfigMapOptions, onData: (data: Reco
   const fieldSelector = `metadata.name=${name}`
   const what = `configmap ${namespace}/${name}`
   let lastDataKey: string | undefined
-  let present = false
+  // 'unknown' until the first list, so that an absence at start is reported too
+  let state: 'unknown' | 'present' | 'absent' = 'unknown'
 
   function deliver (cm: V1ConfigMap): void {
-    present = true
+    state = 'present'
     const data = cm.data ?? {}
     const key = stableKey(data)
     if (key === lastDataKey) return
@@ -53,8 +55,8 @@ export function watchConfigMap (opts: WatchConfigMapOptions, onData: (data: Reco
   }
 
   function gone (): void {
-    if (!present) return
-    present = false
+    if (state === 'absent') return
+    state = 'absent'
     opts.onDeleted?.()
   }
 

@@ -132,16 +132,29 @@ t.test('errors are reported with ERR_K8S_WATCH and retried with backoff', async 
   t.equal(api.requests.filter((r) => r.kind === 'list').length, 3)
 })
 
-t.test('an absent ConfigMap is not an error; it is delivered when it is created', async (t) => {
+t.test('an absent ConfigMap is not an error: onDeleted says so once, the data comes when it is created', async (t) => {
   const api = await fakeApiserver(t)
   const got = collector()
   const errors: unknown[] = []
+  let deleted = 0
   const firstWatch = api.nextRequest('watch')
-  const w = watchConfigMap({ kubeConfig: api.kubeConfig, namespace: 'lanner', name: 'rules', onError: (e) => errors.push(e) }, got.onData)
+  const w = watchConfigMap({
+    kubeConfig: api.kubeConfig, namespace: 'lanner', name: 'rules', backoff: { initialMs: 5, maxMs: 20 }, onError: (e) => errors.push(e), onDeleted: () => { deleted++ }
+  }, got.onData)
   t.teardown(() => w.close())
   await w.ready
   await firstWatch
   t.equal(got.calls.length, 0)
+  t.equal(deleted, 1, 'absent at the first list: reported')
+
+  // still absent after a re-list (410): not reported again
+  const relisted = api.nextRequest('list')
+  const rewatch = api.nextRequest('watch')
+  api.send('ERROR', { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'Expired', code: 410, message: 'too old resource version' })
+  await relisted
+  await rewatch
+  t.equal(deleted, 1, 'a re-list that still finds nothing is quiet')
+
   const p = got.next()
   api.send('ADDED', api.setData({ 'late.yaml': 'x' }))
   t.same(await p, { 'late.yaml': 'x' })
