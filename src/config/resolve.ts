@@ -114,6 +114,9 @@ function resolveAdmin (raw: RawConfig, p: (f: string) => string): AdminConfig {
     metricsPath: DEFAULTS.metricsPath,
     metricsEnabled: ws.prometheus_metrics_enabled
   }
+  // one path cannot be two endpoints; the admin server would fail to start with a less clear error
+  const taken = admin.metricsEnabled ? [admin.readyzPath, admin.metricsPath] : [admin.readyzPath]
+  if (taken.includes(admin.healthzPath)) throw invalid('webserver.k8s_healthz_endpoint', `${admin.healthzPath} is already served by the admin server for another purpose`)
   if (ws.ssl_enabled) {
     const pem = p(ws.ssl_certificate ?? '/etc/falco/falco.pem')
     admin.tls = { cert: pem, key: pem }

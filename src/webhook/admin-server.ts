@@ -1,5 +1,5 @@
-// The admin server on its own port: /healthz (liveness), /readyz (rules loaded) and /metrics
-// (Prometheus text). Kept apart from the webhook so probes never queue behind audit batches.
+// The admin server on its own port: liveness, readiness (rules loaded) and Prometheus metrics, at
+// the paths the caller gives. Kept apart from the webhook so probes never queue behind audit batches.
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { buildFastify, listenOn } from './listen.ts'
 import { errorBody } from './replies.ts'
@@ -36,14 +36,19 @@ export async function createAdminServer (opts: AdminOptions, deps: AdminDeps): P
     }
   }
 
+  const served = [opts.healthzPath, opts.readyzPath]
+  if (opts.metricsPath !== undefined) served.push(opts.metricsPath)
+  const tryPaths = served.join(', ')
+
   async function adminNotFound (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
     return reply.code(404).type('application/json; charset=utf-8')
-      .send(errorBody(404, 'ERR_WEBHOOK_NOT_FOUND', `nothing at ${request.method} ${request.url}; try /healthz, /readyz or /metrics`))
+      .send(errorBody(404, 'ERR_WEBHOOK_NOT_FOUND', `nothing at ${request.method} ${request.url}; try ${tryPaths}`))
   }
 
-  app.get('/healthz', adminHealthz)
-  app.get('/readyz', adminReadyz)
-  app.get('/metrics', adminMetrics)
+  app.get(opts.healthzPath, adminHealthz)
+  app.get(opts.readyzPath, adminReadyz)
+  // metrics turned off: the path is simply not served, so scrapers see 404 like any unknown path
+  if (opts.metricsPath !== undefined) app.get(opts.metricsPath, adminMetrics)
   app.setNotFoundHandler(adminNotFound)
 
   let port: number
@@ -53,7 +58,7 @@ export async function createAdminServer (opts: AdminOptions, deps: AdminDeps): P
     await app.close()
     throw err
   }
-  log?.info({ port }, 'admin server listening (/healthz, /readyz, /metrics)')
+  log?.info({ port, paths: served }, `admin server listening (${tryPaths})`)
 
   return {
     port,

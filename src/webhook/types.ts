@@ -84,6 +84,12 @@ export interface WebhookDeps {
 export interface AdminOptions {
   host: string
   port: number
+  /** liveness, e.g. '/healthz' (Falco's webserver.k8s_healthz_endpoint) */
+  healthzPath: string
+  /** readiness (rules loaded), e.g. '/readyz' */
+  readyzPath: string
+  /** Prometheus text, e.g. '/metrics'; undefined serves no metrics (404), as with prometheus_metrics_enabled: false */
+  metricsPath: string | undefined
   tls?: WebhookTlsOptions
 }
 

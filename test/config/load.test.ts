@@ -205,6 +205,16 @@ t.test('a key given twice in one mapping is ERR_CONFIG_YAML at the second, namin
   t.throws(() => loadConfig({ file: top.file }), { code: 'ERR_CONFIG_YAML', location: { pos: { line: 3, col: 1 } } }, 'top-level keys too')
 })
 
+t.test('webserver: enabled and prometheus_metrics_enabled resolve; a liveness path on another endpoint is refused', async (t) => {
+  const off = loadConfig({ overrides: ['webserver.enabled=false', 'webserver.prometheus_metrics_enabled=false'] })
+  t.match(off.admin, { enabled: false, metricsEnabled: false })
+  const err = t.throws(() => loadConfig({ overrides: [`webserver.k8s_healthz_endpoint=${DEFAULTS.readyzPath}`] }), { code: 'ERR_CONFIG_INVALID' }) as any
+  t.equal(err.location.itemName, 'webserver.k8s_healthz_endpoint')
+  t.throws(() => loadConfig({ overrides: [`webserver.k8s_healthz_endpoint=${DEFAULTS.metricsPath}`] }), { code: 'ERR_CONFIG_INVALID' })
+  const noMetrics = loadConfig({ overrides: [`webserver.k8s_healthz_endpoint=${DEFAULTS.metricsPath}`, 'webserver.prometheus_metrics_enabled=false'] })
+  t.equal(noMetrics.admin.healthzPath, DEFAULTS.metricsPath, 'the metrics path is free when metrics are off')
+})
+
 t.test('an empty file is all defaults', async (t) => {
   const { file } = withFile(t, '# nothing set\n')
   t.equal(loadConfig({ file }).source, 'k8s_audit')

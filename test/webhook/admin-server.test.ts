@@ -1,16 +1,19 @@
 // The admin server: /healthz, /readyz (503 until rules are loaded), /metrics (Prometheus text),
-// 404 elsewhere; over HTTP and HTTPS on its own port.
+// 404 elsewhere; the paths are options (metrics may be off); over HTTP and HTTPS on its own port.
 import t from 'tap'
-import { createAdminServer, type AdminDeps } from '../../src/webhook/index.ts'
+import { DEFAULTS } from '../../src/config/defaults.ts'
+import { createAdminServer, type AdminDeps, type AdminOptions } from '../../src/webhook/index.ts'
 import { request } from '../helpers/apiserver-client.ts'
 import { createTestPki } from '../helpers/certs.ts'
 import { recordingLogger } from './fakes.ts'
 
 const PROM_TYPE = 'text/plain; version=0.0.4; charset=utf-8'
 const METRICS = '# HELP lanner_events_total Events\n# TYPE lanner_events_total counter\nlanner_events_total 42\n'
+/** the paths the app passes by default, from src/config/defaults.ts */
+const PATHS = { healthzPath: DEFAULTS.healthzPath, readyzPath: DEFAULTS.readyzPath, metricsPath: DEFAULTS.metricsPath }
 
-async function startAdmin (t: { teardown(fn: () => unknown): void }, deps: Partial<AdminDeps> = {}, tls?: Parameters<typeof createAdminServer>[0]['tls']) {
-  const server = await createAdminServer({ host: '127.0.0.1', port: 0, tls }, {
+async function startAdmin (t: { teardown(fn: () => unknown): void }, deps: Partial<AdminDeps> = {}, tls?: AdminOptions['tls'], paths: Partial<AdminOptions> = {}) {
+  const server = await createAdminServer({ host: '127.0.0.1', port: 0, ...PATHS, ...paths, tls }, {
     isReady: () => true,
     metricsText: async () => METRICS,
     metricsContentType: PROM_TYPE,
@@ -66,6 +69,34 @@ t.test('anything else is 404, including the webhook path', async (t) => {
   }
 })
 
+t.test('the paths are options: a custom liveness path (k8s_healthz_endpoint) replaces /healthz', async (t) => {
+  const { base } = await startAdmin(t, {}, undefined, { healthzPath: '/health', readyzPath: '/ready-now', metricsPath: '/prom' })
+  t.equal((await request(`${base}/health`)).status, 200)
+  t.equal((await request(`${base}/health`, { method: 'HEAD' })).status, 200, 'HEAD works for probes')
+  t.equal((await request(`${base}/ready-now`)).status, 200)
+  const prom = await request(`${base}/prom`)
+  t.equal(prom.status, 200)
+  t.equal(prom.body, METRICS)
+  for (const path of [DEFAULTS.healthzPath, DEFAULTS.readyzPath, DEFAULTS.metricsPath]) {
+    const res = await request(`${base}${path}`)
+    t.equal(res.status, 404, `${path} is not served any more`)
+    t.equal(JSON.parse(res.body).code, 'ERR_WEBHOOK_NOT_FOUND')
+    t.match(JSON.parse(res.body).message, /try \/health, \/ready-now, \/prom$/, 'the 404 names the paths actually served')
+  }
+})
+
+t.test('metricsPath undefined (prometheus_metrics_enabled: false): /metrics is 404, metricsText is never called', async (t) => {
+  let collected = 0
+  const { base } = await startAdmin(t, { metricsText: async () => { collected++; return METRICS } }, undefined, { metricsPath: undefined })
+  const res = await request(`${base}${DEFAULTS.metricsPath}`)
+  t.equal(res.status, 404)
+  t.equal(JSON.parse(res.body).code, 'ERR_WEBHOOK_NOT_FOUND')
+  t.match(JSON.parse(res.body).message, /; try \/healthz, \/readyz$/, 'the 404 does not suggest a metrics path')
+  t.equal(collected, 0)
+  t.equal((await request(`${base}${DEFAULTS.healthzPath}`)).status, 200, 'health and readiness still served')
+  t.equal((await request(`${base}${DEFAULTS.readyzPath}`)).status, 200)
+})
+
 t.test('over HTTPS', async (t) => {
   const pki = await createTestPki()
   t.teardown(() => pki.remove())
@@ -75,13 +106,13 @@ t.test('over HTTPS', async (t) => {
 })
 
 t.test('close() frees the port', async (t) => {
-  const server = await createAdminServer({ host: '127.0.0.1', port: 0 }, { isReady: () => true, metricsText: async () => '', metricsContentType: PROM_TYPE })
+  const server = await createAdminServer({ host: '127.0.0.1', port: 0, ...PATHS }, { isReady: () => true, metricsText: async () => '', metricsContentType: PROM_TYPE })
   await server.close()
   await t.rejects(request(`http://127.0.0.1:${server.port}/healthz`), { code: 'ECONNREFUSED' })
 })
 
 t.test("host '' listens on every interface, loopback included", async (t) => {
-  const server = await createAdminServer({ host: '', port: 0 }, { isReady: () => true, metricsText: async () => '', metricsContentType: PROM_TYPE })
+  const server = await createAdminServer({ host: '', port: 0, ...PATHS }, { isReady: () => true, metricsText: async () => '', metricsContentType: PROM_TYPE })
   t.teardown(() => server.close())
   t.equal((await request(`http://127.0.0.1:${server.port}/healthz`)).status, 200)
 })
