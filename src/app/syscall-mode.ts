@@ -1,8 +1,11 @@
 // Syscall mode: the eBPF probe feeds record batches; each record is enriched (process, fd, user,
 // container, and pod from the node's Kubernetes metadata watch) and evaluated with the current
-// syscall rules. Probe drops become metrics and a rate-limited internal alert.
+// syscall rules. The probe records only the event types the rules can match plus what the
+// process/fd tables need, and follows rules reloads. Probe drops become metrics and a
+// rate-limited internal alert.
 import { DEFAULTS } from '../config/index.ts'
-import { startProbe } from '../syscall/loader.ts'
+import { startProbe, type ProbeHandle } from '../syscall/loader.ts'
+import { probeKindsFor, sameProbeKinds, type ProbeKinds } from '../syscall/probe-kinds.ts'
 import { createEnricher } from '../syscall/enrich.ts'
 import { createK8sWatch } from '../k8s/watch.ts'
 import type { SyscallRecord } from '../syscall/record.ts'
@@ -48,10 +51,43 @@ export async function startSyscallMode (app: App): Promise<RunningMode> {
     metrics.batchEvaluated(SOURCE, Number(process.hrtime.bigint() - started) / 1e9)
   }
 
+  function kindsNow (): ProbeKinds {
+    return probeKindsFor(app.rules.current(), SOURCE)
+  }
+  function logKinds (k: ProbeKinds, msg: string, extra: Record<string, unknown> = {}): void {
+    log.info({
+      ...extra,
+      kinds: k.kinds,
+      enterKinds: k.enterKinds,
+      anyType: k.anyType,
+      ...(k.unproduced.length > 0 ? { typesNotProduced: k.unproduced } : {})
+    }, k.anyType ? `${msg} (a rule matches any event type: default set)` : msg)
+  }
+
+  let probe: ProbeHandle | undefined
+  let stopped = false
+  // a reload whose rules need other event types changes the probe in place (nothing is lost:
+  // the enricher's tables live here, not in the helper)
+  async function followRules (): Promise<void> {
+    const running = probe
+    if (running === undefined || stopped) return
+    const want = kindsNow()
+    if (sameProbeKinds(want, { kinds: running.kinds, enterKinds: running.enterKinds })) return
+    try {
+      const how = await running.setKinds(want.kinds, want.enterKinds)
+      logKinds(want, 'probe event types changed for the new rules', { applied: how })
+    } catch (err) {
+      log.error({ code: (err as { code?: string }).code, err: (err as Error).message }, 'probe event types could not be changed: the previous set stays')
+    }
+  }
+  app.rules.onInstall(followRules)
+
   const admin = await startAdmin(app)
-  let probe
+  const initial = kindsNow()
   try {
     probe = await startProbe({
+      kinds: initial.kinds,
+      enterKinds: initial.enterKinds,
       onRecords,
       onStats: function probeStats (s) {
         if (s.dropsDelta > 0) {
@@ -68,15 +104,20 @@ export async function startSyscallMode (app: App): Promise<RunningMode> {
       }
     })
   } catch (err) {
+    stopped = true
     k8s.stop()
     await admin?.close()
     throw err
   }
   log.info({ pid: probe.pid, rules: app.rules.paths }, 'syscall probe running')
+  logKinds(initial, 'probe event types')
+  // rules reloaded while the probe was starting
+  void followRules()
   const running = probe
   return {
     adminPort: admin?.port,
     async stop () {
+      stopped = true
       await running.stop()
       k8s.stop()
       await admin?.close()

@@ -90,4 +90,15 @@ export interface Ruleset {
   activeCount(source: string): number
   /** condition/extractor exceptions seen by evaluate (each counted as "rule did not match") */
   readonly evalErrors: number
+  /**
+   * The `evt.type` values the active rules of `source` can match (what an event producer needs
+   * to deliver), or null when some active rule matches any type (or the source has no types).
+   */
+  eventTypes(source: string): ReadonlySet<string> | null
+  /**
+   * The event types for which some active rule of `source` asks for enter events
+   * (`evt.dir = >`); null = enter events of any type. Rules whose direction the compiler did
+   * not pin count as exit-only.
+   */
+  enterEventTypes(source: string): ReadonlySet<string> | null
 }

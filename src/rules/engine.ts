@@ -4,6 +4,7 @@ import type { Alert, Priority } from '../events/index.ts'
 import type { SourceDefinition } from '../fields/index.ts'
 import type { RuleMatching, RuleSummary, Ruleset } from './api.ts'
 import type { CompiledOutput } from './format/output-format.ts'
+import type { Expr } from './lang/ast.ts'
 
 export interface CompiledRule {
   /** first-definition order */
@@ -17,6 +18,8 @@ export interface CompiledRule {
   output: CompiledOutput
   /** evt.type values the condition can match; undefined = any */
   eventTypes: ReadonlySet<string> | undefined
+  /** evt.dir values ('>', '<') the condition pins (eventDirsOf); undefined = not pinned or not analysed */
+  directions?: ReadonlySet<string> | undefined
 }
 
 interface SourceRules {
@@ -24,6 +27,9 @@ interface SourceRules {
   all: readonly CompiledRule[]
   any: readonly CompiledRule[]
   byType: ReadonlyMap<string, readonly CompiledRule[]>
+  /** what eventTypes()/enterEventTypes() answer */
+  types: ReadonlySet<string> | null
+  enterTypes: ReadonlySet<string> | null
 }
 
 export interface RulesetOptions {
@@ -57,6 +63,15 @@ export class LoadedRuleset implements Ruleset {
 
   activeCount (source: string): number {
     return this.#bySource.get(source)?.all.length ?? 0
+  }
+
+  eventTypes (source: string): ReadonlySet<string> | null {
+    return this.#bySource.get(source)?.types ?? null
+  }
+
+  enterEventTypes (source: string): ReadonlySet<string> | null {
+    const sr = this.#bySource.get(source)
+    return sr === undefined ? new Set() : sr.enterTypes
   }
 
   /** Condition/extractor exceptions seen so far (each counted as "rule did not match"). */
@@ -102,5 +117,58 @@ function indexRules (def: SourceDefinition<any>, all: readonly CompiledRule[]): 
     for (const r of all) for (const t of r.eventTypes ?? []) types.add(t)
     for (const t of types) byType.set(t, all.filter((r) => r.eventTypes === undefined || r.eventTypes.has(t)))
   }
-  return { def, all, any, byType }
+  return { def, all, any, byType, types: def.eventType === undefined || any.length > 0 ? null : new Set(byType.keys()), enterTypes: enterTypesOf(all) }
+}
+
+function enterTypesOf (all: readonly CompiledRule[]): ReadonlySet<string> | null {
+  const types = new Set<string>()
+  for (const r of all) {
+    if (r.directions?.has('>') !== true) continue
+    if (r.eventTypes === undefined) return null
+    for (const t of r.eventTypes) types.add(t)
+  }
+  return types
+}
+
+const DIRS: readonly string[] = ['>', '<']
+
+/**
+ * The `evt.dir` values a condition can match, like eventTypesOf for evt.type: null when the
+ * condition does not pin the direction. For the compiler to fill CompiledRule.directions.
+ */
+export function eventDirsOf (expr: Expr): Set<string> | null {
+  switch (expr.kind) {
+    case 'check': {
+      if (expr.left.kind !== 'field' || expr.left.name !== 'evt.dir' || expr.left.arg !== undefined || expr.modifier !== undefined) return null
+      const r = expr.right
+      if (r === undefined) return null
+      let vals: string[] | undefined
+      if ((expr.op === '=' || expr.op === '==' || expr.op === '!=') && r.kind === 'literal') vals = [r.value]
+      else if (expr.op === 'in' && r.kind === 'list') vals = r.items.map(function value (i) { return i.value })
+      if (vals === undefined) return null
+      const named = new Set(vals.filter(function known (v) { return DIRS.includes(v) }))
+      return expr.op === '!=' ? new Set(DIRS.filter(function other (d) { return !named.has(d) })) : named
+    }
+    case 'and': {
+      let acc: Set<string> | null = null
+      for (const c of expr.children) {
+        const s = eventDirsOf(c)
+        if (s === null) continue
+        if (acc === null) { acc = new Set(s); continue }
+        for (const x of acc) if (!s.has(x)) acc.delete(x)
+      }
+      return acc
+    }
+    case 'or': {
+      const acc = new Set<string>()
+      for (const c of expr.children) {
+        const s = eventDirsOf(c)
+        if (s === null) return null
+        for (const x of s) acc.add(x)
+      }
+      return acc
+    }
+    default:
+      return null
+  }
 }

@@ -22,6 +22,11 @@ export const HELLO = Object.freeze({ size: 24, type: 0xff00, abi: 4, helperPid: 
 /** struct ln_ctl_stats: periodic counters, followed by ncpu u64 per-CPU drop counts */
 export const STATS = Object.freeze({ size: 40, type: 0xff01, ncpu: 4, records: 8, bytes: 16, polls: 24, clockOffset: 32 })
 
+/** struct ln_ctl_conf: the helper's answer to a `kinds <seq> <exit> <enter>` line on its stdin */
+export const CONF = Object.freeze({ size: 16, type: 0xff02, seq: 4, nExit: 8, nEnter: 12 })
+/** ln_ctl_conf.n_exit when the helper rejected the line */
+export const CONF_REJECTED = 0xffffffff
+
 export const DIR_ENTER = 0
 export const DIR_EXIT = 1
 

@@ -1,7 +1,7 @@
 // Decodes the helper's byte stream ({u16 len, u16 type}-framed kernel records and control frames)
 // into SyscallRecords, ProbeStats inputs and counted DecodeErrors. Never throws on bad bytes: a
 // record that cannot be used becomes a DecodeError and decoding continues with the next frame.
-import { COMM_LEN, DIR_ENTER, HDR, HELLO, STATS } from './abi.ts'
+import { COMM_LEN, CONF, CONF_REJECTED, DIR_ENTER, HDR, HELLO, STATS } from './abi.ts'
 import { KIND_REGISTRY, text, type RawPayload } from './decode-kinds.ts'
 import type { DecodeError, SyscallRecord } from './record.ts'
 
@@ -152,11 +152,29 @@ export function isDecodeError (x: unknown): x is DecodeError {
   return typeof x === 'object' && x !== null && 'code' in x && !('type' in x)
 }
 
+/** The helper applied (or rejected) a new set of event kinds sent on its stdin. */
+export interface ConfFrame {
+  seq: number
+  rejected: boolean
+  /** kinds now recording exit / enter records */
+  nExit: number
+  nEnter: number
+}
+
+export function decodeConf (buf: Uint8Array, off: number, len: number): ConfFrame | DecodeError {
+  if (len < CONF.size) return err('ERR_SYSCALL_SHORT_RECORD', `conf frame of ${len} bytes`)
+  const dv = new DataView(buf.buffer, buf.byteOffset + off, len)
+  const nExit = dv.getUint32(CONF.nExit, true)
+  return { seq: dv.getUint32(CONF.seq, true), rejected: nExit === CONF_REJECTED, nExit: nExit === CONF_REJECTED ? 0 : nExit, nEnter: dv.getUint32(CONF.nEnter, true) }
+}
+
 export interface ChunkResult {
   records: SyscallRecord[]
   errors: DecodeError[]
   hello?: HelloFrame
   stats: StatsFrame[]
+  /** answers to kinds changes (absent when there were none) */
+  conf?: ConfFrame[]
 }
 
 /**
@@ -194,6 +212,10 @@ export class StreamDecoder {
         const s = decodeStats(buf, off, len)
         if ('code' in s) out.errors.push(s)
         else { out.stats.push(s); this.ctx.clockOffset = s.clockOffset }
+      } else if (type === CONF.type) {
+        const c = decodeConf(buf, off, len)
+        if ('code' in c) out.errors.push(c)
+        else (out.conf ??= []).push(c)
       } else {
         const r = decodeRecord(buf, off, len, this.ctx)
         if ('code' in r) out.errors.push(r)

@@ -1,12 +1,13 @@
 // Runs and supervises the probe helper (src/syscall/helper): spawns it, decodes its stdout into
-// SyscallRecord batches and ProbeStats, restarts it with backoff when it dies, and stops it.
+// SyscallRecord batches and ProbeStats, restarts it with backoff when it dies, changes its event
+// kinds while it runs (a control line on its stdin), and stops it.
 // Why a helper process rather than an N-API addon: see the header of helper/lanner-probe.c.
 import { spawn, type ChildProcessByStdio } from 'node:child_process'
 import type { Readable, Writable } from 'node:stream'
 import { AppError, ConfigError } from '../errors/index.ts'
 import { ABI_VERSION, DEFAULT_KINDS, KIND_IDS } from './abi.ts'
 import { prepareProbe } from './build.ts'
-import { StreamDecoder, newDecodeContext, type StatsFrame } from './decode.ts'
+import { StreamDecoder, newDecodeContext, type ConfFrame, type StatsFrame } from './decode.ts'
 import type { DecodeError, ProbeStats, SyscallRecord } from './record.ts'
 
 export interface ProbeLogger {
@@ -36,12 +37,30 @@ export interface ProbeOptions {
   restartMaxMs?: number
   /** how long to wait for the helper's HELLO frame */
   startTimeoutMs?: number
+  /** how long setKinds waits for the helper's answer before restarting it instead (default 3000) */
+  confTimeoutMs?: number
 }
+
+/** How setKinds took effect: already the set; applied in place; by restarting the helper; or
+ *  kept for the next start (no helper running right now, e.g. during a restart backoff). */
+export type KindsChange = 'unchanged' | 'live' | 'restarted' | 'deferred'
 
 export interface ProbeHandle {
   stop(): Promise<void>
   /** pid of the current helper process (changes on restart) */
   readonly pid: number
+  /** the event kinds recorded now (exit records; procexit = process exits) */
+  readonly kinds: readonly string[]
+  /** the event kinds also recorded on enter */
+  readonly enterKinds: readonly string[]
+  /**
+   * Record another set of event kinds. The running helper rewrites its per-syscall config map
+   * (no reload of the BPF programs, nothing lost); a helper that does not answer in confTimeoutMs
+   * (an older prebuilt one) is restarted with the new set. Throws ConfigError for an unknown kind
+   * (nothing changes then). Calls are applied in order. procexit cannot be switched on or off
+   * in place: changing it restarts the helper.
+   */
+  setKinds(kinds: readonly string[], enterKinds?: readonly string[]): Promise<KindsChange>
 }
 
 type Helper = ChildProcessByStdio<Writable, Readable, Readable>
@@ -65,14 +84,24 @@ function checkInt (key: string, v: number | undefined, min: number, max: number)
   }
 }
 
-function helperArgs (opts: ProbeOptions): string[] {
+interface KindSet { kinds: readonly string[], enter: readonly string[] }
+
+function sameList (a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false
+  const s = new Set(a)
+  return b.every(function has (x) { return s.has(x) })
+}
+
+function listArg (list: readonly string[]): string {
+  return list.length === 0 ? 'none' : list.join(',')
+}
+
+function helperArgs (opts: ProbeOptions, set: KindSet): string[] {
   checkInt('ringBytes', opts.ringBytes, 4096, 1 << 30)
   checkInt('statsIntervalMs', opts.statsIntervalMs, 10, 3_600_000)
-  const args: string[] = []
-  const kinds = checkKinds('kinds', opts.kinds ?? DEFAULT_KINDS)
-  const enter = checkKinds('enterKinds', opts.enterKinds)
-  if (kinds !== undefined) args.push('--kinds', kinds === '' ? 'none' : kinds)
-  if (enter !== undefined && enter !== '') args.push('--enter', enter)
+  checkInt('confTimeoutMs', opts.confTimeoutMs, 10, 600_000)
+  const args: string[] = ['--kinds', listArg(set.kinds)]
+  if (set.enter.length > 0) args.push('--enter', listArg(set.enter))
   if (opts.ringBytes !== undefined) args.push('--ring-bytes', String(opts.ringBytes))
   if (opts.statsIntervalMs !== undefined) args.push('--stats-ms', String(opts.statsIntervalMs))
   return args
@@ -92,7 +121,10 @@ function callSafely (what: string, fn: () => void, report: (err: AppError) => vo
  * ERR_SYSCALL_PROBE_FAILED when it fails otherwise. Later failures go to onError and trigger restarts.
  */
 export async function startProbe (opts: ProbeOptions): Promise<ProbeHandle> {
-  const args = helperArgs(opts)
+  checkKinds('kinds', opts.kinds)
+  checkKinds('enterKinds', opts.enterKinds)
+  let wanted: KindSet = { kinds: [...(opts.kinds ?? DEFAULT_KINDS)], enter: [...(opts.enterKinds ?? [])] }
+  let args = helperArgs(opts, wanted)
   const bin = opts.helperPath ?? await prepareProbe()
   const log = opts.logger
   const minBackoff = opts.restartMinMs ?? 250
@@ -108,6 +140,13 @@ export async function startProbe (opts: ProbeOptions): Promise<ProbeHandle> {
   let restartTimer: NodeJS.Timeout | undefined
   let lastDrops = 0
   let helperPid = 0
+  const confTimeout = opts.confTimeoutMs ?? 3000
+  let confSeq = 0
+  const confWaiters = new Map<number, (c: ConfFrame | undefined) => void>()
+  /** a helper being replaced on purpose: its exit starts the next one at once, without an error */
+  let replacing: Helper | undefined
+  let replaced: ((result: KindsChange | AppError) => void) | undefined
+  let changes: Promise<unknown> = Promise.resolve()
 
   function reportError (err: AppError): void {
     log?.error(`${err.code}: ${err.message}`)
@@ -179,6 +218,12 @@ export async function startProbe (opts: ProbeOptions): Promise<ProbeHandle> {
             ok()
           }
         }
+        if (out.conf !== undefined) {
+          for (const c of out.conf) {
+            const w = confWaiters.get(c.seq)
+            if (w !== undefined) w(c)
+          }
+        }
         if (out.records.length > 0) callSafely('onRecords', function emit () { opts.onRecords(out.records) }, reportError)
         if (out.errors.length > 0) onDecodeErrors(out.errors)
         for (const s of out.stats) onStatsFrame(s)
@@ -193,6 +238,19 @@ export async function startProbe (opts: ProbeOptions): Promise<ProbeHandle> {
         const why = `probe helper exited (${signal ?? `code ${code}`})${stderrTail.trim() === '' ? '' : `: ${stderrTail.trim().split('\n').slice(-3).join(' | ')}`}`
         if (!started) {
           fail(new AppError(code === 3 ? 'ERR_SYSCALL_UNSUPPORTED' : 'ERR_SYSCALL_PROBE_FAILED', why))
+          return
+        }
+        if (replacing === proc) {
+          replacing = undefined
+          const done = replaced
+          replaced = undefined
+          if (stopping) { done?.('deferred'); return }
+          launch().then(function relaunched () { done?.('restarted') }, function relaunchFailed (err: AppError) {
+            done?.(err)
+            if (stopping) return
+            reportError(err)
+            scheduleRestart()
+          })
           return
         }
         if (stopping) return
@@ -218,13 +276,62 @@ export async function startProbe (opts: ProbeOptions): Promise<ProbeHandle> {
     }, wait)
   }
 
+  /** asks the running helper to switch sets; resolves with its answer, or undefined on timeout */
+  function askHelper (proc: Helper, set: KindSet): Promise<ConfFrame | undefined> {
+    return new Promise(function ask (done) {
+      const seq = ++confSeq >>> 0
+      const timer = setTimeout(function noAnswer () { confWaiters.delete(seq); done(undefined) }, confTimeout)
+      confWaiters.set(seq, function answered (c) { confWaiters.delete(seq); clearTimeout(timer); done(c) })
+      proc.stdin.write(`kinds ${seq} ${listArg(set.kinds)} ${listArg(set.enter)}\n`)
+    })
+  }
+
+  /** stops the helper and starts the next one with the current args at once */
+  function replaceHelper (proc: Helper): Promise<KindsChange> {
+    return new Promise(function replace (ok, fail) {
+      replacing = proc
+      replaced = function relaunched (result) { if (typeof result === 'string') ok(result); else fail(result) }
+      proc.kill('SIGTERM')
+    })
+  }
+
+  async function applyKinds (set: KindSet): Promise<KindsChange> {
+    if (sameList(set.kinds, wanted.kinds) && sameList(set.enter, wanted.enter)) return 'unchanged'
+    const procexitChanged = set.kinds.includes('procexit') !== wanted.kinds.includes('procexit')
+    wanted = set
+    args = helperArgs(opts, wanted)
+    const proc = child
+    if (stopping || proc === undefined || proc.exitCode !== null || proc.signalCode !== null) return 'deferred'
+    if (!procexitChanged) {
+      const answer = await askHelper(proc, set)
+      if (answer !== undefined && !answer.rejected) return 'live'
+      if (stopping) return 'deferred'
+      log?.warn(answer === undefined
+        ? `probe helper did not answer the kinds change within ${confTimeout} ms: restarting it with the new set`
+        : 'probe helper rejected the kinds change: restarting it with the new set')
+      if (child !== proc || stopping) return 'deferred'
+    }
+    return await replaceHelper(proc)
+  }
+
   await launch()
 
   return {
     get pid () { return child?.pid ?? 0 },
+    get kinds () { return wanted.kinds },
+    get enterKinds () { return wanted.enter },
+    setKinds (kinds: readonly string[], enterKinds: readonly string[] = []): Promise<KindsChange> {
+      checkKinds('kinds', kinds)
+      checkKinds('enterKinds', enterKinds)
+      const set: KindSet = { kinds: [...kinds], enter: [...enterKinds] }
+      const next = changes.then(function apply () { return applyKinds(set) })
+      changes = next.catch(function keepOrder () { /* the caller sees the error */ })
+      return next
+    },
     async stop (): Promise<void> {
       stopping = true
       if (restartTimer !== undefined) clearTimeout(restartTimer)
+      for (const answer of [...confWaiters.values()]) answer(undefined)
       const proc = child
       if (proc === undefined || proc.exitCode !== null || proc.signalCode !== null) return
       await new Promise<void>(function waitExit (done) {

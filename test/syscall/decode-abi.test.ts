@@ -2,7 +2,7 @@
 // with: the helper prints sizeof/offsetof in --abi mode (no privileges needed, only a build).
 import t from 'tap'
 import { execFileSync } from 'node:child_process'
-import { ABI_VERSION, EXE, HDR, HELLO, KIND_IDS, STATS, TUPLE } from '../../src/syscall/abi.ts'
+import { ABI_VERSION, CONF, EXE, HDR, HELLO, KIND_IDS, STATS, TUPLE } from '../../src/syscall/abi.ts'
 import { ensureProbeBuilt, needsBuild } from '../../src/syscall/build.ts'
 
 function toolsMissing (): string | undefined {
@@ -37,6 +37,7 @@ if (skip !== undefined) {
   t.test('control frames', async t => {
     t.same(abi.hello, HELLO)
     t.same(abi.stats, STATS)
+    t.same(abi.conf, CONF)
   })
   t.test('kind ids', async t => {
     t.same(abi.kinds, KIND_IDS)

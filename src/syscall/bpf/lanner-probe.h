@@ -25,6 +25,7 @@ enum ln_kind {
 /* helper control frames (never produced by the kernel side) */
 #define LN_CTL_HELLO 0xff00
 #define LN_CTL_STATS 0xff01
+#define LN_CTL_CONF 0xff02
 
 #define LN_DIR_ENTER 0
 #define LN_DIR_EXIT 1
@@ -99,6 +100,17 @@ struct ln_ctl_stats {
 	__u64 polls;
 	__s64 clock_offset;
 	/* __u64 drops[ncpu] follows */
+};
+
+/* CONF: the answer to a "kinds <seq> <exit-kinds> <enter-kinds>" line on the helper's stdin,
+ * sent once the per-syscall config map holds the new set (n_exit = LN_CONF_REJECTED: bad line) */
+#define LN_CONF_REJECTED 0xffffffffu
+struct ln_ctl_conf {
+	__u16 len;
+	__u16 type;
+	__u32 seq;
+	__u32 n_exit;
+	__u32 n_enter;
 };
 
 #endif

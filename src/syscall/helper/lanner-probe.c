@@ -1,7 +1,8 @@
 /* lanner-probe: loads the BPF skeleton, drains its ring buffer and writes the records, framed by
  * their own {u16 len, u16 type} header, to stdout for the Node loader. Also writes HELLO and
- * periodic STATS frames (per-CPU drops, records sent). Exits cleanly on SIGTERM/SIGINT, on
- * stdin closing (the parent is gone) and on EPIPE.
+ * periodic STATS frames (per-CPU drops, records sent). Stdin carries control lines (a new set of
+ * event kinds, answered by a CONF frame). Exits cleanly on SIGTERM/SIGINT, on stdin closing (the
+ * parent is gone) and on EPIPE.
  *
  * Why a separate process and not an N-API addon: BPF needs CAP_BPF+CAP_PERFMON, and libbpf or a
  * bad record can crash natively; in a child both stay out of the Node process, which only reads
@@ -242,20 +243,82 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* the parent closing our stdin means it is gone */
-static int stdin_closed(void)
+/* ---------- the per-syscall config map, and changing it while running ---------- */
+
+/* writes every known syscall's entry, disabled ones too, so a new set replaces the old one */
+static void apply_conf(int map_fd, const struct opts *o)
+{
+	for (size_t i = 0; i < N_SYSCALLS; i++) {
+		__u32 nr = (__u32)SYSCALLS[i].nr;
+		/* execve needs its enter program to stash the filename even without enter records */
+		struct ln_sc_conf c = { .kind = (__u16)SYSCALLS[i].kind, .flags = o->enabled[SYSCALLS[i].kind] };
+		if (nr >= LN_MAX_SYSCALLS)
+			continue;
+		bpf_map_update_elem(map_fd, &nr, &c, BPF_ANY);
+	}
+}
+
+static int write_conf(__u32 seq, __u32 n_exit, __u32 n_enter)
+{
+	struct ln_ctl_conf c = { .len = sizeof(c), .type = LN_CTL_CONF, .seq = seq, .n_exit = n_exit, .n_enter = n_enter };
+	return out_append(&c, sizeof(c));
+}
+
+/* "kinds <seq> <exit-list|none> <enter-list|none>": the loader's rules changed. procexit is a
+ * load-time switch (rodata) and is not changed here. */
+static void control_line(char *line, int map_fd, struct opts *o)
+{
+	char ex[4096], en[4096];
+	unsigned seq;
+	struct opts n = *o;
+	__u32 n_exit = 0, n_enter = 0;
+
+	if (sscanf(line, "kinds %u %4095s %4095s", &seq, ex, en) != 3) {
+		fprintf(stderr, "lanner-probe: ignored control line '%.80s'\n", line);
+		return;
+	}
+	if (parse_kinds(ex, &n, LN_F_EXIT, 1) < 0 || parse_kinds(en, &n, LN_F_ENTER, 1) < 0) {
+		write_conf(seq, LN_CONF_REJECTED, 0);
+		return;
+	}
+	*o = n;
+	apply_conf(map_fd, o);
+	for (int k = 1; k < LN_K__MAX; k++) {
+		n_exit += (o->enabled[k] & LN_F_EXIT) != 0;
+		n_enter += (o->enabled[k] & LN_F_ENTER) != 0;
+	}
+	write_conf(seq, n_exit, n_enter);
+}
+
+static char in_buf[16384];
+static size_t in_len;
+
+/* Reads control lines from stdin; returns 1 when stdin is closed (the parent is gone). */
+static int read_stdin(int map_fd, struct opts *o)
 {
 	struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
 	if (poll(&p, 1, 0) <= 0)
 		return 0;
-	if (p.revents & (POLLHUP | POLLERR | POLLNVAL))
-		return 1;
 	if (p.revents & POLLIN) {
-		char b[256];
-		ssize_t n = read(STDIN_FILENO, b, sizeof(b));
-		return n == 0;
+		if (in_len == sizeof(in_buf))
+			in_len = 0; /* a line longer than the buffer: not ours, drop it */
+		ssize_t n = read(STDIN_FILENO, in_buf + in_len, sizeof(in_buf) - in_len);
+		if (n == 0)
+			return 1;
+		if (n < 0)
+			return errno == EINTR || errno == EAGAIN ? 0 : 1;
+		in_len += (size_t)n;
+		char *start = in_buf, *nl;
+		while ((nl = memchr(start, '\n', in_len - (size_t)(start - in_buf))) != NULL) {
+			*nl = 0;
+			control_line(start, map_fd, o);
+			start = nl + 1;
+		}
+		in_len -= (size_t)(start - in_buf);
+		memmove(in_buf, start, in_len);
+		return 0;
 	}
-	return 0;
+	return (p.revents & (POLLHUP | POLLERR | POLLNVAL)) != 0;
 }
 
 int main(int argc, char **argv)
@@ -303,14 +366,7 @@ int main(int argc, char **argv)
 		err = 3;
 		goto out;
 	}
-	for (size_t i = 0; i < N_SYSCALLS; i++) {
-		__u32 nr = (__u32)SYSCALLS[i].nr;
-		struct ln_sc_conf c = { .kind = (__u16)SYSCALLS[i].kind, .flags = o.enabled[SYSCALLS[i].kind] };
-		if (nr >= LN_MAX_SYSCALLS || !c.flags)
-			continue;
-		/* execve needs its enter program to stash the filename even without enter records */
-		bpf_map_update_elem(bpf_map__fd(skel->maps.sc_conf), &nr, &c, BPF_ANY);
-	}
+	apply_conf(bpf_map__fd(skel->maps.sc_conf), &o);
 	err = lanner_bpf__attach(skel);
 	if (err) {
 		fprintf(stderr, "lanner-probe: attach failed: %s\n", strerror(-err));
@@ -339,9 +395,9 @@ int main(int argc, char **argv)
 			next_stats = now_ms() + o.stats_ms;
 			if (write_stats(skel, ncpu) < 0)
 				break;
-			if (stdin_closed())
-				break;
 		}
+		if (read_stdin(bpf_map__fd(skel->maps.sc_conf), &o))
+			break;
 		if (out_len > 0 && flush_out() < 0)
 			break;
 	}

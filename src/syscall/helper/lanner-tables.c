@@ -101,6 +101,9 @@ void print_abi(void)
 	       sizeof(struct ln_ctl_stats), LN_CTL_STATS, offsetof(struct ln_ctl_stats, ncpu),
 	       offsetof(struct ln_ctl_stats, records), offsetof(struct ln_ctl_stats, bytes),
 	       offsetof(struct ln_ctl_stats, polls), offsetof(struct ln_ctl_stats, clock_offset));
+	printf("\"conf\":{\"size\":%zu,\"type\":%d,\"seq\":%zu,\"nExit\":%zu,\"nEnter\":%zu},",
+	       sizeof(struct ln_ctl_conf), LN_CTL_CONF, offsetof(struct ln_ctl_conf, seq),
+	       offsetof(struct ln_ctl_conf, n_exit), offsetof(struct ln_ctl_conf, n_enter));
 	printf("\"kinds\":{");
 	for (int k = 1; k < LN_K__MAX; k++)
 		printf("%s\"%s\":%d", k > 1 ? "," : "", KIND_NAMES[k] ? KIND_NAMES[k] : "?", k);
