@@ -56,8 +56,8 @@ export interface ProbeHandle {
   /**
    * Record another set of event kinds. The running helper rewrites its per-syscall config map
    * (no reload of the BPF programs, nothing lost); a helper that does not answer in confTimeoutMs
-   * (an older prebuilt one) is restarted with the new set. Throws ConfigError for an unknown kind
-   * (nothing changes then). Calls are applied in order. procexit cannot be switched on or off
+   * (an older prebuilt one) is restarted with the new set. Rejects with ConfigError for an
+   * unknown kind (nothing changes then). Calls are applied in order. procexit cannot be switched on or off
    * in place: changing it restarts the helper.
    */
   setKinds(kinds: readonly string[], enterKinds?: readonly string[]): Promise<KindsChange>
@@ -321,8 +321,12 @@ export async function startProbe (opts: ProbeOptions): Promise<ProbeHandle> {
     get kinds () { return wanted.kinds },
     get enterKinds () { return wanted.enter },
     setKinds (kinds: readonly string[], enterKinds: readonly string[] = []): Promise<KindsChange> {
-      checkKinds('kinds', kinds)
-      checkKinds('enterKinds', enterKinds)
+      try {
+        checkKinds('kinds', kinds)
+        checkKinds('enterKinds', enterKinds)
+      } catch (err) {
+        return Promise.reject(err)
+      }
       const set: KindSet = { kinds: [...kinds], enter: [...enterKinds] }
       const next = changes.then(function apply () { return applyKinds(set) })
       changes = next.catch(function keepOrder () { /* the caller sees the error */ })
