@@ -4,7 +4,6 @@ import type { Alert, Priority } from '../events/index.ts'
 import type { SourceDefinition } from '../fields/index.ts'
 import type { RuleMatching, RuleSummary, Ruleset } from './api.ts'
 import type { CompiledOutput } from './format/output-format.ts'
-import type { Expr } from './lang/ast.ts'
 
 export interface CompiledRule {
   /** first-definition order */
@@ -130,45 +129,4 @@ function enterTypesOf (all: readonly CompiledRule[]): ReadonlySet<string> | null
   return types
 }
 
-const DIRS: readonly string[] = ['>', '<']
-
-/**
- * The `evt.dir` values a condition can match, like eventTypesOf for evt.type: null when the
- * condition does not pin the direction. For the compiler to fill CompiledRule.directions.
- */
-export function eventDirsOf (expr: Expr): Set<string> | null {
-  switch (expr.kind) {
-    case 'check': {
-      if (expr.left.kind !== 'field' || expr.left.name !== 'evt.dir' || expr.left.arg !== undefined || expr.modifier !== undefined) return null
-      const r = expr.right
-      if (r === undefined) return null
-      let vals: string[] | undefined
-      if ((expr.op === '=' || expr.op === '==' || expr.op === '!=') && r.kind === 'literal') vals = [r.value]
-      else if (expr.op === 'in' && r.kind === 'list') vals = r.items.map(function value (i) { return i.value })
-      if (vals === undefined) return null
-      const named = new Set(vals.filter(function known (v) { return DIRS.includes(v) }))
-      return expr.op === '!=' ? new Set(DIRS.filter(function other (d) { return !named.has(d) })) : named
-    }
-    case 'and': {
-      let acc: Set<string> | null = null
-      for (const c of expr.children) {
-        const s = eventDirsOf(c)
-        if (s === null) continue
-        if (acc === null) { acc = new Set(s); continue }
-        for (const x of acc) if (!s.has(x)) acc.delete(x)
-      }
-      return acc
-    }
-    case 'or': {
-      const acc = new Set<string>()
-      for (const c of expr.children) {
-        const s = eventDirsOf(c)
-        if (s === null) return null
-        for (const x of s) acc.add(x)
-      }
-      return acc
-    }
-    default:
-      return null
-  }
-}
+export { eventDirsOf } from './compile/event-types.ts'

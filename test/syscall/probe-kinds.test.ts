@@ -100,3 +100,27 @@ t.test('sameProbeKinds ignores order', async (t) => {
   t.notOk(sameProbeKinds({ kinds: ['a'], enterKinds: [] }, { kinds: ['a'], enterKinds: ['a'] }))
   t.notOk(sameProbeKinds({ kinds: ['a', 'b'], enterKinds: [] }, { kinds: ['a', 'c'], enterKinds: [] }))
 })
+
+t.test('the loader records the directions a rule pins, so enter events are requested only for those rules', async (t) => {
+  const { loadRules } = await import('../../src/rules/index.ts')
+  const { syscallSource } = await import('../../src/fields/syscall/index.ts')
+  const res = loadRules([{
+    name: 'dirs.yaml',
+    content: `
+- rule: ptrace enter
+  desc: d
+  condition: evt.type = ptrace and evt.dir = >
+  output: "%proc.name"
+  priority: WARNING
+- rule: open exit
+  desc: d
+  condition: evt.type = openat and evt.dir = <
+  output: "%proc.name"
+  priority: WARNING
+`
+  }], { sources: [syscallSource] })
+  t.same(res.errors, [])
+  const rs = res.ruleset
+  t.ok(rs)
+  t.same([...(rs?.enterEventTypes('syscall') ?? [])], ['ptrace'])
+})

@@ -3,7 +3,7 @@
 // are re-based onto the YAML text they came from.
 import { RuleError } from '../../errors/index.ts'
 import type { SourceDefinition } from '../../fields/index.ts'
-import { compileCondition, compileOperand, eventTypesOf } from '../compile/index.ts'
+import { compileCondition, compileOperand, eventDirsOf, eventTypesOf } from '../compile/index.ts'
 import type { CompiledRule } from '../engine.ts'
 import { compileOutput, type CompiledOutput } from '../format/output-format.ts'
 import { parseCondition, type Expr } from '../lang/index.ts'
@@ -176,7 +176,7 @@ export class RulesCompiler {
     }
     const output = this.#compileOutput(r, src)
     if (output === undefined) return undefined
-    return { index: r.index, name: r.name, source: r.source, priority: r.priority, tags: [...r.tags].sort(), match, output, eventTypes: types }
+    return { index: r.index, name: r.name, source: r.source, priority: r.priority, tags: [...r.tags].sort(), match, output, eventTypes: types, directions: table.eventTypes === undefined ? undefined : (eventDirsOf(expr) ?? undefined) }
   }
 
   #compileOutput (r: RuleDef, src: SourceDefinition<any>): CompiledOutput | undefined {
