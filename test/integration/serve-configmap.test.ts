@@ -5,7 +5,7 @@
 import t from 'tap'
 import { readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { adminPort as adminPortOf, request, startServe, untilServing, webhookListening, type ServeChild } from '../helpers/serve-child.ts'
+import { adminPort as adminPortOf, request, startServe, until, untilServing, webhookListening, type ServeChild } from '../helpers/serve-child.ts'
 import { startFakeConfigMapApiServer } from '../helpers/fake-configmap-apiserver.ts'
 import { kubeconfigYaml } from '../helpers/fake-apiserver.ts'
 import { auditEvent, createRule, eventList } from '../app/fixtures.ts'
@@ -144,6 +144,8 @@ lanner:
 
   child.kill('SIGTERM')
   t.same(await serve.exited, { code: 0, signal: null }, 'SIGTERM exits 0, closing the watch')
+  // the child's exit and the server seeing its socket close are not ordered: wait (bounded)
+  await until(() => api.openWatches() === 0, 'the watch connection to close')
   t.equal(api.openWatches(), 0, 'no watch left open')
 })
 
