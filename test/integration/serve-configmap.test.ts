@@ -149,8 +149,9 @@ lanner:
   t.equal(api.openWatches(), 0, 'no watch left open')
 })
 
-t.test('serve: found through $KUBECONFIG, a ConfigMap absent at start loads when it is created', async (t) => {
+t.test('serve: found through $KUBECONFIG, after a refused first list, a ConfigMap absent at start loads when it is created', async (t) => {
   const api = await startFakeConfigMapApiServer(t, CM)
+  api.scripted.list.push(403) // RBAC not there yet: logged and retried, start-up goes on
   const dir = t.testdir({ 'base.yaml': createRule('Secret Created', 'secrets'), 'kube.yaml': kubeconfigYaml(api.url, api.token) })
   const alertsFile = path.join(dir, 'alerts.jsonl')
   const serve = startServe(t, ['serve', '-r', path.join(dir, 'base.yaml'), '-o', 'json_output=true', '-o', 'stdout_output.enabled=false',
@@ -162,6 +163,8 @@ t.test('serve: found through $KUBECONFIG, a ConfigMap absent at start loads when
   const { port } = await webhookListening(serve)
   const webhook = `http://127.0.0.1:${port}/k8s-audit`
   t.equal(api.requests[0]?.auth, `Bearer ${api.token}`, 'the $KUBECONFIG file\'s credentials are sent')
+  t.match(logs.find((l) => l.msg === 'configmap watch problem (retrying)'), { level: 40, code: 'ERR_K8S_WATCH', err: /403/ }, 'the refused list is a warning with its code')
+  t.same(api.requests.slice(0, 2).map((r) => r.kind), ['list', 'list'], 'and was retried')
   t.match(logs.find((l) => l.msg === 'configmap not found: its rules load when it is created'), { level: 40, configmap: `configmap:${CM.namespace}/${CM.name}` }, 'the absence is a warning')
   t.match(logs.find((l) => l.msg === 'rules loaded'), { rules: 1 }, 'serving with the file rules alone')
 
