@@ -53,7 +53,12 @@ export async function buildApp (config: Config, opts: BuildAppOptions = {}): Pro
     logger: outLog,
     hooks: metrics.outputHooks
   })
-  const rules = createRulesManager(config, sources, logger, metrics)
+  function emitAlert (alert: Alert): void {
+    metrics.alert(alert)
+    dispatcher.emit(alert)
+  }
+  // the rules manager raises internal alerts (rejected rules inputs) through the same outputs
+  const rules = createRulesManager(config, sources, logger, metrics, emitAlert)
   return {
     config,
     logger,
@@ -61,9 +66,6 @@ export async function buildApp (config: Config, opts: BuildAppOptions = {}): Pro
     sources,
     rules,
     dispatcher,
-    emit: function emitAlert (alert) {
-      metrics.alert(alert)
-      dispatcher.emit(alert)
-    }
+    emit: emitAlert
   }
 }

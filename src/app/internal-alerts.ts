@@ -1,5 +1,6 @@
 // Alerts Lanner raises about itself (source `internal`), so that lost visibility reaches the same
-// consumers as detections. Rule names follow Falco's so existing routing keeps working.
+// consumers as detections. Rule names follow Falco's where Falco has the alert, so existing routing
+// keeps working; Lanner's own start with 'Lanner internal:'.
 import { hostname as osHostname } from 'node:os'
 import type { Alert } from '../events/index.ts'
 
@@ -50,6 +51,39 @@ export function createDropAlerter (intervalMs: number, emit: (a: Alert) => void,
       pending = 0
       last = t
       windowStart = t
+    }
+  }
+}
+
+export const RULES_REJECTED_RULE = 'Lanner internal: rules file rejected'
+
+export interface RejectedRules {
+  /** the rules input's name: a file path or configmap:<namespace>/<name>/<key> */
+  input: string
+  /** the input's first error, as `file:line:col: CODE: message` */
+  firstError: string
+  firstCode: string
+  errors: number
+}
+
+/**
+ * Error priority: the instance runs without some of the rules it was given, so detections the
+ * security team counts on may be missing. Raised where they see detections, not only in the log.
+ */
+export function rulesRejectedAlert (time: bigint, r: RejectedRules, hostname = process.env.FALCO_HOSTNAME ?? osHostname()): Alert {
+  return {
+    time,
+    rule: RULES_REJECTED_RULE,
+    priority: 3,
+    source: 'internal',
+    tags: [],
+    hostname,
+    message: `Lanner internal: rules file rejected. ${r.input} is not loaded (${r.errors} error(s)); the other rules are running. First error: ${r.firstError}`,
+    outputFields: {
+      rules_file: r.input,
+      error_code: r.firstCode,
+      error: r.firstError,
+      n_errors: r.errors
     }
   }
 }

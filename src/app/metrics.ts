@@ -20,6 +20,8 @@ export interface AppMetrics {
   alert(alert: Alert): void
   reload(ok: boolean): void
   activeRules(source: string, n: number): void
+  /** rules inputs currently left out of the running ruleset (degraded start/reload); 0 when all load */
+  rulesRejected(n: number): void
   /** records lost in the syscall probe (kernel ring buffer full) */
   syscallDrops(n: number): void
   /** a program output child exited with an error */
@@ -47,6 +49,7 @@ export function createMetrics (opts: { defaultMetrics?: boolean } = {}): AppMetr
   const reloads = new Counter({ name: 'lanner_rules_reloads_total', help: 'Rules reloads that succeeded', registers })
   const reloadFailures = new Counter({ name: 'lanner_rules_reload_failures_total', help: 'Rules reloads rejected (old rules kept)', registers })
   const active = new Gauge({ name: 'lanner_rules_active', help: 'Active rules per source', labelNames: ['source'], registers })
+  const rejectedInputs = new Gauge({ name: 'lanner_rules_rejected_inputs', help: 'Rules files/ConfigMap keys left out of the running rules because they failed to load', registers })
   const sysDrops = new Counter({ name: 'lanner_syscall_drops_total', help: 'Syscall records lost in the probe ring buffer', registers })
   const webhookRequests = new Counter({ name: 'lanner_webhook_requests_total', help: 'Requests to the audit webhook path', registers })
   const webhookAnswers = new Counter({ name: 'lanner_webhook_responses_total', help: 'Answers of the audit webhook, by HTTP status', labelNames: ['status'], registers })
@@ -65,6 +68,7 @@ export function createMetrics (opts: { defaultMetrics?: boolean } = {}): AppMetr
     alert (a) { alerts.inc({ rule: a.rule, priority: PRIORITY_NAMES[a.priority] ?? 'Debug', source: a.source }) },
     reload (ok) { if (ok) reloads.inc(); else reloadFailures.inc() },
     activeRules (source, n) { active.set({ source }, n) },
+    rulesRejected (n) { rejectedInputs.set(n) },
     syscallDrops (n) { if (n > 0) sysDrops.inc(n) },
     programExit (failed) { programExits.inc({ outcome: failed ? 'error' : 'ok' }) },
     outputHooks: {

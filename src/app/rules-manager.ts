@@ -1,6 +1,19 @@
-// Owns the current ruleset: the first load, and reloads (file change, SIGHUP) that swap in a new
-// ruleset only when it loads without errors. The swap is one reference assignment; a batch reads
-// the reference once and keeps that ruleset for all its events, so swaps land between batches.
+// Owns the current ruleset: the first load, and reloads (file change, SIGHUP, ConfigMap) that swap
+// in a new ruleset. The swap is one reference assignment; a batch reads the reference once and
+// keeps that ruleset for all its events, so swaps land between batches.
+//
+// Policy when rules inputs fail (serve; `--dry-run`, `rules validate` and replay load strictly):
+// - first load, degraded allowed (serve without lanner.rules_strict): when the full set fails, the
+//   inputs the errors point at are dropped, repeatedly (see rules-degraded.ts), and the instance
+//   starts with what loads; each rejected input is logged (every error, with file:line:col and
+//   code), counted in lanner_rules_rejected_inputs and raised as an internal alert. Nothing loads
+//   or an error names no input: the load fails as in strict mode (serve exits 1).
+// - every reload tries the FULL set first, so a fixed input comes back and the gauge returns to 0.
+//   When the full set fails: a degraded instance retries with the failing inputs dropped (fixing
+//   file A while file B is still broken works); an instance running everything rejects the reload
+//   and keeps its rules, as always. A reload never makes a healthy instance degraded.
+// - reloads requested before or during the first load run once after it (coalesced), so the
+//   installed set reflects inputs that changed while the first load was reading.
 import { hostname as osHostname } from 'node:os'
 import { formatLocated } from '../errors/index.ts'
 import type { Config } from '../config/index.ts'
@@ -8,14 +21,25 @@ import type { SourceDefinition } from '../fields/index.ts'
 import { loadRules, readRulesPaths, type LoadIssue, type LoadOptions, type LoadResult, type Ruleset, type RulesInput } from '../rules/index.ts'
 import type { AppLogger } from './logger.ts'
 import type { AppMetrics } from './metrics.ts'
+import { rulesRejectedAlert } from './internal-alerts.ts'
+import { loadDroppingFailures, type RejectedInput } from './rules-degraded.ts'
+import type { Alert } from '../events/index.ts'
 
 export interface RulesManager {
   /** undefined until the first successful load */
   current(): Ruleset | undefined
-  /** the first load; the result says whether it succeeded */
-  load(): Promise<LoadResult>
-  /** re-read and swap if valid; concurrent calls coalesce into one more load */
+  /**
+   * The first load; the result says whether a ruleset was installed. With `degraded` (serve
+   * without lanner.rules_strict) failing inputs are left out when the rest loads (`rejected`).
+   */
+  load(opts?: { degraded?: boolean }): Promise<FirstLoad>
+  /**
+   * Re-read and swap if valid (see the policy above); concurrent calls coalesce into one more
+   * load; calls before the first load has finished wait for it and then run once.
+   */
   reload(reason: string): Promise<boolean>
+  /** inputs left out of the current ruleset; empty when everything loaded */
+  rejected(): readonly RejectedInput[]
   readonly paths: readonly string[]
   /**
    * Rules texts from elsewhere than files (ConfigMaps via the API), loaded after the files in
@@ -29,6 +53,11 @@ export interface RulesManager {
   onInstall(listener: (inputs: RulesInput[]) => Promise<void>): void
   /** the texts the current ruleset was built from */
   inputs(): RulesInput[] | undefined
+}
+
+export interface FirstLoad extends LoadResult {
+  /** inputs left out of the installed ruleset (degraded load); their errors are not in `errors` */
+  rejected: RejectedInput[]
 }
 
 export function loadOptionsFrom (cfg: Config, sources: readonly SourceDefinition<any>[]): LoadOptions {
@@ -52,12 +81,21 @@ export async function loadRulesFromPaths (paths: readonly string[], opts: LoadOp
   return loadRules([...await readRulesPaths(paths), ...extra], opts)
 }
 
-export function createRulesManager (cfg: Config, sources: readonly SourceDefinition<any>[], logger: AppLogger, metrics: AppMetrics): RulesManager {
+export function createRulesManager (cfg: Config, sources: readonly SourceDefinition<any>[], logger: AppLogger, metrics: AppMetrics, emit?: (alert: Alert) => void): RulesManager {
   const opts = loadOptionsFrom(cfg, sources)
   const log = logger.child({ module: 'rules' })
+  const load = (inputs: RulesInput[]): LoadResult => loadRules(inputs, opts)
   let current: Ruleset | undefined
+  let currentInputs: RulesInput[] | undefined
+  let rejected: RejectedInput[] = []
+  /** input name → the first error it was alerted for: one alert per rejection, not per reload */
+  const alerted = new Map<string, string>()
   let running: Promise<boolean> | undefined
   let again = false
+  let firstLoadSettled = false
+  let settleFirstLoad!: () => void
+  const firstLoad = new Promise<void>((resolve) => { settleFirstLoad = resolve })
+  let afterFirstLoad: Promise<boolean> | undefined
   const extras = new Map<string, readonly RulesInput[]>()
   const extraInputs = (): RulesInput[] => [...extras.values()].flat()
   const listeners: Array<(inputs: RulesInput[]) => Promise<void>> = []
@@ -66,15 +104,29 @@ export function createRulesManager (cfg: Config, sources: readonly SourceDefinit
     return [...await readRulesPaths(cfg.rulesPaths), ...extraInputs()]
   }
 
-  let currentInputs: RulesInput[] | undefined
-
-  async function install (rs: Ruleset, inputs: RulesInput[]): Promise<void> {
+  async function install (rs: Ruleset, inputs: RulesInput[], left: RejectedInput[]): Promise<void> {
     current = rs
     currentInputs = inputs
     for (const s of sources) metrics.activeRules(s.name, rs.activeCount(s.name))
+    noteRejected(left)
     for (const l of listeners) {
       try { await l(inputs) } catch (err) { log.error({ err: (err as Error).message }, 'a ruleset listener failed') }
     }
+  }
+
+  /** Logs every error of every rejected input and alerts once per newly rejected input. */
+  function noteRejected (left: RejectedInput[]): void {
+    rejected = left
+    metrics.rulesRejected(left.length)
+    for (const r of left) {
+      const lines = describeIssues(r.errors)
+      r.errors.forEach((e, i) => { log.error({ input: r.name, code: e.code, error: lines[i] }, 'rules input rejected: running without it') })
+      const first = lines[0] ?? r.name
+      if (alerted.get(r.name) === first) continue
+      alerted.set(r.name, first)
+      emit?.(rulesRejectedAlert(BigInt(Date.now()) * 1_000_000n, { input: r.name, firstError: first, firstCode: r.errors[0]?.code ?? '', errors: r.errors.length }, opts.hostname))
+    }
+    for (const name of [...alerted.keys()]) if (!left.some((r) => r.name === name)) alerted.delete(name)
   }
 
   async function reloadOnce (reason: string): Promise<boolean> {
@@ -82,20 +134,30 @@ export function createRulesManager (cfg: Config, sources: readonly SourceDefinit
     let inputs: RulesInput[] = []
     try {
       inputs = await readInputs()
-      result = loadRules(inputs, opts)
+      result = load(inputs)
     } catch (err) {
       result = { ok: false, errors: [{ code: 'LOAD_ERR_FILE_READ', severity: 'error', message: (err as Error).message }], warnings: [] }
     }
-    if (!result.ok || result.ruleset === undefined) {
-      metrics.reload(false)
-      log.error({ reason, errors: describeIssues(result.errors) }, 'rules reload rejected: the previous rules keep running')
-      return false
+    if (result.ok && result.ruleset !== undefined) {
+      const wasDegraded = rejected.length > 0
+      await install(result.ruleset, inputs, [])
+      metrics.reload(true)
+      for (const w of describeIssues(result.warnings)) log.debug({ warning: w }, 'rules warning')
+      log.info({ reason, rules: result.ruleset.rules.length, active: sources.map((s) => result.ruleset?.activeCount(s.name)), ...(wasDegraded ? { recovered: true } : {}) }, 'rules reloaded')
+      return true
     }
-    await install(result.ruleset, inputs)
-    metrics.reload(true)
-    for (const w of describeIssues(result.warnings)) log.debug({ warning: w }, 'rules warning')
-    log.info({ reason, rules: result.ruleset.rules.length, active: sources.map((s) => result.ruleset?.activeCount(s.name)) }, 'rules reloaded')
-    return true
+    if (rejected.length > 0) {
+      const d = loadDroppingFailures(inputs, load, result)
+      if (d.ok) {
+        await install(d.ruleset, d.inputs, d.rejected)
+        metrics.reload(true)
+        log.warn({ reason, rules: d.ruleset.rules.length, rejected: d.rejected.map((r) => r.name) }, 'rules reloaded without the rejected inputs')
+        return true
+      }
+    }
+    metrics.reload(false)
+    log.error({ reason, errors: describeIssues(result.errors) }, 'rules reload rejected: the previous rules keep running')
+    return false
   }
 
   async function reloadLoop (reason: string): Promise<boolean> {
@@ -107,22 +169,52 @@ export function createRulesManager (cfg: Config, sources: readonly SourceDefinit
     return ok
   }
 
+  async function reloadNow (reason: string): Promise<boolean> {
+    if (running !== undefined) { again = true; return await running }
+    running = reloadLoop(reason).finally(() => { running = undefined })
+    return await running
+  }
+
+  async function firstLoadOf (inputs: RulesInput[], degraded: boolean): Promise<FirstLoad> {
+    const full = load(inputs)
+    if (full.ok && full.ruleset !== undefined) {
+      await install(full.ruleset, inputs, [])
+      return { ...full, rejected: [] }
+    }
+    if (!degraded) return { ...full, rejected: [] }
+    const d = loadDroppingFailures(inputs, load, full)
+    if (!d.ok) {
+      if (d.reason === 'unattributed') log.error({}, 'a rules error names no rules input: cannot start without the failing input')
+      return { ...full, rejected: [] }
+    }
+    await install(d.ruleset, d.inputs, d.rejected)
+    return { ...d.result, rejected: d.rejected }
+  }
+
   return {
     paths: cfg.rulesPaths,
     current: () => current,
+    rejected: () => rejected,
     setExtraInputs (key, inputs) { extras.set(key, inputs) },
     onInstall (listener) { listeners.push(listener) },
     inputs: () => currentInputs,
-    async load () {
-      const inputs = await readInputs()
-      const result = loadRules(inputs, opts)
-      if (result.ok && result.ruleset !== undefined) await install(result.ruleset, inputs)
-      return result
+    async load (loadOpts = {}) {
+      try {
+        return await firstLoadOf(await readInputs(), loadOpts.degraded === true)
+      } finally {
+        firstLoadSettled = true
+        settleFirstLoad()
+      }
     },
     async reload (reason) {
-      if (running !== undefined) { again = true; return await running }
-      running = reloadLoop(reason).finally(() => { running = undefined })
-      return await running
+      if (firstLoadSettled) return await reloadNow(reason)
+      afterFirstLoad ??= firstLoad.then(async function reloadAfterFirstLoad () {
+        afterFirstLoad = undefined
+        // the first load failed: the instance is not starting, there is nothing to reload into
+        if (current === undefined) return false
+        return await reloadNow(`${reason} (requested during the first load)`)
+      })
+      return await afterFirstLoad
     }
   }
 }

@@ -39,14 +39,18 @@ export async function runService (app: App, opts: ServiceOptions): Promise<numbe
   const log = app.logger
   const stopSignal = opts.stopSignal ?? waitForSignal()
   const configMaps = await startConfigMapRules(app, k8sOptionsOf(app))
-  const result = await app.rules.load()
+  // a bad custom rules file must not crash-loop the pod: start with what loads, loudly (see
+  // rules-manager.ts), unless lanner.rules_strict asks for the exit
+  const result = await app.rules.load({ degraded: !app.config.rulesStrict })
   for (const w of describeIssues(result.warnings)) log.debug({ warning: w }, 'rules warning')
   if (!result.ok) {
     for (const e of result.errors) opts.onFatal(formatLoadIssue(e).trimEnd())
     configMaps.close()
     return 1
   }
-  log.info({ source: app.config.source, rules: result.ruleset?.rules.length, active: result.ruleset?.activeCount(app.config.source), paths: app.rules.paths }, 'rules loaded')
+  const loaded = { source: app.config.source, rules: result.ruleset?.rules.length, active: result.ruleset?.activeCount(app.config.source), paths: app.rules.paths }
+  if (result.rejected.length === 0) log.info(loaded, 'rules loaded')
+  else log.warn({ ...loaded, rejected: result.rejected.map((r) => r.name) }, 'rules loaded without the rejected inputs (set lanner.rules_strict to exit instead)')
   let mode: RunningMode
   try {
     mode = await startMode(app)

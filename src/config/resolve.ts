@@ -200,6 +200,7 @@ export function resolveConfig (raw: RawConfig, opts: ResolveOptions = {}): Confi
     userFields: raw.lanner.user_fields,
     evalWorkers: raw.lanner.eval_workers,
     watchConfigFiles: raw.watch_config_files,
+    rulesStrict: raw.lanner.rules_strict,
     log: { level: LOG_LEVEL[raw.log_level] ?? 'info', stderr: raw.log_stderr },
     k8s: raw.lanner.k8s,
     warnings

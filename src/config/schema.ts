@@ -83,7 +83,9 @@ const lannerSchema = z.object({
     http_concurrency: z.number().int().positive().optional()
   }).default({}),
   /** hook for the deployment engineer's ConfigMap-watch options; validated by its owner */
-  k8s: z.record(z.string(), z.unknown()).default({})
+  k8s: z.record(z.string(), z.unknown()).default({}),
+  /** serve: exit 1 when any rules input fails at start-up, instead of starting without it */
+  rules_strict: z.boolean().default(false)
 })
 
 export const configSchema = z.object({
@@ -127,7 +129,7 @@ export const configSchema = z.object({
   log_stderr: z.boolean().default(true),
   log_syslog: z.boolean().optional(),
   engine: z.object({ kind: z.string().optional() }).loose().optional(),
-  lanner: lannerSchema.default({ webhook: {}, eval_workers: 0, user_fields: [], outputs: {}, k8s: {} })
+  lanner: lannerSchema.default({ webhook: {}, eval_workers: 0, user_fields: [], outputs: {}, k8s: {}, rules_strict: false })
 })
 
 export type RawConfig = z.output<typeof configSchema>

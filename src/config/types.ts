@@ -100,6 +100,11 @@ export interface Config {
   /** audit batches evaluated in this many worker threads; 0 = main thread */
   evalWorkers: number
   watchConfigFiles: boolean
+  /**
+   * `lanner.rules_strict`: serve exits 1 when a rules input fails at start-up (default false:
+   * it starts without the failing inputs and alerts about them)
+   */
+  rulesStrict: boolean
   log: { level: PinoLevel, stderr: boolean }
   /** `lanner.k8s`: options owned by the ConfigMap watcher, passed through as given */
   k8s: Record<string, unknown>
