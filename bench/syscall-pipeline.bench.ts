@@ -1,7 +1,9 @@
 // The whole syscall-mode pipeline under a syscall storm, measured in one run: probe → helper →
-// decode → createEnricher → the default syscall rules (what src/app/syscall-mode.ts runs), against
-// the same storm through probe → helper → decode alone (the floor). Needs root and the probe's
-// build tools. Run: node --import tsx bench/syscall-pipeline.bench.ts [seconds per phase, default 2.5]
+// decode → createEnricher → the default syscall rules (what src/app/syscall-mode.ts runs), live at
+// offered rates and flat out against the storm through decode alone (the floor), then the same
+// captured helper bytes through decode alone and through the pipeline on one core (the ceiling).
+// Needs root and the probe's build tools; about 23 s.
+// Run: node --import tsx bench/syscall-pipeline.bench.ts [seconds per phase, default 2.5]
 import { execFileSync, spawn } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
@@ -127,7 +129,10 @@ function captureStream (storm: string, args: string[]): Promise<Buffer[]> {
       runStorm(storm, 0, function started () {}).then(async function stop () {
         await sleep(300)
         helper.kill('SIGTERM')
-      }, fail)
+      }, function stormFailed (err: unknown) {
+        helper.kill('SIGTERM')
+        fail(err)
+      })
     })
   })
 }
