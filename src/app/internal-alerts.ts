@@ -63,6 +63,8 @@ export interface RejectedRules {
   /** the input's first error, as `file:line:col: CODE: message` */
   firstError: string
   firstCode: string
+  /** the underlying expression error's code for LOAD_ERR_COMPILE_* (RULE_COMPILE_UNKNOWN_FIELD…) */
+  firstDetailCode?: string
   errors: number
 }
 
@@ -82,6 +84,7 @@ export function rulesRejectedAlert (time: bigint, r: RejectedRules, hostname = p
     outputFields: {
       rules_file: r.input,
       error_code: r.firstCode,
+      error_detail_code: r.firstDetailCode ?? null,
       error: r.firstError,
       n_errors: r.errors
     }

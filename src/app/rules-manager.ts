@@ -120,11 +120,11 @@ export function createRulesManager (cfg: Config, sources: readonly SourceDefinit
     metrics.rulesRejected(left.length)
     for (const r of left) {
       const lines = describeIssues(r.errors)
-      r.errors.forEach((e, i) => { log.error({ input: r.name, code: e.code, error: lines[i] }, 'rules input rejected: running without it') })
+      r.errors.forEach((e, i) => { log.error({ input: r.name, code: e.code, detailCode: e.detailCode, error: lines[i] }, 'rules input rejected: running without it') })
       const first = lines[0] ?? r.name
       if (alerted.get(r.name) === first) continue
       alerted.set(r.name, first)
-      emit?.(rulesRejectedAlert(BigInt(Date.now()) * 1_000_000n, { input: r.name, firstError: first, firstCode: r.errors[0]?.code ?? '', errors: r.errors.length }, opts.hostname))
+      emit?.(rulesRejectedAlert(BigInt(Date.now()) * 1_000_000n, { input: r.name, firstError: first, firstCode: r.errors[0]?.code ?? '', firstDetailCode: r.errors[0]?.detailCode, errors: r.errors.length }, opts.hostname))
     }
     for (const name of [...alerted.keys()]) if (!left.some((r) => r.name === name)) alerted.delete(name)
   }

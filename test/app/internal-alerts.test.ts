@@ -1,6 +1,6 @@
 // The syscall drop alert: aggregated, rate-limited, never silent.
 import t from 'tap'
-import { createDropAlerter, DROP_RULE, syscallDropAlert } from '../../src/app/internal-alerts.ts'
+import { createDropAlerter, DROP_RULE, RULES_REJECTED_RULE, rulesRejectedAlert, syscallDropAlert } from '../../src/app/internal-alerts.ts'
 import type { Alert } from '../../src/events/index.ts'
 
 t.test('a drop alert carries the count, source internal and Falco’s rule name', async (t) => {
@@ -34,4 +34,16 @@ t.test('drops between alerts are summed into the next alert; one alert per inter
   t.equal(alerts[2]?.outputFields.n_drops, 4)
   d.report(7n, 0, [19])
   t.equal(alerts.length, 3, 'nothing pending, nothing sent')
+})
+
+t.test('a rejected rules file alert names the file and its first error, at Error priority', async (t) => {
+  const a = rulesRejectedAlert(7n, { input: '/etc/falco/rules.d/custom.yaml', firstError: '/etc/falco/rules.d/custom.yaml:3:5: LOAD_ERR_YAML_PARSE: bad', firstCode: 'LOAD_ERR_YAML_PARSE', errors: 2 }, 'node-1')
+  t.match(a, {
+    rule: RULES_REJECTED_RULE,
+    source: 'internal',
+    priority: 3,
+    hostname: 'node-1',
+    outputFields: { rules_file: '/etc/falco/rules.d/custom.yaml', error_code: 'LOAD_ERR_YAML_PARSE', error_detail_code: null, n_errors: 2 }
+  })
+  t.match(a.message, /custom\.yaml is not loaded \(2 error\(s\)\).*custom\.yaml:3:5: LOAD_ERR_YAML_PARSE/)
 })

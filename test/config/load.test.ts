@@ -232,3 +232,12 @@ load_plugins: [k8saudit]
   t.equal(loadConfig({ file, source: 'syscall', overrides: ['load_plugins=[]'] }).source, 'syscall',
     'a k8saudit plugin that load_plugins does not load is no conflict (Falco loads only listed plugins)')
 })
+
+t.test('lanner.rules_strict: off by default (serve starts without failing rules inputs), on when set', async (t) => {
+  t.equal(loadConfig({}).rulesStrict, false)
+  t.equal(loadConfig({ overrides: ['lanner.rules_strict=true'] }).rulesStrict, true)
+  const { file } = withFile(t, 'lanner:\n  rules_strict: yes please\n')
+  const err = t.throws(() => loadConfig({ file }), { code: 'ERR_CONFIG_INVALID' }) as any
+  t.match(err.message, /lanner\.rules_strict/)
+  t.match(err.location, { file, pos: { line: 2 } })
+})
