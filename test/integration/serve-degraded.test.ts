@@ -8,6 +8,8 @@ import path from 'node:path'
 import { DEFAULT_RULES_FILES } from '../../src/config/defaults.ts'
 import { adminPort as adminPortOf, request, startServe, until, untilServing, webhookListening } from '../helpers/serve-child.ts'
 import { runLanner } from './cli-child.ts'
+import { startFakeConfigMapApiServer } from '../helpers/fake-configmap-apiserver.ts'
+import { kubeconfigYaml } from '../helpers/fake-apiserver.ts'
 import { auditEvent, createRule, eventList } from '../app/fixtures.ts'
 
 const BROKEN = `- rule: Secret Created
@@ -75,6 +77,44 @@ t.test('serve: a broken custom rules file is left out, loudly; fixing it brings 
   const fixed = await until(() => fileAlerts(dir).find((a) => a.rule === 'Secret Created'), 'the fixed rule\'s alert')
   t.match(fixed, { output_fields: { 'ka.target.name': 's-2' } })
 
+  serve.child.kill('SIGTERM')
+  t.same(await serve.exited, { code: 0, signal: null })
+})
+
+t.test('serve: a broken key of an API-watched ConfigMap is left out the same way, and comes back when edited', async (t) => {
+  const CM = { namespace: 'lanner', name: 'lanner-custom-rules' }
+  const api = await startFakeConfigMapApiServer(t, { ...CM, token: 'cm-reader' })
+  api.setData({ 'custom.yaml': BROKEN })
+  const dir = t.testdir({ 'good.yaml': createRule('ConfigMap Created'), 'kube.yaml': kubeconfigYaml(api.url, api.token) })
+  const file = path.join(dir, 'lanner.yaml')
+  writeFileSync(file, `
+json_output: true
+rules_files: [good.yaml]
+watch_config_files: false
+stdout_output: {enabled: false}
+file_output: {enabled: true, keep_alive: true, filename: alerts.jsonl}
+webserver: {enabled: true, listen_address: 127.0.0.1, listen_port: 0}
+lanner:
+  webhook: {listen: "127.0.0.1:0"}
+  k8s:
+    kubeconfig: kube.yaml
+    rules_configmaps: [{namespace: ${CM.namespace}, name: ${CM.name}}]
+`)
+  const key = `configmap:${CM.namespace}/${CM.name}/custom.yaml`
+  const serve = startServe(t, ['serve', '-c', file], { env: { KUBECONFIG: '', KUBERNETES_SERVICE_HOST: '' } })
+  const { port } = await webhookListening(serve)
+  const admin = `http://127.0.0.1:${await adminPortOf(serve)}`
+  t.match(serve.logs.find((l) => l.msg === 'rules input rejected: running without it'), { level: 50, input: key, error: `${key}:3:` })
+  t.equal(gauge((await request(`${admin}/metrics`)).body, 'lanner_rules_rejected_inputs'), 1)
+  const internal = await until(() => fileAlerts(dir).find((a) => a.rule === 'Lanner internal: rules file rejected'), 'the internal alert')
+  t.match(internal, { output_fields: { rules_file: key } })
+
+  await api.watching()
+  api.send('MODIFIED', api.setData({ 'custom.yaml': createRule('Secret Created', 'secrets') }))
+  await untilServing(serve, () => serve.logs.some((l) => l.msg === 'rules reloaded' && l.recovered === true), 'the reload after the ConfigMap edit')
+  t.equal(gauge((await request(`${admin}/metrics`)).body, 'lanner_rules_rejected_inputs'), 0)
+  t.equal((await request(`http://127.0.0.1:${port}/k8s-audit`, { method: 'POST', body: eventList([auditEvent({ resource: 'secrets', name: 's-cm' })]) })).status, 200)
+  await until(() => fileAlerts(dir).some((a) => a.rule === 'Secret Created'), 'the ConfigMap rule\'s alert')
   serve.child.kill('SIGTERM')
   t.same(await serve.exited, { code: 0, signal: null })
 })
