@@ -12,8 +12,9 @@
 //   When the full set fails: a degraded instance retries with the failing inputs dropped (fixing
 //   file A while file B is still broken works); an instance running everything rejects the reload
 //   and keeps its rules, as always. A reload never makes a healthy instance degraded.
-// - reloads requested before or during the first load run once after it (coalesced), so the
-//   installed set reflects inputs that changed while the first load was reading.
+// - reloads requested before or during the first load run once after it (coalesced): the
+//   installed set then reflects inputs (ConfigMaps) that changed while the first load ran, and
+//   installs never overlap, so install listeners (evaluation workers) end on the latest set.
 import { hostname as osHostname } from 'node:os'
 import { formatLocated } from '../errors/index.ts'
 import type { Config } from '../config/index.ts'
@@ -35,7 +36,8 @@ export interface RulesManager {
   load(opts?: { degraded?: boolean }): Promise<FirstLoad>
   /**
    * Re-read and swap if valid (see the policy above); concurrent calls coalesce into one more
-   * load; calls before the first load has finished wait for it and then run once.
+   * load; calls before the first load has finished wait for it (so they need load() to be called)
+   * and then run once; when the first load installed nothing they resolve false.
    */
   reload(reason: string): Promise<boolean>
   /** inputs left out of the current ruleset; empty when everything loaded */
