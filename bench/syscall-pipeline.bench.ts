@@ -2,7 +2,7 @@
 // decode → createEnricher → the default syscall rules (what src/app/syscall-mode.ts runs), live at
 // offered rates and flat out against the storm through decode alone (the floor), then the same
 // captured helper bytes through decode alone and through the pipeline on one core (the ceiling).
-// Needs root and the probe's build tools; about 23 s.
+// Needs root and the probe's build tools; about 25 s.
 // Run: node --import tsx bench/syscall-pipeline.bench.ts [seconds per phase, default 2.5]
 import { execFileSync, spawn } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
@@ -247,10 +247,15 @@ async function main (): Promise<void> {
   // the same bytes twice on one core: decode alone, then decode + enrich + rules (a fresh enricher
   // that scanned /proc before the capture, as the live one did before its storms)
   const captureArgs = ['--kinds', kinds.kinds.join(','), ...(kinds.enterKinds.length > 0 ? ['--enter', kinds.enterKinds.join(',')] : []), '--stats-ms', '100']
-  const fresh = createEnricher()
+  const fresh = [createEnricher(), createEnricher()]
   const chunks = await captureStream(storm, captureArgs)
-  const oneCoreFloor = decodeAlone(chunks)
-  const oneCorePipeline = wholePipeline(chunks, fresh, rules)
+  // two rounds, alternating, keeping each pass's faster one: other work on the shared CPUs
+  // otherwise decides which of the two passes looks slow
+  const faster = (a: OneCore, b: OneCore): OneCore => a.seconds <= b.seconds ? a : b
+  let oneCoreFloor = decodeAlone(chunks)
+  let oneCorePipeline = wholePipeline(chunks, fresh[0]!, rules)
+  oneCoreFloor = faster(oneCoreFloor, decodeAlone(chunks))
+  oneCorePipeline = faster(oneCorePipeline, wholePipeline(chunks, fresh[1]!, rules))
   const capturedBytes = chunks.reduce(function sum (n, c) { return n + c.length }, 0)
 
   const fmt = (n: number): string => Math.round(n).toLocaleString('en-US')
@@ -264,7 +269,7 @@ async function main (): Promise<void> {
     const rate = p.records / p.seconds
     console.log(`| ${p.label} | ${p.offered} | ${fmt(p.ops / p.seconds)} | ${fmt(rate)} | ${fmt(p.drops)} | ${fmt(p.alerts)} | ${(p.cpuUs / Math.max(1, p.records)).toFixed(2)} | ${(rate / floorRate).toFixed(2)} |`)
   }
-  console.log(`\nThe same captured helper output (${fmt(oneCoreFloor.records)} records, ${(capturedBytes / (1 << 20)).toFixed(1)} MiB, ${chunks.length} pipe reads) on one core, no storm running:\n`)
+  console.log(`\nThe same captured helper output (${fmt(oneCoreFloor.records)} records, ${(capturedBytes / (1 << 20)).toFixed(1)} MiB, ${chunks.length} pipe reads) on one core, no storm running (faster of two rounds):\n`)
   console.log('| pass | records/s | alerts | µs/record | ratio to floor |')
   console.log('|---|---|---|---|---|')
   for (const [label, r] of [['decode alone (floor)', oneCoreFloor], ['decode + enrich + rules', oneCorePipeline]] as const) {

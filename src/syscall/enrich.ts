@@ -8,8 +8,9 @@ import type { SyscallRecord } from './record.ts'
 import { applyRecord } from './state/apply.ts'
 import { containerFromCgroupPath, type ContainerRef } from './state/container-id.ts'
 import { kindFromLink, socketFd, type FdInfo } from './state/fd-info.ts'
-import { readFdLink, readSocketByInode, type SocketEntry } from './state/proc-scan.ts'
+import { readFdLink, type SocketEntry } from './state/proc-scan.ts'
 import { ProcessTable, type ProcessInfo, type ProcessTableOptions } from './state/process-table.ts'
+import { createSocketLookup } from './state/socket-table.ts'
 import { loadUserDb, type UserDb } from './state/users.ts'
 
 export interface EnricherOptions extends ProcessTableOptions {
@@ -64,12 +65,13 @@ export function createEnricher (opts: EnricherOptions = {}): Enricher {
     return ref
   }
 
+  const socketOf = createSocketLookup({ procRoot })
   function lookupFd (proc: ProcessInfo, n: number): FdInfo | undefined {
     if (proc.exited || n < 0) return undefined
     const target = readFdLink(procRoot, proc.pid, n)
     if (target === undefined) return undefined
     const sock = /^socket:\[(\d+)\]$/.exec(target)
-    const fd = sock === null ? fdFromLink(n, target) : fdFromSocket(n, target, readSocketByInode(procRoot, proc.pid, Number(sock[1])))
+    const fd = sock === null ? fdFromLink(n, target) : fdFromSocket(n, target, socketOf(proc.pid, Number(sock[1])))
     procs.setFd(proc, fd)
     return fd
   }

@@ -149,31 +149,59 @@ function hexIp (h: string): string {
   return formatIp(Uint8Array.from(bytes))
 }
 
+/** The socket tables of a network namespace under /proc/<pid>/net, in the order lookups search them. */
+export const NET_TABLES = ['unix', 'tcp', 'tcp6', 'udp', 'udp6'] as const
+export type NetTable = typeof NET_TABLES[number]
+
+/** One of the process's namespace socket tables, or undefined when unreadable. */
+export function readNetTable (procRoot: string, pid: number, table: NetTable): string | undefined {
+  return read(join(procRoot, String(pid), 'net', table))
+}
+
+/**
+ * The fields of the line of `text` whose field `col` is `ino`. Searches the text for the number
+ * and splits only the candidate lines: on a busy node the tables hold tens of thousands of lines.
+ */
+function lineWithInode (text: string, ino: string, col: number): string[] | undefined {
+  const needle = ' ' + ino
+  for (let at = text.indexOf(needle); at >= 0; at = text.indexOf(needle, at + needle.length)) {
+    const start = text.lastIndexOf('\n', at) + 1
+    const nl = text.indexOf('\n', at)
+    const f = text.slice(start, nl < 0 ? text.length : nl).trim().split(/\s+/)
+    if (f[col] === ino) return f
+  }
+  return undefined
+}
+
+/** The socket with inode `ino` in the text of one namespace table, or undefined. */
+export function socketInTable (table: NetTable, text: string, ino: number): SocketEntry | undefined {
+  const key = String(ino)
+  if (table === 'unix') {
+    const u = lineWithInode(text, key, 6)
+    return u === undefined || u.length < 7 ? undefined : { family: 'unix', l4proto: 'unknown', lip: '', lport: 0, rip: '', rport: 0, listening: false, path: u[7] ?? '' }
+  }
+  const f = lineWithInode(text, key, 9)
+  if (f === undefined || f.length < 10) return undefined
+  const l4 = table === 'tcp' || table === 'tcp6' ? 'tcp' : 'udp'
+  const [lh, lp] = (f[1] as string).split(':') as [string, string]
+  const [rh, rp] = (f[2] as string).split(':') as [string, string]
+  const lip = hexIp(lh)
+  return {
+    family: lip.includes(':') ? 6 : 4, l4proto: l4, lip, lport: parseInt(lp, 16), rip: hexIp(rh), rport: parseInt(rp, 16),
+    listening: l4 === 'tcp' && f[3] === '0A', path: ''
+  }
+}
+
 /**
  * The socket with inode `ino` as the process's network namespace lists it (/proc/<pid>/net/*),
- * for fds opened before we attached (`socket:[ino]`). Reads at most six small files.
+ * for fds opened before we attached (`socket:[ino]`). Reads the tables until one lists it: the
+ * enricher goes through per-namespace snapshots (socket-table.ts) instead.
  */
 export function readSocketByInode (procRoot: string, pid: number, ino: number): SocketEntry | undefined {
-  const net = join(procRoot, String(pid), 'net')
-  for (const [file, l4] of [['tcp', 'tcp'], ['tcp6', 'tcp'], ['udp', 'udp'], ['udp6', 'udp']] as const) {
-    const text = read(join(net, file))
-    if (text === undefined) continue
-    for (const line of text.split('\n')) {
-      const f = line.trim().split(/\s+/)
-      if (f.length < 10 || f[9] !== String(ino)) continue
-      const [lh, lp] = (f[1] as string).split(':') as [string, string]
-      const [rh, rp] = (f[2] as string).split(':') as [string, string]
-      const lip = hexIp(lh)
-      return {
-        family: lip.includes(':') ? 6 : 4, l4proto: l4, lip, lport: parseInt(lp, 16), rip: hexIp(rh), rport: parseInt(rp, 16),
-        listening: l4 === 'tcp' && f[3] === '0A', path: ''
-      }
-    }
-  }
-  const unix = read(join(net, 'unix'))
-  for (const line of (unix ?? '').split('\n')) {
-    const f = line.trim().split(/\s+/)
-    if (f.length >= 7 && f[6] === String(ino)) return { family: 'unix', l4proto: 'unknown', lip: '', lport: 0, rip: '', rport: 0, listening: false, path: f[7] ?? '' }
+  for (const table of NET_TABLES) {
+    const text = readNetTable(procRoot, pid, table)
+    const hit = text === undefined ? undefined : socketInTable(table, text, ino)
+    if (hit !== undefined) return hit
   }
   return undefined
 }
