@@ -250,7 +250,10 @@ export function applyRecord (procs: ProcessTable, rec: SyscallRecord, env: Apply
       const proc = procs.get(rec.pid)
       const n = argNum(rec.args.fd)
       if (proc === undefined || n === undefined) return { proc }
-      const fd = proc.fds.get(n) ?? env.lookupFd(proc, n)
+      // no /proc lookup for an fd we never saw: by the time the record arrives the number is
+      // free or reused by another file, and pipes, socketpairs and eventfds (kinds the probe
+      // does not record) closing at a high rate made this a /proc read per close
+      const fd = proc.fds.get(n)
       if (res === 0) proc.fds.delete(n)
       return { proc, fd }
     }

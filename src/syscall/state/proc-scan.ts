@@ -173,15 +173,15 @@ function lineWithInode (text: string, ino: string, col: number): string[] | unde
   return undefined
 }
 
-/** The socket with inode `ino` in the text of one namespace table, or undefined. */
-export function socketInTable (table: NetTable, text: string, ino: number): SocketEntry | undefined {
-  const key = String(ino)
+/** the column holding the inode in each table */
+function inodeColumn (table: NetTable): number { return table === 'unix' ? 6 : 9 }
+
+/** A table line's socket (fields as split by whitespace). */
+function socketFromFields (table: NetTable, f: string[]): SocketEntry | undefined {
   if (table === 'unix') {
-    const u = lineWithInode(text, key, 6)
-    return u === undefined || u.length < 7 ? undefined : { family: 'unix', l4proto: 'unknown', lip: '', lport: 0, rip: '', rport: 0, listening: false, path: u[7] ?? '' }
+    return f.length < 7 ? undefined : { family: 'unix', l4proto: 'unknown', lip: '', lport: 0, rip: '', rport: 0, listening: false, path: f[7] ?? '' }
   }
-  const f = lineWithInode(text, key, 9)
-  if (f === undefined || f.length < 10) return undefined
+  if (f.length < 10) return undefined
   const l4 = table === 'tcp' || table === 'tcp6' ? 'tcp' : 'udp'
   const [lh, lp] = (f[1] as string).split(':') as [string, string]
   const [rh, rp] = (f[2] as string).split(':') as [string, string]
@@ -189,6 +189,49 @@ export function socketInTable (table: NetTable, text: string, ino: number): Sock
   return {
     family: lip.includes(':') ? 6 : 4, l4proto: l4, lip, lport: parseInt(lp, 16), rip: hexIp(rh), rport: parseInt(rp, 16),
     listening: l4 === 'tcp' && f[3] === '0A', path: ''
+  }
+}
+
+/** The socket with inode `ino` in the text of one namespace table, or undefined. */
+export function socketInTable (table: NetTable, text: string, ino: number): SocketEntry | undefined {
+  const f = lineWithInode(text, String(ino), inodeColumn(table))
+  return f === undefined ? undefined : socketFromFields(table, f)
+}
+
+/** A table's lines by inode, for many lookups in one read; values are resolved on use. */
+export interface NetTableIndex { get(ino: number): SocketEntry | undefined }
+
+/** Indexes a table's text: one pass over it, lines split only when looked up. */
+export function indexNetTable (table: NetTable, text: string): NetTableIndex {
+  const col = inodeColumn(table)
+  const lines = new Map<number, string>()
+  let start = text.indexOf('\n') + 1 // the header
+  while (start > 0 && start < text.length) {
+    const nl = text.indexOf('\n', start)
+    const end = nl < 0 ? text.length : nl
+    // the inode column without splitting the line: count whitespace-separated fields
+    let field = -1
+    let i = start
+    while (i < end && field < col) {
+      while (i < end && text.charCodeAt(i) === 32) i++
+      if (i >= end) break
+      field++
+      if (field === col) break
+      while (i < end && text.charCodeAt(i) !== 32) i++
+    }
+    if (field === col) {
+      let j = i
+      while (j < end && text.charCodeAt(j) !== 32) j++
+      const ino = Number(text.slice(i, j))
+      if (Number.isInteger(ino) && ino > 0) lines.set(ino, text.slice(start, end))
+    }
+    start = end + 1
+  }
+  return {
+    get (ino: number): SocketEntry | undefined {
+      const line = lines.get(ino)
+      return line === undefined ? undefined : socketFromFields(table, line.trim().split(/\s+/))
+    }
   }
 }
 

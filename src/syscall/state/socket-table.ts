@@ -1,10 +1,10 @@
-// Socket-by-inode lookups for fds the tables never saw created, through one snapshot of
+// Socket-by-inode lookups for fds the tables never saw created, through one indexed snapshot of
 // /proc/<pid>/net/* per network namespace. Those files list every socket of the namespace (tens of
 // thousands on a busy node, TIME_WAIT included; ~0.1 s of kernel time each), so reading them once
 // per lookup stalled the event stream long enough for the kernel ring to overflow.
 import { readlinkSync } from 'node:fs'
 import { join } from 'node:path'
-import { NET_TABLES, readNetTable, socketInTable, type NetTable, type SocketEntry } from './proc-scan.ts'
+import { NET_TABLES, indexNetTable, readNetTable, type NetTable, type NetTableIndex, type SocketEntry } from './proc-scan.ts'
 
 export interface SocketLookupOptions {
   procRoot: string
@@ -16,8 +16,8 @@ export interface SocketLookupOptions {
   now?: () => number
 }
 
-/** one table as read at `at` (text undefined: unreadable) */
-interface TableSnap { at: number, text: string | undefined }
+/** one table as read at `at` (index undefined: unreadable) */
+interface TableSnap { at: number, index: NetTableIndex | undefined }
 type Namespace = Map<NetTable, TableSnap>
 
 export type SocketLookup = (pid: number, ino: number) => SocketEntry | undefined
@@ -63,10 +63,11 @@ export function createSocketLookup (opts: SocketLookupOptions): SocketLookup {
     for (const table of NET_TABLES) {
       let snap = ns.get(table)
       if (snap === undefined || (reread && t - snap.at >= maxAge)) {
-        snap = { at: t, text: readNetTable(opts.procRoot, pid, table) }
+        const text = readNetTable(opts.procRoot, pid, table)
+        snap = { at: t, index: text === undefined ? undefined : indexNetTable(table, text) }
         ns.set(table, snap)
       } else if (reread) continue // searched in the first pass, still young
-      const hit = snap.text === undefined ? undefined : socketInTable(table, snap.text, ino)
+      const hit = snap.index?.get(ino)
       if (hit !== undefined) return hit
     }
     return undefined

@@ -118,11 +118,21 @@ t.test('connect, sendto on unconnected UDP, accept and close shape fd tuples', a
 
 t.test('fds opened before we attached resolve through /proc/<pid>/fd', async (t) => {
   const { en } = setup(t)
-  const ev = en.enrich(rec('close', { pid: 100, res: 0, args: { fd: 9 } }))
+  const ev = en.enrich(rec('sendto', { pid: 100, res: 1, args: { fd: 9 } }))
   t.equal(ev.fd?.kind, 'pipe')
   const tty = en.enrich(rec('sendto', { pid: 100, res: 1, args: { fd: 0 } }))
   t.equal(tty.fd?.name, '/dev/pts/0')
   t.equal(tty.fd?.kind, 'file')
+})
+
+t.test('closing an fd we never saw does not read /proc: the number is already free or reused', async (t) => {
+  const { en } = setup(t)
+  // fd 9 is a pipe in the fake /proc, as if another pipe had taken the number after the close
+  const ev = en.enrich(rec('close', { pid: 100, res: 0, args: { fd: 9 } }))
+  t.equal(ev.fd, undefined)
+  t.equal(en.procs.peek(100)?.fds.has(9), false, 'nothing learned from the reused number')
+  const later = en.enrich(rec('sendto', { pid: 100, res: 1, args: { fd: 9 } }))
+  t.equal(later.fd?.kind, 'pipe', 'an event on the open fd still resolves it')
 })
 
 t.test('container ids: the in-kernel leaf wins over the scanned cgroup; "" is the host', async (t) => {
