@@ -2,9 +2,10 @@
 // decode → createEnricher → the default syscall rules (what src/app/syscall-mode.ts runs), live at
 // offered rates and flat out against the storm through decode alone (the floor), then the same
 // captured helper bytes through decode alone and through the pipeline on one core (the ceiling).
+// A process spawning short children with stdio pipes runs alongside, as on a real node.
 // Needs root and the probe's build tools; about 25 s.
 // Run: node --import tsx bench/syscall-pipeline.bench.ts [seconds per phase, default 2.5]
-import { execFileSync, spawn } from 'node:child_process'
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -70,6 +71,23 @@ int main(int argc, char **argv) {
   return 0;
 }
 `
+
+// Alongside the storm, a process that keeps spawning short children with stdio pipes, as kubelet
+// and container runtimes do: its pipes and socketpairs are fds the tables never saw created (the
+// probe does not record pipe/socketpair), the case where the enricher once read /proc per close.
+const CHURN_JS = `
+const { spawn } = require('node:child_process')
+const end = Date.now() + Number(process.env.CHURN_SECONDS) * 1000
+function one () {
+  if (Date.now() > end) return
+  spawn('/bin/true', [], { stdio: 'pipe' }).on('close', function next () { setTimeout(one, 20) })
+}
+one(); one()
+`
+
+function startChurn (seconds: number): ChildProcess {
+  return spawn(process.execPath, ['-e', CHURN_JS], { stdio: 'ignore', env: { ...process.env, CHURN_SECONDS: String(seconds) } })
+}
 
 function buildStorm (): string {
   const dir = dirname(helperPath())
@@ -172,6 +190,15 @@ async function main (): Promise<void> {
     return
   }
   const storm = buildStorm()
+  const churn = startChurn(60)
+  try {
+    await measure(storm)
+  } finally {
+    churn.kill('SIGTERM')
+  }
+}
+
+async function measure (storm: string): Promise<void> {
   const rules = await loadDefaultRules()
   const kinds = probeKindsFor(rules, 'syscall')
   // as syscall-mode.ts without a cluster: no Kubernetes metadata, /proc scanned once here
@@ -261,7 +288,7 @@ async function main (): Promise<void> {
   const fmt = (n: number): string => Math.round(n).toLocaleString('en-US')
   const floor = phases[0]!
   const floorRate = floor.records / floor.seconds
-  console.log(`\nsyscall pipeline bench (${SECONDS}s storm per phase, ${cpus().length} CPUs shared by the storm, the helper and Node)`)
+  console.log(`\nsyscall pipeline bench (${SECONDS}s storm per phase, ${cpus().length} CPUs shared by the storm, the helper, Node and a process spawning /bin/true with stdio pipes, two at a time)`)
   console.log(`probe kinds for the default rules: ${kinds.kinds.length} exit, ${kinds.enterKinds.length} enter; ${rules.activeCount('syscall')} active rules\n`)
   console.log('| phase | storm offered | storm ops/s | records/s through Node | kernel drops | alerts | Node CPU µs/record | ratio to floor |')
   console.log('|---|---|---|---|---|---|---|---|')
