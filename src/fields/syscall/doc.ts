@@ -27,7 +27,8 @@ operator of their type. Outputs print one value: the server end, or the parent. 
   exit records; a process first seen in a later event is read from /proc once.
 - fd fields: open/openat/openat2/creat results, socket, connect, accept, bind, listen,
   sendto/sendmsg/recvfrom/recvmsg, dup and close records; an fd opened before the probe attached
-  is read from /proc/<pid>/fd.
+  is read from /proc/<pid>/fd, except on its close (by the time the record arrives the number may
+  already name another file, so such a close shows no fd name).
 - user/group names: the passwd and group files the process sees: its container image's
   (read through /proc/<pid>/root/etc), or for host processes the node's (through /proc/1/root/etc
   when visible).
