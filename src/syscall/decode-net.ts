@@ -1,33 +1,13 @@
 // Socket endpoint decoding for probe records: the kernel's ln_tuple (what the socket itself says)
 // and raw user sockaddrs (what the process passed), into Falco-style text fields.
 import { AF_INET, AF_INET6, AF_UNIX, TUPLE } from './abi.ts'
+import { formatIPv4At, formatIPv6At } from '../util/ip.ts'
 
 type Args = Record<string, string | number | bigint | Uint8Array | undefined>
 
-export function ipv4Text (b: Uint8Array, off: number): string {
-  return `${b[off]}.${b[off + 1]}.${b[off + 2]}.${b[off + 3]}`
-}
-
-/** RFC 5952 text: lowercase, longest zero run (≥ 2 groups) as '::', IPv4-mapped as ::ffff:a.b.c.d */
-export function ipv6Text (b: Uint8Array, off: number): string {
-  const g: number[] = []
-  for (let i = 0; i < 8; i++) g.push((b[off + 2 * i]! << 8) | b[off + 2 * i + 1]!)
-  if (g[0] === 0 && g[1] === 0 && g[2] === 0 && g[3] === 0 && g[4] === 0 && g[5] === 0xffff) {
-    return `::ffff:${ipv4Text(b, off + 12)}`
-  }
-  let bestAt = -1
-  let bestLen = 1
-  for (let i = 0; i < 8;) {
-    if (g[i] !== 0) { i++; continue }
-    let j = i
-    while (j < 8 && g[j] === 0) j++
-    if (j - i > bestLen) { bestAt = i; bestLen = j - i }
-    i = j
-  }
-  const hex = g.map(function toHex (x) { return x.toString(16) })
-  if (bestAt < 0) return hex.join(':')
-  return `${hex.slice(0, bestAt).join(':')}::${hex.slice(bestAt + bestLen).join(':')}`
-}
+/** Address text as everywhere in Lanner (rule constants are canonicalised the same way). */
+export const ipv4Text = formatIPv4At
+export const ipv6Text = formatIPv6At
 
 function l4Name (proto: number, family: number): string | undefined {
   if (family === AF_UNIX) return undefined

@@ -50,11 +50,21 @@ export function parseIp (s: string): Uint8Array | undefined {
   return s.includes(':') ? parseIPv6(s) : parseIPv4(s)
 }
 
-export function formatIp (b: Uint8Array): string {
-  if (b.length === 4) return b.join('.')
+/** Dotted-quad text of the 4 bytes at `off`. */
+export function formatIPv4At (b: Uint8Array, off = 0): string {
+  return `${b[off]}.${b[off + 1]}.${b[off + 2]}.${b[off + 3]}`
+}
+
+/**
+ * RFC 5952 text of the 16 bytes at `off`: lowercase, the longest run (>= 2) of zero groups as
+ * '::' (the first on ties), IPv4-mapped addresses as ::ffff:a.b.c.d (RFC 5952 section 5).
+ */
+export function formatIPv6At (b: Uint8Array, off = 0): string {
   const g: number[] = []
-  for (let i = 0; i < 16; i += 2) g.push(((b[i] as number) << 8) | (b[i + 1] as number))
-  // RFC 5952: compress the longest run (length >= 2) of zero groups, the first on ties
+  for (let i = 0; i < 8; i++) g.push(((b[off + 2 * i] as number) << 8) | (b[off + 2 * i + 1] as number))
+  if (g[0] === 0 && g[1] === 0 && g[2] === 0 && g[3] === 0 && g[4] === 0 && g[5] === 0xffff) {
+    return `::ffff:${formatIPv4At(b, off + 12)}`
+  }
   let best = -1
   let bestLen = 1
   for (let i = 0; i < 8;) {
@@ -67,6 +77,10 @@ export function formatIp (b: Uint8Array): string {
   const hex = g.map((x) => x.toString(16))
   if (best < 0) return hex.join(':')
   return hex.slice(0, best).join(':') + '::' + hex.slice(best + bestLen).join(':')
+}
+
+export function formatIp (b: Uint8Array): string {
+  return b.length === 4 ? formatIPv4At(b) : formatIPv6At(b)
 }
 
 /** Canonical text of an address, or undefined when it is not one. */

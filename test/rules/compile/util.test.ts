@@ -54,7 +54,7 @@ t.test('IP addresses: parsing, canonical text, CIDR containment', async (t) => {
   t.equal(canonicalIp('::'), '::')
   t.equal(canonicalIp('::1'), '::1')
   t.equal(canonicalIp('1::'), '1::')
-  t.equal(canonicalIp('::ffff:10.0.0.1'), '::ffff:a00:1')
+  t.equal(canonicalIp('::ffff:10.0.0.1'), '::ffff:10.0.0.1', 'IPv4-mapped keeps the dotted tail (RFC 5952 §5), as the probe decoder writes it')
   t.equal(canonicalIp('1:2:3:4:5:6:7:8'), '1:2:3:4:5:6:7:8')
   t.equal(canonicalIp('1:0:3:4:5:6:7:8'), '1:0:3:4:5:6:7:8', 'a single zero group is not compressed')
   t.equal(canonicalIp('1:2:3:4:5:6:7:8:9'), undefined)
@@ -134,4 +134,13 @@ t.test('ASCII-only case folding', async (t) => {
   t.equal(includesAsciiCI('ÉTÉ', 'été'), false, 'non-ASCII letters are not folded')
   t.equal(includesAsciiCI('abc', ''), true)
   t.equal(includesAsciiCI('aab', 'ab'), true, 'restarts after a partial match')
+})
+
+t.test('IPv4-mapped IPv6 addresses have one text form: the decoder\'s and the rule constants\'', async (t) => {
+  const { canonicalIp, formatIPv6At } = await import('../../../src/util/ip.ts')
+  const mapped = Uint8Array.from([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 10, 1, 2, 3])
+  t.equal(formatIPv6At(mapped), '::ffff:10.1.2.3')
+  t.equal(canonicalIp('::ffff:a01:203'), '::ffff:10.1.2.3')
+  t.equal(canonicalIp('::FFFF:10.1.2.3'), '::ffff:10.1.2.3')
+  t.equal(canonicalIp('fe80:0:0:0:1:0:0:1'), 'fe80::1:0:0:1')
 })
