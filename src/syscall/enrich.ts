@@ -30,9 +30,17 @@ export interface Enricher {
   readonly context: EventContext
   /** records whose state transition failed (the event was still produced) */
   readonly stateErrors: number
+  /** how full the bounded tables are: each stays under its cap however long the stream runs */
+  sizes(): EnricherSizes
 }
 
-const MAX_CONTAINER_MEMO = 4096
+export interface EnricherSizes extends ReturnType<ProcessTable['sizes']> {
+  containerMemo: number
+  containerUsers: number
+}
+
+/** cap of the cgroup-leaf → container memo and of the per-container user databases */
+export const MAX_CONTAINER_MEMO = 4096
 
 function fdFromLink (n: number, target: string): FdInfo {
   const kind = kindFromLink(target)
@@ -116,5 +124,9 @@ export function createEnricher (opts: EnricherOptions = {}): Enricher {
     return ev
   }
 
-  return { enrich, procs, context, get stateErrors () { return stateErrors } }
+  function sizes (): EnricherSizes {
+    return { ...procs.sizes(), containerMemo: memo.size, containerUsers: perContainer.size }
+  }
+
+  return { enrich, procs, context, get stateErrors () { return stateErrors }, sizes }
 }

@@ -90,7 +90,8 @@ export class ProcessTable {
   readonly procRoot: string
   readonly maxFdsPerProcess: number
   private readonly procs = new Map<number, ProcessInfo>()
-  private readonly exitedQueue: ProcessInfo[] = []
+  /** exited entries, oldest first (a Set: evicting the oldest is O(1), unlike Array.shift) */
+  private readonly exitedQueue = new Set<ProcessInfo>()
   private readonly maxProcesses: number
   private readonly maxExited: number
   private bootTime: number | undefined
@@ -164,13 +165,25 @@ export class ProcessTable {
     if (p === undefined || p.exited) return p
     p.exited = true
     p.fds.clear()
-    this.exitedQueue.push(p)
-    while (this.exitedQueue.length > this.maxExited) {
-      const old = this.exitedQueue.shift() as ProcessInfo
+    this.exitedQueue.add(p)
+    while (this.exitedQueue.size > this.maxExited) {
+      const old = this.exitedQueue.values().next().value as ProcessInfo
+      this.exitedQueue.delete(old)
       // a reused pid has a new entry by now: only drop the one that exited
       if (this.procs.get(old.pid) === old) this.procs.delete(old.pid)
     }
     return p
+  }
+
+  /** How full the bounded tables are (tests, diagnostics); fds is the sum over live entries. */
+  sizes (): { procs: number, exited: number, missing: number, fds: number, maxFdsOfOne: number } {
+    let fds = 0
+    let maxFdsOfOne = 0
+    for (const p of this.procs.values()) {
+      fds += p.fds.size
+      if (p.fds.size > maxFdsOfOne) maxFdsOfOne = p.fds.size
+    }
+    return { procs: this.procs.size, exited: this.exitedQueue.size, missing: this.missing.size, fds, maxFdsOfOne }
   }
 
   /** Ancestor `n` (1 = parent) of a process, or undefined past the root or an unknown pid. */
