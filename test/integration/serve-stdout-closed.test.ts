@@ -1,0 +1,43 @@
+// `lanner serve | jq`, and jq exits: the alert stream's reader is gone. Serving must go on: the
+// webhook keeps answering 200 after evaluating, the other outputs keep receiving every alert, the
+// lost stdout lines are counted (lanner_output_failures_total) and logged, and SIGTERM exits 0.
+import t from 'tap'
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
+import { adminPort as adminPortOf, request, startServe, until, webhookListening } from '../helpers/serve-child.ts'
+import { auditEvent, createRule, eventList } from '../app/fixtures.ts'
+
+t.test('serve: stdout closed by its reader (EPIPE) does not stop the instance', async (t) => {
+  const dir = t.testdir({ 'rules.yaml': createRule('ConfigMap Created') })
+  const alertsFile = path.join(dir, 'alerts.jsonl')
+  const serve = startServe(t, ['serve', '-r', path.join(dir, 'rules.yaml'), '-o', 'json_output=true',
+    '-o', `file_output={enabled: true, filename: "${alertsFile}"}`,
+    '-o', 'lanner.webhook.listen=127.0.0.1:0', '-o', 'webserver={listen_address: 127.0.0.1, listen_port: 0}'])
+  const { child, logs } = serve
+  const { port } = await webhookListening(serve)
+  const adminPort = await adminPortOf(serve)
+  const webhook = `http://127.0.0.1:${port}/k8s-audit`
+
+  t.equal((await request(webhook, { method: 'POST', body: eventList([auditEvent({ name: 'before' })]) })).status, 200)
+  await until(() => serve.stdout().includes('before'), 'the first alert on stdout')
+  // the reader exits: our end of the child's stdout pipe closes
+  child.stdout.destroy()
+
+  for (let i = 0; i < 5; i++) {
+    const res = await request(webhook, { method: 'POST', body: eventList([auditEvent({ name: `after-${i}` })]) })
+    t.equal(res.status, 200, `batch ${i} after stdout closed is still evaluated and answered`)
+  }
+  const fileLines = (): string[] => { try { return readFileSync(alertsFile, 'utf8').trim().split('\n') } catch { return [] } }
+  await until(() => fileLines().length === 6, 'every alert in the file output')
+  const failures = async (): Promise<number> => {
+    const m = /lanner_output_failures_total\{output="stdout"\} (\d+)/.exec((await request(`http://127.0.0.1:${adminPort}/metrics`)).body)
+    return Number(m?.[1] ?? 0)
+  }
+  let lost = 0
+  await until(() => { void failures().then((n) => { lost = n }); return lost === 5 }, 'the five lost stdout lines counted')
+  t.ok(logs.some((l) => l.code === 'ERR_OUTPUT_FAILED' && l.output === 'stdout'), 'the failure is logged with its code')
+  t.equal(child.exitCode, null, 'still running')
+
+  child.kill('SIGTERM')
+  t.same(await serve.exited, { code: 0, signal: null }, 'SIGTERM exits 0')
+})
