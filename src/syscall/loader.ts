@@ -173,10 +173,11 @@ export async function startProbe (opts: ProbeOptions): Promise<ProbeHandle> {
     if (opts.onStats !== undefined) callSafely('onStats', function emit () { opts.onStats!(stats) }, reportError)
   }
 
+  /** records lost to bad bytes: one error per chunk (with the count), through onError like a crash */
   function onDecodeErrors (errors: DecodeError[]): void {
     decodeErrors += errors.length
     const first = errors[0]!
-    log?.warn(`${errors.length} probe record(s) not decoded; first: ${first.code}: ${first.message}`)
+    reportError(new AppError(first.code, `${errors.length} probe record(s) not decoded (${decodeErrors} in all); first: ${first.message}`))
   }
 
   /** spawns one helper; resolves on HELLO, rejects if it exits first */

@@ -42,6 +42,24 @@ t.test('a helper speaking another record ABI is refused', async t => {
   await t.rejects(startProbe({ onRecords () {}, helperPath: bin }), { code: 'ERR_SYSCALL_PROBE_FAILED', message: /ABI 99/ })
 })
 
+t.test('records the decoder cannot use reach onError with their code (not only a log line)', async t => {
+  // HELLO (this ABI), then a 64-byte record of an unknown kind, then silence
+  const bytes = Buffer.alloc(24 + 64)
+  bytes.writeUInt16LE(24, 0); bytes.writeUInt16LE(0xff00, 2); bytes.writeUInt32LE(1, 4); bytes.writeUInt32LE(1, 12)
+  bytes.writeUInt16LE(64, 24); bytes.writeUInt16LE(999, 26)
+  const frames = join(tmp, 'bad-record.bin')
+  writeFileSync(frames, bytes)
+  const bin = fakeHelper('bad-record', `cat '${frames}'; exec sleep 30`)
+  const errors: { code: string, message: string }[] = []
+  let reported: () => void = () => {}
+  const seen = new Promise<void>(function wait (done) { reported = done })
+  const probe = await startProbe({ onRecords () {}, helperPath: bin, onError (err) { errors.push(err); reported() } })
+  t.teardown(function stop () { return probe.stop() })
+  await seen
+  t.equal(errors[0]?.code, 'ERR_SYSCALL_UNKNOWN_OP')
+  t.match(errors[0]?.message, /1 probe record\(s\) not decoded/)
+})
+
 t.test('the build script names what is missing', async t => {
   const root = resolve(import.meta.dirname, '../../..')
   const out = await new Promise<{ code: number | null, stderr: string }>(function run (done) {
