@@ -30,6 +30,8 @@ export async function startSyscallMode (app: App): Promise<RunningMode> {
   const enricher = createEnricher({ k8s: k8s.index })
   const drops = createDropAlerter(DEFAULTS.dropAlertIntervalMs, app.emit)
   let evalErrors = 0
+  let decodeErrorsSeen = 0
+  let stateErrorsSeen = 0
 
   function onRecords (batch: SyscallRecord[]): void {
     const started = process.hrtime.bigint()
@@ -46,6 +48,12 @@ export async function startSyscallMode (app: App): Promise<RunningMode> {
         metrics.eventsDropped(SOURCE, 'enrich_error', 1)
         if (evalErrors++ % 1000 === 0) log.error({ err: (err as Error).message, type: rec.type, errors: evalErrors }, 'event could not be evaluated')
       }
+    }
+    // a record whose state transition failed was still evaluated, but the process/fd tables may
+    // now be wrong for that process: never silent
+    if (enricher.stateErrors !== stateErrorsSeen) {
+      log.error({ code: 'ERR_SYSCALL_PROBE_FAILED', errors: enricher.stateErrors - stateErrorsSeen, total: enricher.stateErrors }, 'records could not update the process/fd tables')
+      stateErrorsSeen = enricher.stateErrors
     }
     metrics.eventsEvaluated(SOURCE, done)
     metrics.batchEvaluated(SOURCE, Number(process.hrtime.bigint() - started) / 1e9)
@@ -90,6 +98,9 @@ export async function startSyscallMode (app: App): Promise<RunningMode> {
       enterKinds: initial.enterKinds,
       onRecords,
       onStats: function probeStats (s) {
+        // records the decoder could not use are lost too (each chunk's also logged via onError)
+        if (s.decodeErrors > decodeErrorsSeen) metrics.eventsDropped(SOURCE, 'decode_error', s.decodeErrors - decodeErrorsSeen)
+        decodeErrorsSeen = s.decodeErrors
         if (s.dropsDelta > 0) {
           metrics.syscallDrops(s.dropsDelta)
           metrics.eventsDropped(SOURCE, 'ring_buffer_full', s.dropsDelta)
