@@ -34,8 +34,38 @@ async function startMode (app: App): Promise<RunningMode> {
   return await startSyscallMode(app)
 }
 
+/**
+ * SIGHUP's default action ends the process. Outside the window where reload.ts handles it, that
+ * would kill an instance still loading or still draining the alerts of batches answered 200 (a
+ * log rotator's HUP lands anywhere). Before serving, a SIGHUP asks for a reload after the first
+ * load (so an edit made meanwhile is not missed); once shutting down it is logged and ignored.
+ */
+function guardSighup (app: App): { serving(on: boolean): void, close(): void } {
+  let phase: 'starting' | 'serving' | 'stopping' = 'starting'
+  function sighupOutsideServing (): void {
+    if (phase === 'serving') return
+    if (phase === 'stopping') { app.logger.info({}, 'SIGHUP ignored: shutting down'); return }
+    app.logger.info({}, 'SIGHUP during start-up: rules reload once the first load is done')
+    app.rules.reload('SIGHUP').catch(function reloadFailed (err: unknown) { app.logger.error({ err: (err as Error).message }, 'rules reload failed') })
+  }
+  process.on('SIGHUP', sighupOutsideServing)
+  return {
+    serving (on) { phase = on ? 'serving' : 'stopping' },
+    close () { process.off('SIGHUP', sighupOutsideServing) }
+  }
+}
+
 /** Serve until stopped; returns the exit code. */
 export async function runService (app: App, opts: ServiceOptions): Promise<number> {
+  const sighup = guardSighup(app)
+  try {
+    return await serveUntilStopped(app, opts, sighup)
+  } finally {
+    sighup.close()
+  }
+}
+
+async function serveUntilStopped (app: App, opts: ServiceOptions, sighup: ReturnType<typeof guardSighup>): Promise<number> {
   const log = app.logger
   const stopSignal = opts.stopSignal ?? waitForSignal()
   const configMaps = await startConfigMapRules(app, k8sOptionsOf(app))
@@ -59,9 +89,11 @@ export async function runService (app: App, opts: ServiceOptions): Promise<numbe
     throw err
   }
   const triggers = startReloadTriggers(app)
+  sighup.serving(true)
   opts.onReady?.(mode)
   const sig = await stopSignal
   log.info({ signal: sig }, 'shutting down: finishing in-flight work and flushing outputs')
+  sighup.serving(false)
   triggers.close()
   configMaps.close()
   await mode.stop()
