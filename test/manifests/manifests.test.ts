@@ -207,6 +207,17 @@ t.test('audit RBAC: only the custom-rules ConfigMap, read only, bound to the pod
   t.equal(example?.[1], customCm, 'the commented example names the real ConfigMap')
 })
 
+/** every .ts/.c/.h/.sh file under dir, concatenated */
+function sourceTexts (dir: string): string {
+  let out = ''
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name)
+    if (e.isDirectory()) out += sourceTexts(p)
+    else if (/\.(ts|c|h|sh)$/.test(e.name)) out += readFileSync(p, 'utf8')
+  }
+  return out
+}
+
 t.test('syscall DaemonSet: capabilities instead of privileged, host PID, mounts, node name, every node', async (t) => {
   const ds = find(syscall, 'DaemonSet')
   const pod = ds.spec.template.spec
@@ -229,9 +240,13 @@ t.test('syscall DaemonSet: capabilities instead of privileged, host PID, mounts,
   for (const cap of ['BPF', 'PERFMON', 'SYS_RESOURCE']) t.ok(c.securityContext.capabilities.add.includes(cap), `CAP_${cap}`)
   t.notOk(c.securityContext.capabilities.add.includes('SYS_ADMIN'), 'no CAP_SYS_ADMIN')
   const hostPaths = pod.volumes.filter((v: any) => v.hostPath !== undefined).map((v: any) => v.hostPath.path).sort()
-  t.same(hostPaths, ['/proc', '/sys/fs/cgroup', '/sys/kernel/btf'])
+  t.same(hostPaths, ['/sys/kernel/btf'], 'only the node BTF: /proc is the host\'s through hostPID')
+  // least privilege: each host path is mounted where the code (TS, helper, build script) reads it
+  const code = sourceTexts(join(REPO, 'src')) + readFileSync(join(REPO, 'scripts/build-probe.sh'), 'utf8')
   for (const v of pod.volumes.filter((v: any) => v.hostPath !== undefined)) {
-    t.equal(c.volumeMounts.find((m: any) => m.name === v.name)?.readOnly, true, `${v.hostPath.path} read-only`)
+    const m = c.volumeMounts.find((x: any) => x.name === v.name)
+    t.equal(m?.readOnly, true, `${v.hostPath.path} read-only`)
+    t.ok(code.includes(m?.mountPath), `${v.hostPath.path} is mounted at ${m?.mountPath}, a path the code reads`)
   }
   const nodeName = c.env.find((e: any) => e.name === 'NODE_NAME')
   t.equal(nodeName.valueFrom.fieldRef.fieldPath, 'spec.nodeName')
