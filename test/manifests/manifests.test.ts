@@ -35,6 +35,8 @@ function workloadConfig (objs: K8sObject[], podSpec: any, source?: 'k8s_audit' |
   const file = join(dir, key)
   writeFileSync(file, cm.data[key])
   const config = loadConfig({ file, overrides: args.overrides, ...(source === undefined ? {} : { source }) })
+  // unknown keys are only warnings at run time: here a misspelt key must fail the test
+  if (config.warnings.length > 0) throw new Error(`${args.config}: ${config.warnings.join('; ')}`)
   return { config, args }
 }
 
