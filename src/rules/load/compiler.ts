@@ -14,6 +14,8 @@ import { withExceptions } from './exceptions-ast.ts'
 
 const SKIPPABLE = new Set(['RULE_COMPILE_UNKNOWN_FIELD', 'RULE_COMPILE_UNKNOWN_EVTTYPE'])
 const MAX_EVTTYPES = 100
+/** expanded items per list; more is a mistake (or a doubling chain), not a rules file */
+export const MAX_LIST_ITEMS = 1_000_000
 
 /** Thrown to abandon an item whose problem has already been reported. */
 class Reported extends Error {}
@@ -47,19 +49,28 @@ export class RulesCompiler {
     return out
   }
 
-  /** One level: an item naming a list defined earlier is replaced by that list's items. */
+  /**
+   * One level: an item naming a list defined earlier is replaced by that list's items. Lists
+   * naming an earlier list twice double at each step, so the expanded size is capped.
+   */
   #compileLists (): void {
     const lists = [...this.col.lists.values()].sort((a, b) => a.index - b.index)
     for (const l of lists) {
       const items: string[] = []
       for (const it of l.items) {
         const other = this.col.lists.get(it.value)
+        // no push(...xs): spreading a long list overflows the call stack
         if (other !== undefined && other !== l && other.index < l.visibility) {
           other.used = true
-          items.push(...(this.#lists.get(other.name) ?? other.items.map((s) => s.value)))
+          for (const x of this.#lists.get(other.name) ?? other.items.map((s) => s.value)) items.push(x)
         } else {
           items.push(it.value)
         }
+        if (items.length > MAX_LIST_ITEMS) break
+      }
+      if (items.length > MAX_LIST_ITEMS) {
+        this.issues.error('LOAD_ERR_VALIDATE', `List expands to more than ${MAX_LIST_ITEMS} items`, l.ctx)
+        items.length = 0
       }
       this.#lists.set(l.name, items)
     }
@@ -79,10 +90,21 @@ export class RulesCompiler {
     def.used = true
     let out = this.#conditionLists.get(name)
     if (out === undefined) {
-      out = items.flatMap((it) => {
+      const acc: string[] = []
+      for (const it of items) {
         const later = this.col.lists.get(it)
-        return later !== undefined && later.index > def.index ? (this.#listLookup(it) ?? [it]) : [it]
-      })
+        if (later !== undefined && later.index > def.index) {
+          for (const x of this.#listLookup(it) ?? [it]) acc.push(x)
+        } else {
+          acc.push(it)
+        }
+        if (acc.length > MAX_LIST_ITEMS) break
+      }
+      if (acc.length > MAX_LIST_ITEMS) {
+        this.issues.error('LOAD_ERR_VALIDATE', `List expands to more than ${MAX_LIST_ITEMS} items`, def.ctx)
+        acc.length = 0
+      }
+      out = acc
       this.#conditionLists.set(name, out)
     }
     return out

@@ -111,3 +111,21 @@ t.test('parse errors in unused macros are still errors, with file positions', as
   const res = load('- macro: m\n  condition: >\n    t.name = a and\n    t.name = "open\n')
   t.match(res.errors[0], { code: 'LOAD_ERR_COMPILE_CONDITION', detailCode: 'RULE_LEX_UNTERMINATED_STRING', location: { pos: { line: 4, col: 14 } } })
 })
+
+t.test('lists that double at each step are refused at the list that gets too long, without crashing', async (t) => {
+  // l1 = [l0, l0], l2 = [l1, l1], …: l20 would hold 2^20 items; before the cap, spreading a
+  // long list into another overflowed the call stack and loadRules threw
+  const chain = (names: (i: number) => [string, string]): string => Array.from({ length: 21 }, (_, i) => {
+    const [self, ref] = names(i)
+    return `- list: ${self}\n  items: [${i === 0 ? 'x' : `${ref}, ${ref}`}]\n`
+  }).join('')
+  const earlier = chain((i) => [`l${i}`, `l${i - 1}`])
+  const res = load(earlier + rule('R', 't.name in (l20)'))
+  t.equal(res.ok, false)
+  t.match(res.errors[0], { code: 'LOAD_ERR_VALIDATE', message: 'List expands to more than 1000000 items', location: { itemType: 'list', itemName: 'l20', pos: { line: 41, col: 3 } } })
+  // the same chain written backwards only expands inside conditions (later lists): same limit
+  const later = chain((i) => [`k${20 - i}`, `k${21 - i}`])
+  const res2 = load(later + rule('R', 't.name in (k0)'))
+  t.equal(res2.ok, false)
+  t.match(res2.errors[0], { code: 'LOAD_ERR_VALIDATE', location: { itemType: 'list', itemName: 'k0' } })
+})
