@@ -51,7 +51,6 @@ export function createEvalPool (size: number, init: WorkerInit, logger: AppLogge
       : new Worker(WORKER_URL, { workerData: init })
     const slot: Slot = { worker, pending: new Map(), hasRules: false, load: 0 }
     worker.on('message', function fromEvalWorker (msg: FromWorker) {
-      if (msg.kind === 'fatal') { log.error({ worker: index, err: msg.error }, 'evaluation worker error'); return }
       const p = slot.pending.get(msg.id)
       if (p === undefined) return
       slot.pending.delete(msg.id)

@@ -19,4 +19,3 @@ export type ToWorker =
 export type FromWorker =
   | { kind: 'rules', id: number, ok: boolean, error?: string }
   | { kind: 'batch', id: number, accepted: number, rejected: number, issues: BodyIssue[], alerts: Alert[], error?: string }
-  | { kind: 'fatal', error: string }

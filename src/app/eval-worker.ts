@@ -49,11 +49,15 @@ function onBatch (id: number, body: Uint8Array): void {
   })
 }
 
+// Every message is answered under its id, failures included: the pool keeps a promise per id,
+// and one never answered would hold a webhook request (and its admission slot) or a reload forever.
 port.on('message', function evalWorkerMessage (msg: ToWorker) {
   try {
     if (msg.kind === 'rules') onRules(msg.id, msg.inputs)
     else onBatch(msg.id, msg.body)
   } catch (err) {
-    reply({ kind: 'fatal', error: (err as Error).stack ?? String(err) })
+    const error = (err as Error).stack ?? String(err)
+    if (msg.kind === 'rules') reply({ kind: 'rules', id: msg.id, ok: false, error })
+    else reply({ kind: 'batch', id: msg.id, accepted: 0, rejected: 0, issues: [], alerts: [], error })
   }
 })

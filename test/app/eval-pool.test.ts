@@ -49,3 +49,20 @@ t.test('a pool of two workers gives the same alerts as the main-thread handler, 
   await app.dispatcher.flush(5000)
   t.same(lines.map((l) => JSON.parse(l).rule), ['Reloaded Rule', 'Reloaded Rule'], 'every worker swapped to the new rules')
 })
+
+t.test('a message a worker fails on is answered with an error, never left pending', { timeout: 30000 }, async (t) => {
+  const dir = t.testdir({ 'rules.yaml': createRule('ConfigMap Created') })
+  const config = loadConfig({ rules: [path.join(dir, 'rules.yaml')] })
+  const app = await buildApp(config, { stdout: new PassThrough(), logger: createLogger({ level: 'error', stderr: true }, new PassThrough()), defaultMetrics: false })
+  t.equal((await app.rules.load()).ok, true)
+  const { sources: _s, ...loadOptions } = loadOptionsFrom(config, app.sources)
+  const pool = createEvalPool(1, { userFields: config.userFields, loadOptions, maxEventBytes: config.webhook.maxEventBytes }, app.logger)
+  t.teardown(async () => { await pool.close(); await app.dispatcher.close(100) })
+  await pool.setRules(app.rules.inputs() ?? [])
+
+  // loadRules throws on an input that is not text: the broadcast must fail, not wait forever
+  await t.rejects(pool.setRules([{ name: 'broken', content: 42 as unknown as string }]), /source is not a string/)
+  // the worker survives and still holds its last good rules
+  const r = await pool.evaluate(Buffer.from(eventList([auditEvent()])))
+  t.equal(r.alerts.length, 1, 'the worker still evaluates with the rules it had')
+})
