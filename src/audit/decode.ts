@@ -89,12 +89,13 @@ class Walker {
   }
 
   value (v: unknown, depth = 0): void {
+    // real payloads nest one or two levels (arrays, EventLists); a pathological body must not
+    // exhaust the stack
+    if (depth >= MAX_NESTING) {
+      this.#issue('ERR_AUDIT_NOT_RECOGNIZED', `arrays or EventLists nested deeper than ${MAX_NESTING} levels`)
+      return
+    }
     if (Array.isArray(v)) {
-      // real payloads nest one or two levels; a pathological body must not exhaust the stack
-      if (depth >= MAX_NESTING) {
-        this.#issue('ERR_AUDIT_NOT_RECOGNIZED', `arrays nested deeper than ${MAX_NESTING} levels`)
-        return
-      }
       for (const el of v) this.value(el, depth + 1)
       return
     }

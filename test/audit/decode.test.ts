@@ -77,6 +77,16 @@ t.test('pathological nesting is an issue, not a stack overflow', async (t) => {
   t.equal(decodeAuditPayload(shallow, OPTS).events.length, 1)
 })
 
+t.test('EventLists nested in EventLists are bounded like arrays', async (t) => {
+  const n = 20000
+  const deep = '{"kind":"EventList","items":['.repeat(n) + JSON.stringify(event('a')) + ']}'.repeat(n)
+  const res = decodeAuditPayload(Buffer.from(deep), OPTS)
+  t.equal(res.events.length, 0)
+  t.same(res.issues.map((i) => i.code), ['ERR_AUDIT_NOT_RECOGNIZED'], 'one issue for the item too deep to walk')
+  const mixed = [{ kind: 'EventList', items: [[{ kind: 'EventList', items: [event('a')] }]] }]
+  t.same(decodeAuditPayload(JSON.stringify(mixed), OPTS).events.map((e) => e.obj.auditID), ['a'], 'real nesting still walks')
+})
+
 t.test('a UTF-8 byte order mark is ignored', async (t) => {
   t.equal(decodeAuditPayload('\ufeff' + JSON.stringify(event('a')), OPTS).events.length, 1)
   t.equal(decodeAuditPayload(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(JSON.stringify(event('a')))]), OPTS).events.length, 1)
