@@ -35,6 +35,7 @@ export const RULE_CODES = {
   RULE_PARSE_UNEXPECTED_TOKEN: { severity: 'error', summary: 'unexpected token' },
   RULE_PARSE_EXPECTED_BLANK: { severity: 'error', summary: 'a blank or ( is required here' },
   RULE_LIMIT_MAX_DEPTH: { severity: 'error', summary: 'condition nests too deeply' },
+  RULE_LIMIT_MAX_SIZE: { severity: 'error', summary: 'condition too large once macros are substituted' },
   RULE_COMPILE_UNKNOWN_FIELD: { severity: 'error', summary: 'unknown field' },
   RULE_COMPILE_BAD_FIELD_ARG: { severity: 'error', summary: 'field argument missing, not allowed or malformed' },
   RULE_COMPILE_BAD_OPERATOR_TYPE: { severity: 'error', summary: 'operator not supported for the field type' },

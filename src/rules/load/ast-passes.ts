@@ -79,3 +79,40 @@ export function resolveMacros (e: Expr, lookup: (name: string) => Expr | undefin
     return body
   })
 }
+
+/**
+ * Whether a resolved condition passes a limit: its node count as compiled (a macro body counts at
+ * each use, so macros using the previous one twice double at each step) or its height (the
+ * compiler recurses over it). Shared macro bodies are measured once; stops at the first excess.
+ */
+export function exceedsLimits (e: Expr, maxNodes: number, maxHeight: number): 'nodes' | 'height' | undefined {
+  const memo = new Map<Expr, { size: number, height: number }>()
+  let total = 0
+  let passed: 'nodes' | 'height' | undefined
+  const visit = (n: Expr, depth: number): { size: number, height: number } => {
+    const known = memo.get(n)
+    if (known !== undefined) {
+      total += known.size
+      if (depth + known.height - 1 > maxHeight) passed ??= 'height'
+      if (total > maxNodes) passed ??= 'nodes'
+      return known
+    }
+    if (depth > maxHeight) { passed ??= 'height'; return { size: 1, height: 1 } }
+    total++
+    let size = 1
+    let height = 1
+    const kids = n.kind === 'and' || n.kind === 'or' ? n.children : n.kind === 'not' ? [n.child] : []
+    for (const c of kids) {
+      if (passed !== undefined) break
+      const m = visit(c, depth + 1)
+      size += m.size
+      if (m.height + 1 > height) height = m.height + 1
+    }
+    if (total > maxNodes) passed ??= 'nodes'
+    const out = { size, height }
+    if (passed === undefined) memo.set(n, out)
+    return out
+  }
+  visit(e, 1)
+  return passed
+}

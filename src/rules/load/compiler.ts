@@ -7,7 +7,7 @@ import { compileCondition, compileOperand, eventDirsOf, eventTypesOf } from '../
 import type { CompiledRule } from '../engine.ts'
 import { compileOutput, type CompiledOutput } from '../format/output-format.ts'
 import { parseCondition, type Expr } from '../lang/index.ts'
-import { expandLists, globalizePositions, resolveMacros } from './ast-passes.ts'
+import { exceedsLimits, expandLists, globalizePositions, resolveMacros } from './ast-passes.ts'
 import type { Collector, MacroDef, RuleDef } from './collector.ts'
 import { locateInSourced, type FileCtx, type Files, type Issues, type ItemCtx, type SourcedText } from './context.ts'
 import { withExceptions } from './exceptions-ast.ts'
@@ -16,6 +16,13 @@ const SKIPPABLE = new Set(['RULE_COMPILE_UNKNOWN_FIELD', 'RULE_COMPILE_UNKNOWN_E
 const MAX_EVTTYPES = 100
 /** expanded items per list; more is a mistake (or a doubling chain), not a rules file */
 export const MAX_LIST_ITEMS = 1_000_000
+/**
+ * A rule's condition once macros are substituted: the compiler and the compiled closures recurse
+ * over it (the stack overflows near 1500 levels), and a macro using the previous one twice
+ * doubles it at each step. Falco's own rules stay far below both.
+ */
+export const MAX_CONDITION_HEIGHT = 1000
+export const MAX_CONDITION_NODES = 200_000
 
 /** Thrown to abandon an item whose problem has already been reported. */
 class Reported extends Error {}
@@ -179,6 +186,15 @@ export class RulesCompiler {
     } catch (err) {
       if (err instanceof Reported) throw err
       this.#reportCondition(err, r.condition, r.ctx, 'global')
+      throw new Reported()
+    }
+    const tooBig = exceedsLimits(expr, MAX_CONDITION_NODES, MAX_CONDITION_HEIGHT)
+    if (tooBig !== undefined) {
+      // no position: the excess comes from the macros, the report points at the rule's condition
+      const e = tooBig === 'nodes'
+        ? new RuleError('RULE_LIMIT_MAX_SIZE', `condition has more than ${MAX_CONDITION_NODES} nodes once macros are substituted`)
+        : new RuleError('RULE_LIMIT_MAX_DEPTH', `condition nests deeper than ${MAX_CONDITION_HEIGHT} levels once macros are substituted`)
+      this.#reportCondition(e, r.condition, r.ctx, 'global')
       throw new Reported()
     }
     let match: (ev: any) => boolean

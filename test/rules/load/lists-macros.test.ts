@@ -129,3 +129,19 @@ t.test('lists that double at each step are refused at the list that gets too lon
   t.equal(res2.ok, false)
   t.match(res2.errors[0], { code: 'LOAD_ERR_VALIDATE', location: { itemType: 'list', itemName: 'k0' } })
 })
+
+t.test('conditions too deep or too large once macros are substituted are refused at the rule', async (t) => {
+  // each macro nests the previous one a level deeper: the compiler overflowed the stack near
+  // 1500 levels and reported it as an unexpected token
+  const nesting = (n: number): string => Array.from({ length: n }, (_, i) => `- macro: n${i}\n  condition: ${i === 0 ? 't.name = x' : `t.name = a or (n${i - 1} and t.num = 1)`}\n`).join('')
+  const deep = load(nesting(600) + rule('R', 'n599'))
+  t.equal(deep.ok, false)
+  t.match(deep.errors[0], { code: 'LOAD_ERR_COMPILE_CONDITION', detailCode: 'RULE_LIMIT_MAX_DEPTH', location: { itemType: 'rule', itemName: 'R', pos: { line: 1203, col: 14 } } })
+  t.equal(load(nesting(400) + rule('R', 'n399')).ok, true, '400 nested macros are fine')
+  // each macro uses the previous one twice: the compiled tree doubles at each step
+  const doubling = Array.from({ length: 20 }, (_, i) => `- macro: d${i}\n  condition: ${i === 0 ? 't.name = x' : `(d${i - 1} and t.num = 1) or d${i - 1}`}\n`).join('')
+  const big = load(doubling + rule('R', 'd19'))
+  t.equal(big.ok, false)
+  t.match(big.errors[0], { code: 'LOAD_ERR_COMPILE_CONDITION', detailCode: 'RULE_LIMIT_MAX_SIZE', location: { itemType: 'rule', itemName: 'R' } })
+  t.equal(load(doubling + rule('R', 'd10')).ok, true, 'ten doublings are fine')
+})
