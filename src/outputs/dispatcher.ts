@@ -34,7 +34,6 @@ function errorText (err: unknown): string {
 export function createDispatcher (opts: DispatcherOptions): Dispatcher {
   const log = createRateLimitedLog(opts.logger, opts.logIntervalMs)
   const hooks = opts.hooks ?? {}
-  let closed = false
   const queues: ChannelQueue[] = opts.channels.map(function queueFor (ch) {
     return createChannelQueue(ch, opts.queueSize, {
       delivered (n) { hooks.delivered?.(ch.name, n) },
@@ -59,7 +58,7 @@ export function createDispatcher (opts: DispatcherOptions): Dispatcher {
       log.error('format', { rule: alert.rule, err: errorText(err) }, 'alert could not be formatted')
       return
     }
-    if (closed) { for (const q of queues) hooks.dropped?.(q.name, 1); return }
+    // after close() the queues are closed too: push() counts and logs the drop
     for (const q of queues) q.push(line)
   }
 
@@ -80,7 +79,6 @@ export function createDispatcher (opts: DispatcherOptions): Dispatcher {
     flush,
     async close (timeoutMs) {
       const drained = await flush(timeoutMs)
-      closed = true
       for (const q of queues) {
         const lost = q.discard()
         if (lost > 0) opts.logger.error({ output: q.name, alerts: lost, code: 'ERR_OUTPUT_FAILED' }, `output ${q.name} did not drain before the shutdown deadline`)

@@ -59,6 +59,16 @@ t.test('close() drains with a deadline and counts what is left as dropped', asyn
   stuck.release()
 })
 
+t.test('an alert emitted after close() is counted and logged as dropped', async (t) => {
+  const log = captureLogger()
+  const { c, hooks } = counters()
+  const d = createDispatcher({ channels: [stuckChannel()], format: jsonLine, queueSize: 10, logger: log, hooks })
+  t.equal(await d.close(50), true, 'nothing was pending')
+  d.emit(makeAlert(1))
+  t.equal(c.dropped.get('stuck'), 1, 'counted')
+  t.ok(log.lines.some((l) => l.obj.code === 'ERR_OUTPUT_QUEUE_FULL' && l.obj.output === 'stuck'), 'and logged, never silent')
+})
+
 t.test('a formatter that throws never reaches the caller; the alert is counted as failed', async (t) => {
   const { c, hooks } = counters()
   const ch = stuckChannel()
