@@ -19,7 +19,10 @@ const IDENT_RE = /^[a-zA-Z]+[a-zA-Z0-9_]*$/
  * Read one file, handing each item to `onItem` as soon as it is decoded (it may throw ItemError).
  * Problems go to `issues`; the file stops at its first error. Returns whether it failed.
  */
-export function readFile (files: Files, name: string, text: string, issues: Issues, onItem: (item: Item) => void): { file: FileCtx, failed: boolean } {
+export function readFile (files: Files, name: string, content: string, issues: Issues, onItem: (item: Item) => void): { file: FileCtx, failed: boolean } {
+  // files saved by some editors open with a byte order mark, which yaml-cpp skips; the yaml
+  // package reads `\uFEFF- item` as a scalar. Editors show no column for it, so positions drop it too
+  const text = content.charCodeAt(0) === 0xfeff ? content.slice(1) : content
   const lines = new LineCounter()
   const dups = trackDuplicateKeys()
   const docs = parseAllDocuments(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: dups.uniqueKeys })

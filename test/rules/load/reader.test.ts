@@ -146,3 +146,13 @@ t.test('requirements are recorded: the highest engine version and every plugin e
   t.equal(res.ok, true)
   t.same(res.requirements, { engineVersion: '0.26.0', plugins: [{ name: 'k8saudit', version: '0.7.0', alternatives: [{ name: 'k8saudit-eks', version: '0.2.0' }] }] })
 })
+
+t.test('a byte order mark at the start of a file is skipped, and positions ignore it', async (t) => {
+  const res = load('\ufeff' + rule('R', 't.name = a'))
+  t.equal(res.ok, true, JSON.stringify(res.errors))
+  t.same(res.ruleset?.rules.map((r) => r.name), ['R'])
+  const bad = load('\ufeff- list: a\n  items: [b\n')
+  t.match(firstError(bad), { code: 'LOAD_ERR_YAML_PARSE' })
+  const shape = load('\ufeffrule: x\n')
+  t.match(firstError(shape), { code: 'LOAD_ERR_YAML_VALIDATE', line: 1, col: 1 })
+})
