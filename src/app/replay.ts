@@ -4,7 +4,9 @@
 import type { Config } from '../config/index.ts'
 import { replayAudit, type AuditIssue, type ReplaySummary } from '../audit/index.ts'
 import { formatLoadIssue } from '../rules/index.ts'
+import type { Dispatcher } from '../outputs/index.ts'
 import { buildApp } from './build.ts'
+import type { AppLogger } from './logger.ts'
 import { describeIssues } from './rules-manager.ts'
 
 export interface ReplayRun {
@@ -32,6 +34,25 @@ export function formatReplaySummary (s: ReplaySummary): string[] {
   return lines
 }
 
+/**
+ * Unlike serve, whose webhook must never wait on a sink, a replay can wait: once the output queues
+ * are half full it pauses until they drain, so `lanner replay big.log | slow-consumer` loses
+ * nothing. An output that makes no progress for `stallMs` ends the waiting (its queue then drops,
+ * counted and logged as in serve) so that a dead sink cannot hang the replay forever.
+ */
+function outputPacer (dispatcher: Pick<Dispatcher, 'pending' | 'flush'>, queueSize: number, stallMs: number, log: AppLogger): () => Promise<void> | undefined {
+  const highWater = Math.max(1, Math.floor(queueSize / 2))
+  let stalled = false
+  async function waitForOutputs (): Promise<void> {
+    if (await dispatcher.flush(stallMs)) return
+    stalled = true
+    log.warn({ stallMs, pending: dispatcher.pending() }, 'outputs stalled: replay goes on without waiting for them; alerts beyond their queues are dropped and counted')
+  }
+  return function paceReplay () {
+    return stalled || dispatcher.pending() < highWater ? undefined : waitForOutputs()
+  }
+}
+
 export async function runReplay (config: Config, paths: readonly string[], io: { stdout: NodeJS.WritableStream, stdin: NodeJS.ReadableStream }): Promise<ReplayRun> {
   // a replay is a batch job: no process metrics, no admin or webhook server
   const app = await buildApp(config, { stdout: io.stdout, defaultMetrics: false })
@@ -46,7 +67,8 @@ export async function runReplay (config: Config, paths: readonly string[], io: {
     ruleset: loaded.ruleset,
     emit: app.emit,
     maxEventBytes: config.webhook.maxEventBytes,
-    stdin: io.stdin
+    stdin: io.stdin,
+    pace: outputPacer(app.dispatcher, config.outputs.queueSize, config.outputs.drainTimeoutMs, app.logger)
   })
   const drained = await app.dispatcher.close(config.outputs.drainTimeoutMs)
   const report = formatReplaySummary(summary)

@@ -14,6 +14,11 @@ export interface ReplayOptions {
   stdin?: NodeJS.ReadableStream
   /** called for every malformed line / dropped event as it is found */
   onIssue?: (issue: AuditIssue) => void
+  /**
+   * Called after each event; a returned promise pauses reading and evaluation until it settles
+   * (back-pressure from slow outputs: a batch job slows down rather than loses alerts).
+   */
+  pace?: () => Promise<unknown> | undefined
 }
 
 export interface FileSummary {
@@ -59,6 +64,8 @@ export async function replayAudit (opts: ReplayOptions): Promise<ReplaySummary> 
         const n = opts.ruleset.evaluate(SOURCE, ev, replayEmit)
         current.alerts += n
         current.events++
+        const wait = opts.pace?.()
+        if (wait !== undefined) await wait
       }
     }
   }
