@@ -117,8 +117,10 @@ export function createHttpChannel (opts: HttpChannelOptions): OutputChannel {
         await post(url, agent, headers, body, opts.timeoutMs, active)
         return
       } catch (err) {
-        if (err instanceof HttpTimeoutError) timeouts++
-        if (closed || attempt >= opts.retries || !retryable(err) || timeouts >= maxTimeouts) throw err
+        // the timeout budget (Falco's max_consecutive_timeouts) bounds timeouts only, not other retries
+        const timedOut = err instanceof HttpTimeoutError
+        if (timedOut) timeouts++
+        if (closed || attempt >= opts.retries || !retryable(err) || (timedOut && timeouts >= maxTimeouts)) throw err
         await sleep(Math.min(maxBackoff, backoff * 2 ** attempt))
       }
     }

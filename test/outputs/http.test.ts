@@ -79,6 +79,17 @@ t.test('5xx and 429 are retried with backoff; other 4xx fail at once', async (t)
   await d.close(1000)
 })
 
+t.test('max_consecutive_timeouts: 0 gives up on a timeout only; a 503 is still retried', async (t) => {
+  const sink = await startSink(t, { statuses: [503, 200] })
+  const { c, hooks } = counters()
+  const d = createDispatcher({ channels: [createHttpChannel({ ...base, maxConsecutiveTimeouts: 0, url: sink.url, contentType: 'application/json' })], format: jsonLine, queueSize: 100, logger: captureLogger(), hooks })
+  d.emit(makeAlert(1))
+  await d.flush(10000)
+  t.equal(sink.received.length, 2, 'retried after the 503')
+  t.equal(c.delivered.get('http'), 1)
+  await d.close(1000)
+})
+
 t.test('an unreachable sink fails after the configured retries', async (t) => {
   const { c, hooks } = counters()
   const d = createDispatcher({ channels: [createHttpChannel({ ...base, retries: 1, url: 'http://127.0.0.1:1/x', contentType: 'application/json' })], format: jsonLine, queueSize: 100, logger: captureLogger(), hooks })
