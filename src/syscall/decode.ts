@@ -2,7 +2,8 @@
 // into SyscallRecords, ProbeStats inputs and counted DecodeErrors. Never throws on bad bytes: a
 // record that cannot be used becomes a DecodeError and decoding continues with the next frame.
 import { COMM_LEN, CONF, CONF_REJECTED, DIR_ENTER, HDR, HELLO, STATS } from './abi.ts'
-import { KIND_REGISTRY, text, type RawPayload } from './decode-kinds.ts'
+import { ByteInterner } from './decode-intern.ts'
+import { KIND_REGISTRY, type RawPayload } from './decode-kinds.ts'
 import type { DecodeError, SyscallRecord } from './record.ts'
 
 export interface HelloFrame { abi: number, helperPid: number, ncpu: number, clockOffset: bigint }
@@ -11,12 +12,10 @@ export interface StatsFrame { records: number, bytes: number, polls: number, clo
 export interface DecodeContext {
   /** realtime − boottime in ns, from the helper's HELLO/STATS frames */
   clockOffset: bigint
-  /** cgroup leaf name → container id ('' for the host) */
-  containerCache: Map<string, string>
 }
 
 export function newDecodeContext (clockOffset = 0n): DecodeContext {
-  return { clockOffset, containerCache: new Map() }
+  return { clockOffset }
 }
 
 const CONTAINER_RE = /(?:^|[^0-9a-f])([0-9a-f]{64})(?:$|[^0-9a-f])/
@@ -63,6 +62,17 @@ class Payload implements RawPayload {
 
 const payload = new Payload()
 
+interface Leaf { leaf: string, containerId: string }
+const NO_LEAF: Leaf = { leaf: '', containerId: '' }
+function utf8At (b: Buffer, start: number, end: number): string { return b.toString('utf8', start, end) }
+function leafAt (b: Buffer, start: number, end: number): Leaf {
+  const leaf = b.toString('utf8', start, end)
+  return { leaf, containerId: leaf === '' || leaf === '/' ? '' : containerIdOf(leaf) }
+}
+// by bytes, before decoding: a node runs a few hundred distinct comms and cgroups at a time
+const comms = new ByteInterner(1024, utf8At)
+const leaves = new ByteInterner(512, leafAt)
+
 /**
  * Decodes one kernel record occupying buf[off, off+len). `len` is the frame length already read
  * from the record's first field.
@@ -85,20 +95,20 @@ export function decodeRecord (buf: Uint8Array, off: number, len: number, ctx: De
   let p = off + HDR.size + nnum * 8
   if (p > end) return err('ERR_SYSCALL_SHORT_RECORD', `${spec.name} record too short for ${nnum} numeric arguments`, kind)
   const blobs: Uint8Array[] = []
-  let cgroup: Uint8Array | undefined
+  let cgStart = 0
+  let cgEnd = 0
   for (let i = 0; i < nblob; i++) {
     if (p + 2 > end) return err('ERR_SYSCALL_SHORT_RECORD', `${spec.name} record ends inside blob ${i}`, kind)
     const n = b.readUInt16LE(p)
     p += 2
     if (p + n > end) return err('ERR_SYSCALL_SHORT_RECORD', `${spec.name} record blob ${i} runs past the record end`, kind)
-    const blob = b.subarray(p, p + n)
-    if (i === 0) cgroup = blob
-    else blobs.push(blob)
+    if (i === 0) { cgStart = p; cgEnd = p + n } else blobs.push(b.subarray(p, p + n))
     p += n
   }
   const dir = b[off + HDR.dir] === DIR_ENTER ? '>' : '<'
   // s64 result without a BigInt: high word signed, low word unsigned
   const res = b.readInt32LE(off + HDR.res + 4) * 0x1_0000_0000 + b.readUInt32LE(off + HDR.res)
+  const leaf = cgEnd === cgStart ? NO_LEAF : leaves.get(b, cgStart, cgEnd)
   const rec: SyscallRecord = {
     type: spec.name,
     dir,
@@ -110,12 +120,12 @@ export function decodeRecord (buf: Uint8Array, off: number, len: number, ctx: De
     uid: b.readUInt32LE(off + HDR.uid),
     gid: b.readUInt32LE(off + HDR.gid),
     args: {},
-    comm: text(b.subarray(off + HDR.comm, off + HDR.comm + COMM_LEN)) ?? ''
+    comm: comms.get(b, off + HDR.comm, off + HDR.comm + COMM_LEN),
+    // set in the literal: one object shape for every record
+    cgroup: leaf.leaf,
+    containerId: leaf.containerId
   }
   if (dir === '<') rec.res = res
-  const leaf = cgroup === undefined || cgroup.length === 0 ? '' : text(cgroup) ?? ''
-  rec.cgroup = leaf
-  rec.containerId = leaf === '' || leaf === '/' ? '' : containerIdOf(leaf, ctx.containerCache)
   payload.reset(b, off + HDR.size, nnum, dir, res, blobs)
   spec.decode(payload, rec.args, rec)
   return rec
