@@ -19,7 +19,8 @@ export interface ProbeLogger {
 export interface ProbeOptions {
   onRecords(batch: SyscallRecord[]): void
   onStats?(stats: ProbeStats): void
-  /** helper crashes (before each restart), decode errors summaries, callback failures */
+  /** helper crashes (before each restart), decode errors summaries, callback failures; without
+   *  it they go to logger.error */
   onError?(err: AppError): void
   logger?: ProbeLogger
   /** event types to emit exit records for (procexit: process exits); default: DEFAULT_KINDS
@@ -148,11 +149,10 @@ export async function startProbe (opts: ProbeOptions): Promise<ProbeHandle> {
   let replaced: ((result: KindsChange | AppError) => void) | undefined
   let changes: Promise<unknown> = Promise.resolve()
 
+  /** one log line per problem: onError when given (the app logs it with its code), else the logger */
   function reportError (err: AppError): void {
-    log?.error(`${err.code}: ${err.message}`)
-    if (opts.onError !== undefined) {
-      try { opts.onError(err) } catch { /* a failing error sink must not stop the probe */ }
-    }
+    if (opts.onError === undefined) { log?.error(`${err.code}: ${err.message}`); return }
+    try { opts.onError(err) } catch { /* a failing error sink must not stop the probe */ }
   }
 
   function onStatsFrame (s: StatsFrame): void {

@@ -53,11 +53,14 @@ t.test('records the decoder cannot use reach onError with their code (not only a
   const errors: { code: string, message: string }[] = []
   let reported: () => void = () => {}
   const seen = new Promise<void>(function wait (done) { reported = done })
-  const probe = await startProbe({ onRecords () {}, helperPath: bin, onError (err) { errors.push(err); reported() } })
+  const logged: string[] = []
+  const logger = { info () {}, warn () {}, error (m: string) { logged.push(m) } }
+  const probe = await startProbe({ onRecords () {}, helperPath: bin, logger, onError (err) { errors.push(err); reported() } })
   t.teardown(function stop () { return probe.stop() })
   await seen
   t.equal(errors[0]?.code, 'ERR_SYSCALL_UNKNOWN_OP')
   t.match(errors[0]?.message, /1 probe record\(s\) not decoded/)
+  t.same(logged, [], 'reported once: through onError, not also through logger.error')
 })
 
 t.test('the build script names what is missing', async t => {
