@@ -1,6 +1,6 @@
 // Rules file → items. Decodes YAML documents with positions, picks each item's kind, validates
 // keys with Falco's messages, and stops the file at its first error (later items are not read).
-import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Node, type YAMLMap } from 'yaml'
+import { isAlias, isMap, type Alias, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, type Node, type YAMLMap } from 'yaml'
 import { ItemError, snippetAt, type FileCtx, type Files, type Issues, type ItemCtx } from './context.ts'
 import type { Item, ListItem, MacroItem, PluginRequirement, PluginVersionsItem } from './items.ts'
 import { ItemReader, scalarText } from './yaml-values.ts'
@@ -36,7 +36,12 @@ export function readFile (files: Files, name: string, content: string, issues: I
       issues.add({ ...issues.make('LOAD_ERR_YAML_PARSE', dups.describe(yamlErr, text, lines), fileCtx, at), snippet: snippetAt(file, at) })
       return { file, failed: true }
     }
-    const root = doc.contents as Node | null
+    const { root, unknown } = resolveAliases(doc.contents as Node | null)
+    if (unknown !== undefined) {
+      const at = unknown.range?.[0] ?? 0
+      issues.add({ ...issues.make('LOAD_ERR_YAML_PARSE', `alias '*${unknown.source}' names no anchor defined before it`, fileCtx, at), snippet: snippetAt(file, at) })
+      return { file, failed: true }
+    }
     if (root == null || (isScalar(root) && root.value === null)) continue
     if (!isSeq(root)) {
       const msg = isScalar(root) ? 'Rules content is not yaml' : 'Rules content is not yaml array of objects'
@@ -160,3 +165,52 @@ function readRequirement (r: ItemReader, m: YAMLMap): PluginRequirement {
   return { name: sub.str('name').value, version: sub.str('version').value }
 }
 
+/**
+ * yaml-cpp hands Falco an alias as the node it names (`items: *shells`); the yaml package keeps
+ * Alias nodes. Replace each alias in place by its (shared) target, in document order (an anchor
+ * may be redefined; an alias names the latest one before it). Every node is walked once, where
+ * it is defined and never through its aliases, so alias bombs stay linear (the package's own
+ * Alias.resolve searches the whole document each time). Merge keys (`<<`) stay plain keys.
+ */
+function resolveAliases (root: Node | null): { root: Node | null, unknown?: Alias } {
+  let unknown: Alias | undefined
+  const anchors = new Map<string, Node>()
+  type Slot = { get: () => unknown, set: (n: Node | null) => void }
+  // entries: a node to walk, a node whose anchor becomes visible once walked, or a slot to fill
+  const stack: Array<{ walk: unknown } | { done: Node } | { slot: Slot }> = []
+  let out = root
+  const push = (slot: Slot): void => { stack.push({ slot }) }
+  push({ get: () => out, set: (n) => { out = n } })
+  while (stack.length > 0) {
+    const e = stack.pop() as { walk?: unknown, done?: Node, slot?: Slot }
+    if (e.done !== undefined) {
+      if (e.done.anchor !== undefined) anchors.set(e.done.anchor, e.done)
+      continue
+    }
+    let n: unknown = e.walk
+    if (e.slot !== undefined) {
+      n = e.slot.get()
+      if (isAlias(n)) {
+        const target = anchors.get(n.source)
+        if (target === undefined) unknown ??= n
+        e.slot.set(target ?? null)
+        continue
+      }
+    }
+    if (!isMap(n) && !isSeq(n) && !isScalar(n)) continue
+    stack.push({ done: n })
+    // pushed last-first so that they are walked in document order
+    if (isSeq(n)) {
+      const items = n.items
+      for (let i = items.length - 1; i >= 0; i--) push({ get: () => items[i], set: (v) => { items[i] = v } })
+    } else if (isMap(n)) {
+      for (let i = n.items.length - 1; i >= 0; i--) {
+        const p = n.items[i]
+        if (!isPair(p)) continue
+        push({ get: () => p.value, set: (v) => { p.value = v } })
+        push({ get: () => p.key, set: (v) => { p.key = v } })
+      }
+    }
+  }
+  return { root: out, unknown }
+}

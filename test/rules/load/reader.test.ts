@@ -156,3 +156,45 @@ t.test('a byte order mark at the start of a file is skipped, and positions ignor
   const shape = load('\ufeffrule: x\n')
   t.match(firstError(shape), { code: 'LOAD_ERR_YAML_VALIDATE', line: 1, col: 1 })
 })
+
+t.test('anchors and aliases read as the node they name, as yaml-cpp hands them to Falco', async (t) => {
+  const yaml = [
+    '- list: shells',
+    '  items: &sh [bash, &z zsh]',
+    '- list: more_shells',
+    '  items: *sh',
+    '- macro: spawned',
+    '  condition: &c t.name in (more_shells)',
+    '- rule: R',
+    '  desc: d',
+    '  condition: *c',
+    '  output: "%t.name"',
+    '  priority: WARNING',
+    '  source: test',
+    '  exceptions:',
+    '    - name: e',
+    '      fields: t.name',
+    '      values: [*z]',
+    '- macro: unused_but_aliased',
+    '  condition: spawned',
+    ''
+  ].join('\n')
+  const res = load(yaml)
+  t.equal(res.ok, true, JSON.stringify(res.errors))
+  let n = 0
+  res.ruleset?.evaluate('test', { type: 'open', name: 'bash' }, () => n++)
+  t.equal(n, 1, 'the aliased condition and list expand')
+  res.ruleset?.evaluate('test', { type: 'open', name: 'zsh' }, () => n++)
+  t.equal(n, 1, 'the aliased exception value applies')
+  // a whole item given again through an alias is a redefinition; an unknown anchor is an error
+  t.equal(load(`- &item\n  ${rule('R', 't.name = a').slice(2)}- *item\n`).ok, true)
+  t.match(firstError(load('- list: a\n  items: [b, *nope]\n')), { code: 'LOAD_ERR_YAML_PARSE', line: 2, col: 14, message: "alias '*nope' names no anchor defined before it" })
+})
+
+t.test('alias bombs cost what the file says, not what it expands to', async (t) => {
+  // each level names the previous one ten times: 10^8 nodes if walked through the aliases
+  const levels = ['  a: &a [x, x, x, x, x, x, x, x, x, x]']
+  for (let i = 1; i < 9; i++) levels.push(`  a${i}: &a${i} [${Array(10).fill(i === 1 ? '*a' : `*a${i - 1}`).join(', ')}]`)
+  const res = load(`- list: l\n  items: []\n${levels.join('\n')}\n- list: m\n  items: *a8\n`)
+  t.match(firstError(res), { code: 'LOAD_ERR_YAML_VALIDATE', message: 'sequence value is not scalar', line: 10 })
+})
