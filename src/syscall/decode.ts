@@ -3,6 +3,7 @@
 // record that cannot be used becomes a DecodeError and decoding continues with the next frame.
 import { COMM_LEN, CONF, CONF_REJECTED, DIR_ENTER, HDR, HELLO, STATS } from './abi.ts'
 import { ByteInterner } from './decode-intern.ts'
+import { containerFromCgroupPath } from './state/container-id.ts'
 import { KIND_REGISTRY, type RawPayload } from './decode-kinds.ts'
 import type { DecodeError, SyscallRecord } from './record.ts'
 
@@ -18,15 +19,17 @@ export function newDecodeContext (clockOffset = 0n): DecodeContext {
   return { clockOffset }
 }
 
-const CONTAINER_RE = /(?:^|[^0-9a-f])([0-9a-f]{64})(?:$|[^0-9a-f])/
 const CONTAINER_CACHE_MAX = 4096
 
-/** the 64-hex container id in a cgroup leaf name (plain, docker-<id>.scope, cri-containerd-<id>…) */
+/**
+ * The 64-hex container id a cgroup leaf name (plain, docker-<id>.scope, cri-containerd-<id>…)
+ * stands for, '' for the host: the same parser as /proc/<pid>/cgroup paths, so that a runtime's
+ * monitor (crio-conmon-<id>.scope, a host process) is not taken for the container it watches.
+ */
 export function containerIdOf (leaf: string, cache?: Map<string, string>): string {
   const hit = cache?.get(leaf)
   if (hit !== undefined) return hit
-  const m = CONTAINER_RE.exec(leaf)
-  const id = m?.[1] ?? ''
+  const id = containerFromCgroupPath(leaf)?.fullId ?? ''
   if (cache !== undefined) {
     if (cache.size >= CONTAINER_CACHE_MAX) cache.clear()
     cache.set(leaf, id)

@@ -19,6 +19,9 @@ const PATTERNS: ReadonlyArray<readonly [RegExp, ContainerRuntime | undefined]> =
   [new RegExp(`(?:^|/)crio-${HEX64}\\.scope$`), 'cri-o'],
   [new RegExp(`(?:^|/)docker-${HEX64}\\.scope$`), 'docker'],
   [new RegExp(`(?:^|/)libpod-${HEX64}\\.scope$`), 'podman'],
+  // the cgroupfs managers' names: CRI-O under /kubepods/..., podman under /libpod_parent
+  [new RegExp(`(?:^|/)crio-${HEX64}$`), 'cri-o'],
+  [new RegExp(`(?:^|/)libpod-${HEX64}$`), 'podman'],
   [new RegExp(`(?:^|/)docker/${HEX64}$`), 'docker'],
   [new RegExp(`(?:^|/)kubepods(?:[./][^/]*)*/${HEX64}$`), undefined],
   // a bare leaf name as the probe reads it in-kernel

@@ -22,6 +22,8 @@ t.test('cgroupfs layouts and bare leaf names give the id without a runtime where
   t.same(containerFromCgroupPath(HEX_A)?.id, HEX_A.slice(0, 12), 'the in-kernel leaf name')
   t.same(containerFromCgroupPath(`cri-containerd-${HEX_A}.scope`)?.runtime, 'containerd', 'a leaf name with its scope wrapper')
   t.equal(containerFromCgroupPath(`/system.slice/docker-${HEX_A}.scope/init.scope`)?.id, HEX_A.slice(0, 12), 'init sub-cgroup')
+  t.equal(containerFromCgroupPath(`/kubepods/burstable/pod7/crio-${HEX_A}`)?.runtime, 'cri-o', 'CRI-O under the cgroupfs manager')
+  t.equal(containerFromCgroupPath(`/libpod_parent/libpod-${HEX_A}`)?.runtime, 'podman', 'podman under the cgroupfs manager')
 })
 
 t.test('host cgroups and look-alikes are not containers', async (t) => {
