@@ -6,6 +6,7 @@ import { decodeAuditPayload } from '../audit/index.ts'
 import type { Alert } from '../events/index.ts'
 import { createK8sAuditSource } from '../fields/k8saudit/index.ts'
 import { loadRules, type Ruleset } from '../rules/index.ts'
+import { batchOutcome } from './audit-handler.ts'
 import type { FromWorker, ToWorker, WorkerInit } from './eval-protocol.ts'
 
 const SOURCE = 'k8s_audit'
@@ -39,14 +40,7 @@ function onBatch (id: number, body: Uint8Array): void {
     return
   }
   for (const ev of events) rs.evaluate(SOURCE, ev, collect)
-  reply({
-    kind: 'batch',
-    id,
-    accepted: events.length,
-    rejected: issues.filter((i) => i.index !== undefined).length,
-    issues: issues.map((i) => ({ code: i.code, message: i.message, ...(i.index === undefined ? {} : { index: i.index }) })),
-    alerts
-  })
+  reply({ kind: 'batch', id, ...batchOutcome(events.length, issues), alerts })
 }
 
 // Every message is answered under its id, failures included: the pool keeps a promise per id,
