@@ -60,9 +60,6 @@ export const DEFAULT_KINDS: readonly KindName[] = Object.freeze(
   (Object.keys(KIND_IDS) as KindName[]).filter(function notOptIn (k) { return !OPT_IN_KINDS.includes(k) })
 )
 
-/** the event type names the probe can produce (for `evt.type` validation) */
-export const PROBE_EVENT_TYPES: ReadonlySet<string> = new Set(Object.keys(KIND_IDS))
-
 export const AF_UNIX = 1
 export const AF_INET = 2
 export const AF_INET6 = 10

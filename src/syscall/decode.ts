@@ -161,10 +161,6 @@ export function decodeStats (buf: Uint8Array, off: number, len: number): StatsFr
   }
 }
 
-export function isDecodeError (x: unknown): x is DecodeError {
-  return typeof x === 'object' && x !== null && 'code' in x && !('type' in x)
-}
-
 /** The helper applied (or rejected) a new set of event kinds sent on its stdin. */
 export interface ConfFrame {
   seq: number

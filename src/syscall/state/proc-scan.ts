@@ -158,21 +158,6 @@ export function readNetTable (procRoot: string, pid: number, table: NetTable): s
   return read(join(procRoot, String(pid), 'net', table))
 }
 
-/**
- * The fields of the line of `text` whose field `col` is `ino`. Searches the text for the number
- * and splits only the candidate lines: on a busy node the tables hold tens of thousands of lines.
- */
-function lineWithInode (text: string, ino: string, col: number): string[] | undefined {
-  const needle = ' ' + ino
-  for (let at = text.indexOf(needle); at >= 0; at = text.indexOf(needle, at + needle.length)) {
-    const start = text.lastIndexOf('\n', at) + 1
-    const nl = text.indexOf('\n', at)
-    const f = text.slice(start, nl < 0 ? text.length : nl).trim().split(/\s+/)
-    if (f[col] === ino) return f
-  }
-  return undefined
-}
-
 /** the column holding the inode in each table */
 function inodeColumn (table: NetTable): number { return table === 'unix' ? 6 : 9 }
 
@@ -190,12 +175,6 @@ function socketFromFields (table: NetTable, f: string[]): SocketEntry | undefine
     family: lip.includes(':') ? 6 : 4, l4proto: l4, lip, lport: parseInt(lp, 16), rip: hexIp(rh), rport: parseInt(rp, 16),
     listening: l4 === 'tcp' && f[3] === '0A', path: ''
   }
-}
-
-/** The socket with inode `ino` in the text of one namespace table, or undefined. */
-export function socketInTable (table: NetTable, text: string, ino: number): SocketEntry | undefined {
-  const f = lineWithInode(text, String(ino), inodeColumn(table))
-  return f === undefined ? undefined : socketFromFields(table, f)
 }
 
 /** A table's lines by inode, for many lookups in one read; values are resolved on use. */
@@ -233,18 +212,4 @@ export function indexNetTable (table: NetTable, text: string): NetTableIndex {
       return line === undefined ? undefined : socketFromFields(table, line.trim().split(/\s+/))
     }
   }
-}
-
-/**
- * The socket with inode `ino` as the process's network namespace lists it (/proc/<pid>/net/*),
- * for fds opened before we attached (`socket:[ino]`). Reads the tables until one lists it: the
- * enricher goes through per-namespace snapshots (socket-table.ts) instead.
- */
-export function readSocketByInode (procRoot: string, pid: number, ino: number): SocketEntry | undefined {
-  for (const table of NET_TABLES) {
-    const text = readNetTable(procRoot, pid, table)
-    const hit = text === undefined ? undefined : socketInTable(table, text, ino)
-    if (hit !== undefined) return hit
-  }
-  return undefined
 }

@@ -2,7 +2,6 @@ import t from 'tap'
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createSocketLookup } from '../../../src/syscall/state/socket-table.ts'
-import { readSocketByInode } from '../../../src/syscall/state/proc-scan.ts'
 import { createEnricher } from '../../../src/syscall/enrich.ts'
 import { userDbFrom } from '../../../src/syscall/state/users.ts'
 import { fakeProc, rec } from './fake-proc.ts'
@@ -37,7 +36,6 @@ t.test('a socket resolves by inode from the tcp, tcp6, udp and unix tables', asy
   t.equal(socketOf(100, 6161)?.l4proto, 'udp')
   t.equal(socketOf(100, 6161)?.lport, 53)
   t.same(socketOf(100, 7171), { family: 'unix', l4proto: 'unknown', lip: '', lport: 0, rip: '', rport: 0, listening: false, path: '/run/app.sock' })
-  t.same(readSocketByInode(fp.root, 100, 4242), socketOf(100, 4242), 'the direct read agrees with the snapshot')
 })
 
 t.test('only the inode column matches: digits elsewhere in a line are not the socket', async (t) => {
