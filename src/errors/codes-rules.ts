@@ -2,6 +2,9 @@
 // Falco's), and condition/output compilation (RULE_<stage>_<what>).
 import type { CodeInfo } from './codes.ts'
 
+// Retired, never to be reused: LOAD_WARNING_EXTENSION (Falco's warning for rules-file extensions
+// registered by plugins; Lanner has no such extensions, so nothing ever emitted it).
+
 export const RULE_CODES = {
   // load errors (Falco names)
   LOAD_ERR_FILE_READ: { severity: 'error', summary: 'rules file cannot be read' },
@@ -20,7 +23,6 @@ export const RULE_CODES = {
   LOAD_UNUSED_LIST: { severity: 'warning', summary: 'list not referred to by any rule/macro' },
   LOAD_UNKNOWN_ITEM: { severity: 'warning', summary: 'unknown top level item' },
   LOAD_DEPRECATED_ITEM: { severity: 'warning', summary: 'deprecated item or key' },
-  LOAD_WARNING_EXTENSION: { severity: 'warning', summary: 'extension warning' },
   LOAD_APPEND_NO_VALUES: { severity: 'warning', summary: 'exception append without values' },
   LOAD_EXCEPTION_NAME_NOT_UNIQUE: { severity: 'warning', summary: 'exception name used twice in a rule' },
   LOAD_INVALID_MACRO_NAME: { severity: 'warning', summary: 'macro name is not an identifier' },
