@@ -33,7 +33,8 @@ t.test('formatIsoNanos prints UTC with 9 digits', async (t) => {
 function oracle (text: string): bigint | undefined {
   const m = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/.exec(text)
   if (m === null) return undefined
-  const [y, mo, d, h, mi, s] = [1, 2, 3, 4, 5, 6].map((k) => Number(m[k]))
+  const y = Number(m[1]); const mo = Number(m[2]); const d = Number(m[3])
+  const h = Number(m[4]); const mi = Number(m[5]); const s = Number(m[6])
   const dim = [31, (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
   if (mo < 1 || mo > 12 || d < 1 || d > (dim[mo - 1] as number) || h > 23 || mi > 59 || s > 59) return undefined
   let off = 0
