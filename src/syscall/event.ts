@@ -59,7 +59,7 @@ export class SyscallEvent implements CachedEvent {
   setFd (fd: FdInfo | undefined): void { this._fd = fd }
 
   get proc (): ProcessInfo | undefined {
-    if (this._proc === UNRESOLVED) this._proc = this.ctx.procs.get(this.rec.pid)
+    if (this._proc === UNRESOLVED) this._proc = this.ctx.procs.live(this.rec.pid)
     return this._proc
   }
 

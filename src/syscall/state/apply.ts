@@ -64,7 +64,9 @@ function applyExec (procs: ProcessTable, rec: SyscallRecord, containerOf: (leaf:
   const argv = rec.argv ?? argList(a.argv)
   const exeArg = argStr(a.exe)
   const rest = argList(a.args)
-  let old = procs.peek(rec.pid)
+  const seen = procs.peek(rec.pid)
+  // an exited entry is a process that had this pid before: nothing of it carries over
+  let old = seen?.exited === true ? undefined : seen
   const given = argStr(pick(a, 'exepath', 'trusted_exepath', 'filename', 'pathname'))
   // exec resolves a relative filename against the cwd it had before the call
   const exepath = given === undefined ? undefined : resolvePath(given, old?.cwd ?? procs.peek(rec.ppid)?.cwd)
@@ -127,9 +129,9 @@ function applyClone (procs: ProcessTable, rec: SyscallRecord): ProcessInfo | und
       if (known === undefined || known.exited || known.ppid !== rec.ppid) return newChild(procs, procs.get(rec.ppid), rec, rec.pid, rec.ppid, rec.ts)
       return known
     }
-    return procs.get(rec.pid)
+    return procs.live(rec.pid)
   }
-  const self = procs.get(rec.pid)
+  const self = procs.live(rec.pid)
   if (res > 0 && !isThread && (flags !== undefined || rec.type === 'fork' || rec.type === 'vfork')) {
     const known = procs.peek(res)
     if (known === undefined || known.exited || known.ppid !== rec.pid) newChild(procs, self, rec, res, rec.pid, rec.ts)
@@ -216,24 +218,24 @@ export function applyRecord (procs: ProcessTable, rec: SyscallRecord, env: Apply
     if (rec.tid === rec.pid) procs.exit(rec.pid)
     return { proc: p }
   }
-  if (rec.dir === '>') return { proc: procs.get(rec.pid) }
+  if (rec.dir === '>') return { proc: procs.live(rec.pid) }
   const res = rec.res ?? 0
   switch (rec.type) {
     case 'execve': case 'execveat':
-      return { proc: res === 0 ? applyExec(procs, rec, env.containerOf) : procs.get(rec.pid) }
+      return { proc: res === 0 ? applyExec(procs, rec, env.containerOf) : procs.live(rec.pid) }
     case 'clone': case 'clone3': case 'fork': case 'vfork':
       return { proc: applyClone(procs, rec) }
     case 'open': case 'openat': case 'openat2': case 'creat': {
-      const proc = procs.get(rec.pid)
+      const proc = procs.live(rec.pid)
       return { proc, fd: applyOpen(procs, proc, rec) }
     }
     case 'connect': case 'accept': case 'accept4': case 'bind': case 'listen':
     case 'sendto': case 'sendmsg': case 'recvfrom': case 'recvmsg': {
-      const proc = procs.get(rec.pid)
+      const proc = procs.live(rec.pid)
       return { proc, fd: applySocketCall(procs, proc, rec, env) }
     }
     case 'socket': {
-      const proc = procs.get(rec.pid)
+      const proc = procs.live(rec.pid)
       if (res < 0 || proc === undefined) return { proc }
       const type = (argNum(rec.args.type) ?? 0) & 0xf
       const kind = socketKind(argNum(rec.args.domain))
@@ -247,7 +249,7 @@ export function applyRecord (procs: ProcessTable, rec: SyscallRecord, env: Apply
       return { proc, fd }
     }
     case 'close': {
-      const proc = procs.get(rec.pid)
+      const proc = procs.live(rec.pid)
       const n = argNum(rec.args.fd)
       if (proc === undefined || n === undefined) return { proc }
       // no /proc lookup for an fd we never saw: by the time the record arrives the number is
@@ -258,7 +260,7 @@ export function applyRecord (procs: ProcessTable, rec: SyscallRecord, env: Apply
       return { proc, fd }
     }
     case 'dup': case 'dup2': case 'dup3': {
-      const proc = procs.get(rec.pid)
+      const proc = procs.live(rec.pid)
       const old = argNum(pick(rec.args, 'oldfd', 'fd'))
       if (proc === undefined || old === undefined || res < 0) return { proc }
       const src = proc.fds.get(old)
@@ -271,7 +273,7 @@ export function applyRecord (procs: ProcessTable, rec: SyscallRecord, env: Apply
       return { proc, fd }
     }
     case 'memfd_create': {
-      const proc = procs.get(rec.pid)
+      const proc = procs.live(rec.pid)
       if (proc === undefined || res < 0) return { proc }
       const name = `memfd:${argStr(rec.args.name) ?? ''}`
       const fd: FdInfo = { num: res, kind: 'memfd', name, nameRaw: name, openFlags: argNum(rec.args.flags), connected: false, nameChanged: false }
@@ -279,7 +281,7 @@ export function applyRecord (procs: ProcessTable, rec: SyscallRecord, env: Apply
       return { proc, fd }
     }
     case 'chdir': case 'fchdir': {
-      const proc = procs.get(rec.pid)
+      const proc = procs.live(rec.pid)
       if (proc === undefined || res !== 0) return { proc }
       const target = rec.type === 'chdir'
         ? resolvePath(argStr(pick(rec.args, 'path', 'name')) ?? '', proc.cwd)
@@ -287,6 +289,6 @@ export function applyRecord (procs: ProcessTable, rec: SyscallRecord, env: Apply
       return { proc: target === undefined || target === '' ? proc : withProc(procs, proc, { cwd: target }) }
     }
     default:
-      return { proc: procs.get(rec.pid) }
+      return { proc: procs.live(rec.pid) }
   }
 }

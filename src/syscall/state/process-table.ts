@@ -133,6 +133,18 @@ export class ProcessTable {
     return this.refresh(pid)
   }
 
+  /**
+   * The running process behind a record of `pid`. An exited entry is kept for its children's
+   * ancestry, but a record from its pid comes from a later process that reused the number (its
+   * clone was not seen): that one is read from /proc, once (a failed read is remembered).
+   */
+  live (pid: number): ProcessInfo | undefined {
+    const p = this.procs.get(pid)
+    if (p === undefined) return this.get(pid)
+    if (!p.exited || this.missing.has(pid)) return p
+    return this.refresh(pid)
+  }
+
   /** Re-read one process from /proc, replacing (and keeping the fds of) any entry we had. */
   refresh (pid: number): ProcessInfo | undefined {
     this.bootTime ??= readBootTime(this.procRoot)
@@ -144,7 +156,8 @@ export class ProcessTable {
     }
     const old = this.procs.get(pid)
     const fresh = fromSnapshot(s)
-    const info = old === undefined ? fresh : { ...fresh, fds: old.fds, env: old.env }
+    // an exited entry is another process that had the same number: nothing of it carries over
+    const info = old === undefined || old.exited ? fresh : { ...fresh, fds: old.fds, env: old.env }
     this.set(info)
     return info
   }

@@ -173,3 +173,23 @@ t.test('tables stay bounded', async (t) => {
   t.ok(en.procs.size <= 50, `process table size ${en.procs.size}`)
   t.ok((en.procs.peek(1199)?.fds.size ?? 0) <= 8)
 })
+
+t.test('a pid reused after an exit, its clone unseen: the new process comes from /proc, not the dead one', async (t) => {
+  const { fp, en } = setup(t)
+  en.enrich(rec('clone', { pid: 100, res: 200, args: { flags: 17 } }))
+  en.enrich(rec('execve', { pid: 200, ppid: 100, comm: 'curl', argv: ['curl', 'x'], args: { filename: '/usr/bin/curl', exe: 'curl', args: 'x' } }))
+  en.enrich(rec('openat', { pid: 200, res: 5, args: { dirfd: -100, name: '/tmp/out', flags: 0 } }))
+  en.enrich(rec('procexit', { dir: '>', pid: 200, tid: 200, ppid: 100, res: undefined }))
+  t.equal(en.procs.peek(200)?.exited, true, 'kept for ancestry')
+  // pid 200 again, started by pid 1 while the ring was full
+  fp.add({ pid: 200, ppid: 1, comm: 'nginx', argv: ['nginx', '-g', 'daemon off;'], cwd: '/srv' })
+  const ev = en.enrich(rec('openat', { pid: 200, ppid: 1, res: 3, args: { dirfd: -100, name: 'index.html', flags: 0 } }))
+  t.equal(ev.proc?.name, 'nginx')
+  t.equal(ev.proc?.exited, false)
+  t.equal(ev.fd?.name, '/srv/index.html', 'its own cwd')
+  t.equal(ev.proc?.fds.has(5), false, 'no fd of the dead process')
+  t.equal(ev.ancestor(1)?.name, 'systemd')
+  // gone from /proc too (records in flight after an exit): one failed read, the old entry kept
+  const other = en.enrich(rec('procexit', { dir: '>', pid: 200, tid: 200, ppid: 1, res: undefined }))
+  t.equal(other.proc?.name, 'nginx')
+})
