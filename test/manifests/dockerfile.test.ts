@@ -108,6 +108,14 @@ t.test('the probe stage builds with scripts/build-probe.sh from Debian packages'
   for (const pkg of ['clang', 'libbpf-dev', 'bpftool', 'libelf-dev', 'make', 'pkg-config']) t.match(runs, new RegExp(`\\b${pkg}\\b`), `installs ${pkg}`)
   t.match(runs, /scripts\/build-probe\.sh/)
   t.ok(probe.instrs.some((i) => i.op === 'COPY' && i.args.includes('scripts/build-probe.sh')), 'copies the build script')
+  // every tool the script checks for, from a package the stage installs (cc is gcc's)
+  const script = readFileSync(join(REPO, 'scripts/build-probe.sh'), 'utf8')
+  const tools = /for tool in ([^;]+);/.exec(script)?.[1]?.trim().split(/\s+/) ?? []
+  t.ok(tools.length >= 4, `the script's tools: ${tools.join(' ')}`)
+  for (const tool of tools) t.match(runs, new RegExp(`\\b${tool === 'cc' ? 'gcc' : tool}\\b`), `the stage has ${tool}`)
+  // and the sources the Makefile builds from
+  const copied = probe.instrs.filter((i) => i.op === 'COPY').flatMap((i) => copyParts(i.args).sources)
+  for (const dir of ['src/syscall/bpf', 'src/syscall/helper']) t.ok(copied.some((c) => c.replace(/\/$/, '') === dir), `copies ${dir}`)
   const runtime = stages[2] as Stage
   const helperCopy = runtime.instrs.find((i) => i.op === 'COPY' && i.args.includes('--from=probe'))
   t.ok(helperCopy, 'the runtime takes the built helper')
