@@ -16,7 +16,8 @@ export interface CompiledOutput {
   render(ev: unknown): { message: string, outputFields: Record<string, JsonValue> }
 }
 
-interface Token { extract: Extract<any>, width: number, print: FieldInfo['print'] }
+/** `field` set: a plain field token, rendered from its output field's value (extracted once) */
+interface Token { extract: Extract<any>, width: number, print: FieldInfo['print'], field: number }
 interface OutField { key: string, extract: Extract<any>, print: FieldInfo['print'] }
 
 const DEPRECATED_REMOVED = new Set(['container.info'])
@@ -28,7 +29,8 @@ const DEPRECATED_REMOVED = new Set(['container.info'])
 export function compileOutput (text: string, table: FieldTable<any>, opts: { compileOperand?: OperandCompiler, warn?: (w: OutputWarning) => void } = {}): CompiledOutput {
   const compileOp = opts.compileOperand ?? compileFieldOnly
   const parts: Array<string | Token> = []
-  const fields = new Map<string, OutField>()
+  const fields: OutField[] = []
+  const fieldIndex = new Map<string, number>()
   let i = text.startsWith('*') ? 1 : 0 // Falco's "allow missing" flag, always on
   let lit = ''
   while (i < text.length) {
@@ -54,33 +56,47 @@ export function compileOutput (text: string, table: FieldTable<any>, opts: { com
       opts.warn?.({ code: 'LOAD_DEPRECATED_FIELD', message: `field '${info.name}' is deprecated: ${info.deprecated}`, offset: pct })
     }
     if (lit !== '') { parts.push(lit); lit = '' }
-    parts.push({ extract, width, print: operand.kind === 'field' ? info?.print : undefined })
+    let field = -1
     if (base !== undefined) {
       const key = base.arg === undefined ? base.name : `${base.name}[${base.arg}]`
-      if (!fields.has(key)) {
+      let index = fieldIndex.get(key)
+      if (index === undefined) {
         const baseExtract = operand.kind === 'field' ? extract : withPos(() => table.bind(base.name, base.arg), pct)
-        fields.set(key, { key, extract: baseExtract, print: info?.print })
+        index = fields.length
+        fieldIndex.set(key, index)
+        fields.push({ key, extract: baseExtract, print: info?.print })
       }
+      if (operand.kind === 'field') field = index
     }
+    parts.push({ extract, width, print: operand.kind === 'field' ? info?.print : undefined, field })
     i = end
   }
   if (lit !== '') parts.push(lit)
-  return buildRenderer(parts, [...fields.values()])
+  return buildRenderer(parts, fields)
 }
 
 function buildRenderer (parts: ReadonlyArray<string | Token>, fields: readonly OutField[]): CompiledOutput {
+  // a plain field token and its output field share one extraction (the message repeats what
+  // output_fields holds); transformer tokens extract on their own
   return {
     fieldKeys: fields.map((f) => f.key),
     render (ev) {
+      const values: FieldValue[] = new Array(fields.length)
+      const outputFields: Record<string, JsonValue> = {}
+      for (let i = 0; i < fields.length; i++) {
+        const f = fields[i] as OutField
+        const v = safeExtract(f.extract, ev)
+        values[i] = v
+        outputFields[f.key] = valueJson(v, f.print)
+      }
       let message = ''
-      for (const p of parts) {
+      for (let i = 0; i < parts.length; i++) {
+        const p = parts[i] as string | Token
         if (typeof p === 'string') { message += p; continue }
-        let s = valueText(safeExtract(p.extract, ev), p.print)
+        let s = valueText(p.field >= 0 ? values[p.field] : safeExtract(p.extract, ev), p.print)
         if (p.width > 0) s = s.length > p.width ? s.slice(0, p.width) : s.padEnd(p.width)
         message += s
       }
-      const outputFields: Record<string, JsonValue> = {}
-      for (const f of fields) outputFields[f.key] = valueJson(safeExtract(f.extract, ev), f.print)
       return { message, outputFields }
     }
   }

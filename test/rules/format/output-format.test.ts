@@ -5,6 +5,7 @@ import { RuleError } from '../../../src/errors/index.ts'
 import { compileOperand } from '../../../src/rules/compile/index.ts'
 import { compileOutput } from '../../../src/rules/index.ts'
 import { testFields, type TestEvent } from '../../fixtures/rules/test-source.ts'
+import { createFieldTable } from '../../../src/fields/index.ts'
 
 const opts = { compileOperand: (o: Parameters<typeof compileOperand>[0], tb: Parameters<typeof compileOperand>[1]) => compileOperand(o, tb).extract }
 const render = (fmt: string, ev: TestEvent): ReturnType<ReturnType<typeof compileOutput>['render']> => compileOutput(fmt, testFields, opts).render(ev)
@@ -83,4 +84,18 @@ t.test('deprecated fields in outputs warn at their token', async (t) => {
   const out = compileOutput('x %t.old', testFields, { ...opts, warn: (w) => warnings.push(`${w.code}@${w.offset}`) })
   t.same(warnings, ['LOAD_DEPRECATED_FIELD@2'])
   t.equal(out.render({ name: 'n' }).message, 'x n')
+})
+
+t.test('each output field is extracted once per render, even when the message repeats it', async (t) => {
+  const reads: string[] = []
+  const counting = createFieldTable<TestEvent>('count', [
+    { name: 'c.name', type: 'string', desc: '', bind: () => (e) => { reads.push('c.name'); return e.name } },
+    { name: 'c.user', type: 'string', desc: '', bind: () => (e) => { reads.push('c.user'); return e.user } }
+  ])
+  const out = compileOutput('%c.name by %c.user (%5c.name|%toupper(c.user))', counting, opts)
+  const r = out.render({ name: 'bash', user: 'root' })
+  t.equal(r.message, 'bash by root (bash |ROOT)')
+  t.same(r.outputFields, { 'c.name': 'bash', 'c.user': 'root' })
+  // one read per output field; the transformer token reads its own (transformed) value
+  t.same(reads.sort(), ['c.name', 'c.user', 'c.user'])
 })
