@@ -1,10 +1,15 @@
-// The admin server (Falco's `webserver`): health, readiness (rules loaded) and metrics, at the
+// The admin server (Falco's `webserver`): health, readiness (rules loaded, not stopping) and metrics, at the
 // configured paths; not started at all with webserver.enabled: false.
 import { createAdminServer, type AdminOptions, type AdminServer } from '../webhook/index.ts'
 import type { App } from './build.ts'
 import { readTls } from './tls-files.ts'
 
-export async function startAdmin (app: App): Promise<AdminServer | undefined> {
+export interface AdminState {
+  /** true once shutdown has begun: /readyz answers 503 so the Service stops routing here */
+  stopping?: () => boolean
+}
+
+export async function startAdmin (app: App, state: AdminState = {}): Promise<AdminServer | undefined> {
   const cfg = app.config.admin
   if (!cfg.enabled) {
     app.logger.info({}, 'admin server disabled (webserver.enabled: false): no health, readiness or metrics endpoints')
@@ -20,7 +25,7 @@ export async function startAdmin (app: App): Promise<AdminServer | undefined> {
   if (cfg.tls !== undefined) opts.tls = readTls(cfg.tls, 'webserver.ssl_certificate')
   const metrics = app.metrics
   return await createAdminServer(opts, {
-    isReady: function rulesLoaded () { return app.rules.current() !== undefined },
+    isReady: function rulesLoadedAndServing () { return app.rules.current() !== undefined && state.stopping?.() !== true },
     metricsText: async function metricsText () { return await metrics.text() },
     metricsContentType: metrics.contentType,
     logger: app.logger

@@ -33,8 +33,9 @@ export async function startAuditMode (app: App): Promise<RunningMode> {
     : createPooledAuditBatchHandler({ pool, emit: app.emit, metrics: app.metrics })
   let admin: AdminServer | undefined
   let webhook: WebhookServer
+  let stopping = false
   try {
-    admin = await startAdmin(app)
+    admin = await startAdmin(app, { stopping: () => stopping })
     webhook = await createWebhookServer(opts, { logger: app.logger, handleBody, metrics: app.metrics.webhook })
   } catch (err) {
     await admin?.close()
@@ -46,6 +47,7 @@ export async function startAuditMode (app: App): Promise<RunningMode> {
     port: webhook.port,
     adminPort: admin?.port,
     async stop () {
+      stopping = true
       await webhook.close()
       await pool?.close()
       await admin?.close()
