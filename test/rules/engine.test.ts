@@ -3,6 +3,8 @@
 import t from 'tap'
 import type { Alert } from '../../src/events/index.ts'
 import { fired, load, rule } from '../fixtures/rules/test-source.ts'
+import { createFieldTable } from '../../src/fields/index.ts'
+import { loadRules } from '../../src/rules/index.ts'
 
 t.test('65: rule_matching first reports only the first matching rule; all reports each in order', async (t) => {
   const text = rule('A', 't.name = x') + rule('B', 't.name = x')
@@ -61,9 +63,10 @@ t.test('evaluate never throws: a failing extractor counts as no match and is cou
   const n = rs.evaluate('test', { name: 'x', boom: true }, (a) => names.push(a.rule))
   t.same(names, ['Next'])
   t.equal(n, 1)
-  t.ok(rs.evalErrors >= 0, 'extractor failures are absorbed (compiled extractors may count them themselves)')
+  t.equal(rs.evalErrors, 0, 'a failing condition extractor is absorbed by the compiled condition (its guarded twin), not counted')
   const throwingSink = rs.evaluate('test', { name: 'x' }, () => { throw new Error('sink') })
   t.equal(throwingSink, 1, 'a throwing sink does not escape')
+  t.equal(rs.evalErrors, 1, 'and is counted')
   const badEvent = rs.evaluate('test', null, () => {})
   t.equal(badEvent, 0, 'a malformed event does not escape')
   t.ok(rs.evalErrors > 0)
@@ -72,4 +75,25 @@ t.test('evaluate never throws: a failing extractor counts as no match and is cou
 t.test('rule summaries list every rule in definition order', async (t) => {
   const res = load(rule('B', 't.name = x') + rule('A', 't.name = y', '  enabled: false\n'))
   t.same(res.ruleset?.rules.map((r) => [r.name, r.source, r.priority, r.enabled, r.desc]), [['B', 'test', 4, true, 'd'], ['A', 'test', 4, false, 'd']])
+})
+
+t.test('evaluate never throws: values outside the extractor contract render as absent', async (t) => {
+  // null and objects can come from JSON-backed fields; before, the message renderer threw on
+  // them and the exception escaped evaluate()
+  const odd = createFieldTable<{ v?: unknown, l?: unknown }>('odd', [
+    { name: 'o.v', type: 'string', desc: '', bind: () => (e) => e.v as never },
+    { name: 'o.l', type: 'string', isList: true, desc: '', bind: () => (e) => e.l as never }
+  ])
+  const res = loadRules([{ name: 'odd.yaml', content: '- rule: R\n  desc: d\n  condition: o.v exists or o.l exists\n  output: "v=%o.v l=%o.l"\n  priority: INFO\n  source: odd\n' }],
+    { sources: [{ name: 'odd', fields: odd, time: () => 1n }] })
+  const rs = res.ruleset
+  if (rs === undefined) throw new Error(JSON.stringify(res.errors))
+  const alerts: Alert[] = []
+  for (const ev of [{ v: null }, { v: { a: 1 } }, { l: ['a', null, { b: 2 }] }, { v: Symbol('s') }]) {
+    t.doesNotThrow(() => rs.evaluate('odd', ev, (a) => alerts.push(a)))
+  }
+  t.same(alerts.map((a) => a.message), ['v=<NA> l=<NA>', 'v=<NA> l=<NA>', 'v=<NA> l=(a,<NA>,<NA>)', 'v=<NA> l=<NA>'])
+  t.same(alerts.map((a) => a.outputFields), [
+    { 'o.v': null, 'o.l': null }, { 'o.v': null, 'o.l': null }, { 'o.v': null, 'o.l': ['a', null, null] }, { 'o.v': null, 'o.l': null }
+  ])
 })

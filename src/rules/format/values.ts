@@ -25,7 +25,9 @@ function scalarText (v: Scalar, print: FieldInfo['print']): string {
       }
       return v.toString()
     case 'boolean': return v ? 'true' : 'false'
-    default: return textDecoder.decode(v)
+    // bytes; anything else breaks the extractor contract (null, objects from JSON): shown as
+    // absent rather than throwing out of render, which would escape evaluate()
+    default: return ArrayBuffer.isView(v) ? textDecoder.decode(v) : NA
   }
 }
 
@@ -48,7 +50,7 @@ function scalarJson (v: Scalar, print: FieldInfo['print']): JsonValue {
     case 'bigint':
       if (print === 'hex' || print === 'oct') return scalarText(v, print)
       return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v
-    default: return textDecoder.decode(v)
+    default: return ArrayBuffer.isView(v) ? textDecoder.decode(v) : null
   }
 }
 
