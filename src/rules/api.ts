@@ -88,7 +88,11 @@ export interface Ruleset {
   evaluate(source: string, ev: unknown, emit: (alert: Alert) => void): number
   /** number of active rules per source */
   activeCount(source: string): number
-  /** condition/extractor exceptions seen by evaluate (each counted as "rule did not match") */
+  /**
+   * exceptions evaluate absorbed outside conditions: the source's eventType/time extractors and
+   * the `emit` callback. A condition whose extractor throws absorbs it itself (the field reads
+   * as absent) and is not counted here.
+   */
   readonly evalErrors: number
   /**
    * The `evt.type` values the active rules of `source` can match (what an event producer needs

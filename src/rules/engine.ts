@@ -73,7 +73,7 @@ export class LoadedRuleset implements Ruleset {
     return sr === undefined ? new Set() : sr.enterTypes
   }
 
-  /** Condition/extractor exceptions seen so far (each counted as "rule did not match"). */
+  /** Exceptions absorbed outside conditions (eventType, time, emit); see Ruleset.evalErrors. */
   get evalErrors (): number { return this.#evalErrors }
 
   evaluate (source: string, ev: unknown, emit: (alert: Alert) => void): number {
