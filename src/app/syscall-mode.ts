@@ -11,6 +11,7 @@ import { createK8sWatch } from '../k8s/watch.ts'
 import type { SyscallRecord } from '../syscall/record.ts'
 import type { RunningMode } from './audit-mode.ts'
 import { startAdmin } from './admin.ts'
+import { k8sOptionsOf } from './configmap-rules.ts'
 import type { App } from './build.ts'
 import { createDropAlerter } from './internal-alerts.ts'
 
@@ -19,12 +20,23 @@ const SOURCE = 'syscall'
 export async function startSyscallMode (app: App): Promise<RunningMode> {
   const log = app.logger.child({ module: 'syscall' })
   const { metrics } = app
-  // pods of this node and all namespaces, for container.* / k8s.* fields; without a cluster
-  // (no service account, no kubeconfig) the index stays empty and those fields read as absent
+  // health first: the first pod list below may wait for a slow or unreachable apiserver (up to
+  // its list timeout), and a liveness probe failing meanwhile would restart the pod in a loop
+  const admin = await startAdmin(app)
+  // pods of this node and all namespaces, for container.* / k8s.* fields, through the same
+  // connection as the rules ConfigMaps (lanner.k8s.kubeconfig, else the service account or the
+  // user's kubeconfig); without a cluster the index stays empty and those fields read as absent
+  let kubeconfig: string | undefined
+  try { kubeconfig = k8sOptionsOf(app).kubeconfig } catch { /* a bad lanner.k8s section is the ConfigMap rules' error to report */ }
   const k8s = createK8sWatch({
+    resolve: { file: kubeconfig },
     onError: function k8sWatchError (err) { log.warn({ code: err.code, err: err.message }, 'kubernetes metadata watch problem (retrying)') }
   })
-  await k8s.start()
+  try {
+    await k8s.start()
+  } catch (err) {
+    log.error({ code: 'ERR_K8S_WATCH', err: (err as Error).message, kubeconfig }, 'cannot use the kubeconfig: k8s.* fields stay absent')
+  }
   if (k8s.enabled) log.info({ node: process.env.NODE_NAME, connection: k8s.source }, 'kubernetes metadata watch started')
   else log.info({}, 'no Kubernetes API (no service account, no kubeconfig): k8s.* fields stay absent')
   const enricher = createEnricher({ k8s: k8s.index })
@@ -90,7 +102,6 @@ export async function startSyscallMode (app: App): Promise<RunningMode> {
   }
   app.rules.onInstall(followRules)
 
-  const admin = await startAdmin(app)
   const initial = kindsNow()
   try {
     probe = await startProbe({
