@@ -39,6 +39,8 @@ export function checkException (issues: Issues, ex: ExceptionInfo, table: FieldT
   }
   if (Array.isArray(ex.fields)) {
     const fields = ex.fields
+    // upstream pastes an empty tuple `()` into the condition and fails to parse it
+    if (fields.length === 0 && (ex.values?.length ?? 0) > 0) throw err('Rule exception item must have fields property with a list of fields', ex.fieldsNode ?? ex.valuesNode, 'LOAD_ERR_YAML_VALIDATE')
     let comps: Str[] | undefined
     if (ex.comps !== undefined) {
       if (!Array.isArray(ex.comps)) throw err('Fields and comps must both be lists', ex.comps.node, 'LOAD_ERR_YAML_VALIDATE')

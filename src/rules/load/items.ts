@@ -17,6 +17,8 @@ export interface ExceptionInfo {
   ctx: ItemCtx
   /** a scalar (single-field form) or a sequence (tuple form); undefined when appending values */
   fields?: Str | Str[]
+  /** the `fields:` value (an empty sequence has no item to point at) */
+  fieldsNode?: Node
   comps?: Str | Str[]
   /** tuple form: one array per tuple; single-field form: one scalar per value */
   values?: Array<ExceptionValue[] | ExceptionValue>

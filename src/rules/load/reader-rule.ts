@@ -110,7 +110,10 @@ function readExceptions (r: ItemReader): ExceptionInfo[] {
     const name = er.str('name').value
     const ex: ExceptionInfo = { name, ctx: { ...r.ctx, itemType: 'exception', itemName: `${r.ctx.itemName ?? ''}/${name}`, offset: r.offsetOf(en) } }
     const fields = er.optNode('fields')
-    if (fields !== undefined) ex.fields = isSeq(fields) ? seqOfScalars(er, fields) : { value: scalarText(er, fields), node: fields }
+    if (fields !== undefined) {
+      ex.fields = isSeq(fields) ? seqOfScalars(er, fields) : { value: scalarText(er, fields), node: fields }
+      ex.fieldsNode = fields
+    }
     const comps = er.optNode('comps')
     if (comps !== undefined) ex.comps = isSeq(comps) ? seqOfScalars(er, comps) : { value: scalarText(er, comps), node: comps }
     const values = en.get('values', true) as Node | null | undefined

@@ -102,3 +102,13 @@ t.test('43: duplicate exception names warn', async (t) => {
 t.test('44: empty values are rejected', async (t) => {
   t.match(err(load(withEx('    - name: e\n      fields: [t.name]\n      values: [[""]]\n'))), { message: 'Value must be non-empty', line: 10, col: 17 })
 })
+
+t.test('an empty fields list with values is refused at the fields (it used to crash loadRules)', async (t) => {
+  t.match(err(load(withEx('    - name: e\n      fields: []\n      values: [[]]\n'))),
+    { code: 'LOAD_ERR_YAML_VALIDATE', message: 'Rule exception item must have fields property with a list of fields', line: 9, col: 15 })
+  // appending values to an exception defined with no fields
+  const base = withEx('    - name: e\n      fields: []\n')
+  t.equal(load(base).ok, true, 'without values it contributes nothing, as upstream')
+  const appended = load(base + '- rule: R\n  exceptions:\n    - name: e\n      values: [[]]\n  override: {exceptions: append}\n')
+  t.match(err(appended), { code: 'LOAD_ERR_YAML_VALIDATE', message: 'Rule exception item must have fields property with a list of fields', line: 9 })
+})
