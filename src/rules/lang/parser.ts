@@ -79,7 +79,8 @@ function parseChain (c: Cursor, depth: number, kw: 'and' | 'or', sub: (c: Cursor
 }
 
 function flattenInto (acc: Expr[], e: Expr, kw: 'and' | 'or'): Expr[] {
-  if (e.kind === kw) acc.push(...e.children)
+  // a loop, not push(...children): spreading a long chain as arguments overflows the stack
+  if (e.kind === kw) for (const c of e.children) acc.push(c)
   else acc.push(e)
   return acc
 }

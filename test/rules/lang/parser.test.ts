@@ -36,6 +36,9 @@ t.test('and/or chains are n-ary and flattened', async (t) => {
   const o = parseCondition('a or b or c')
   t.equal(o.kind, 'or')
   t.equal((o as Extract<Expr, { kind: 'or' }>).children.length, 3)
+  // a long parenthesised chain flattens into its parent (spreading it as arguments overflowed)
+  const long = parseCondition('(' + Array(200_000).fill('a').join(' and ') + ') and b')
+  t.equal((long as Extract<Expr, { kind: 'and' }>).children.length, 200_001)
 })
 
 t.test('double negation collapses (edge 2)', async (t) => {
