@@ -43,7 +43,8 @@ export async function buildApp (config: Config, opts: BuildAppOptions = {}): Pro
     onProgramExit: function programExited (info) {
       const failed = info.code !== 0
       metrics.programExit(failed)
-      if (failed || info.keepAlive) outLog.warn({ code: info.code, signal: info.signal, keepAlive: info.keepAlive }, 'program output exited')
+      // a kept-alive program that stops by itself is worth a warning; one we ended on SIGHUP is not
+      if (failed || (info.keepAlive && info.requested !== true)) outLog.warn({ code: info.code, signal: info.signal, keepAlive: info.keepAlive }, 'program output exited')
     }
   })
   const dispatcher = createDispatcher({

@@ -8,8 +8,11 @@ import type { OutputChannel } from './types.ts'
 export interface ProgramOptions {
   program: string
   keepAlive: boolean
-  /** a child exited: logged and counted by the caller */
-  onExit?(info: { code: number | null, signal: NodeJS.Signals | null, keepAlive: boolean }): void
+  /**
+   * a child exited: logged and counted by the caller. `requested`: a kept-alive child that we
+   * ended (SIGHUP reopen, close), not one that stopped by itself
+   */
+  onExit?(info: { code: number | null, signal: NodeJS.Signals | null, keepAlive: boolean, requested?: boolean }): void
   /** how long close() waits for a kept-alive child after closing its stdin */
   closeTimeoutMs?: number
 }
@@ -60,6 +63,7 @@ async function runOnce (opts: ProgramOptions, line: string): Promise<void> {
 
 export function createProgramChannel (opts: ProgramOptions): OutputChannel {
   let child: ChildProcess | undefined
+  const retiring = new WeakSet<ChildProcess>()
 
   function current (): ChildProcess {
     if (child !== undefined && child.exitCode === null && child.signalCode === null && child.stdin?.destroyed !== true) return child
@@ -68,13 +72,14 @@ export function createProgramChannel (opts: ProgramOptions): OutputChannel {
     c.on('error', () => { /* spawn failure: surfaced by the write */ })
     c.once('exit', function programExited (code, signal) {
       if (child === c) child = undefined
-      opts.onExit?.({ code, signal, keepAlive: true })
+      opts.onExit?.({ code, signal, keepAlive: true, requested: retiring.has(c) })
     })
     child = c
     return c
   }
 
   async function stopChild (c: ChildProcess): Promise<void> {
+    retiring.add(c)
     const exited = waitExit(c).catch(() => undefined)
     c.stdin?.end()
     // a program that ignores EOF gets SIGTERM, and one that ignores SIGTERM gets SIGKILL

@@ -99,3 +99,14 @@ t.test('close() ends a kept-alive program that ignores EOF and SIGTERM', async (
   await d.close(1000)
   t.same(exits, ['SIGKILL'], 'stubborn child killed; close() returned')
 })
+
+t.test('a kept-alive child ended by reopen (SIGHUP) or close reports its exit as requested', async (t) => {
+  const exits: Array<{ code: number | null, requested?: boolean }> = []
+  const channel = createProgramChannel({ program: 'cat > /dev/null', keepAlive: true, onExit: (i) => { exits.push({ code: i.code, requested: i.requested }) } })
+  await channel.send(['one'])
+  channel.reopen?.()
+  await until(() => exits.length === 1, 'the reopened child to exit')
+  await channel.send(['two'])
+  await channel.close()
+  t.same(exits, [{ code: 0, requested: true }, { code: 0, requested: true }], 'neither exit is a crash to warn about')
+})
