@@ -9,6 +9,8 @@ export interface FileOptions { filename: string, keepAlive: boolean }
 export function createFileChannel (opts: FileOptions): OutputChannel {
   let handle: FileHandle | undefined
   let stale: FileHandle[] = []
+  // the queue runs one send at a time; reopen closes at once only when none is writing
+  let sending = false
 
   async function closeStale (): Promise<void> {
     const old = stale
@@ -19,20 +21,29 @@ export function createFileChannel (opts: FileOptions): OutputChannel {
   return {
     name: 'file',
     async send (lines) {
-      await closeStale()
-      const data = lines.join('\n') + '\n'
-      if (!opts.keepAlive) {
-        const h = await open(opts.filename, 'a')
-        try { await h.appendFile(data) } finally { await h.close() }
-        return
+      sending = true
+      try {
+        await closeStale()
+        const data = lines.join('\n') + '\n'
+        if (!opts.keepAlive) {
+          const h = await open(opts.filename, 'a')
+          try { await h.appendFile(data) } finally { await h.close() }
+          return
+        }
+        handle ??= await open(opts.filename, 'a')
+        await handle.appendFile(data)
+      } finally {
+        sending = false
+        // a reopen during this write left the old handle for us
+        if (stale.length > 0) await closeStale()
       }
-      handle ??= await open(opts.filename, 'a')
-      await handle.appendFile(data)
     },
     reopen () {
-      // closed lazily by the next send, which runs on the channel's worker: no write races it
       if (handle !== undefined) stale.push(handle)
       handle = undefined
+      // A rotated (often deleted) file must not stay open until the next alert, holding its disk
+      // space; while a write is in progress, that send closes it when done, so no write races the close.
+      if (!sending) void closeStale()
     },
     async close () {
       if (handle !== undefined) stale.push(handle)

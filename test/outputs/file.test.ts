@@ -38,6 +38,26 @@ t.test('SIGHUP reopen writes to a fresh file after rotation (keep_alive true)', 
   await d.close(1000)
 })
 
+t.test('SIGHUP reopen releases the rotated file at once, not at the next alert', { skip: process.platform !== 'linux' ? '/proc/self/fd is Linux' : false }, async (t) => {
+  const { readdirSync, readlinkSync } = await import('node:fs')
+  const dir = t.testdir({})
+  const filename = path.join(dir, 'alerts.log')
+  const openOn = (p: string): boolean => readdirSync('/proc/self/fd').some((fd) => { try { return readlinkSync(`/proc/self/fd/${fd}`) === p } catch { return false } })
+  const d = createDispatcher({ channels: [createFileChannel({ filename, keepAlive: true })], format: jsonLine, queueSize: 100, logger: captureLogger() })
+  d.emit(makeAlert(1))
+  await d.flush(5000)
+  renameSync(filename, filename + '.1')
+  t.ok(openOn(filename + '.1'), 'the kept-alive handle follows the rotated file')
+  d.reopen()
+  // no alert follows: logrotate's deleted file must not stay open (its disk space held) until one does
+  for (let i = 0; openOn(filename + '.1'); i++) {
+    if (i > 200) break
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+  t.notOk(openOn(filename + '.1'), 'closed after reopen')
+  await d.close(1000)
+})
+
 t.test('an unwritable file counts failures and logs ERR_OUTPUT_FAILED', async (t) => {
   const dir = t.testdir({})
   const filename = path.join(dir, 'missing-dir', 'alerts.log')
