@@ -1,9 +1,9 @@
 // Path-prefix matching (`pmatch`): both sides split on `/` with empty components dropped; a path
 // matches when some pattern's components are a prefix of its components. Pattern components may
 // be globs, matched per component (wildcards never cross `/`).
-import { compileGlob, hasGlobMeta } from './glob.ts'
+import { compileGlob, hasGlobMeta, type GlobMatcher } from './glob.ts'
 
-type Component = string | RegExp
+type Component = string | GlobMatcher
 
 export function splitPath (p: string): string[] {
   return p.split('/').filter((c) => c.length > 0)

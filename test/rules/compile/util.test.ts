@@ -1,7 +1,7 @@
 // The pure helpers the compiler builds on: globs, path-prefix matching, IP parsing and CIDR
 // containment, byte search, RE2-to-JS regex translation, quoted-string escapes.
 import t from 'tap'
-import { compileGlob, globToRegexSource } from '../../../src/util/glob.ts'
+import { compileGlob } from '../../../src/util/glob.ts'
 import { compilePmatch, splitPath } from '../../../src/util/pmatch.ts'
 import { canonicalIp, formatIp, netContains, parseCidr, parseIp } from '../../../src/util/ip.ts'
 import { bytesContain, bytesEndWith, bytesStartWith, decodeHex, utf8 } from '../../../src/util/bytes.ts'
@@ -27,7 +27,21 @@ t.test('globs follow fnmatch with flags 0', async (t) => {
   t.equal(m('A*', 'abc', true), true)
   t.equal(m('x', 'xx'), false, 'whole-string match')
   t.equal(m('[[:digit:]]*', '9lives'), true)
-  t.type(globToRegexSource('**'), 'string')
+  t.equal(m('a**b', 'a/x/b'), true, 'repeated stars are one star')
+  t.equal(m('*.log', 'x.LOG', true), true)
+  t.equal(m('[A-C]x', 'bx', true), true, 'classes fold case under iglob')
+  t.equal(m('é*', 'É!', true), true, 'case folding beyond ASCII, as RegExp i')
+  t.equal(m('k', '\u212a', true), false, 'but never into ASCII (the Kelvin sign is not k)')
+})
+
+t.test('globs backtrack only to the last star: many stars on long text stay cheap', async (t) => {
+  // the RegExp translation backtracked exponentially here (tens of seconds per call)
+  const stars = '*a'.repeat(10) + '*b'
+  t.equal(compileGlob(stars).test('a'.repeat(40)), false)
+  t.equal(compileGlob(stars).test('a'.repeat(40) + 'b'), true)
+  t.equal(compileGlob('*a*b*c*').test('ab'.repeat(2000)), false)
+  t.equal(compileGlob('*a*b*c*').test('ab'.repeat(2000) + 'c'), true)
+  t.equal(compileGlob('*/.ssh/*/*key*').test('/.ssh/'.repeat(700)), false)
 })
 
 t.test('pmatch splits on / and matches component prefixes', async (t) => {
