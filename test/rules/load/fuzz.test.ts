@@ -32,13 +32,26 @@ const SNIPPETS = [
   '%', '%5', '%proc.name', '%(', '%%', 'oneof (', '((((((((((', '))))))))))', 'evt.type=open', 'ka.verb'
 ]
 
+const VALUES = ['[]', '[[]]', '[[], []]', '{}', '~', '""', "' '", '123', '1.5', 'true', '*a', '&a x', '[*a]', '!!binary aGk=', '[a, [b, [c]]]', '{a: 1}', '"%"', '"(("']
+
 function mutate (r: ReturnType<typeof rng>, text: string, edits: number): string {
   const lines = text.split('\n')
   for (let i = 0; i < edits; i++) {
     const li = r.int(lines.length)
     const line = lines[li] ?? ''
     const at = r.int(line.length + 1)
-    switch (r.int(6)) {
+    switch (r.int(8)) {
+      case 6: { // empty a flow sequence or mapping
+        const open = line.indexOf(r.next() < 0.5 ? '[' : '{', at)
+        const close = open < 0 ? -1 : line.indexOf(line[open] === '[' ? ']' : '}', open)
+        if (close > open) lines[li] = line.slice(0, open + 1) + line.slice(close)
+        break
+      }
+      case 7: { // replace a value by another shape
+        const colon = line.indexOf(': ')
+        if (colon >= 0) lines[li] = line.slice(0, colon + 2) + r.pick(VALUES)
+        break
+      }
       case 0: lines[li] = line.slice(0, at) + r.pick(SNIPPETS) + line.slice(at); break
       case 1: lines[li] = line.slice(0, at) + line.slice(at + 1 + r.int(6)); break
       case 2: lines.splice(li, 1); break
