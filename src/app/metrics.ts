@@ -24,6 +24,8 @@ export interface AppMetrics {
   rulesRejected(n: number): void
   /** records lost in the syscall probe (kernel ring buffer full) */
   syscallDrops(n: number): void
+  /** the probe helper crashed and is being restarted */
+  probeRestarts(): void
   /** a program output child exited with an error */
   programExit(failed: boolean): void
   readonly outputHooks: OutputHooks
@@ -51,6 +53,7 @@ export function createMetrics (opts: { defaultMetrics?: boolean } = {}): AppMetr
   const active = new Gauge({ name: 'lanner_rules_active', help: 'Active rules per source', labelNames: ['source'], registers })
   const rejectedInputs = new Gauge({ name: 'lanner_rules_rejected_inputs', help: 'Rules files/ConfigMap keys left out of the running rules because they failed to load', registers })
   const sysDrops = new Counter({ name: 'lanner_syscall_drops_total', help: 'Syscall records lost in the probe ring buffer', registers })
+  const probeRestarts = new Counter({ name: 'lanner_probe_restarts_total', help: 'Probe helper crashes after which it was restarted', registers })
   const webhookRequests = new Counter({ name: 'lanner_webhook_requests_total', help: 'Requests to the audit webhook path', registers })
   const webhookAnswers = new Counter({ name: 'lanner_webhook_responses_total', help: 'Answers of the audit webhook, by HTTP status', labelNames: ['status'], registers })
   const webhookSeconds = new Histogram({ name: 'lanner_webhook_request_seconds', help: 'Audit webhook request time from arrival to answer', buckets: BATCH_BUCKETS, registers })
@@ -70,6 +73,7 @@ export function createMetrics (opts: { defaultMetrics?: boolean } = {}): AppMetr
     activeRules (source, n) { active.set({ source }, n) },
     rulesRejected (n) { rejectedInputs.set(n) },
     syscallDrops (n) { if (n > 0) sysDrops.inc(n) },
+    probeRestarts () { probeRestarts.inc() },
     programExit (failed) { programExits.inc({ outcome: failed ? 'error' : 'ok' }) },
     outputHooks: {
       delivered (output, n) { outDelivered.inc({ output }, n) },

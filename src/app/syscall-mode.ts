@@ -17,12 +17,24 @@ import { createDropAlerter } from './internal-alerts.ts'
 
 const SOURCE = 'syscall'
 
+/**
+ * The loader reports each crash of a started helper as ERR_SYSCALL_PROBE_FAILED ending in
+ * "restarting in <n> ms" just before it schedules the restart; other errors (decode, callbacks)
+ * do not restart it. A relaunch that fails before the helper's HELLO is reported without that
+ * suffix and is not counted here.
+ */
+export function isRestartNotice (err: { code: string, message: string }): boolean {
+  return err.code === 'ERR_SYSCALL_PROBE_FAILED' && /; restarting in \d+ ms$/.test(err.message)
+}
+
 export async function startSyscallMode (app: App): Promise<RunningMode> {
   const log = app.logger.child({ module: 'syscall' })
   const { metrics } = app
   // health first: the first pod list below may wait for a slow or unreachable apiserver (up to
   // its list timeout), and a liveness probe failing meanwhile would restart the pod in a loop
-  const admin = await startAdmin(app)
+  // from SIGTERM on, /readyz answers 503 (as in audit mode) while the probe and outputs wind down
+  let stopping = false
+  const admin = await startAdmin(app, { stopping: () => stopping })
   // pods of this node and all namespaces, for container.* / k8s.* fields, through the same
   // connection as the rules ConfigMaps (lanner.k8s.kubeconfig, else the service account or the
   // user's kubeconfig); without a cluster the index stays empty and those fields read as absent
@@ -118,7 +130,10 @@ export async function startSyscallMode (app: App): Promise<RunningMode> {
         }
         drops.report(s.time, s.dropsDelta, s.dropsPerCpu)
       },
-      onError: function probeError (err) { log.error({ code: err.code, err: err.message }, 'probe problem') },
+      onError: function probeError (err) {
+        if (isRestartNotice(err)) metrics.probeRestarts()
+        log.error({ code: err.code, err: err.message }, 'probe problem')
+      },
       logger: {
         info: (msg) => { log.info({}, msg) },
         warn: (msg) => { log.warn({}, msg) },
@@ -139,6 +154,7 @@ export async function startSyscallMode (app: App): Promise<RunningMode> {
   return {
     adminPort: admin?.port,
     async stop () {
+      stopping = true
       stopped = true
       await running.stop()
       k8s.stop()

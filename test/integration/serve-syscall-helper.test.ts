@@ -1,0 +1,82 @@
+// `lanner serve --source syscall` over a fake probe helper (LANNER_PROBE_HELPER, no privileges
+// needed): a helper crash is counted in lanner_probe_restarts_total and the helper restarted, and
+// from SIGTERM on /readyz answers 503 while the helper is still winding down.
+import t from 'tap'
+import { chmodSync, existsSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { ABI_VERSION, HELLO } from '../../src/syscall/abi.ts'
+import { adminPort as adminPortOf, request, startServe, untilServing } from '../helpers/serve-child.ts'
+
+/**
+ * Says HELLO; its first run crashes (exit 1) right after, later runs stay up. On SIGTERM it
+ * notes `sigterm` and exits only once `release` exists, so the test can look at a stopping instance.
+ */
+function fakeHelper (dir: string): { bin: string, crashed: string, sigterm: string, release: string } {
+  const bin = path.join(dir, 'fake-probe.mjs')
+  const crashed = path.join(dir, 'crashed')
+  const sigterm = path.join(dir, 'sigterm')
+  const release = path.join(dir, 'release')
+  writeFileSync(bin, `#!/usr/bin/env node
+import { existsSync, writeFileSync } from 'node:fs'
+const hello = Buffer.alloc(${HELLO.size})
+hello.writeUInt16LE(${HELLO.size}, 0); hello.writeUInt16LE(${HELLO.type}, 2); hello.writeUInt32LE(${ABI_VERSION}, ${HELLO.abi})
+hello.writeUInt32LE(process.pid, ${HELLO.helperPid}); hello.writeUInt32LE(1, ${HELLO.ncpu})
+process.stdout.write(hello)
+if (!existsSync(${JSON.stringify(crashed)})) {
+  writeFileSync(${JSON.stringify(crashed)}, String(process.pid))
+  setTimeout(() => process.exit(1), 50)
+} else {
+  setInterval(() => {}, 1000)
+}
+process.stdin.resume()
+process.on('SIGTERM', () => {
+  writeFileSync(${JSON.stringify(sigterm)}, '')
+  setInterval(() => { if (existsSync(${JSON.stringify(release)})) process.exit(0) }, 20)
+})
+`)
+  chmodSync(bin, 0o755)
+  return { bin, crashed, sigterm, release }
+}
+
+t.test('syscall mode: a helper crash is counted; readiness drops at SIGTERM', async (t) => {
+  const dir = t.testdir({
+    'rules.yaml': `- rule: Marker Opened
+  desc: never fires here
+  condition: evt.type = openat and evt.dir=< and fd.name = "/nonexistent/marker"
+  output: "marker (file=%fd.name)"
+  priority: NOTICE
+  source: syscall
+`
+  })
+  const helper = fakeHelper(dir)
+  const env: NodeJS.ProcessEnv = { ...process.env, LANNER_PROBE_HELPER: helper.bin, KUBECONFIG: path.join(dir, 'no-kubeconfig') }
+  delete env.KUBERNETES_SERVICE_HOST
+  const serve = startServe(t, ['serve', '--source', 'syscall', '-r', path.join(dir, 'rules.yaml'),
+    '-o', 'stdout_output.enabled=false', '-o', 'watch_config_files=false',
+    '-o', 'webserver={listen_address: 127.0.0.1, listen_port: 0}'], { env })
+  const admin = `http://127.0.0.1:${await adminPortOf(serve)}`
+  await untilServing(serve, () => serve.stderr().includes('syscall probe running'), 'the probe to start')
+
+  const restarts = async (): Promise<number | undefined> => {
+    const m = /^lanner_probe_restarts_total (\d+)$/m.exec((await request(`${admin}/metrics`)).body)
+    return m === null ? undefined : Number(m[1])
+  }
+  // polled one request at a time (bounded), until the crashed helper has been restarted
+  let seen = await restarts()
+  for (let i = 0; seen !== 1; i++) {
+    if (i > 400) throw new Error(`timed out waiting for the restart to be counted (last: ${seen})`)
+    await new Promise((resolve) => setTimeout(resolve, 25))
+    seen = await restarts()
+  }
+  t.equal(seen, 1, 'one crash, one restart counted')
+  t.ok(serve.logs.some((l) => l.code === 'ERR_SYSCALL_PROBE_FAILED'), 'the crash is still logged with its code')
+  const attached = (): number => serve.logs.filter((l) => typeof l.msg === 'string' && l.msg.startsWith('eBPF probe attached')).length
+  await untilServing(serve, () => attached() === 2, 'the restarted helper to attach')
+  t.equal((await request(`${admin}/readyz`)).status, 200, 'ready while serving')
+
+  serve.child.kill('SIGTERM')
+  await untilServing(serve, () => existsSync(helper.sigterm), 'the helper to be asked to stop')
+  t.equal((await request(`${admin}/readyz`)).status, 503, 'not ready while stopping')
+  writeFileSync(helper.release, '')
+  t.same(await serve.exited, { code: 0, signal: null }, 'SIGTERM exits 0')
+})
