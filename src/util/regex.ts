@@ -1,7 +1,15 @@
 // RE2/POSIX-egrep patterns (Falco's `regex`) translated to an anchored JS RegExp. JS syntax is a
 // superset for what rules use; we translate POSIX classes and `(?P<name>`, and reject what RE2
 // rejects (backreferences, lookaround) so that a rule accepted here is accepted by Falco too.
+import { setFlagsFromString } from 'node:v8'
 import { POSIX_CLASSES } from './glob.ts'
+
+// RE2 matches in linear time; V8's backtracking engine does not (`(a+)+b` on 30 characters
+// takes seconds, on the per-event path). This V8 flag re-runs a match that backtracks
+// excessively on V8's linear-time engine, which accepts what RE2 accepts (no backreferences or
+// lookaround, both refused below). Process-wide, same results; set once when regexes are first
+// compiled, before any pattern runs.
+setFlagsFromString('--enable-experimental-regexp-engine-on-excessive-backtracks')
 
 export type RegexResult = { ok: true, re: RegExp } | { ok: false, message: string }
 

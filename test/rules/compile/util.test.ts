@@ -158,3 +158,14 @@ t.test('IPv4-mapped IPv6 addresses have one text form: the decoder\'s and the ru
   t.equal(canonicalIp('::FFFF:10.1.2.3'), '::ffff:10.1.2.3')
   t.equal(canonicalIp('fe80:0:0:0:1:0:0:1'), 'fe80::1:0:0:1')
 })
+
+t.test('regexes match in linear time like RE2, even where a backtracking engine explodes', async (t) => {
+  // without the linear fallback each of these takes from seconds to hours
+  const r = compileRe2('(a+)+b')
+  if (!r.ok) throw new Error(r.message)
+  t.equal(r.re.test('a'.repeat(40)), false)
+  t.equal(r.re.test('a'.repeat(40) + 'b'), true)
+  const nested = compileRe2('(x+x+)+y')
+  if (!nested.ok) throw new Error(nested.message)
+  t.equal(nested.re.test('x'.repeat(5000)), false)
+})
