@@ -68,7 +68,13 @@ function formatKeyPath (keyPath: readonly PropertyKey[]): string {
   return s
 }
 
+/** The path to report: an unknown key is named itself (lanner.webhook.listn), not its parent. */
+function issuePath (issue: z.core.$ZodIssue): readonly PropertyKey[] {
+  return issue.code === 'unrecognized_keys' && issue.keys.length > 0 ? [...issue.path, issue.keys[0] as string] : issue.path
+}
+
 function issueText (issue: z.core.$ZodIssue): string {
+  if (issue.code === 'unrecognized_keys') return `${issue.keys.map((k) => formatKeyPath([...issue.path, k])).join(', ')}: ${issue.message}`
   return `${formatKeyPath(issue.path)}: ${issue.message}`
 }
 
@@ -77,13 +83,13 @@ export function validateRaw (parsed: ParsedFile): RawConfig {
   const result = configSchema.safeParse(parsed.raw)
   if (result.success) return result.data
   // report in file order, so the location is the first problem a reader meets
-  const located = result.error.issues.map((issue) => ({ issue, pos: positionOf(parsed, issue.path) }))
+  const located = result.error.issues.map((issue) => ({ issue, pos: positionOf(parsed, issuePath(issue)) }))
   located.sort((a, b) => (a.pos?.offset ?? Infinity) - (b.pos?.offset ?? Infinity))
   const first = located[0] as { issue: z.core.$ZodIssue, pos: SourcePos | undefined }
   const message = located.map((l) => issueText(l.issue)).join('; ')
   throw new ConfigError('ERR_CONFIG_INVALID', message, {
     cause: result.error,
-    location: { file: parsed.file, pos: first.pos, itemType: 'config', itemName: formatKeyPath(first.issue.path) }
+    location: { file: parsed.file, pos: first.pos, itemType: 'config', itemName: formatKeyPath(issuePath(first.issue)) }
   })
 }
 

@@ -1,6 +1,7 @@
 // The zod schema of the config file: the falco.yaml keys audit-mode users set, plus Lanner's own
-// `lanner:` section. Nested objects strip unknown keys (users paste whole falco.yaml files);
-// unknown top-level keys are reported as warnings by load.ts, never as errors.
+// `lanner:` section. Falco's nested objects strip unknown keys (users paste whole falco.yaml
+// files) and unknown top-level keys are warnings (load.ts); inside our own `lanner:` section an
+// unknown key is a typo, so those objects are strict and it is an error.
 import { z } from 'zod'
 
 const PRIORITY_WORDS = ['emergency', 'alert', 'critical', 'error', 'warning', 'notice', 'informational', 'info', 'debug'] as const
@@ -52,16 +53,27 @@ const httpOutputSchema = z.object({
   echo: z.boolean().optional()
 })
 
-const tlsSchema = z.object({
+const tlsShape = {
   cert: z.string(),
   key: z.string(),
   ca: z.string().optional(),
   client_auth: z.enum(['none', 'request', 'require']).default('none')
-})
+}
 
-const lannerSchema = z.object({
+/**
+ * A strict object of Lanner's own section: an unknown key fails validation with the allowed keys
+ * in the message (load.ts prefixes the full key path).
+ */
+function lannerSection<S extends z.ZodRawShape> (shape: S): z.ZodObject<S, z.core.$strict> {
+  const allowed = Object.keys(shape).join(', ')
+  return z.strictObject(shape, {
+    error: (issue) => issue.code === 'unrecognized_keys' ? `not a Lanner setting (allowed keys: ${allowed})` : undefined
+  })
+}
+
+const lannerSchema = lannerSection({
   source: z.enum(['k8s_audit', 'syscall']).optional(),
-  webhook: z.object({
+  webhook: lannerSection({
     /** `host:port`, `:port` or `port` */
     listen: z.union([z.string(), port]).optional(),
     path: z.string().startsWith('/', { error: 'expected a path starting with /' }).optional(),
@@ -69,13 +81,13 @@ const lannerSchema = z.object({
     max_event_bytes: z.number().int().positive().optional(),
     max_inflight_batches: z.number().int().positive().optional(),
     retry_after_seconds: z.number().int().min(0).optional(),
-    tls: tlsSchema.optional(),
+    tls: lannerSection(tlsShape).optional(),
     bearer_token_file: z.string().optional()
   }).default({}),
   /** evaluation worker threads for audit batches; 0 = evaluate on the main thread */
   eval_workers: z.number().int().min(0).max(64).default(0),
-  user_fields: z.array(z.object({ name: z.string().min(1), jsonpath: z.string().min(1) })).default([]),
-  outputs: z.object({
+  user_fields: z.array(lannerSection({ name: z.string().min(1), jsonpath: z.string().min(1) })).default([]),
+  outputs: lannerSection({
     queue_size: z.number().int().positive().optional(),
     drain_timeout_ms: z.number().int().min(0).optional(),
     http_timeout_ms: z.number().int().positive().optional(),

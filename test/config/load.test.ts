@@ -241,3 +241,39 @@ t.test('lanner.rules_strict: off by default (serve starts without failing rules 
   t.match(err.message, /lanner\.rules_strict/)
   t.match(err.location, { file, pos: { line: 2 } })
 })
+
+t.test('an unknown key inside the lanner section is ERR_CONFIG_INVALID naming it and the allowed keys', async (t) => {
+  const { file } = withFile(t, `json_output: true
+some_falco_key_lanner_does_not_know: 1
+webserver:
+  threadiness: 4
+lanner:
+  sourcee: syscall
+`)
+  const err = t.throws(() => loadConfig({ file }), { code: 'ERR_CONFIG_INVALID' }) as any
+  t.equal(err.location.itemName, 'lanner.sourcee')
+  t.same(err.location.pos.line, 6, 'points at the mistyped key')
+  t.match(err.message, /lanner\.sourcee: .*allowed keys: source, webhook, eval_workers/)
+  t.notMatch(err.message, /threadiness|some_falco_key/, 'Falco keys outside lanner: stay tolerated')
+})
+
+t.test('unknown keys are errors at every depth of the lanner section, files and -o alike', async (t) => {
+  const nested = withFile(t, `lanner:
+  webhook:
+    listn: ":9765"
+    tls: {cert: a.pem, key: b.pem, clientauth: require}
+  outputs:
+    queue_sise: 10
+  user_fields:
+    - {name: x.y, jsonpath: "$.x", typo: 1}
+`)
+  const err = t.throws(() => loadConfig({ file: nested.file }), { code: 'ERR_CONFIG_INVALID' }) as any
+  t.equal(err.location.itemName, 'lanner.webhook.listn', 'the first in file order')
+  t.same(err.location.pos.line, 3)
+  t.match(err.message, /lanner\.webhook\.listn: .*allowed keys: listen, path, max_body_bytes/)
+  t.match(err.message, /lanner\.webhook\.tls\.clientauth: .*allowed keys: cert, key, ca, client_auth/)
+  t.match(err.message, /lanner\.outputs\.queue_sise: .*allowed keys: queue_size/)
+  t.match(err.message, /lanner\.user_fields\[0\]\.typo: .*allowed keys: name, jsonpath/)
+  t.throws(() => loadConfig({ overrides: ['lanner.webhook.listn=:9765'] }), { code: 'ERR_CONFIG_INVALID', location: { itemName: 'lanner.webhook.listn' } })
+  t.doesNotThrow(() => loadConfig({ overrides: ['lanner.webhook.listen=:9765', 'lanner.k8s.anything=1'] }), 'known keys pass; lanner.k8s is its owner\'s to check')
+})
