@@ -23,6 +23,7 @@ export async function startAuditMode (app: App): Promise<RunningMode> {
     path: wh.path,
     maxBodyBytes: wh.maxBodyBytes,
     maxInFlightBatches: wh.maxInflightBatches,
+    maxInFlightBytes: wh.maxInflightBytes,
     retryAfterSeconds: wh.retryAfterSeconds
   }
   if (wh.tls !== undefined) opts.tls = readTls(wh.tls, 'lanner.webhook.tls')

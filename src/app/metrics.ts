@@ -59,6 +59,7 @@ export function createMetrics (opts: { defaultMetrics?: boolean } = {}): AppMetr
   const webhookSeconds = new Histogram({ name: 'lanner_webhook_request_seconds', help: 'Audit webhook request time from arrival to answer', buckets: BATCH_BUCKETS, registers })
   const webhookIssues = new Counter({ name: 'lanner_webhook_issues_total', help: 'Audit decode problems, by code', labelNames: ['code'], registers })
   const inflight = new Gauge({ name: 'lanner_webhook_inflight_batches', help: 'Batches being received or evaluated', registers })
+  const inflightBytes = new Gauge({ name: 'lanner_webhook_inflight_bytes', help: 'Body bytes of the batches being received or evaluated (Content-Length, or received so far when chunked)', registers })
 
   return {
     registry,
@@ -85,7 +86,8 @@ export function createMetrics (opts: { defaultMetrics?: boolean } = {}): AppMetr
       batchAnswered (status, seconds) { webhookAnswers.inc({ status: String(status) }); webhookSeconds.observe(seconds) },
       events (accepted, rejected) { received.inc({ source: 'k8s_audit' }, accepted); if (rejected > 0) dropped.inc({ source: 'k8s_audit', reason: 'rejected' }, rejected) },
       issue (code) { webhookIssues.inc({ code }) },
-      inFlight (n) { inflight.set(n) }
+      inFlight (n) { inflight.set(n) },
+      inFlightBytes (n) { inflightBytes.set(n) }
     }
   }
 }

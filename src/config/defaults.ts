@@ -28,6 +28,8 @@ export const DEFAULTS = Object.freeze({
   maxEventBytes: 4 * 1024 * 1024,
   /** batches evaluated concurrently before the webhook answers 429 */
   maxInflightBatches: 16,
+  /** body bytes of the batches in flight before the webhook answers 429 (why: src/config/README.md) */
+  maxInflightBytes: 256 * 1024 * 1024,
   retryAfterSeconds: 1,
   /** per-output bounded queue length, in alerts */
   outputQueueSize: 10000,

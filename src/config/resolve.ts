@@ -89,6 +89,7 @@ function resolveWebhook (raw: RawConfig, k8saudit: { plugin: PluginConfig, index
     maxBodyBytes: lw.max_body_bytes ?? num(ic.webhookMaxBatchSize, `${icPath}.webhookMaxBatchSize`) ?? DEFAULTS.maxBodyBytes,
     maxEventBytes: lw.max_event_bytes ?? num(ic.maxEventSize ?? ic.maxEventBytes, `${icPath}.maxEventSize`) ?? DEFAULTS.maxEventBytes,
     maxInflightBatches: lw.max_inflight_batches ?? DEFAULTS.maxInflightBatches,
+    maxInflightBytes: lw.max_inflight_bytes ?? DEFAULTS.maxInflightBytes,
     retryAfterSeconds: lw.retry_after_seconds ?? DEFAULTS.retryAfterSeconds
   }
   if (lw.tls !== undefined) {

@@ -80,6 +80,7 @@ const lannerSchema = lannerSection({
     max_body_bytes: z.number().int().positive().optional(),
     max_event_bytes: z.number().int().positive().optional(),
     max_inflight_batches: z.number().int().positive().optional(),
+    max_inflight_bytes: z.number().int().positive().optional(),
     retry_after_seconds: z.number().int().min(0).optional(),
     tls: lannerSection(tlsShape).optional(),
     bearer_token_file: z.string().optional()

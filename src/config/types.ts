@@ -20,6 +20,8 @@ export interface WebhookConfig {
   maxBodyBytes: number
   maxEventBytes: number
   maxInflightBatches: number
+  /** body bytes of the batches in flight; one batch alone is admitted whatever its size */
+  maxInflightBytes: number
   retryAfterSeconds: number
   tls?: TlsFiles
   bearerTokenFile?: string

@@ -1,13 +1,14 @@
 // The POST <path> route: the raw-body parser, the batch handler, and the error answers; the
 // header checks that run first live in request-checks.ts.
 //
-//   onRequest: 404/405 → count → bearer/client cert (401) → content type (400) → closing (503) / full (429)
-//   body: raw Buffer, bodyLimit → 413 on Content-Length or while streaming
+//   onRequest: 404/405 → count → bearer/client cert (401) → content type (400) → closing (503) / full (429: batches, or Content-Length over the byte budget)
+//   body: raw Buffer, bodyLimit → 413 on Content-Length or while streaming; a chunked body crossing
+//         the in-flight byte budget → 429 while streaming
 //   handler: handleBody → 200 {accepted, rejected} | 400 body-level issue | 429/503 AppError | 500 rejection
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { AppError } from '../errors/index.ts'
 import { errorBody, judgeBatch, sendError } from './replies.ts'
-import { buildRequestChecks } from './request-checks.ts'
+import { buildRequestChecks, OVER_BUDGET } from './request-checks.ts'
 import { createRouteKit, type RouteContext, type RouteKit } from './route-kit.ts'
 import type { HandleBodyResult } from './types.ts'
 
@@ -60,7 +61,7 @@ function buildBatchHandler (kit: RouteKit): (request: FastifyRequest, reply: Fas
 }
 
 function buildErrorHandler (kit: RouteKit): (err: FastifyError, request: FastifyRequest, reply: FastifyReply) => FastifyReply {
-  const { ctx, warnThrottled } = kit
+  const { ctx, warnThrottled, retryLater } = kit
   const { opts, log } = ctx
 
   function webhookOnError (err: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
@@ -70,6 +71,13 @@ function buildErrorHandler (kit: RouteKit): (err: FastifyError, request: Fastify
       // no point reading the rest of an oversized body
       reply.header('connection', 'close')
       return sendError(reply, 'ERR_WEBHOOK_TOO_LARGE', `request body over the limit of ${opts.maxBodyBytes} bytes`)
+    }
+    if (err.code === OVER_BUDGET) {
+      warnThrottled('ERR_WEBHOOK_OVERLOADED', { inFlight: ctx.admission.inFlight, inFlightBytes: ctx.admission.inFlightBytes },
+        'chunked audit batch crossed the in-flight byte budget while arriving: answering 429 so the apiserver retries later')
+      // the rest of the body is not read
+      reply.header('connection', 'close')
+      return retryLater(reply, 'ERR_WEBHOOK_OVERLOADED', err.message)
     }
     const status = err.statusCode ?? 500
     if (status >= 400 && status < 500) {
@@ -108,6 +116,7 @@ export function registerK8sAuditRoute (app: FastifyInstance, ctx: RouteContext):
     method: 'POST',
     url: opts.path,
     onRequest: checks.route,
+    preParsing: checks.webhookCountChunked,
     onResponse: webhookObserveAnswer,
     handler: buildBatchHandler(kit)
   })

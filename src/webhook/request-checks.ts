@@ -1,6 +1,8 @@
 // The webhook's onRequest checks, run on headers alone so a refused request never costs a buffered
 // body: unknown path/method (404/405), bearer or client certificate (401), content type (400),
-// shutdown (503) and the bounded admission (429).
+// shutdown (503) and the bounded admission (429, on batches and on announced body bytes); the
+// byte count of chunked bodies, as they arrive (429 mid-stream).
+import { Transform, type TransformCallback } from 'node:stream'
 import type { TLSSocket } from 'node:tls'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { sendError } from './replies.ts'
@@ -13,6 +15,15 @@ export interface RequestChecks {
   webhookRouteUnknown: Hook
   /** route-level, in order */
   route: Hook[]
+  /** route-level preParsing: counts a chunked body's bytes against the budget */
+  webhookCountChunked: (request: FastifyRequest, reply: FastifyReply, payload: NodeJS.ReadableStream) => Promise<NodeJS.ReadableStream>
+}
+
+/** What a chunked body crossing the byte budget fails its parse with; the error handler answers 429. */
+export const OVER_BUDGET = 'ERR_WEBHOOK_OVERLOADED'
+
+function overBudgetError (max: number): Error & { code: string, statusCode: number } {
+  return Object.assign(new Error(`body bytes in flight over the budget of ${max}; retry later`), { code: OVER_BUDGET, statusCode: 429 })
 }
 
 function pathOf (url: string): string {
@@ -31,6 +42,7 @@ export function buildRequestChecks (kit: RouteKit): RequestChecks {
   const { ctx, warnThrottled, retryLater } = kit
   const { opts, metrics, admission } = ctx
   const requestClientCert = opts.tls?.clientAuth === 'request'
+  const maxBytes = opts.maxInFlightBytes ?? 4 * opts.maxBodyBytes
 
   // Replying here, before the body is read, keeps unknown paths from costing a buffered body.
   async function webhookRouteUnknown (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
@@ -71,10 +83,13 @@ export function buildRequestChecks (kit: RouteKit): RequestChecks {
 
   async function webhookAdmit (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
     if (ctx.isClosing()) return retryLater(reply, 'ERR_WEBHOOK_SHUTTING_DOWN', 'shutting down; retry later')
-    const slot = admission.tryAcquire()
-    if (slot === undefined) {
-      warnThrottled('ERR_WEBHOOK_OVERLOADED', { inFlight: admission.inFlight }, 'webhook overloaded: answering 429 so the apiserver retries later')
-      return retryLater(reply, 'ERR_WEBHOOK_OVERLOADED', `${opts.maxInFlightBatches} batches already in flight; retry later`)
+    const slot = admission.tryAcquire(announcedBytes(request))
+    if (typeof slot === 'string') {
+      warnThrottled('ERR_WEBHOOK_OVERLOADED', { inFlight: admission.inFlight, inFlightBytes: admission.inFlightBytes, refused: slot, contentLength: request.headers['content-length'] },
+        'webhook overloaded: answering 429 so the apiserver retries later')
+      return retryLater(reply, 'ERR_WEBHOOK_OVERLOADED', slot === 'batches'
+        ? `${opts.maxInFlightBatches} batches already in flight; retry later`
+        : `${admission.inFlightBytes} body bytes already in flight, this one would cross the budget of ${maxBytes}; retry later`)
     }
     kit.slots.set(request, slot)
     // A batch that never reaches the handler (413, aborted upload) frees its slot with its response.
@@ -84,8 +99,32 @@ export function buildRequestChecks (kit: RouteKit): RequestChecks {
     return undefined
   }
 
+  /** A Content-Length above the body limit reserves nothing: it is refused 413 before any byte is read. */
+  function announcedBytes (request: FastifyRequest): number {
+    const header = request.headers['content-length']
+    if (header === undefined) return 0
+    const n = Number(header)
+    return Number.isSafeInteger(n) && n > 0 && n <= opts.maxBodyBytes ? n : 0
+  }
+
+  // Only bodies without Content-Length: the others reserved their length when admitted.
+  async function webhookCountChunked (request: FastifyRequest, _reply: FastifyReply, payload: NodeJS.ReadableStream): Promise<NodeJS.ReadableStream> {
+    const slot = kit.slots.get(request)
+    if (slot === undefined || request.headers['content-length'] !== undefined) return payload
+    const counter = new Transform({
+      transform: function webhookCountChunk (chunk: Buffer, _enc: BufferEncoding, done: TransformCallback) {
+        if (slot.grow(chunk.length)) { done(null, chunk); return }
+        payload.unpipe(counter)
+        done(overBudgetError(maxBytes))
+      }
+    })
+    payload.on('error', function webhookForwardError (err: Error) { counter.destroy(err) })
+    return payload.pipe(counter)
+  }
+
   return {
     webhookRouteUnknown,
-    route: [webhookCountBatch, webhookAuthenticate, webhookCheckContentType, webhookAdmit]
+    route: [webhookCountBatch, webhookAuthenticate, webhookCheckContentType, webhookAdmit],
+    webhookCountChunked
   }
 }

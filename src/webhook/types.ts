@@ -35,6 +35,13 @@ export interface WebhookOptions {
   maxBodyBytes: number
   /** batches being received or evaluated at once; above it, 429 at once */
   maxInFlightBatches: number
+  /**
+   * body bytes of the batches in flight (default 4 × maxBodyBytes). A request whose Content-Length
+   * would cross it gets 429 before its body is read; a chunked body, when it crosses it while
+   * arriving (429, Connection: close). A batch is still admitted alone, whatever its size up to
+   * maxBodyBytes.
+   */
+  maxInFlightBytes?: number
   /** Retry-After on 429 and 503 */
   retryAfterSeconds: number
   tls?: WebhookTlsOptions
@@ -72,6 +79,8 @@ export interface WebhookMetrics {
   issue(code: string): void
   /** batches currently admitted (receiving their body or being evaluated) */
   inFlight(count: number): void
+  /** body bytes those batches hold (announced Content-Length, or received so far when chunked) */
+  inFlightBytes(bytes: number): void
 }
 
 export interface WebhookDeps {

@@ -29,13 +29,19 @@ export const NOOP_WEBHOOK_METRICS: WebhookMetrics = Object.freeze({
   batchAnswered () {},
   events () {},
   issue () {},
-  inFlight () {}
+  inFlight () {},
+  inFlightBytes () {}
 })
 
 export async function createWebhookServer (opts: WebhookOptions, deps: WebhookDeps): Promise<WebhookServer> {
   const log = deps.logger.child({ module: 'webhook' })
   const metrics = deps.metrics ?? NOOP_WEBHOOK_METRICS
-  const admission = createAdmission(opts.maxInFlightBatches, function reportInFlight (n) { metrics.inFlight(n) })
+  const admission = createAdmission({
+    maxBatches: opts.maxInFlightBatches,
+    maxBytes: opts.maxInFlightBytes ?? 4 * opts.maxBodyBytes,
+    onInFlight: function reportInFlight (n) { metrics.inFlight(n) },
+    onInFlightBytes: function reportInFlightBytes (n) { metrics.inFlightBytes(n) }
+  })
   let closing = false
   const app = buildFastify({
     logger: false,
@@ -83,7 +89,7 @@ export async function createWebhookServer (opts: WebhookOptions, deps: WebhookDe
   }
 
   async function closeGracefully (): Promise<void> {
-    log.info({ inFlight: admission.inFlight }, 'webhook closing: refusing new batches, finishing in-flight ones')
+    log.info({ inFlight: admission.inFlight, inFlightBytes: admission.inFlightBytes }, 'webhook closing: refusing new batches, finishing in-flight ones')
     const timeoutMs = opts.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS
     let timer: NodeJS.Timeout | undefined
     const giveUp = new Promise<void>((resolve) => {

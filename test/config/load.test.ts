@@ -16,6 +16,7 @@ t.test('without a file every setting has its default, from defaults.ts', async (
   t.equal(c.defaultRules, true)
   t.match(c.webhook, { host: '0.0.0.0', port: DEFAULTS.webhookPort, path: DEFAULTS.webhookPath, maxBodyBytes: DEFAULTS.maxBodyBytes })
   t.equal(c.webhook.port, 9765)
+  t.equal(c.webhook.maxInflightBytes, DEFAULTS.maxInflightBytes, 'in-flight body bytes bounded by default')
   t.equal(c.webhook.path, '/k8s-audit')
   t.match(c.admin, { enabled: true, port: 8765, healthzPath: '/healthz', readyzPath: '/readyz', metricsPath: '/metrics' })
   t.match(c.outputs, { stdout: { enabled: true }, file: { enabled: false }, program: { enabled: false }, http: { enabled: false } })
@@ -122,6 +123,7 @@ lanner:
     path: /audit
     max_body_bytes: 1024
     max_inflight_batches: 2
+    max_inflight_bytes: 4096
     retry_after_seconds: 3
     tls: {cert: tls/crt.pem, key: tls/key.pem, ca: tls/ca.pem, client_auth: require}
     bearer_token_file: token
@@ -131,7 +133,7 @@ lanner:
   k8s: {configmap: {namespace: lanner, name: rules}}
 `)
   const c = loadConfig({ file })
-  t.match(c.webhook, { host: '127.0.0.1', port: 0, path: '/audit', maxBodyBytes: 1024, maxInflightBatches: 2, retryAfterSeconds: 3 })
+  t.match(c.webhook, { host: '127.0.0.1', port: 0, path: '/audit', maxBodyBytes: 1024, maxInflightBatches: 2, maxInflightBytes: 4096, retryAfterSeconds: 3 })
   t.same(c.webhook.tls, { cert: path.join(dir, 'tls/crt.pem'), key: path.join(dir, 'tls/key.pem'), ca: path.join(dir, 'tls/ca.pem'), clientAuth: 'require' })
   t.equal(c.webhook.bearerTokenFile, path.join(dir, 'token'))
   t.same(c.userFields, [{ name: 'custom.team', jsonpath: '$.requestObject.metadata.labels.team' }])

@@ -30,6 +30,7 @@ export interface RecordedMetrics extends WebhookMetrics {
   rejected: number
   issues: string[]
   inFlightSeen: number[]
+  inFlightBytesSeen: number[]
 }
 
 export function recordingMetrics (onAnswer?: (status: number) => void): RecordedMetrics {
@@ -40,6 +41,7 @@ export function recordingMetrics (onAnswer?: (status: number) => void): Recorded
     rejected: 0,
     issues: [],
     inFlightSeen: [],
+    inFlightBytesSeen: [],
     batchReceived () { m.received++ },
     batchAnswered (status, seconds) {
       if (!(seconds >= 0)) throw new Error(`bad latency ${seconds}`)
@@ -48,7 +50,8 @@ export function recordingMetrics (onAnswer?: (status: number) => void): Recorded
     },
     events (a, r) { m.accepted += a; m.rejected += r },
     issue (code) { m.issues.push(code) },
-    inFlight (n) { m.inFlightSeen.push(n) }
+    inFlight (n) { m.inFlightSeen.push(n) },
+    inFlightBytes (n) { m.inFlightBytesSeen.push(n) }
   }
   return m
 }

@@ -2,7 +2,7 @@
 // counter, the batch verdict and the warning throttle.
 import t from 'tap'
 import { buildHttpsOptions, splitPem } from '../../src/webhook/index.ts'
-import { createAdmission } from '../../src/webhook/admission.ts'
+import { createAdmission, type AdmissionSlot } from '../../src/webhook/admission.ts'
 import { createBearerCheck } from '../../src/webhook/bearer.ts'
 import { createLogThrottle } from '../../src/webhook/log-throttle.ts'
 import { judgeBatch } from '../../src/webhook/replies.ts'
@@ -55,12 +55,12 @@ t.test('the bearer check wants exactly "Bearer <token>"', async (t) => {
 
 t.test('admission admits up to the limit, releases once per slot and reports drains', async (t) => {
   const seen: number[] = []
-  const adm = createAdmission(2, (n) => seen.push(n))
-  const a = adm.tryAcquire()
-  const b = adm.tryAcquire()
-  t.ok(a)
-  t.ok(b)
-  t.equal(adm.tryAcquire(), undefined, 'the third is refused')
+  const adm = createAdmission({ maxBatches: 2, onInFlight: (n) => seen.push(n) })
+  const a = adm.tryAcquire() as AdmissionSlot
+  const b = adm.tryAcquire() as AdmissionSlot
+  t.type(a, 'object')
+  t.type(b, 'object')
+  t.equal(adm.tryAcquire(), 'batches', 'the third is refused')
   let drained = false
   const d = adm.drained().then(() => { drained = true })
   a?.release()
