@@ -1,0 +1,55 @@
+// `lanner serve` wires lanner.webhook.max_inflight_bytes to the webhook: with one batch still
+// arriving, another whose Content-Length would cross the budget is answered 429 with Retry-After
+// at once, and /metrics shows the bytes held in lanner_webhook_inflight_bytes.
+import t from 'tap'
+import http from 'node:http'
+import path from 'node:path'
+import { adminPort as adminPortOf, request, startServe, webhookListening } from '../helpers/serve-child.ts'
+import { auditEvent, createRule, eventList } from '../app/fixtures.ts'
+
+function openPost (port: number, length: number): { req: http.ClientRequest, answer: Promise<{ status: number, headers: http.IncomingHttpHeaders, body: string }> } {
+  const req = http.request({ host: '127.0.0.1', port, path: '/k8s-audit', method: 'POST', headers: { 'content-type': 'application/json', 'content-length': length } })
+  const answer = new Promise<{ status: number, headers: http.IncomingHttpHeaders, body: string }>((resolve, reject) => {
+    req.on('response', (res) => {
+      let body = ''
+      res.on('data', (b: Buffer) => { body += b.toString() })
+      res.on('end', () => { resolve({ status: res.statusCode ?? 0, headers: res.headers, body }) })
+    })
+    req.on('error', reject)
+  })
+  req.flushHeaders()
+  return { req, answer }
+}
+
+t.test('serve: a batch over the in-flight byte budget is refused 429 while another is arriving', async (t) => {
+  const dir = t.testdir({ 'rules.yaml': createRule('ConfigMap Created') })
+  const body = Buffer.from(eventList([auditEvent({ name: 'held' })]))
+  const serve = startServe(t, ['serve', '-r', path.join(dir, 'rules.yaml'), '-o', 'stdout_output.enabled=false',
+    '-o', `lanner.webhook.max_inflight_bytes=${body.length + 10}`,
+    '-o', 'lanner.webhook.listen=127.0.0.1:0', '-o', 'webserver={listen_address: 127.0.0.1, listen_port: 0}'])
+  const { port } = await webhookListening(serve)
+  const admin = `http://127.0.0.1:${await adminPortOf(serve)}`
+
+  // half a batch: admitted with its Content-Length counted, not yet evaluated
+  const held = openPost(port, body.length)
+  held.req.write(body.subarray(0, 10))
+  const heldBytes = new RegExp(`^lanner_webhook_inflight_bytes ${body.length}$`, 'm')
+  for (let i = 0; !heldBytes.test((await request(`${admin}/metrics`)).body); i++) {
+    if (i > 400) throw new Error('timed out waiting for the batch to be admitted')
+    await new Promise((resolve) => setTimeout(resolve, 25))
+  }
+  t.pass('the gauge shows the held batch\'s bytes')
+
+  const second = openPost(port, body.length)
+  const refused = await second.answer
+  second.req.destroy()
+  t.equal(refused.status, 429, 'answered without its body')
+  t.equal(refused.headers['retry-after'], '1')
+  t.match(JSON.parse(refused.body), { code: 'ERR_WEBHOOK_OVERLOADED' })
+
+  held.req.end(body.subarray(10))
+  t.equal((await held.answer).status, 200, 'the held batch finishes normally')
+  t.match((await request(`${admin}/metrics`)).body, /^lanner_webhook_inflight_bytes 0$/m, 'its bytes are released')
+  serve.child.kill('SIGTERM')
+  t.same(await serve.exited, { code: 0, signal: null })
+})
