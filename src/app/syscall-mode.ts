@@ -17,16 +17,6 @@ import { createDropAlerter } from './internal-alerts.ts'
 
 const SOURCE = 'syscall'
 
-/**
- * The loader reports each crash of a started helper as ERR_SYSCALL_PROBE_FAILED ending in
- * "restarting in <n> ms" just before it schedules the restart; other errors (decode, callbacks)
- * do not restart it. A relaunch that fails before the helper's HELLO is reported without that
- * suffix and is not counted here.
- */
-export function isRestartNotice (err: { code: string, message: string }): boolean {
-  return err.code === 'ERR_SYSCALL_PROBE_FAILED' && /; restarting in \d+ ms$/.test(err.message)
-}
-
 export async function startSyscallMode (app: App): Promise<RunningMode> {
   const log = app.logger.child({ module: 'syscall' })
   const { metrics } = app
@@ -130,8 +120,8 @@ export async function startSyscallMode (app: App): Promise<RunningMode> {
         }
         drops.report(s.time, s.dropsDelta, s.dropsPerCpu)
       },
+      onRestart: function probeRestarting () { metrics.probeRestarts() },
       onError: function probeError (err) {
-        if (isRestartNotice(err)) metrics.probeRestarts()
         log.error({ code: err.code, err: err.message }, 'probe problem')
       },
       logger: {

@@ -22,6 +22,8 @@ export interface ProbeOptions {
   /** helper crashes (before each restart), decode errors summaries, callback failures; without
    *  it they go to logger.error */
   onError?(err: AppError): void
+  /** called each time a restart of the helper is scheduled (a crash, or a relaunch that failed) */
+  onRestart?(): void
   logger?: ProbeLogger
   /** event types to emit exit records for (procexit: process exits); default: DEFAULT_KINDS
    *  (all but recvfrom/recvmsg). STATE_KINDS are what the process/fd tables need. */
@@ -263,6 +265,7 @@ export async function startProbe (opts: ProbeOptions): Promise<ProbeHandle> {
   }
 
   function scheduleRestart (): void {
+    try { opts.onRestart?.() } catch { /* a failing counter must not stop the probe */ }
     const wait = backoff
     backoff = Math.min(maxBackoff, backoff * 2)
     restartTimer = setTimeout(function restart () {
