@@ -123,3 +123,24 @@ export async function startFakeConfigMapApiServer (t: Teardown, opts: { namespac
     async watchClosed () { if (watches.size > 0) await once(events, 'watch-closed') }
   }
 }
+
+/**
+ * A `lanner serve` config for tests of API-watched rules: JSON alerts to alerts.jsonl beside it,
+ * loopback ephemeral ports, `rulesFile` as the only rules file, and the ConfigMap `cm` read
+ * through kube.yaml (a kubeconfig the test writes next to the config).
+ */
+export function configMapServeConfig (rulesFile: string, cm: { namespace: string, name: string }): string {
+  return `
+json_output: true
+rules_files: [${rulesFile}]
+watch_config_files: false
+stdout_output: {enabled: false}
+file_output: {enabled: true, keep_alive: true, filename: alerts.jsonl}
+webserver: {enabled: true, listen_address: 127.0.0.1, listen_port: 0}
+lanner:
+  webhook: {listen: "127.0.0.1:0"}
+  k8s:
+    kubeconfig: kube.yaml
+    rules_configmaps: [{namespace: ${cm.namespace}, name: ${cm.name}}]
+`
+}

@@ -6,7 +6,7 @@ import t from 'tap'
 import { readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { adminPort as adminPortOf, request, startServe, until, untilServing, webhookListening, type ServeChild } from '../helpers/serve-child.ts'
-import { startFakeConfigMapApiServer } from '../helpers/fake-configmap-apiserver.ts'
+import { startFakeConfigMapApiServer, configMapServeConfig } from '../helpers/fake-configmap-apiserver.ts'
 import { kubeconfigYaml } from '../helpers/fake-apiserver.ts'
 import { auditEvent, createRule, eventList } from '../app/fixtures.ts'
 
@@ -59,19 +59,7 @@ t.test('serve: rules from a ConfigMap are live at start and follow its edits wit
     'kube.yaml': kubeconfigYaml(api.url, api.token)
   })
   const alertsFile = path.join(dir, 'alerts.jsonl')
-  writeFileSync(path.join(dir, 'lanner.yaml'), `
-json_output: true
-rules_files: [base.yaml]
-watch_config_files: false
-stdout_output: {enabled: false}
-file_output: {enabled: true, keep_alive: true, filename: alerts.jsonl}
-webserver: {enabled: true, listen_address: 127.0.0.1, listen_port: 0}
-lanner:
-  webhook: {listen: "127.0.0.1:0"}
-  k8s:
-    kubeconfig: kube.yaml
-    rules_configmaps: [{namespace: ${CM.namespace}, name: ${CM.name}}]
-`)
+  writeFileSync(path.join(dir, 'lanner.yaml'), configMapServeConfig('base.yaml', CM))
   // no ambient cluster: only the configured kubeconfig may be used
   const serve = startServe(t, ['serve', '-c', path.join(dir, 'lanner.yaml')], { env: { KUBECONFIG: '', KUBERNETES_SERVICE_HOST: '' } })
   const { child, logs } = serve

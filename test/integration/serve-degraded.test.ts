@@ -8,7 +8,7 @@ import path from 'node:path'
 import { DEFAULT_RULES_FILES } from '../../src/config/defaults.ts'
 import { adminPort as adminPortOf, request, startServe, until, untilServing, webhookListening } from '../helpers/serve-child.ts'
 import { runLanner } from './cli-child.ts'
-import { startFakeConfigMapApiServer } from '../helpers/fake-configmap-apiserver.ts'
+import { startFakeConfigMapApiServer, configMapServeConfig } from '../helpers/fake-configmap-apiserver.ts'
 import { kubeconfigYaml } from '../helpers/fake-apiserver.ts'
 import { auditEvent, createRule, eventList } from '../app/fixtures.ts'
 
@@ -87,19 +87,7 @@ t.test('serve: a broken key of an API-watched ConfigMap is left out the same way
   api.setData({ 'custom.yaml': BROKEN })
   const dir = t.testdir({ 'good.yaml': createRule('ConfigMap Created'), 'kube.yaml': kubeconfigYaml(api.url, api.token) })
   const file = path.join(dir, 'lanner.yaml')
-  writeFileSync(file, `
-json_output: true
-rules_files: [good.yaml]
-watch_config_files: false
-stdout_output: {enabled: false}
-file_output: {enabled: true, keep_alive: true, filename: alerts.jsonl}
-webserver: {enabled: true, listen_address: 127.0.0.1, listen_port: 0}
-lanner:
-  webhook: {listen: "127.0.0.1:0"}
-  k8s:
-    kubeconfig: kube.yaml
-    rules_configmaps: [{namespace: ${CM.namespace}, name: ${CM.name}}]
-`)
+  writeFileSync(file, configMapServeConfig('good.yaml', CM))
   const key = `configmap:${CM.namespace}/${CM.name}/custom.yaml`
   const serve = startServe(t, ['serve', '-c', file], { env: { KUBECONFIG: '', KUBERNETES_SERVICE_HOST: '' } })
   const { port } = await webhookListening(serve)
