@@ -53,3 +53,28 @@ t.test('a filter skips elements it cannot read', async (t) => {
   const ev = eventOf({ requestObject: { spec: { containers: [{ name: 'plain' }, { name: 'root', securityContext: { privileged: true } }] } } })
   t.same(field!.bind(undefined)(ev), ['root'])
 })
+
+t.test('script expressions in a configured JSONPath cannot run code (safe eval, not native)', async (t) => {
+  // The path comes from config, so a hostile or careless one must not reach Function or process.
+  const g = globalThis as { __lannerPwned?: unknown }
+  const hostile = [
+    "$..[?(@.constructor.constructor('globalThis.__lannerPwned = process.pid')())]",
+    "$[?(@.constructor.constructor('globalThis.__lannerPwned = 1')())]",
+    "$.requestObject.spec.containers[?(this.constructor.constructor('globalThis.__lannerPwned = 2')())]",
+    "$[(@.constructor.constructor('globalThis.__lannerPwned = 3')())]"
+  ]
+  for (const jsonpath of hostile) {
+    let fields: ReturnType<typeof createUserFields> | undefined
+    try {
+      fields = createUserFields([{ name: 'my.hostile', jsonpath, list: true }])
+    } catch (err) {
+      t.equal((err as { code?: string }).code, 'ERR_AUDIT_USER_FIELD_INVALID', `rejected at load: ${jsonpath}`)
+      continue
+    }
+    const extract = fields[0]!.bind(undefined)
+    t.doesNotThrow(() => extract(pod), `evaluates without throwing: ${jsonpath}`)
+    t.doesNotThrow(() => extract(eventOf({ requestObject: { spec: { containers: [{ name: 'a' }] } } })))
+    t.equal(g.__lannerPwned, undefined, `no code ran: ${jsonpath}`)
+  }
+  delete g.__lannerPwned
+})
