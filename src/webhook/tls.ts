@@ -9,6 +9,7 @@ export interface HttpsServerOptions {
   ca?: string
   requestCert: boolean
   rejectUnauthorized: boolean
+  minVersion: 'TLSv1.2'
 }
 
 const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----[\s\S]*?-----END \1-----/g
@@ -41,7 +42,8 @@ export function buildHttpsOptions (tls: WebhookTlsOptions): HttpsServerOptions {
     const where = tls.key === undefined ? 'TLS cert has no PRIVATE KEY block and no key was given' : 'TLS key has no PEM PRIVATE KEY block'
     throw new AppError('ERR_WEBHOOK_TLS', where)
   }
-  const out: HttpsServerOptions = { cert, key, requestCert: false, rejectUnauthorized: false }
+  // Explicit so that NODE_OPTIONS=--tls-min-v1.0 (or a changed node default) cannot reopen TLS 1.0/1.1.
+  const out: HttpsServerOptions = { cert, key, requestCert: false, rejectUnauthorized: false, minVersion: 'TLSv1.2' }
   if (tls.clientAuth === 'none') return out
   const ca = tls.ca === undefined ? '' : pemOf(splitPem(String(tls.ca)), isCert)
   // Without our own CA node would verify clients against the public roots, which is never what mTLS means.

@@ -26,6 +26,11 @@ t.test('buildHttpsOptions takes the key from a combined PEM and keeps the whole 
   t.equal(out.ca, undefined)
 })
 
+t.test('buildHttpsOptions pins TLS 1.2 as the minimum, whatever node or NODE_OPTIONS default to', async (t) => {
+  t.equal(buildHttpsOptions({ cert: CERT, key: KEY, clientAuth: 'none' }).minVersion, 'TLSv1.2')
+  t.equal(buildHttpsOptions({ cert: CERT, key: KEY, ca: CERT2, clientAuth: 'require' }).minVersion, 'TLSv1.2')
+})
+
 t.test('buildHttpsOptions accepts traditional EC keys and skips EC PARAMETERS', async (t) => {
   const out = buildHttpsOptions({ cert: CERT, key: EC_KEY, clientAuth: 'none' })
   t.match(out.key, /^-----BEGIN EC PRIVATE KEY-----/)
