@@ -5,7 +5,12 @@ import { AppError } from '../errors/index.ts'
 import { buildHttpsOptions } from './tls.ts'
 import type { WebhookTlsOptions } from './types.ts'
 
-export function buildFastify (base: FastifyServerOptions, tls: WebhookTlsOptions | undefined): FastifyInstance {
+// fastify's default requestTimeout is 0 (none): node's 60 s headersTimeout still bounds the headers,
+// but a client trickling a body byte by byte would then hold its socket forever.
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000
+
+export function buildFastify (options: FastifyServerOptions, tls: WebhookTlsOptions | undefined): FastifyInstance {
+  const base: FastifyServerOptions = { ...options, requestTimeout: options.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT_MS }
   if (tls === undefined) return Fastify(base)
   const https = buildHttpsOptions(tls)
   try {

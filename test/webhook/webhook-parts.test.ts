@@ -6,6 +6,7 @@ import { createAdmission, type AdmissionSlot } from '../../src/webhook/admission
 import { createBearerCheck } from '../../src/webhook/bearer.ts'
 import { createLogThrottle } from '../../src/webhook/log-throttle.ts'
 import { judgeBatch } from '../../src/webhook/replies.ts'
+import { buildFastify, DEFAULT_REQUEST_TIMEOUT_MS } from '../../src/webhook/listen.ts'
 
 const CERT = '-----BEGIN CERTIFICATE-----\nQUJD\n-----END CERTIFICATE-----'
 const CERT2 = '-----BEGIN CERTIFICATE-----\nREVG\n-----END CERTIFICATE-----'
@@ -107,4 +108,15 @@ t.test('the log throttle lets one line per key per interval through and counts t
   now = 1000
   t.equal(th.take('a'), 2, 'two were held back')
   t.equal(th.take('a'), undefined)
+})
+
+t.test('every server gets a request timeout, so slow clients cannot hold sockets forever', async (t) => {
+  // fastify's default (0) leaves a trickled body unbounded; node bounds headers on its own
+  const admin = buildFastify({ logger: false }, undefined)
+  t.teardown(() => admin.close())
+  t.equal(admin.server.requestTimeout, DEFAULT_REQUEST_TIMEOUT_MS)
+  t.ok(admin.server.headersTimeout > 0, 'headers trickled byte by byte are cut off too')
+  const tuned = buildFastify({ logger: false, requestTimeout: 60_000 }, undefined)
+  t.teardown(() => tuned.close())
+  t.equal(tuned.server.requestTimeout, 60_000, "a caller's own value wins")
 })
