@@ -6,6 +6,10 @@ import type { OutputChannel } from './types.ts'
 
 export interface FileOptions { filename: string, keepAlive: boolean }
 
+// Alerts carry user names, command lines and request paths: a new file is not world-readable. The
+// mode applies only on creation; an existing file keeps the permissions its owner gave it.
+export const NEW_FILE_MODE = 0o640
+
 export function createFileChannel (opts: FileOptions): OutputChannel {
   let handle: FileHandle | undefined
   let stale: FileHandle[] = []
@@ -26,11 +30,11 @@ export function createFileChannel (opts: FileOptions): OutputChannel {
         await closeStale()
         const data = lines.join('\n') + '\n'
         if (!opts.keepAlive) {
-          const h = await open(opts.filename, 'a')
+          const h = await open(opts.filename, 'a', NEW_FILE_MODE)
           try { await h.appendFile(data) } finally { await h.close() }
           return
         }
-        handle ??= await open(opts.filename, 'a')
+        handle ??= await open(opts.filename, 'a', NEW_FILE_MODE)
         await handle.appendFile(data)
       } finally {
         sending = false

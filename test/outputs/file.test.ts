@@ -1,5 +1,5 @@
 import t from 'tap'
-import { readFileSync, renameSync } from 'node:fs'
+import { chmodSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { createDispatcher, createFileChannel } from '../../src/outputs/index.ts'
 import { captureLogger, counters, jsonLine, makeAlert } from './helpers.ts'
@@ -17,6 +17,25 @@ for (const keepAlive of [true, false]) {
     t.same(lines.slice(1).map((l) => JSON.parse(l).output), ['alert 0', 'alert 1', 'alert 2', 'alert 3', 'alert 4'])
     t.equal(c.delivered.get('file'), 5)
     await d.close(1000)
+  })
+}
+
+for (const keepAlive of [true, false]) {
+  t.test(`a new alerts file is not world-readable; an existing one keeps its mode (keep_alive ${keepAlive})`, async (t) => {
+    const dir = t.testdir({})
+    const fresh = path.join(dir, 'fresh.log')
+    const kept = path.join(dir, 'kept.log')
+    writeFileSync(kept, '')
+    chmodSync(kept, 0o644)
+    for (const filename of [fresh, kept]) {
+      const d = createDispatcher({ channels: [createFileChannel({ filename, keepAlive })], format: jsonLine, queueSize: 10, logger: captureLogger() })
+      d.emit(makeAlert(1))
+      t.equal(await d.flush(5000), true)
+      await d.close(1000)
+    }
+    t.equal(statSync(fresh).mode & 0o007, 0, 'no access for others on a file Lanner creates')
+    t.equal(statSync(fresh).mode & 0o777 & ~0o640, 0, 'at most 0640')
+    t.equal(statSync(kept).mode & 0o777, 0o644, 'an existing file is never chmod-ed')
   })
 }
 
