@@ -279,3 +279,10 @@ t.test('unknown keys are errors at every depth of the lanner section, files and 
   t.throws(() => loadConfig({ overrides: ['lanner.webhook.listn=:9765'] }), { code: 'ERR_CONFIG_INVALID', location: { itemName: 'lanner.webhook.listn' } })
   t.doesNotThrow(() => loadConfig({ overrides: ['lanner.webhook.listen=:9765', 'lanner.k8s.anything=1'] }), 'known keys pass; lanner.k8s is its owner\'s to check')
 })
+
+t.test('http_output verifies TLS unless insecure is set explicitly', async (t) => {
+  const secure = withFile(t, 'http_output:\n  enabled: true\n  url: https://sink.example:2801/\n')
+  t.equal(loadConfig({ file: secure.file }).outputs.http.insecure, false, 'not set: certificates are verified')
+  const opted = withFile(t, 'http_output:\n  enabled: true\n  url: https://sink.example:2801/\n  insecure: true\n')
+  t.equal(loadConfig({ file: opted.file }).outputs.http.insecure, true, 'only an explicit insecure: true turns it off')
+})
