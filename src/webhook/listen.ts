@@ -11,15 +11,24 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000
 
 export function buildFastify (options: FastifyServerOptions, tls: WebhookTlsOptions | undefined): FastifyInstance {
   const base: FastifyServerOptions = { ...options, requestTimeout: options.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT_MS }
-  if (tls === undefined) return Fastify(base)
+  if (tls === undefined) return withNoSniff(Fastify(base))
   const https = buildHttpsOptions(tls)
   try {
     // The https and http instances differ only in their server type parameter, which nothing here uses.
-    return Fastify({ ...base, https } as FastifyServerOptions) as unknown as FastifyInstance
+    return withNoSniff(Fastify({ ...base, https } as FastifyServerOptions) as unknown as FastifyInstance)
   } catch (err) {
     // node checks that key and cert match while building the secure context
     throw new AppError('ERR_WEBHOOK_TLS', `TLS setup failed: ${(err as Error).message}`, { cause: err })
   }
+}
+
+// Error bodies quote the request's method and path (JSON-escaped); nosniff keeps a browser from
+// ever rendering such an answer as HTML.
+function withNoSniff (app: FastifyInstance): FastifyInstance {
+  app.addHook('onRequest', async function setNoSniff (_request, reply) {
+    reply.header('x-content-type-options', 'nosniff')
+  })
+  return app
 }
 
 function isAnyHost (host: string): boolean {
