@@ -5,15 +5,14 @@
 // A process spawning short children with stdio pipes runs alongside, as on a real node.
 // Needs root and the probe's build tools; about 25 s.
 // Run: node --import tsx bench/syscall-pipeline.bench.ts [seconds per phase, default 2.5]
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { spawn, type ChildProcess } from 'node:child_process'
 import { cpus } from 'node:os'
-import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Alert } from '../src/events/index.ts'
 import { syscallSource } from '../src/fields/syscall/index.ts'
 import { loadRules, readRulesPaths, type Ruleset } from '../src/rules/index.ts'
 import { helperPath, probeUnsupportedReason } from '../src/syscall/build.ts'
+import { compileC } from './compile-c.ts'
 import { StreamDecoder } from '../src/syscall/decode.ts'
 import { createEnricher, type Enricher } from '../src/syscall/enrich.ts'
 import { startProbe } from '../src/syscall/loader.ts'
@@ -89,15 +88,6 @@ function startChurn (seconds: number): ChildProcess {
   return spawn(process.execPath, ['-e', CHURN_JS], { stdio: 'ignore', env: { ...process.env, CHURN_SECONDS: String(seconds) } })
 }
 
-function buildStorm (): string {
-  const dir = dirname(helperPath())
-  mkdirSync(dir, { recursive: true })
-  const src = join(dir, 'bench-pipeline-storm.c')
-  const bin = join(dir, 'bench-pipeline-storm')
-  writeFileSync(src, STORM_C)
-  execFileSync('cc', ['-O2', '-o', bin, src])
-  return bin
-}
 
 interface StormResult { pid: number, ops: number, execs: number, seconds: number }
 
@@ -189,7 +179,7 @@ async function main (): Promise<void> {
     console.log(`syscall-pipeline: skipped (${reason})`)
     return
   }
-  const storm = buildStorm()
+  const storm = compileC('bench-pipeline-storm', STORM_C)
   const churn = startChurn(60)
   try {
     await measure(storm)

@@ -2,11 +2,10 @@
 // the probe records, and getppid, which it ignores) without the probe, then with it, counting the
 // records that reach Node and the kernel-side drops. Needs root and the probe's build tools.
 // Run: node --import tsx bench/syscall-throughput.bench.ts [seconds per phase, default 2]
-import { execFileSync, spawn } from 'node:child_process'
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { spawn } from 'node:child_process'
 import { cpus } from 'node:os'
-import { dirname, join } from 'node:path'
-import { probeUnsupportedReason, helperPath } from '../src/syscall/build.ts'
+import { probeUnsupportedReason } from '../src/syscall/build.ts'
+import { compileC } from './compile-c.ts'
 import { startProbe } from '../src/syscall/loader.ts'
 import type { ProbeStats } from '../src/syscall/record.ts'
 
@@ -38,15 +37,6 @@ int main(int argc, char **argv) {
 }
 `
 
-function buildStorm (): string {
-  const dir = dirname(helperPath())
-  mkdirSync(dir, { recursive: true })
-  const src = join(dir, 'bench-storm.c')
-  const bin = join(dir, 'bench-storm')
-  writeFileSync(src, STORM_C)
-  execFileSync('cc', ['-O2', '-o', bin, src])
-  return bin
-}
 
 interface StormResult { pid: number, ops: number, seconds: number }
 
@@ -74,7 +64,7 @@ async function main (): Promise<void> {
     console.log(`syscall-throughput: skipped (${reason})`)
     return
   }
-  const storm = buildStorm()
+  const storm = compileC('bench-storm', STORM_C)
   const baseOpen = await runStorm(storm, 'open')
   const baseIgnored = await runStorm(storm, 'getppid')
 
