@@ -105,7 +105,7 @@ class Walker {
     }
     if (v.kind === 'EventList') {
       if (Array.isArray(v.items)) {
-        for (const el of v.items) this.value(el, depth + 1)
+        for (const el of v.items) this.#item(el)
       } else {
         this.#issue('ERR_AUDIT_NOT_RECOGNIZED', 'EventList without an items array')
       }
@@ -113,6 +113,18 @@ class Walker {
     }
     if (v.kind !== 'Event') {
       this.#issue('ERR_AUDIT_NOT_RECOGNIZED', 'data not recognized as a k8s audit event')
+      return
+    }
+    this.#event(v)
+  }
+
+  /**
+   * An EventList item is an event whatever its kind: kube-apiserver writes the items without their
+   * own kind/apiVersion (only the list carries TypeMeta), and Falco's plugin takes them as they are.
+   */
+  #item (v: unknown): void {
+    if (!isObject(v)) {
+      this.#issue('ERR_AUDIT_NOT_OBJECT', `item is ${v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v}, not an audit Event object`)
       return
     }
     this.#event(v)

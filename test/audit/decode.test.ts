@@ -27,6 +27,21 @@ t.test('an EventList, a Buffer body, nested arrays', async (t) => {
   t.same(decodeAuditPayload('[]', OPTS), { events: [], issues: [] }, 'an empty array is fine')
 })
 
+t.test('EventList items are events whatever their kind (kube-apiserver writes them without TypeMeta)', async (t) => {
+  const bare = (id: string) => {
+    const { kind: _k, apiVersion: _a, ...rest } = event(id)
+    return rest
+  }
+  const body = JSON.stringify({ kind: 'EventList', apiVersion: 'audit.k8s.io/v1', metadata: {}, items: [bare('a'), event('b'), { ...bare('c'), kind: 'Pod' }] })
+  const { events, issues } = decodeAuditPayload(body, OPTS)
+  t.same(events.map((e) => e.obj.auditID), ['a', 'b', 'c'], 'no kind, kind Event, any other kind: all events')
+  t.same(issues, [])
+  t.same(decodeAuditPayload(JSON.stringify(bare('x')), OPTS).issues.map((i) => i.code), ['ERR_AUDIT_NOT_RECOGNIZED'],
+    'a single top-level object still needs kind: Event')
+  t.same(decodeAuditPayload(JSON.stringify([bare('x')]), OPTS).issues.map((i) => i.code), ['ERR_AUDIT_NOT_RECOGNIZED'],
+    'so does an element of a top-level array (as in Falco)')
+})
+
 t.test('invalid JSON and foreign documents are one issue', async (t) => {
   t.same(decodeAuditPayload('{"kind":', OPTS).issues.map((i) => i.code), ['ERR_AUDIT_BAD_JSON'])
   t.same(decodeAuditPayload('{"kind": 0}', OPTS).issues.map((i) => i.code), ['ERR_AUDIT_NOT_RECOGNIZED'])
@@ -44,7 +59,8 @@ t.test('per-event problems keep the rest of the batch', async (t) => {
     ['ERR_AUDIT_NO_TIMESTAMP', 1],
     ['ERR_AUDIT_NO_TIMESTAMP', 2],
     ['ERR_AUDIT_NOT_OBJECT', 3],
-    ['ERR_AUDIT_NOT_RECOGNIZED', 4],
+    // an item is an event whatever its kind, so a kind-Pod item fails for what it lacks
+    ['ERR_AUDIT_NO_TIMESTAMP', 4],
     ['ERR_AUDIT_NOT_OBJECT', 6]
   ])
 })
@@ -77,14 +93,18 @@ t.test('pathological nesting is an issue, not a stack overflow', async (t) => {
   t.equal(decodeAuditPayload(shallow, OPTS).events.length, 1)
 })
 
-t.test('EventLists nested in EventLists are bounded like arrays', async (t) => {
+t.test('an EventList inside an EventList is an item, not walked into', async (t) => {
+  // items are events whatever their kind, so nesting cannot deepen through items: 20000 levels
+  // cost one item issue, and arrays are the only recursion left (bounded above)
   const n = 20000
   const deep = '{"kind":"EventList","items":['.repeat(n) + JSON.stringify(event('a')) + ']}'.repeat(n)
   const res = decodeAuditPayload(Buffer.from(deep), OPTS)
   t.equal(res.events.length, 0)
-  t.same(res.issues.map((i) => i.code), ['ERR_AUDIT_NOT_RECOGNIZED'], 'one issue for the item too deep to walk')
-  const mixed = [{ kind: 'EventList', items: [[{ kind: 'EventList', items: [event('a')] }]] }]
-  t.same(decodeAuditPayload(JSON.stringify(mixed), OPTS).events.map((e) => e.obj.auditID), ['a'], 'real nesting still walks')
+  t.same(res.issues.map((i) => i.code), ['ERR_AUDIT_NO_TIMESTAMP'], 'the inner list is one item without stageTimestamp')
+  t.same(decodeAuditPayload(JSON.stringify({ kind: 'EventList', items: [[event('a')]] }), OPTS).issues.map((i) => i.code),
+    ['ERR_AUDIT_NOT_OBJECT'], 'an array item is not an event')
+  const mixed = [[{ kind: 'EventList', items: [event('a')] }], { kind: 'EventList', items: [event('b')] }]
+  t.same(decodeAuditPayload(JSON.stringify(mixed), OPTS).events.map((e) => e.obj.auditID), ['a', 'b'], 'arrays of EventLists still walk')
 })
 
 t.test('a UTF-8 byte order mark is ignored', async (t) => {
