@@ -1,5 +1,6 @@
 import t from 'tap'
 import { readFileSync } from 'node:fs'
+import { parse } from 'yaml'
 import { loadRules, type Ruleset } from '../../src/rules/index.ts'
 import type { Alert } from '../../src/events/index.ts'
 import { syscallSource } from '../../src/fields/syscall/index.ts'
@@ -10,10 +11,14 @@ import type { SyscallRecord } from '../../src/syscall/record.ts'
 import { fakeProc, rec, HEX_A } from '../syscall/state/fake-proc.ts'
 
 const RULES = readFileSync(new URL('../../rules/syscall_rules.yaml', import.meta.url), 'utf8')
+// the community seed rule ships as an example, not among the defaults (it floods a healthy cluster)
+const SEED_EXAMPLE = readFileSync(new URL('../../examples/rules/kubernetes_outbound_connection.yaml', import.meta.url), 'utf8')
 const CID = HEX_A
 
-function load (): Ruleset {
-  const r = loadRules([{ name: 'syscall_rules.yaml', content: RULES }], { sources: [syscallSource], ruleMatching: 'all', hostname: 'node-1' })
+function load (withSeed = true): Ruleset {
+  const inputs = [{ name: 'syscall_rules.yaml', content: RULES }]
+  if (withSeed) inputs.push({ name: 'kubernetes_outbound_connection.yaml', content: SEED_EXAMPLE })
+  const r = loadRules(inputs, { sources: [syscallSource], ruleMatching: 'all', hostname: 'node-1' })
   if (!r.ok || r.ruleset === undefined) throw new Error(JSON.stringify(r.errors))
   return r.ruleset
 }
@@ -62,7 +67,18 @@ t.test('the default syscall rules load without errors or warnings', async (t) =>
   t.equal(r.ok, true)
   t.same(r.errors, [])
   t.same(r.warnings, [])
-  t.equal(r.ruleset?.activeCount('syscall'), 8)
+  // 7 since the community outbound-connection rule moved to examples/ (it was the 8th)
+  t.equal(r.ruleset?.activeCount('syscall'), 7)
+  t.notOk(r.ruleset?.rules.some((x) => x.name === 'kubernetes outbound connection'), 'the flooding community rule is not a default')
+})
+
+t.test('the shipped example is the seed rule verbatim, and loads after the defaults', async (t) => {
+  const seedDoc = readFileSync(new URL('../../../shared/reference/seed-examples.md', import.meta.url), 'utf8')
+  const block = /## A custom syscall rule[\s\S]*?```yaml\n([\s\S]*?)```/.exec(seedDoc)?.[1]
+  t.ok(block, 'the seed block is found in ../shared/reference/seed-examples.md')
+  t.same(parse(SEED_EXAMPLE), parse(block ?? ''), 'same items as the seed')
+  t.ok(SEED_EXAMPLE.includes((block ?? '').trim()), 'byte for byte, comments aside')
+  t.same(load().rules.filter((x) => x.name === 'kubernetes outbound connection').map((x) => x.enabled), [true])
 })
 
 t.test('interactive shell in a container', async (t) => {

@@ -58,6 +58,8 @@ if (skip !== undefined) {
 `
   const loaded = loadRules([
     { name: 'syscall_rules.yaml', content: readFileSync(new URL('../../rules/syscall_rules.yaml', import.meta.url), 'utf8') },
+    // the community seed rule, shipped as an example rather than a default (it floods a healthy cluster)
+    { name: 'kubernetes_outbound_connection.yaml', content: readFileSync(new URL('../../examples/rules/kubernetes_outbound_connection.yaml', import.meta.url), 'utf8') },
     { name: 'e2e.yaml', content: testRules }
   ], { sources: [syscallSource], ruleMatching: 'all' })
   if (loaded.ruleset === undefined) throw new Error(JSON.stringify(loaded.errors))
