@@ -1,6 +1,6 @@
 // One small decoder per record kind: turns a record's numeric slots and blobs into the Falco
 // argument names listed in record.ts. The registry is keyed by the kind id from abi.ts.
-import { EXE, KIND_IDS, type KindName } from './abi.ts'
+import { EXE, KIND_IDS, TASK, type KindName } from './abi.ts'
 import { addSockaddr, addTuple } from './decode-net.ts'
 import type { SyscallRecord } from './record.ts'
 import { cwdText, strings, text } from './decode-text.ts'
@@ -61,11 +61,30 @@ function setExeInfo (b: Uint8Array | undefined, args: Args, rec: SyscallRecord):
   args.exe_writable = writable ? 1 : 0
 }
 
+const UNSET_LOGINUID = 0xffffffff
+
+/**
+ * tty, loginuid (-1 unset), sid, pgid (in the process's pid namespace, as Falco's execve/clone
+ * `pgid`), host_pgid and vpid from an ln_task_info blob.
+ */
+function setTaskInfo (b: Uint8Array | undefined, args: Args): void {
+  if (b === undefined || b.length < TASK.size) return
+  const buf = Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength)
+  const login = buf.readUInt32LE(TASK.loginuid)
+  args.tty = buf.readUInt32LE(TASK.tty)
+  args.loginuid = login === UNSET_LOGINUID ? -1 : login
+  args.sid = buf.readUInt32LE(TASK.sid)
+  args.pgid = buf.readUInt32LE(TASK.vpgid)
+  args.host_pgid = buf.readUInt32LE(TASK.pgid)
+  args.vpid = buf.readUInt32LE(TASK.vpid)
+}
+
 function decodeExec (p: RawPayload, args: Args, rec: SyscallRecord): void {
   args.filename = text(p.blobs[0])
   if (p.dir === '<' && p.res === 0) {
     setProcess(p, args, rec, 1)
     setExeInfo(p.blobs[3], args, rec)
+    setTaskInfo(p.blobs[4], args)
   }
 }
 
@@ -79,7 +98,10 @@ function decodeExecveat (p: RawPayload, args: Args, rec: SyscallRecord): void {
 
 function decodeClone (p: RawPayload, args: Args, rec: SyscallRecord): void {
   if (p.nnum > 0) args.flags = Number(p.u64(0) & 0xffffffffn)
-  if (p.dir === '<' && p.res === 0) setProcess(p, args, rec, 0)
+  if (p.dir === '<' && p.res === 0) {
+    setProcess(p, args, rec, 0)
+    setTaskInfo(p.blobs[2], args)
+  }
 }
 
 function decodeProcexit (p: RawPayload, args: Args): void {

@@ -41,7 +41,11 @@ export interface SyscallRecord {
  *                      also the new executable's exe_ino, exe_mode, exe_uid, exe_gid, exe_nlink and
  *                      0/1 flags exe_upper_layer (overlayfs upper copy), exe_from_memfd, exe_writable
  *                      (write bit for the process's uid/gid, or root) for proc.is_exe_*
- *   clone, clone3, fork, vfork   flags (clone, clone3); in the child (res = 0) exe, args, cwd
+ *                      and the task's identity (also in a new child, below): tty (tty_nr encoding, 0
+ *                      none), loginuid (-1 unset), sid, pgid (in its pid namespace, 0 if not visible
+ *                      there), host_pgid, vpid
+ *   clone, clone3, fork, vfork   flags (clone, clone3); in the child (res = 0) exe, args, cwd and
+ *                      the identity args above
  *   procexit (dir '>') status (raw wait status), ret (exit code), sig, core (0/1)
  *   connect, bind      fd, addr ("ip:port" or unix path, from the user sockaddr) and socket parts:
  *   accept, accept4    fd (= res), flags (accept4)

@@ -2,7 +2,7 @@
 // with: the helper prints sizeof/offsetof in --abi mode (no privileges needed, only a build).
 import t from 'tap'
 import { execFileSync } from 'node:child_process'
-import { ABI_VERSION, CONF, EXE, HDR, HELLO, KIND_IDS, STATS, TUPLE } from '../../src/syscall/abi.ts'
+import { ABI_VERSION, CONF, EXE, HDR, HELLO, KIND_IDS, STATS, TASK, TUPLE } from '../../src/syscall/abi.ts'
 import { ensureProbeBuilt, needsBuild } from '../../src/syscall/build.ts'
 
 function toolsMissing (): string | undefined {
@@ -33,6 +33,9 @@ if (skip !== undefined) {
   })
   t.test('struct ln_exe_info', async t => {
     t.same(abi.exe, EXE)
+  })
+  t.test('struct ln_task_info', async t => {
+    t.same(abi.task, TASK)
   })
   t.test('control frames', async t => {
     t.same(abi.hello, HELLO)

@@ -5,7 +5,7 @@ import { KIND_IDS } from '../../src/syscall/abi.ts'
 import { containerIdOf, decodeRecord, newDecodeContext, StreamDecoder } from '../../src/syscall/decode.ts'
 import { ipv6Text } from '../../src/syscall/decode-net.ts'
 import type { DecodeError, SyscallRecord } from '../../src/syscall/record.ts'
-import { exeInfo, hello, record, sockaddrIn, sockaddrUn, stats, tuple, type RecordSpec } from '../fixtures/syscall/records.ts'
+import { exeInfo, hello, taskInfo, record, sockaddrIn, sockaddrUn, stats, tuple, type RecordSpec } from '../fixtures/syscall/records.ts'
 
 const HEX = 'ab'.repeat(32)
 
@@ -70,6 +70,20 @@ t.test('execve exit: facts about the new executable for proc.is_exe_*', async t 
   t.equal(run(1000, { mode: 0o100757, uid: 0 }).exe_writable, 1, 'o+w')
   t.match(run(0, { mode: 0o100755, upper: true }), { exe_upper_layer: 1 })
   t.match(run(0, { mode: 0o100777, nlink: 0, memfd: true }), { exe_from_memfd: 1, exe_nlink: 0 })
+})
+
+t.test('exec and a new child carry the task\'s terminal, login uid, session and process group', async t => {
+  const ti = taskInfo({ tty: 34816, loginuid: 1000, sid: 4000, pgid: 4100, vpid: 7, vpgid: 5 })
+  const ex = decode({ kind: 'execve', res: 0, blobs: ['/bin/bash', 'bash', '', exeInfo({ mode: 0o100755 }), ti] })
+  t.match(ex.args, { tty: 34816, loginuid: 1000, sid: 4000, pgid: 5, host_pgid: 4100, vpid: 7 })
+  const unset = decode({ kind: 'execve', res: 0, blobs: ['/bin/bash', 'bash', '', exeInfo({ mode: 0o100755 }), taskInfo({})] })
+  t.match(unset.args, { tty: 0, loginuid: -1 }, 'no terminal; loginuid 4294967295 is -1, as Falco shows it')
+  const child = decode({ kind: 'clone', res: 0, nums: [0x11], blobs: ['sh', 'tmp\0', ti] })
+  t.match(child.args, { tty: 34816, loginuid: 1000, sid: 4000, pgid: 5, vpid: 7 })
+  t.equal(decode({ kind: 'clone', res: 4242, nums: [0x11] }).args.tty, undefined, 'the parent side has none')
+  const old = decode({ kind: 'execve', res: 0, blobs: ['/bin/bash', 'bash', '', exeInfo({ mode: 0o100755 })] })
+  t.equal(old.args.tty, undefined, 'a record without the blob leaves them absent')
+  t.equal(decode({ kind: 'execve', res: 0, blobs: ['/x', 'x', '', exeInfo({ mode: 0o100755 }), Buffer.alloc(8)] }).args.tty, undefined, 'a short blob is ignored')
 })
 
 t.test('clone family: flags in the parent, process image in the child', async t => {

@@ -134,7 +134,7 @@ export const procFields: readonly Def[] = [
   }),
   pf('proc.is_sid_leader', 'bool', 'the process leads its session', (p) => p.sid === p.pid),
   // host-namespace pgid is the virtual one only outside pid namespaces
-  pf('proc.vpgid', 'int', 'process group id in the pid namespace', (p) => p.vpid === p.pid ? p.pgid : undefined),
+  pf('proc.vpgid', 'int', 'process group id in the pid namespace', (p) => p.vpgid ?? (p.vpid === p.pid ? p.pgid : undefined)),
   field('proc.vpgid.name', 'string', 'name of the process group leader', (ev) => {
     const p = ev.proc
     return p === undefined || p.vpid !== p.pid || p.pgid === undefined ? undefined : ev.ctx.procs.get(p.pgid)?.name
@@ -147,7 +147,7 @@ export const procFields: readonly Def[] = [
     const p = ev.proc
     return p === undefined || p.vpid !== p.pid || p.pgid === undefined ? undefined : ev.ctx.procs.get(p.pgid)?.exepath
   }),
-  pf('proc.is_vpgid_leader', 'bool', 'the process leads its process group', (p) => p.vpid === p.pid && p.pgid === p.pid),
+  pf('proc.is_vpgid_leader', 'bool', 'the process leads its process group', (p) => p.pgid === p.pid),
   field('proc.duration', 'reltime', 'time since the process started', (ev) => durationSinceStart(ev, ev.proc)),
   field('proc.ppid.duration', 'reltime', 'time since the parent started', (ev) => durationSinceStart(ev, ev.ancestor(1))),
   pf('proc.pid.ts', 'abstime', 'process start time', (p) => p.startTs),

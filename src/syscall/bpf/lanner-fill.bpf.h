@@ -146,7 +146,8 @@ static __always_inline __u32 fill(struct ln_scratch *s, struct pt_regs *regs, __
 			put_argv(s, &off, task);
 			put_cwd(s, &off);
 			put_exe_info(s, &off, task);
-			nblob += 4;
+			put_task_info(s, &off, task);
+			nblob += 5;
 		} else {
 			nblob += 1;
 		}
@@ -155,7 +156,8 @@ static __always_inline __u32 fill(struct ln_scratch *s, struct pt_regs *regs, __
 		if (dir == LN_DIR_EXIT && res == 0) {
 			put_argv(s, &off, task);
 			put_cwd(s, &off);
-			nblob += 2;
+			put_task_info(s, &off, task);
+			nblob += 3;
 		}
 		break;
 	case LN_K_CONNECT: case LN_K_BIND:

@@ -4,7 +4,7 @@
 #ifndef LANNER_PROBE_H
 #define LANNER_PROBE_H
 
-#define LN_ABI_VERSION 1
+#define LN_ABI_VERSION 2
 
 /* event kinds: arch-neutral ids (the helper maps syscall numbers to them) */
 enum ln_kind {
@@ -78,6 +78,17 @@ struct ln_exe_info {
 	__u8 upper;	/* overlayfs: the file has an upper-layer copy (written in the container) */
 	__u8 memfd;	/* the file is a memfd (name "memfd:…", no links) */
 	__u8 pad[6];
+};
+
+/* the task's terminal and session identity (proc.tty, user.loginuid, proc.sid, proc.vpgid…), read
+ * in-kernel after a successful execve and in a new child, so no /proc read can race the exit */
+struct ln_task_info {
+	__u32 tty;      /* controlling terminal as /proc/<pid>/stat tty_nr encodes it; 0: none */
+	__u32 loginuid; /* audit login uid; 0xffffffff: unset */
+	__u32 sid;      /* session id in the initial pid namespace */
+	__u32 pgid;     /* process group id in the initial pid namespace */
+	__u32 vpid;     /* thread group id in the task's own pid namespace */
+	__u32 vpgid;    /* process group id in the task's own pid namespace (0: not visible there) */
 };
 
 /* HELLO body (after {len,type}): abi, helper pid, realtime - boottime in ns, ncpu */

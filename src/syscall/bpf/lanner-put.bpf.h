@@ -255,6 +255,51 @@ static __always_inline void put_exe_info(struct ln_scratch *s, __u32 *offp, stru
 	*offp = off + 2 + sizeof(e);
 }
 
+/* a struct pid's number at one namespace level (0: the pid is not visible that deep) */
+static __always_inline __u32 pid_nr_at(struct pid *p, __u32 level)
+{
+	__u32 nr = 0;
+	const char *at;
+
+	if (!p || BPF_CORE_READ(p, level) < level || level > 31)
+		return 0;
+	/* numbers[] is a flexible array: index it by this kernel's sizes */
+	at = (const char *)p + bpf_core_field_offset(struct pid, numbers) +
+	     level * bpf_core_type_size(struct upid) + bpf_core_field_offset(struct upid, nr);
+	bpf_probe_read_kernel(&nr, sizeof(nr), at);
+	return nr;
+}
+
+/* terminal, login uid, session and process group, as /proc would show them (tty_nr encoding:
+ * the kernel's new_encode_dev of the tty's device number, as Falco's drivers send it) */
+static __always_inline void put_task_info(struct ln_scratch *s, __u32 *offp, struct task_struct *task)
+{
+	__u32 off = *offp & LN_OFF_MASK;
+	struct ln_task_info ti = {};
+	struct signal_struct *sig = BPF_CORE_READ(task, signal);
+	struct tty_struct *tty = sig ? BPF_CORE_READ(sig, tty) : NULL;
+	struct pid *own = BPF_CORE_READ(task, group_leader, thread_pid);
+	struct pid *pgrp = sig ? BPF_CORE_READ(sig, pids[PIDTYPE_PGID]) : NULL;
+	struct pid *sess = sig ? BPF_CORE_READ(sig, pids[PIDTYPE_SID]) : NULL;
+	__u32 level = own ? BPF_CORE_READ(own, level) : 0;
+
+	if (tty) {
+		__u32 major = BPF_CORE_READ(tty, driver, major);
+		__u32 minor = BPF_CORE_READ(tty, driver, minor_start) + BPF_CORE_READ(tty, index);
+		ti.tty = (minor & 0xff) | (major << 8) | ((minor & ~0xffu) << 12);
+	}
+	ti.loginuid = 0xffffffffu;
+	if (bpf_core_field_exists(task->loginuid))
+		ti.loginuid = BPF_CORE_READ(task, loginuid.val);
+	ti.sid = pid_nr_at(sess, 0);
+	ti.pgid = pid_nr_at(pgrp, 0);
+	ti.vpid = pid_nr_at(own, level);
+	ti.vpgid = pid_nr_at(pgrp, level);
+	put_len(s, off, sizeof(ti));
+	__builtin_memcpy(&s->buf[off + 2], &ti, sizeof(ti));
+	*offp = off + 2 + sizeof(ti);
+}
+
 static __always_inline void put_exec_filename(struct ln_scratch *s, __u32 *offp, __u32 tgid)
 {
 	struct ln_exec_arg *ea = bpf_map_lookup_elem(&exec_args, &tgid);

@@ -91,6 +91,12 @@ void print_abi(void)
 	       offsetof(struct ln_exe_info, uid), offsetof(struct ln_exe_info, gid),
 	       offsetof(struct ln_exe_info, nlink), offsetof(struct ln_exe_info, upper),
 	       offsetof(struct ln_exe_info, memfd));
+	printf("\"task\":{\"size\":%zu,\"tty\":%zu,\"loginuid\":%zu,\"sid\":%zu,\"pgid\":%zu,"
+	       "\"vpid\":%zu,\"vpgid\":%zu},",
+	       sizeof(struct ln_task_info), offsetof(struct ln_task_info, tty),
+	       offsetof(struct ln_task_info, loginuid), offsetof(struct ln_task_info, sid),
+	       offsetof(struct ln_task_info, pgid), offsetof(struct ln_task_info, vpid),
+	       offsetof(struct ln_task_info, vpgid));
 	printf("\"hello\":{\"size\":%zu,\"type\":%d,\"abi\":%zu,\"helperPid\":%zu,\"ncpu\":%zu,"
 	       "\"clockOffset\":%zu},",
 	       sizeof(struct ln_ctl_hello), LN_CTL_HELLO, offsetof(struct ln_ctl_hello, abi),

@@ -59,6 +59,34 @@ export function exeFactsOf (a: SyscallRecord['args']): ExeFacts | undefined {
   }
 }
 
+/**
+ * The terminal and session identity the probe read in-kernel (exec, new child): tty, loginuid,
+ * sid, pgid, vpid, vpgid. Only what the record carries, so a record without them changes nothing.
+ */
+export type TaskFacts = { -readonly [K in 'tty' | 'loginuid' | 'sid' | 'pgid' | 'vpid' | 'vpgid']?: ProcessInfo[K] }
+
+export function taskFactsOf (a: SyscallRecord['args']): TaskFacts {
+  const out: TaskFacts = {}
+  const tty = argNum(a.tty)
+  if (tty !== undefined) out.tty = tty
+  const loginuid = argNum(a.loginuid)
+  if (loginuid !== undefined) out.loginuid = loginuid === 4294967295 ? -1 : loginuid
+  const sid = argNum(a.sid)
+  if (sid !== undefined && sid > 0) out.sid = sid
+  const hostPgid = argNum(a.host_pgid)
+  if (hostPgid !== undefined && hostPgid > 0) out.pgid = hostPgid
+  const vpid = argNum(a.vpid)
+  if (vpid !== undefined && vpid > 0) out.vpid = vpid
+  const vpgid = argNum(a.pgid)
+  if (vpgid !== undefined && hostPgid !== undefined) out.vpgid = vpgid
+  return out
+}
+
+function differs (p: ProcessInfo, facts: Partial<ProcessInfo>): boolean {
+  for (const k of Object.keys(facts) as Array<keyof ProcessInfo>) if (p[k] !== facts[k]) return true
+  return false
+}
+
 function applyExec (procs: ProcessTable, rec: SyscallRecord, containerOf: (leaf: string) => ContainerRef | undefined): ProcessInfo | undefined {
   const a = rec.args
   const argv = rec.argv ?? argList(a.argv)
@@ -97,8 +125,9 @@ function applyExec (procs: ProcessTable, rec: SyscallRecord, containerOf: (leaf:
     uid: rec.uid,
     gid: rec.gid,
     env: argList(a.env) ?? base.env,
-    tty: argNum(a.tty) ?? base.tty,
-    loginuid: argNum(a.loginuid) ?? base.loginuid,
+    tty: base.tty,
+    loginuid: base.loginuid,
+    ...taskFactsOf(a),
     container: rec.containerId !== undefined ? containerOf(rec.containerId) : base.container,
     // a new executable: the old one's facts no longer apply even when this record has none
     exeFacts: exeFactsOf(a),
@@ -126,8 +155,10 @@ function applyClone (procs: ProcessTable, rec: SyscallRecord): ProcessInfo | und
     // child side: a new thread group leader we have not yet seen (or a reused pid)
     if (rec.tid === rec.pid) {
       const known = procs.peek(rec.pid)
-      if (known === undefined || known.exited || known.ppid !== rec.ppid) return newChild(procs, procs.get(rec.ppid), rec, rec.pid, rec.ppid, rec.ts)
-      return known
+      const child = known === undefined || known.exited || known.ppid !== rec.ppid ? newChild(procs, procs.get(rec.ppid), rec, rec.pid, rec.ppid, rec.ts) : known
+      // the child's own record knows its terminal and session better than a copy of the parent's
+      const facts = taskFactsOf(rec.args)
+      return differs(child, facts) ? withProc(procs, child, facts) : child
     }
     return procs.live(rec.pid)
   }

@@ -24,6 +24,8 @@ export interface ProcessInfo {
   readonly sid: number | undefined
   readonly pgid: number | undefined
   readonly vpid: number | undefined
+  /** process group id in the process's own pid namespace (from the probe; absent for /proc seeds) */
+  readonly vpgid?: number | undefined
   readonly startTs: bigint | undefined
   readonly container: ContainerRef | undefined
   readonly env: readonly string[] | undefined

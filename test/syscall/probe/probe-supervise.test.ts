@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { helperPath } from '../../../src/syscall/build.ts'
 import { startProbe } from '../../../src/syscall/loader.ts'
+import { ABI_VERSION } from '../../../src/syscall/abi.ts'
 import { probeSkipReason, recordProbe } from '../../fixtures/syscall/probe-harness.ts'
 
 const tmp = mkdtempSync(join(tmpdir(), 'lanner-probe-sup-'))
@@ -45,7 +46,7 @@ t.test('a helper speaking another record ABI is refused', async t => {
 t.test('records the decoder cannot use reach onError with their code (not only a log line)', async t => {
   // HELLO (this ABI), then a 64-byte record of an unknown kind, then silence
   const bytes = Buffer.alloc(24 + 64)
-  bytes.writeUInt16LE(24, 0); bytes.writeUInt16LE(0xff00, 2); bytes.writeUInt32LE(1, 4); bytes.writeUInt32LE(1, 12)
+  bytes.writeUInt16LE(24, 0); bytes.writeUInt16LE(0xff00, 2); bytes.writeUInt32LE(ABI_VERSION, 4); bytes.writeUInt32LE(1, 12)
   bytes.writeUInt16LE(64, 24); bytes.writeUInt16LE(999, 26)
   const frames = join(tmp, 'bad-record.bin')
   writeFileSync(frames, bytes)
