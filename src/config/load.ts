@@ -1,6 +1,6 @@
-// Reading the config: file → YAML document (positions kept) → -o overrides → zod validation →
-// resolve.ts. Every failure is a ConfigError naming the key path, with file:line:col when the
-// offending value came from the file.
+// Reading the config: file → YAML document (positions kept) → ${VAR} expansion → -o overrides →
+// config_files merged in (config-files.ts) → zod validation → resolve.ts. Every failure is a
+// ConfigError naming the key path, with file:line:col of the file the offending value came from.
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { LineCounter, parseDocument, isMap, type Document } from 'yaml'
@@ -8,7 +8,9 @@ import type { z } from 'zod'
 import { ConfigError, type SourcePos } from '../errors/index.ts'
 import { trackDuplicateKeys } from '../util/yaml-duplicate-keys.ts'
 import { configSchema, KNOWN_TOP_LEVEL_KEYS, type RawConfig } from './schema.ts'
-import { applyOverrides, parseOverride } from './overrides.ts'
+import { applyOverrides, parseOverride, type Override } from './overrides.ts'
+import { configFileEntries, filesOfEntry, mergeRoot, originOf, type ConfigFileEntry, type KeyOrigin } from './config-files.ts'
+import { expandEnvTree, type Env } from './env-expand.ts'
 import { resolveConfig, type ResolveOptions } from './resolve.ts'
 import type { Config } from './types.ts'
 
@@ -18,11 +20,18 @@ export interface LoadConfigOptions extends Omit<ResolveOptions, 'configDir'> {
   /** -o key=value, in order */
   overrides?: readonly string[]
   cwd?: string
+  /** where ${VAR} values come from (default process.env) */
+  env?: Env
 }
 
-interface ParsedFile { raw: Record<string, unknown>, doc?: Document, lines?: LineCounter, file?: string }
+interface YamlSource { doc?: Document, lines?: LineCounter, file?: string }
+interface ParsedFile extends YamlSource {
+  raw: Record<string, unknown>
+  /** root keys that came from config_files, and from which file */
+  origins?: Map<string, KeyOrigin<YamlSource>>
+}
 
-function readConfigFile (file: string): ParsedFile {
+function readConfigFile (file: string, env: Env = process.env): ParsedFile {
   let text: string
   try {
     text = readFileSync(file, 'utf8')
@@ -43,18 +52,28 @@ function readConfigFile (file: string): ParsedFile {
   if (contents !== null && !isMap(contents)) {
     throw new ConfigError('ERR_CONFIG_INVALID', '(root): expected a mapping of settings', { location: { file, pos: { offset: 0, line: 1, col: 1 }, itemType: 'config' } })
   }
-  const raw = (doc.toJS({ maxAliasCount: 100 }) ?? {}) as Record<string, unknown>
+  const raw = expandEnvTree((doc.toJS({ maxAliasCount: 100 }) ?? {}) as Record<string, unknown>, env)
   return { raw, doc, lines, file }
 }
 
-/** The position of the value at `keyPath` in the file, or of its nearest ancestor that exists. */
+/** The file a key path's value came from (main file or a config_files one), and the path there. */
+function sourceOf (parsed: ParsedFile, keyPath: readonly PropertyKey[]): { src: YamlSource, path: readonly PropertyKey[] } {
+  const root = keyPath[0]
+  const origin = typeof root === 'string' ? parsed.origins?.get(root) : undefined
+  const o = originOf(origin, typeof keyPath[1] === 'number' ? keyPath[1] : undefined)
+  if (o === undefined) return { src: parsed, path: keyPath }
+  return { src: o.source, path: o.index === undefined ? keyPath : [root as string, o.index, ...keyPath.slice(2)] }
+}
+
+/** The position of the value at `keyPath` in its file, or of its nearest ancestor that exists. */
 function positionOf (parsed: ParsedFile, keyPath: readonly PropertyKey[]): SourcePos | undefined {
-  if (parsed.doc === undefined || parsed.lines === undefined) return undefined
-  for (let n = keyPath.length; n > 0; n--) {
-    const node = parsed.doc.getIn(keyPath.slice(0, n) as unknown[], true) as { range?: [number, number, number] } | undefined
+  const { src, path: p } = sourceOf(parsed, keyPath)
+  if (src.doc === undefined || src.lines === undefined) return undefined
+  for (let n = p.length; n > 0; n--) {
+    const node = src.doc.getIn(p.slice(0, n) as unknown[], true) as { range?: [number, number, number] } | undefined
     if (node?.range !== undefined) {
       const offset = node.range[0]
-      const lp = parsed.lines.linePos(offset)
+      const lp = src.lines.linePos(offset)
       return { offset, line: lp.line, col: lp.col }
     }
   }
@@ -83,27 +102,56 @@ export function validateRaw (parsed: ParsedFile): RawConfig {
   const result = configSchema.safeParse(parsed.raw)
   if (result.success) return result.data
   // report in file order, so the location is the first problem a reader meets
-  const located = result.error.issues.map((issue) => ({ issue, pos: positionOf(parsed, issuePath(issue)) }))
-  located.sort((a, b) => (a.pos?.offset ?? Infinity) - (b.pos?.offset ?? Infinity))
-  const first = located[0] as { issue: z.core.$ZodIssue, pos: SourcePos | undefined }
-  const message = located.map((l) => issueText(l.issue)).join('; ')
+  const located = result.error.issues.map((issue) => ({ issue, pos: positionOf(parsed, issuePath(issue)), file: sourceOf(parsed, issuePath(issue)).src.file }))
+  // main file first, then included files, each in file order
+  located.sort((a, b) => Number(a.file !== parsed.file) - Number(b.file !== parsed.file) || (a.pos?.offset ?? Infinity) - (b.pos?.offset ?? Infinity))
+  const first = located[0] as { issue: z.core.$ZodIssue, pos: SourcePos | undefined, file: string | undefined }
+  const message = located.map((l) => issueText(l.issue) + (l.file !== parsed.file && l.file !== undefined ? ` (in ${l.file})` : '')).join('; ')
   throw new ConfigError('ERR_CONFIG_INVALID', message, {
     cause: result.error,
-    location: { file: parsed.file, pos: first.pos, itemType: 'config', itemName: formatKeyPath(issuePath(first.issue)) }
+    location: { file: first.file, pos: first.pos, itemType: 'config', itemName: formatKeyPath(issuePath(first.issue)) }
   })
+}
+
+/** The merged raw config: main file, config_files in order, -o overrides last (they win). */
+function readMerged (file: string | undefined, overrides: readonly Override[], cwd: string, env: Env): { parsed: ParsedFile, entries: ConfigFileEntry[], files: string[], notes: string[] } {
+  const parsed: ParsedFile = file === undefined ? { raw: {} } : readConfigFile(file, env)
+  // an override of config_files itself decides which files are read, so it applies first
+  const onFiles = overrides.filter((o) => 'key' in (o.path[0] ?? {}) && (o.path[0] as { key: string }).key === 'config_files')
+  const rest = overrides.filter((o) => !onFiles.includes(o))
+  applyOverrides(parsed.raw, onFiles)
+  const entries = configFileEntries(parsed.raw.config_files, file === undefined ? cwd : path.dirname(file), file)
+  const files = file === undefined ? [] : [file]
+  const notes: string[] = []
+  parsed.origins = new Map()
+  for (const entry of entries) {
+    for (const f of filesOfEntry(entry)) {
+      const inc = readConfigFile(f, env)
+      if ('config_files' in inc.raw) {
+        notes.push(`config_files in ${f} is ignored: an included config file cannot include others (as in Falco)`)
+        delete inc.raw.config_files
+      }
+      mergeRoot(parsed.raw, inc.raw, entry.strategy, inc, parsed.origins)
+      files.push(f)
+    }
+  }
+  applyOverrides(parsed.raw, rest)
+  return { parsed, entries, files, notes }
 }
 
 /** Load, override, validate and resolve. Throws ConfigError (ERR_CONFIG_*). */
 export function loadConfig (opts: LoadConfigOptions = {}): Config {
   const cwd = opts.cwd ?? process.cwd()
   const file = opts.file === undefined ? undefined : path.resolve(cwd, opts.file)
-  const parsed: ParsedFile = file === undefined ? { raw: {} } : readConfigFile(file)
   const overrides = (opts.overrides ?? []).map(parseOverride)
-  applyOverrides(parsed.raw, overrides)
+  const { parsed, entries, files, notes } = readMerged(file, overrides, cwd, opts.env ?? process.env)
   const raw = validateRaw(parsed)
   const unknown = Object.keys(parsed.raw).filter((k) => !KNOWN_TOP_LEVEL_KEYS.has(k))
   const config = resolveConfig(raw, { ...opts, cwd, configDir: file === undefined ? cwd : path.dirname(file) })
   if (file !== undefined) config.file = file
+  config.configFiles = entries
+  config.loadedConfigFiles = files
+  config.warnings.push(...notes)
   for (const k of unknown) config.warnings.push(`config key '${k}' is not used by Lanner and is ignored`)
   return config
 }

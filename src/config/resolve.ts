@@ -6,9 +6,11 @@ import path from 'node:path'
 import { ConfigError } from '../errors/index.ts'
 import type { Priority } from '../events/index.ts'
 import { DEFAULTS, DEFAULT_RULES_FILES, type SourceName } from './defaults.ts'
+import { coerceBool, coerceNumber } from './coerce.ts'
 import { parseListen, parseOpenParams } from './open-params.ts'
-import type { PluginConfig, RawConfig } from './schema.ts'
-import type { AdminConfig, Config, OutputsConfig, PinoLevel, WebhookConfig } from './types.ts'
+import { parseDurationMs } from './duration.ts'
+import type { AppendOutputConfig, PluginConfig, RawConfig } from './schema.ts'
+import type { AdminConfig, AppendOutputSpec, Config, MetricsConfig, OutputsConfig, PinoLevel, WebhookConfig } from './types.ts'
 
 export interface ResolveOptions {
   /** -r: replaces rules_files */
@@ -73,12 +75,29 @@ function num (v: unknown, keyPath: string): number | undefined {
   return v
 }
 
-function resolveWebhook (raw: RawConfig, k8saudit: { plugin: PluginConfig, index: number } | undefined, p: (f: string) => string): WebhookConfig {
+/**
+ * The k8saudit plugin's open_params: a webhook URL (`http[s]://…`), or a file of audit events to
+ * read (`file://PATH` or a bare PATH) after which the source ends, as with Falco's plugin.
+ */
+function openParamsOf (k8saudit: { plugin: PluginConfig, index: number } | undefined, p: (f: string) => string): { listen?: ReturnType<typeof parseOpenParams>, file?: string } {
+  const text = k8saudit?.plugin.open_params?.trim()
+  if (k8saudit === undefined || text === undefined || text === '') return {}
+  if (/^https?:\/\//i.test(text)) return { listen: parseOpenParams(text, `plugins[${k8saudit.index}].open_params`) }
+  if (/^file:\/\//i.test(text)) return { file: p(decodeURIComponent(text.slice('file://'.length))) }
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) throw invalid(`plugins[${k8saudit.index}].open_params`, `expected "http[s]://[host]:port/path", "file://PATH" or a file path, got '${text}'`)
+  return { file: p(text) }
+}
+
+/** k8saudit init_config keys Lanner reads; the rest are warned about by name */
+const K8SAUDIT_INIT_KEYS = new Set(['sslCertificate', 'maxEventSize', 'maxEventBytes', 'webhookMaxBatchSize', 'useAsync'])
+
+function resolveWebhook (raw: RawConfig, k8saudit: { plugin: PluginConfig, index: number } | undefined, p: (f: string) => string, warnings: string[]): WebhookConfig {
   const ic = k8saudit === undefined ? {} : initConfigOf(k8saudit.plugin, k8saudit.index)
   const icPath = `plugins[${k8saudit?.index ?? 0}].init_config`
-  const open = k8saudit?.plugin.open_params === undefined || k8saudit.plugin.open_params === ''
-    ? undefined
-    : parseOpenParams(k8saudit.plugin.open_params, `plugins[${k8saudit.index}].open_params`)
+  for (const k of Object.keys(ic)) if (!K8SAUDIT_INIT_KEYS.has(k)) warnings.push(`${icPath}.${k} is not a k8saudit setting Lanner knows and is ignored`)
+  // useAsync is the plugin's extraction thread optimisation; Lanner's extraction needs none
+  if (ic.useAsync !== undefined) coerceInitBool(ic.useAsync, `${icPath}.useAsync`)
+  const open = openParamsOf(k8saudit, p).listen
   const lw = raw.lanner.webhook
   const listen = lw.listen === undefined ? undefined : parseListen(lw.listen)
   const wh: WebhookConfig = {
@@ -86,8 +105,8 @@ function resolveWebhook (raw: RawConfig, k8saudit: { plugin: PluginConfig, index
     port: listen?.port ?? open?.port ?? DEFAULTS.webhookPort,
     path: lw.path ?? open?.path ?? DEFAULTS.webhookPath,
     // Falco's k8saudit webhookMaxBatchSize is the request body limit in bytes
-    maxBodyBytes: lw.max_body_bytes ?? num(ic.webhookMaxBatchSize, `${icPath}.webhookMaxBatchSize`) ?? DEFAULTS.maxBodyBytes,
-    maxEventBytes: lw.max_event_bytes ?? num(ic.maxEventSize ?? ic.maxEventBytes, `${icPath}.maxEventSize`) ?? DEFAULTS.maxEventBytes,
+    maxBodyBytes: lw.max_body_bytes ?? num(coerceNumber(ic.webhookMaxBatchSize), `${icPath}.webhookMaxBatchSize`) ?? DEFAULTS.maxBodyBytes,
+    maxEventBytes: lw.max_event_bytes ?? num(coerceNumber(ic.maxEventSize ?? ic.maxEventBytes), `${icPath}.maxEventSize`) ?? DEFAULTS.maxEventBytes,
     maxInflightBatches: lw.max_inflight_batches ?? DEFAULTS.maxInflightBatches,
     maxInflightBytes: lw.max_inflight_bytes ?? DEFAULTS.maxInflightBytes,
     retryAfterSeconds: lw.retry_after_seconds ?? DEFAULTS.retryAfterSeconds
@@ -102,6 +121,12 @@ function resolveWebhook (raw: RawConfig, k8saudit: { plugin: PluginConfig, index
   }
   if (lw.bearer_token_file !== undefined) wh.bearerTokenFile = p(lw.bearer_token_file)
   return wh
+}
+
+function coerceInitBool (v: unknown, keyPath: string): boolean {
+  const b = coerceBool(v)
+  if (typeof b !== 'boolean') throw invalid(keyPath, `expected a boolean, got ${JSON.stringify(v)}`)
+  return b
 }
 
 function resolveAdmin (raw: RawConfig, p: (f: string) => string): AdminConfig {
@@ -125,16 +150,20 @@ function resolveAdmin (raw: RawConfig, p: (f: string) => string): AdminConfig {
   return admin
 }
 
-function resolveOutputs (raw: RawConfig, p: (f: string) => string): OutputsConfig {
+function resolveOutputs (raw: RawConfig, p: (f: string) => string, warnings: string[]): OutputsConfig {
   const h = raw.http_output
   const lo = raw.lanner.outputs
+  const capacity = raw.outputs_queue?.capacity
+  // Falco's 0 means unbounded; Lanner always bounds memory, so 0 keeps Lanner's default bound
+  if (capacity === 0 && lo.queue_size === undefined) warnings.push(`outputs_queue.capacity 0 (unbounded in Falco): Lanner keeps a bounded queue of ${DEFAULTS.outputQueueSize} alerts per output; set a capacity or lanner.outputs.queue_size to change it`)
+  if (raw.outputs !== undefined) warnings.push('outputs.rate / outputs.max_burst were removed in Falco 0.37 and are ignored: Lanner does not throttle alerts (drops are counted per output instead)')
   const opt = (v: string | undefined): string | undefined => v === undefined || v === '' ? undefined : p(v)
   if (h?.enabled === true && h.url === '') throw invalid('http_output.url', 'expected a URL when http_output is enabled')
   if (raw.file_output.enabled && raw.file_output.filename === '') throw invalid('file_output.filename', 'expected a file name when file_output is enabled')
   if (raw.program_output.enabled && raw.program_output.program === '') throw invalid('program_output.program', 'expected a command when program_output is enabled')
   return {
     buffered: raw.buffered_outputs,
-    queueSize: lo.queue_size ?? DEFAULTS.outputQueueSize,
+    queueSize: lo.queue_size ?? (capacity !== undefined && capacity > 0 ? capacity : DEFAULTS.outputQueueSize),
     drainTimeoutMs: lo.drain_timeout_ms ?? DEFAULTS.shutdownDrainMs,
     stdout: { enabled: raw.stdout_output.enabled },
     file: { enabled: raw.file_output.enabled, keepAlive: raw.file_output.keep_alive, filename: raw.file_output.filename === '' ? '' : p(raw.file_output.filename) },
@@ -153,11 +182,49 @@ function resolveOutputs (raw: RawConfig, p: (f: string) => string): OutputsConfi
       compressUploads: h?.compress_uploads ?? false,
       keepAlive: h?.keep_alive ?? false,
       maxConsecutiveTimeouts: h?.max_consecutive_timeouts,
-      timeoutMs: lo.http_timeout_ms ?? DEFAULTS.httpOutputTimeoutMs,
+      timeoutMs: lo.http_timeout_ms ?? raw.output_timeout ?? DEFAULTS.httpOutputTimeoutMs,
       retries: lo.http_retries ?? DEFAULTS.httpOutputRetries,
       concurrency: lo.http_concurrency ?? DEFAULTS.httpOutputConcurrency
-    }
+    },
+    outputTimeoutMs: raw.output_timeout
   }
+}
+
+/** append_output entries as the rules loader takes them; Falco's default when the key is absent */
+function resolveAppendOutput (list: AppendOutputConfig[] | undefined): AppendOutputSpec[] {
+  return (list ?? []).map(function specOf (e): AppendOutputSpec {
+    const spec: AppendOutputSpec = {
+      tags: e.match.tags ?? [],
+      extraFields: e.extra_fields.map((f) => typeof f === 'string'
+        ? { key: f, field: f }
+        : Object.entries(f).map(([key, template]) => ({ key, template }))).flat(),
+      suggestedOutput: e.suggested_output ?? false
+    }
+    if (e.match.source !== undefined) spec.source = e.match.source
+    if (e.match.rule !== undefined) spec.rule = e.match.rule
+    if (e.extra_output !== undefined && e.extra_output !== '') spec.extraOutput = e.extra_output
+    return spec
+  })
+}
+
+function resolveMetrics (raw: RawConfig, p: (f: string) => string, warnings: string[]): MetricsConfig {
+  const m = raw.metrics
+  const intervalMs = parseDurationMs(m.interval, 'metrics.interval')
+  if (m.enabled && intervalMs < 100) throw invalid('metrics.interval', `must be at least 100ms, got '${m.interval}'`)
+  const cfg: MetricsConfig = {
+    enabled: m.enabled,
+    intervalMs,
+    outputRule: m.output_rule,
+    rulesCounters: m.rules_counters_enabled,
+    resourceUtilization: m.resource_utilization_enabled,
+    stateCounters: m.state_counters_enabled,
+    kernelEventCounters: m.kernel_event_counters_enabled,
+    convertMemoryToMb: m.convert_memory_to_mb,
+    includeEmptyValues: m.include_empty_values
+  }
+  if (m.output_file !== undefined && m.output_file !== '') cfg.outputFile = p(m.output_file)
+  if (m.enabled && m.jemalloc_stats_enabled) warnings.push('metrics.jemalloc_stats_enabled is ignored: Lanner does not use jemalloc (heap figures are in lanner_nodejs_heap_* instead)')
+  return cfg
 }
 
 export function resolveConfig (raw: RawConfig, opts: ResolveOptions = {}): Config {
@@ -171,6 +238,8 @@ export function resolveConfig (raw: RawConfig, opts: ResolveOptions = {}): Confi
   const source = chooseSource(raw, opts, k8saudit?.plugin)
   if (raw.engine?.kind !== undefined) warnings.push(`engine.kind '${raw.engine.kind}' is ignored: Lanner's source is chosen by --source or lanner.source`)
   for (const pl of plugins) if (pl.name !== 'k8saudit' && pl.name !== 'json') warnings.push(`plugin '${pl.name}' is not supported by Lanner and is ignored`)
+  if (raw.grpc !== undefined || raw.grpc_output !== undefined) warnings.push('grpc / grpc_output are ignored: gRPC output and server were removed in Falco 0.44 and Lanner has neither; use http_output (falcosidekick) or program_output')
+  const open = source === 'k8s_audit' ? openParamsOf(k8saudit, p) : {}
   const fromFile = asList(raw.rules_files) ?? asList(raw.rules_file)
   if (raw.rules_files !== undefined && raw.rules_file !== undefined) warnings.push('both rules_file and rules_files are set: rules_files is used')
   let rulesPaths: string[]
@@ -195,8 +264,8 @@ export function resolveConfig (raw: RawConfig, opts: ResolveOptions = {}): Confi
       includeOutputFields: raw.json_include_output_fields_property
     },
     timeFormatIso8601: raw.time_format_iso_8601,
-    outputs: resolveOutputs(raw, p),
-    webhook: resolveWebhook(raw, k8saudit, p),
+    outputs: resolveOutputs(raw, p, warnings),
+    webhook: resolveWebhook(raw, k8saudit, p, warnings),
     admin: resolveAdmin(raw, p),
     userFields: raw.lanner.user_fields,
     evalWorkers: raw.lanner.eval_workers,
@@ -204,6 +273,13 @@ export function resolveConfig (raw: RawConfig, opts: ResolveOptions = {}): Confi
     rulesStrict: raw.lanner.rules_strict,
     log: { level: LOG_LEVEL[raw.log_level] ?? 'info', stderr: raw.log_stderr },
     k8s: raw.lanner.k8s,
+    configFiles: [],
+    loadedConfigFiles: [],
+    // Falco's falco.yaml ships `append_output: [{suggested_output: true}]`
+    appendOutput: resolveAppendOutput(raw.append_output ?? [{ match: {}, extra_fields: [], suggested_output: true }]),
+    staticFields: raw.static_fields,
+    metrics: resolveMetrics(raw, p, warnings),
+    ...(open.file !== undefined ? { replayFile: open.file } : {}),
     warnings
   }
 }

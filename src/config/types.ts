@@ -2,6 +2,7 @@
 // aliases folded into one shape. Types only; built by resolve.ts.
 import type { Priority } from '../events/index.ts'
 import type { SourceName } from './defaults.ts'
+import type { ConfigFileEntry } from './config-files.ts'
 
 export interface TlsFiles {
   /** PEM certificate chain file */
@@ -76,6 +77,35 @@ export interface OutputsConfig {
   file: { enabled: boolean, keepAlive: boolean, filename: string }
   program: { enabled: boolean, keepAlive: boolean, program: string }
   http: HttpOutputOptions
+  /** Falco's output_timeout (ms), when set: how long an output may block on one alert */
+  outputTimeoutMs?: number
+}
+
+/** One `append_output` entry, resolved (rules-side type: rules/load/append-output.ts) */
+export interface AppendOutputSpec {
+  source?: string
+  /** every one must be among the rule's tags */
+  tags: string[]
+  /** exact rule name */
+  rule?: string
+  extraOutput?: string
+  /** `field`: the field's typed value; `template`: rendered text (may hold %fields) */
+  extraFields: Array<{ key: string, field?: string, template?: string }>
+  suggestedOutput: boolean
+}
+
+/** Falco's `metrics` section, resolved */
+export interface MetricsConfig {
+  enabled: boolean
+  intervalMs: number
+  outputRule: boolean
+  outputFile?: string
+  rulesCounters: boolean
+  resourceUtilization: boolean
+  stateCounters: boolean
+  kernelEventCounters: boolean
+  convertMemoryToMb: boolean
+  includeEmptyValues: boolean
 }
 
 export type PinoLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace'
@@ -110,6 +140,19 @@ export interface Config {
   log: { level: PinoLevel, stderr: boolean }
   /** `lanner.k8s`: options owned by the ConfigMap watcher, passed through as given */
   k8s: Record<string, unknown>
+  /** config_files entries (watched with the config file) */
+  configFiles: ConfigFileEntry[]
+  /** every config file read, main file first */
+  loadedConfigFiles: string[]
+  appendOutput: AppendOutputSpec[]
+  /** static_fields: name (without `static.`) → value */
+  staticFields: Record<string, string>
+  metrics: MetricsConfig
+  /**
+   * k8saudit open_params naming a file (`file://…` or a bare path): serve replays it and exits,
+   * as Falco ends when its only source is exhausted
+   */
+  replayFile?: string
   /** notes for the log: unknown keys, ignored Falco settings */
   warnings: string[]
 }
