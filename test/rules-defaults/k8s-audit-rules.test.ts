@@ -30,33 +30,55 @@ interface Req {
   decision?: string
   requestObject?: unknown
   responseName?: string
+  /** an unauthenticated request: the apiserver writes an empty user and no authorization annotations */
+  anonymousFailure?: boolean
+  message?: string
+  annotations?: Record<string, string>
 }
 
 let seq = 0
-/** A minimal but realistic audit event for one request. */
+/**
+ * A minimal but realistic audit event for one request, as an EventList item arrives over the
+ * webhook (no kind/apiVersion of its own; see kube-apiserver-webhook.md).
+ */
 function audit (r: Req): AuditEvent {
   const objectRef: Record<string, string> = { resource: r.resource, apiVersion: 'v1' }
   if (r.namespace !== undefined) objectRef.namespace = r.namespace
   if (r.name !== undefined) objectRef.name = r.name
   if (r.subresource !== undefined) objectRef.subresource = r.subresource
+  const code = r.code ?? (r.verb === 'create' ? 201 : 200)
+  const status: Record<string, unknown> = { metadata: {}, code }
+  if (r.message !== undefined) status.message = r.message
   const obj: Record<string, unknown> = {
-    kind: 'Event',
-    apiVersion: 'audit.k8s.io/v1',
     level: 'RequestResponse',
     auditID: `id-${++seq}`,
     stage: r.stage ?? 'ResponseComplete',
     requestURI: r.uri ?? `/api/v1/${r.namespace === undefined ? '' : `namespaces/${r.namespace}/`}${r.resource}${r.name === undefined ? '' : '/' + r.name}`,
     verb: r.verb,
-    user: { username: r.user ?? 'alice', groups: ['system:authenticated'] },
+    user: r.anonymousFailure === true ? {} : { username: r.user ?? 'alice', groups: ['system:authenticated'] },
     sourceIPs: ['10.1.2.3'],
+    userAgent: 'kubectl/v1.31.0 (linux/amd64) kubernetes/9edcffc',
     objectRef,
-    responseStatus: { metadata: {}, code: r.code ?? (r.verb === 'create' ? 201 : 200) },
-    annotations: { 'authorization.k8s.io/decision': r.decision ?? 'allow', 'authorization.k8s.io/reason': '' },
-    stageTimestamp: '2024-05-06T07:08:09.123456789Z'
+    responseStatus: status,
+    requestReceivedTimestamp: '2024-05-06T07:08:09.100000Z',
+    stageTimestamp: '2024-05-06T07:08:09.123456Z'
+  }
+  if (r.anonymousFailure !== true) {
+    obj.annotations = r.annotations ?? { 'authorization.k8s.io/decision': r.decision ?? (code === 403 ? 'forbid' : 'allow'), 'authorization.k8s.io/reason': '' }
   }
   if (r.requestObject !== undefined) obj.requestObject = r.requestObject
   if (r.responseName !== undefined) obj.responseObject = { metadata: { name: r.responseName } }
-  return new AuditEvent(obj, 1_714_979_289_123_456_789n)
+  return new AuditEvent(obj, 1_714_979_289_123_456_000n)
+}
+
+const EXEC_URI = '/api/v1/namespaces/default/pods/web-1/exec?command=sh&command=-c&command=id&container=web&stdin=true&stdout=true&tty=true'
+/** exec/attach/port-forward at ResponseStarted, the stage the apiserver writes when the stream opens or is refused */
+function stream (sub: 'exec' | 'attach' | 'portforward', verb: 'get' | 'create', code: number, extra: Partial<Req> = {}): AuditEvent {
+  const uri = sub === 'exec' ? EXEC_URI : `/api/v1/namespaces/default/pods/web-1/${sub}${sub === 'attach' ? '?container=web&stdin=true&stdout=true&tty=true' : ''}`
+  const message = code === 403
+    ? `pods "web-1" is forbidden: User "${extra.user ?? 'alice'}" cannot ${verb} resource "pods/${sub}" in API group "" in the namespace "default"`
+    : code === 401 ? 'Authentication failed, attempted: bearer' : undefined
+  return audit({ verb, resource: 'pods', subresource: sub, namespace: 'default', name: 'web-1', stage: 'ResponseStarted', code, uri, anonymousFailure: code === 401, ...(message === undefined ? {} : { message }), ...extra })
 }
 
 function podCreate (spec: Record<string, unknown>, extra: Partial<Req> = {}): AuditEvent {
@@ -68,17 +90,27 @@ const role = (rules: unknown[], extra: Partial<Req> = {}) =>
 const binding = (roleName: string, extra: Partial<Req> = {}) =>
   audit({ verb: 'create', resource: 'clusterrolebindings', name: 'b1', requestObject: { kind: 'ClusterRoleBinding', roleRef: { kind: 'ClusterRole', name: roleName }, subjects: [{ kind: 'User', name: 'mallory' }] }, ...extra })
 
+/** TokenRequest: kubectl create token, kubelets' projected tokens (a create on serviceaccounts/token) */
+function tokenRequest (namespace: string, sa: string, extra: Partial<Req> = {}): AuditEvent {
+  return audit({ verb: 'create', resource: 'serviceaccounts', subresource: 'token', namespace, name: sa, uri: `/api/v1/namespaces/${namespace}/serviceaccounts/${sa}/token`, requestObject: { kind: 'TokenRequest', apiVersion: 'authentication.k8s.io/v1', metadata: { creationTimestamp: null }, spec: { audiences: null, expirationSeconds: 3600, boundObjectRef: null }, status: { token: '', expirationTimestamp: null } }, ...extra })
+}
+
 interface RuleCase { fire: AuditEvent[], quiet: AuditEvent[] }
 
 const CASES: Record<string, RuleCase> = {
   'K8s Privileged Pod Created': {
     fire: [
       podCreate({ containers: [container('evil/miner:1', { privileged: true })] }),
-      podCreate({ initContainers: [container('busybox', { privileged: true })], containers: [container('nginx')] })
+      podCreate({ initContainers: [container('busybox', { privileged: true })], containers: [container('nginx')] }),
+      // a native sidecar: an init container with restartPolicy Always, running beside the app
+      podCreate({ initContainers: [{ ...container('envoyproxy/envoy:v1.30', { privileged: true }), restartPolicy: 'Always' }], containers: [container('nginx')] }),
+      // a trusted node agent does not vouch for an untrusted init container
+      podCreate({ initContainers: [container('busybox')], containers: [container('falcosecurity/falco:0.39.0', { privileged: true })] })
     ],
     quiet: [
       podCreate({ containers: [container('nginx', { privileged: false })] }),
       podCreate({ containers: [container('falcosecurity/falco:0.39.0', { privileged: true })] }),
+      podCreate({ initContainers: [container('docker.io/falcosecurity/falco:0.39.0')], containers: [container('falcosecurity/falco:0.39.0', { privileged: true })] }),
       podCreate({ containers: [container('evil/miner:1', { privileged: true })] }, { code: 403 })
     ]
   },
@@ -103,17 +135,48 @@ const CASES: Record<string, RuleCase> = {
   },
   'K8s Exec or Attach Into Pod': {
     fire: [
-      audit({ verb: 'create', resource: 'pods', subresource: 'exec', namespace: 'default', name: 'web-1', stage: 'ResponseStarted', code: 101, uri: '/api/v1/namespaces/default/pods/web-1/exec?command=sh&container=web&stdin=true' }),
-      audit({ verb: 'create', resource: 'pods', subresource: 'attach', namespace: 'default', name: 'web-1', stage: 'ResponseStarted', code: 101 })
+      stream('exec', 'get', 101), // WebSocket, kubectl >= 1.30
+      stream('exec', 'create', 101), // SPDY
+      stream('attach', 'create', 101)
     ],
     quiet: [
-      audit({ verb: 'create', resource: 'pods', subresource: 'exec', namespace: 'default', name: 'web-1', stage: 'ResponseComplete', code: 101 }),
-      audit({ verb: 'get', resource: 'pods', subresource: 'log', namespace: 'default', name: 'web-1' })
+      audit({ verb: 'create', resource: 'pods', subresource: 'exec', namespace: 'default', name: 'web-1', stage: 'ResponseComplete', code: 101, uri: EXEC_URI }),
+      audit({ verb: 'get', resource: 'pods', subresource: 'log', namespace: 'default', name: 'web-1' }),
+      stream('exec', 'get', 403, { user: 'mallory' }),
+      stream('exec', 'create', 401),
+      stream('attach', 'get', 403),
+      // authorized, but the pod is gone: no session either
+      stream('exec', 'get', 404, { decision: 'allow', message: 'pods "web-1" not found' })
+    ]
+  },
+  'K8s Exec, Attach or Port-Forward Refused': {
+    fire: [
+      stream('exec', 'get', 403, { user: 'mallory' }),
+      stream('exec', 'create', 403, { user: 'mallory' }),
+      stream('exec', 'get', 401),
+      stream('attach', 'create', 401),
+      stream('portforward', 'get', 403)
+    ],
+    quiet: [
+      stream('exec', 'get', 101),
+      stream('portforward', 'create', 101),
+      stream('exec', 'get', 404, { decision: 'allow', message: 'pods "web-1" not found' }),
+      // the same refused request's ResponseComplete: one alert per attempt
+      stream('exec', 'get', 403, { user: 'mallory', stage: 'ResponseComplete' }),
+      // a refused read of something else is not an attempt into a pod
+      audit({ verb: 'get', resource: 'pods', subresource: 'log', namespace: 'default', name: 'web-1', code: 403 })
     ]
   },
   'K8s Port Forward To Pod': {
-    fire: [audit({ verb: 'create', resource: 'pods', subresource: 'portforward', namespace: 'default', name: 'db-0', stage: 'ResponseStarted', code: 101, uri: '/api/v1/namespaces/default/pods/db-0/portforward?ports=5432' })],
-    quiet: [audit({ verb: 'get', resource: 'pods', namespace: 'default', name: 'db-0' })]
+    fire: [
+      audit({ verb: 'get', resource: 'pods', subresource: 'portforward', namespace: 'default', name: 'db-0', stage: 'ResponseStarted', code: 101, uri: '/api/v1/namespaces/default/pods/db-0/portforward?ports=5432' }),
+      // SPDY: the ports travel in stream headers, not in the URI
+      audit({ verb: 'create', resource: 'pods', subresource: 'portforward', namespace: 'default', name: 'db-0', stage: 'ResponseStarted', code: 101, uri: '/api/v1/namespaces/default/pods/db-0/portforward' })
+    ],
+    quiet: [
+      audit({ verb: 'get', resource: 'pods', namespace: 'default', name: 'db-0' }),
+      stream('portforward', 'create', 403)
+    ]
   },
   'K8s Ephemeral Container Added': {
     fire: [audit({ verb: 'patch', resource: 'pods', subresource: 'ephemeralcontainers', namespace: 'default', name: 'web-1', requestObject: { spec: { ephemeralContainers: [{ name: 'debugger-x', image: 'busybox' }] } } })],
@@ -177,12 +240,27 @@ const CASES: Record<string, RuleCase> = {
     fire: [audit({ verb: 'create', resource: 'serviceaccounts', namespace: 'kube-system', name: 'backdoor' }), audit({ verb: 'create', resource: 'serviceaccounts', namespace: 'kube-public', name: 'x' })],
     quiet: [
       audit({ verb: 'create', resource: 'serviceaccounts', namespace: 'default', name: 'app' }),
-      audit({ verb: 'create', resource: 'serviceaccounts', namespace: 'kube-system', name: 'coredns', user: 'system:addon-manager' })
+      audit({ verb: 'create', resource: 'serviceaccounts', namespace: 'kube-system', name: 'coredns', user: 'system:addon-manager' }),
+      // a TokenRequest creates no service account
+      tokenRequest('kube-system', 'default')
+    ]
+  },
+  'K8s Token Requested For System Service Account': {
+    fire: [tokenRequest('kube-system', 'default'), tokenRequest('kube-public', 'reader', { user: 'system:serviceaccount:ci:builder' })],
+    quiet: [
+      tokenRequest('kube-system', 'coredns', { user: 'system:node:worker-1' }),
+      tokenRequest('kube-system', 'generic-garbage-collector', { user: 'system:kube-controller-manager' }),
+      tokenRequest('team-a', 'app'),
+      tokenRequest('kube-system', 'default', { code: 403 })
     ]
   },
   'K8s NodePort Service Written': {
     fire: [audit({ verb: 'create', resource: 'services', namespace: 'default', name: 'web', requestObject: { spec: { type: 'NodePort', ports: [{ port: 80, nodePort: 30080 }] } } })],
-    quiet: [audit({ verb: 'create', resource: 'services', namespace: 'default', name: 'web', requestObject: { spec: { type: 'ClusterIP', ports: [{ port: 80 }] } } })]
+    quiet: [
+      audit({ verb: 'create', resource: 'services', namespace: 'default', name: 'web', requestObject: { spec: { type: 'ClusterIP', ports: [{ port: 80 }] } } }),
+      // a status update carries the whole Service but exposes nothing new
+      audit({ verb: 'update', resource: 'services', subresource: 'status', namespace: 'default', name: 'web', user: 'system:serviceaccount:metallb:controller', requestObject: { spec: { type: 'NodePort', ports: [{ port: 80, nodePort: 30080 }] } } })
+    ]
   },
   'K8s Namespace Changed By Unexpected User': {
     fire: [audit({ verb: 'create', resource: 'namespaces', name: 'crypto' }), audit({ verb: 'delete', resource: 'namespaces', name: 'prod' })],
@@ -190,7 +268,13 @@ const CASES: Record<string, RuleCase> = {
   },
   'K8s Ingress Without TLS Written': {
     fire: [audit({ verb: 'create', resource: 'ingresses', namespace: 'default', name: 'web', requestObject: { spec: { rules: [{ host: 'web.example.com' }] } } })],
-    quiet: [audit({ verb: 'create', resource: 'ingresses', namespace: 'default', name: 'web', requestObject: { spec: { tls: [{ hosts: ['web.example.com'], secretName: 'web-tls' }], rules: [{ host: 'web.example.com' }] } } })]
+    quiet: [
+      audit({ verb: 'create', resource: 'ingresses', namespace: 'default', name: 'web', requestObject: { spec: { tls: [{ hosts: ['web.example.com'], secretName: 'web-tls' }], rules: [{ host: 'web.example.com' }] } } }),
+      // the ingress controller writing status.loadBalancer: the spec it echoes is not being written
+      audit({ verb: 'update', resource: 'ingresses', subresource: 'status', namespace: 'default', name: 'web', user: 'system:serviceaccount:ingress-nginx:ingress-nginx', requestObject: { spec: { rules: [{ host: 'web.example.com' }] }, status: { loadBalancer: {} } } }),
+      // truncated by the apiserver: the missing tls section is not evidence of a missing tls section
+      audit({ verb: 'create', resource: 'ingresses', namespace: 'default', name: 'web', annotations: { 'authorization.k8s.io/decision': 'allow', 'authorization.k8s.io/reason': '', 'audit.k8s.io/truncated': 'true' } })
+    ]
   },
   'K8s Node Joined': {
     fire: [audit({ verb: 'create', resource: 'nodes', name: 'worker-9', user: 'system:node:worker-9', responseName: 'worker-9' })],
@@ -266,7 +350,14 @@ t.test('alerts read well', async (t) => {
   t.equal(alert?.message, 'Privileged pod created (user=alice verb=create target=pods/web-1 namespace=default images=(evil/miner:1) init_images=<NA>)')
   t.equal(alert?.priority, 4, 'Warning')
   const [exec] = fired(rs, CASES['K8s Exec or Attach Into Pod']!.fire[0]!)
-  t.equal(exec?.message, 'Interactive session opened in a pod (user=alice verb=create target=pods/web-1 namespace=default action=exec container=web command=sh)')
+  t.equal(exec?.message, 'Interactive session opened in a pod (user=alice verb=get target=pods/web-1 namespace=default action=exec container=web command=(sh,-c,id) status=101)')
+  const [denied] = fired(rs, CASES['K8s Exec, Attach or Port-Forward Refused']!.fire[0]!)
+  t.equal(denied?.message, 'Pod exec refused by the apiserver, no session opened (status=403 decision=forbid user=mallory verb=get target=pods/web-1 ' +
+    'namespace=default container=web command=(sh,-c,id) source_ips=(10.1.2.3) user_agent=kubectl/v1.31.0 (linux/amd64) kubernetes/9edcffc ' +
+    'message=pods "web-1" is forbidden: User "mallory" cannot get resource "pods/exec" in API group "" in the namespace "default")')
+  t.equal(denied?.priority, 4, 'Warning')
+  const [unauthenticated] = fired(rs, CASES['K8s Exec, Attach or Port-Forward Refused']!.fire[2]!)
+  t.match(unauthenticated?.message, /^Pod exec refused by the apiserver, no session opened \(status=401 decision=<NA> user=<NA> verb=get .* message=Authentication failed, attempted: bearer\)$/)
 })
 
 t.test('user_known_* macros and lists silence rules from a later file', async (t) => {

@@ -1,8 +1,8 @@
 // ka.* fields about the request itself: identity, verb, URI, target object, authorization
-// annotations, response. Plain property reads; only ka.uri.param and ka.sourceips do real work.
+// annotations, response. Plain property reads; only ka.uri.param(s) and ka.sourceips do real work.
 import { cached } from '../registry.ts'
 import {
-  defineField, dig, kaIndexedList, kaRoot, kaScalar, prop, toText,
+  defineField, dig, kaIndexedList, kaRoot, kaScalar, listValue, prop, toText,
   type FieldDef, type JsonObject, type K8sAuditEvent
 } from './event.ts'
 
@@ -52,6 +52,27 @@ const uriParam = defineField({
   }
 })
 
+/**
+ * Lanner addition: every value of a repeated query parameter, in order. kubectl sends an exec's
+ * command as one `command=` per argv element, and ka.uri.param (Falco's) keeps only the first.
+ */
+const uriParams = defineField({
+  name: 'ka.uri.params',
+  type: 'string',
+  isList: true,
+  arg: 'required',
+  argKind: 'key',
+  desc: 'Lanner: every value of a query parameter of the request URI, in order, e.g. ka.uri.params[command] gives the whole argv of an exec'
+}, function bindUriParams (key) {
+  return function extractUriParams (ev) {
+    const pairs = queryOf(ev) as readonly string[] | undefined
+    if (pairs === undefined) return undefined
+    const out: string[] = []
+    for (let i = 0; i < pairs.length; i += 2) if (pairs[i] === key) out.push(pairs[i + 1] as string)
+    return listValue(out)
+  }
+}, { cache: true })
+
 const targetPodName = kaScalar('ka.target.pod.name', 'The name of the pod the request created or read (responseObject), for pod requests without a subresource', (root) => {
   const ref = root.objectRef
   if (prop(ref, 'resource') !== 'pods') return undefined
@@ -75,6 +96,7 @@ export const KA_CORE_FIELDS: readonly FieldDef<K8sAuditEvent>[] = [
   kaScalar('ka.verb', 'The action being performed', (r) => r.verb),
   kaScalar('ka.uri', 'The request URI as sent from client to server', (r) => r.requestURI),
   uriParam,
+  uriParams,
   kaScalar('ka.target.name', 'The target object name', (r) => prop(r.objectRef, 'name')),
   kaScalar('ka.target.namespace', 'The target object namespace', (r) => prop(r.objectRef, 'namespace')),
   kaScalar('ka.target.resource', 'The target object resource', (r) => prop(r.objectRef, 'resource')),

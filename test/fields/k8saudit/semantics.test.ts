@@ -42,6 +42,16 @@ t.test('ka.uri.param returns the first value, URL-decoded', async (t) => {
   t.equal(table.bind('ka.uri.param', 'x')(eventOf({ auditID: 'a', requestURI: '/healthz' })), undefined, 'no query string')
 })
 
+t.test('ka.uri.params returns every value in order, URL-decoded (a whole exec argv)', async (t) => {
+  const exec = fixtureEvent('exec.json')
+  t.same(table.bind('ka.uri.params', 'command')(exec), ['sh', '-c', 'id'])
+  t.same(table.bind('ka.uri.params', 'label')(pod), ['a b'], 'a single value is a one-element list')
+  t.equal(table.bind('ka.uri.params', 'missing')(pod), undefined, 'no such parameter: absent, not an empty list')
+  t.equal(table.bind('ka.uri.params', 'x')(eventOf({ auditID: 'a', requestURI: '/healthz' })), undefined, 'no query string')
+  t.equal(table.info('ka.uri.params')?.isList, true)
+  t.throws(() => table.bind('ka.uri.params', undefined), { code: 'RULE_COMPILE_BAD_FIELD_ARG' }, 'key is required')
+})
+
 t.test('wrong JSON types make the whole field absent', async (t) => {
   t.equal(table.bind('ka.req.pod.containers.name', undefined)(podWith({ containers: [{ name: 'a' }, { image: 'x' }] })), undefined, 'a container without a name')
   t.equal(table.bind('ka.req.pod.containers.image', undefined)(podWith({ containers: [{ name: 'a' }] })), undefined, 'a container without an image')
