@@ -11,8 +11,8 @@
 // "Match any" fields (FieldInfo.matchAny: Falco's fd.ip/fd.port/fd.net/fd.proto = either end of
 // the connection, proc.aname/apid/aexe/aexepath/acmdline = any ancestor): used WITHOUT an
 // argument in a condition they stand for several candidate values, and a check holds when the
-// scalar operator holds for any candidate (so `!=` holds when any candidate differs; no
-// candidates = absent = false). They are not list fields: every scalar operator of their type
+// scalar operator holds for any candidate (so `!=` holds when any candidate differs, unless the
+// field sets notEqualAll as Falco's connection-end fields do; no candidates = absent = false). They are not list fields: every scalar operator of their type
 // applies. Two extractors make the split explicit: `bind` gives the one value outputs print
 // (fd.ip: the server end; proc.aname: the parent) and `candidates` gives the array conditions
 // test. With an argument (`proc.aname[2]`) the field is an ordinary scalar.
@@ -51,6 +51,12 @@ export interface FieldInfo {
   print?: 'dec' | 'hex' | 'oct' | 'time' | 'iso8601' | 'datetime'
   /** without an argument, conditions test every candidate value (see the header); needs `candidates` */
   matchAny?: boolean
+  /**
+   * With matchAny: `!=` holds only when EVERY candidate differs (libsinsp compare_ip /
+   * compare_net / compare_port for fd.ip, fd.net, fd.port, fd.proto: "both ends differ"); the
+   * other operators still hold when any candidate satisfies them.
+   */
+  notEqualAll?: boolean
 }
 
 export type Extract<E> = (ev: E) => FieldValue

@@ -166,9 +166,12 @@ t.test('the seed outbound-connection rule renders the documented line', async (t
   t.same(rules(run(rs, en, [connect({ res: -111 }, { fd: 5, addr: '192.168.0.1:81', family: 'ipv4', l4proto: 'tcp', lip: '172.16.204.12', lport: 2, rip: '192.168.0.1', rport: 81 })])), [], 'refused')
   t.same(rules(run(rs, en, [rec('connect', { pid: 30, res: 0, args: { fd: 3, family: 'ipv4', l4proto: 'tcp', lip: '10.0.0.5', lport: 3, rip: '192.168.0.1', rport: 80 } })])), [], 'host process: no namespace')
 
-  const udp = (fd: number, dst: string) => rec('sendto', { pid: 24, ppid: 20, containerId: CID, res: 40, args: { fd, size: 40, addr: `${dst}:53`, family: 'ipv4', l4proto: 'udp', lip: '0.0.0.0', lport: 5353, rip: '0.0.0.0', rport: 0 } })
-  t.same(rules(run(rs, en, [udp(6, '8.8.8.8')])), ['kubernetes outbound connection'], 'first datagram to a new peer')
-  t.same(rules(run(rs, en, [udp(6, '8.8.8.8')])), [], 'same peer again: fd name unchanged')
+  const udp = (fd: number, src: string, dst: string) => rec('sendto', { pid: 24, ppid: 20, containerId: CID, res: 40, args: { fd, size: 40, addr: `${dst}:53`, family: 'ipv4', l4proto: 'udp', lip: src, lport: 5353, rip: '0.0.0.0', rport: 0 } })
+  // libsinsp compare_ip: `fd.ip != "0.0.0.0"` needs BOTH ends to differ, so a datagram from an
+  // unbound socket (source 0.0.0.0) never passes outbound_corp, in Falco as here
+  t.same(rules(run(rs, en, [udp(6, '0.0.0.0', '8.8.8.8')])), [], 'unbound source 0.0.0.0: fd.ip != "0.0.0.0" is false')
+  t.same(rules(run(rs, en, [udp(7, '172.16.204.12', '8.8.8.8')])), ['kubernetes outbound connection'], 'bound source: first datagram to a new peer')
+  t.same(rules(run(rs, en, [udp(7, '172.16.204.12', '8.8.8.8')])), [], 'same peer again: fd name unchanged')
 })
 
 t.test('namespaces labelled network=green or blue are not monitored', async (t) => {

@@ -15,10 +15,13 @@ Keyed fields also take their key as a dotted suffix, as in Falco: \`evt.arg.flag
 \`proc.env\`, \`container.label\` and the \`k8s.*.label\` fields).
 
 Match-any fields, as in Falco: \`fd.ip\`, \`fd.port\`, \`fd.net\` and \`fd.proto\` test both ends of
-the connection, and \`proc.aname\`, \`proc.apid\`, \`proc.aexe\`, \`proc.aexepath\`, \`proc.acmdline\`
-without an index test every ancestor up to the root: a check holds when the operator holds for
-any candidate (\`fd.net != "127.0.0.0/8"\` holds when either end is outside it). They take every
-operator of their type. Outputs print one value: the server end, or the parent. With an index
+the connection (a bound or listening socket: its bound end only), and \`proc.aname\`,
+\`proc.apid\`, \`proc.aexe\`, \`proc.aexepath\`, \`proc.acmdline\` without an index test every
+ancestor up to the root: a check holds when the operator holds for any candidate. The one
+exception is \`!=\` on the connection fields, which holds only when BOTH ends differ, as libsinsp's
+compare_ip/compare_net/compare_port do: \`fd.ip != "0.0.0.0"\` is false for a datagram sent from
+an unbound socket (source 0.0.0.0), and \`fd.net != "127.0.0.0/8"\` is false when either end is
+loopback. Outputs print one value: the server end, or the parent. With an index
 (\`proc.aname[2]\`) the ancestor fields are ordinary scalars.
 
 ## Where the data comes from

@@ -1,6 +1,7 @@
 // fd.*, fdlist.*, fs.path.*: the file descriptor an event is about (the opened file, the socket
 // it connects…). fd.ip/fd.port/fd.net/fd.proto are match-any fields: conditions test both ends
-// of the connection (client and server), outputs print the server end as Falco does.
+// of the connection (client and server; `!=` only when both differ), outputs print the server
+// end as Falco does.
 import { posix } from 'node:path'
 import { argStr } from '../../syscall/state/args.ts'
 import { localRemote, typeChar, type FdInfo, type SocketTuple } from '../../syscall/state/fd-info.ts'
@@ -16,15 +17,28 @@ function ff (name: string, type: Def['type'], desc: string, get: (fd: FdInfo, ev
 function tf (name: string, type: Def['type'], desc: string, get: (t: SocketTuple, fd: FdInfo) => FieldValue): Def {
   return ff(name, type, desc, (fd) => fd.tuple === undefined ? undefined : get(fd.tuple, fd))
 }
-/** A match-any tuple field: prints the server end, conditions test [client, server]. */
+/**
+ * A bound or listening socket with no peer yet: libsinsp's SCAP_FD_IPV4/6_SERVSOCK, whose
+ * match-any checks compare the bound address and port only.
+ */
+function isServerSocket (t: SocketTuple): boolean {
+  return t.isServer && t.cport === 0 && (t.cip === '0.0.0.0' || t.cip === '::')
+}
+
+/**
+ * A match-any tuple field: prints the server end, conditions test [client, server] (a server
+ * socket: its bound end only); `!=` needs both ends to differ (FieldInfo.notEqualAll).
+ */
 function eitherEnd (name: string, type: Def['type'], desc: string, client: (t: SocketTuple) => string | number, server: (t: SocketTuple) => string | number): Def {
   const printed = tf(name, type, desc, server)
   return {
     ...printed,
     matchAny: true,
+    notEqualAll: true,
     candidates: function bothEnds (ev) {
       const t = ev.fd?.tuple
-      return t === undefined ? undefined : [client(t), server(t)]
+      if (t === undefined) return undefined
+      return isServerSocket(t) ? [server(t)] : [client(t), server(t)]
     }
   }
 }
@@ -120,7 +134,7 @@ export const fdFields: readonly Def[] = [
   absentField('fd.sip.name', 'string', 'server domain name'),
   absentField('fd.lip.name', 'string', 'local domain name'),
   absentField('fd.rip.name', 'string', 'remote domain name'),
-  absentField('fd.proto', 'string', 'protocol name of either end of the connection', { matchAny: true, candidates: () => undefined }),
+  absentField('fd.proto', 'string', 'protocol name of either end of the connection', { matchAny: true, notEqualAll: true, candidates: () => undefined }),
   absentField('fd.cproto', 'string', 'protocol name of the client port'),
   absentField('fd.sproto', 'string', 'protocol name of the server port'),
   absentField('fd.lproto', 'string', 'protocol name of the local port'),

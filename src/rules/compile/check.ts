@@ -25,10 +25,27 @@ export function compileCheck<E> (c: CheckExpr, ctx: Ctx<E>): Pred<E> {
  * A match-any field (fd.ip, bare proc.aname…): the check compiled once as if the field were a
  * scalar reading `current`, then run per candidate until one holds. Ordinary fields never pay
  * for this: the choice is made here, at compile time.
+ *
+ * Connection-end fields (notEqualAll: fd.ip, fd.net, fd.port, fd.proto) follow libsinsp's
+ * sinsp_filtercheck_fd.cpp: compare_ip and compare_net hold for `=`/`in` when the client OR the
+ * server end matches and for `!=` only when BOTH ends differ; compare_port the same, with
+ * `<`, `<=`, `>`, `>=` holding when either end does. So `fd.ip != "0.0.0.0"` is false for an
+ * unconnected UDP send whose source is 0.0.0.0, and `not fd.ip = X` stays the negation of `=`.
  */
 function anyCandidate<E> (c: CheckExpr, left: CompiledOperand<E>, candidates: (ev: E) => FieldValue, ctx: Ctx<E>): Pred<E> {
   let current: FieldValue
-  const one = compileOn(c, { ...left, extract: function currentCandidate () { return current }, candidates: undefined }, ctx)
+  const one = compileOn(c, { ...left, extract: function currentCandidate () { return current }, candidates: undefined, notEqualAll: undefined }, ctx)
+  if (left.notEqualAll === true && c.op === '!=' && c.modifier === undefined) {
+    return function everyCandidateDiffers (ev) {
+      const vs = candidates(ev) as readonly Scalar[] | undefined
+      if (vs === undefined || vs.length === 0) return false
+      for (let i = 0; i < vs.length; i++) {
+        current = vs[i]
+        if (!one(ev)) return false
+      }
+      return true
+    }
+  }
   return function matchAnyCandidate (ev) {
     const vs = candidates(ev) as readonly Scalar[] | undefined
     if (vs === undefined) return false

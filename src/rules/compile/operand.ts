@@ -21,6 +21,8 @@ export interface CompiledOperand<E> {
    * OR-ing the results; `extract` stays the single value outputs and val() use.
    */
   candidates?: (ev: E) => FieldValue
+  /** with candidates: `!=` must hold for every candidate (FieldInfo.notEqualAll) */
+  notEqualAll?: boolean
 }
 
 /** Public form: compile an operand for the output formatter. */
@@ -51,7 +53,10 @@ export function compileOperandIn<E> (operand: Operand, ctx: Ctx<E>): CompiledOpe
     field: inner.field
   }
   // a transformer on a match-any field maps each candidate (len included: one length each)
-  if (inner.candidates !== undefined) out.candidates = mapCandidates(spec.apply, inner.candidates)
+  if (inner.candidates !== undefined) {
+    out.candidates = mapCandidates(spec.apply, inner.candidates)
+    out.notEqualAll = inner.notEqualAll
+  }
   return out
 }
 
@@ -87,7 +92,10 @@ function compileField<E> (ref: FieldRef, ctx: Ctx<E>): CompiledOperand<E> {
     field: ref
   }
   const cand = ctx.fields.bindCandidates?.(ref.name, ref.arg)
-  if (cand !== undefined) out.candidates = ctx.guard ? guard(cand) : cand
+  if (cand !== undefined) {
+    out.candidates = ctx.guard ? guard(cand) : cand
+    out.notEqualAll = info?.notEqualAll === true
+  }
   return out
 }
 

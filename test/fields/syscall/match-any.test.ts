@@ -70,6 +70,49 @@ t.test('fd.ip / fd.port / fd.net match either end of the connection', async (t) 
   t.equal(matches('fd.proto exists', out), false, 'fd.proto has no data yet')
 })
 
+// Expected values from libsinsp sinsp_filtercheck_fd.cpp compare_ip / compare_net / compare_port:
+// `=`, `in` and the port orderings hold when either end does; `!=` only when both ends differ; a
+// server (bound/listening) socket compares its bound address and port only.
+t.test('fd.ip / fd.net / fd.port !=: both ends must differ, as libsinsp compares them', async (t) => {
+  const { en } = world(t)
+  // an unconnected UDP send from an unbound socket: the source is 0.0.0.0
+  const udp = en.enrich(rec('sendto', { pid: 30, res: 40, args: { fd: 6, size: 40, addr: '8.8.8.8:53', family: 'ipv4', l4proto: 'udp', lip: '0.0.0.0', lport: 5353, rip: '0.0.0.0', rport: 0 } }))
+  t.equal(udp.fd?.tuple?.cip, '0.0.0.0', 'premise: the client end is 0.0.0.0')
+  t.equal(matches('fd.ip = "0.0.0.0"', udp), true)
+  t.equal(matches('fd.ip != "0.0.0.0"', udp), false, 'the source is 0.0.0.0: not both ends differ')
+  t.equal(matches('fd.ip != "9.9.9.9"', udp), true)
+  t.equal(matches('fd.net != "127.0.0.0/8"', udp), true)
+  t.equal(matches('fd.port != 53', udp), false)
+  t.equal(matches('fd.port != 5353', udp), false)
+  t.equal(matches('fd.port = 53', udp), true)
+
+  const out = en.enrich(rec('connect', { pid: 30, res: 0, args: { fd: 7, family: 'ipv4', l4proto: 'tcp', lip: '172.16.204.12', lport: 40000, rip: '192.168.0.1', rport: 80 } }))
+  t.equal(matches('fd.ip != 192.168.0.1', out), false, 'the server end is equal')
+  t.equal(matches('fd.ip != 10.1.1.1', out), true)
+  t.equal(matches('fd.net != "192.168.0.0/16"', out), false)
+  t.equal(matches('fd.port != 80', out), false)
+  t.equal(matches('fd.port != 443', out), true)
+  t.equal(matches('not fd.port in (80, 443)', out), false)
+
+  const v6 = en.enrich(rec('connect', { pid: 30, res: 0, args: { fd: 8, family: 'ipv6', l4proto: 'tcp', lip: '::1', lport: 40003, rip: '::1', rport: 8443 } }))
+  t.equal(matches('fd.ip = "::1"', v6), true)
+  t.equal(matches('fd.ip != "::1"', v6), false)
+  t.equal(matches('fd.net != "::1/128"', v6), false)
+})
+
+t.test('a listening socket compares its bound end only', async (t) => {
+  const { en } = world(t)
+  en.enrich(rec('socket', { pid: 30, res: 9, args: { domain: 2, type: 1, proto: 0 } }))
+  const bound = en.enrich(rec('bind', { pid: 30, res: 0, args: { fd: 9, family: 'ipv4', l4proto: 'tcp', lip: '10.0.0.5', lport: 8080 } }))
+  t.equal(bound.fd?.tuple?.sip, '10.0.0.5', 'premise: bind records the bound end as the server')
+  t.equal(matches('fd.ip = 10.0.0.5', bound), true)
+  t.equal(matches('fd.ip = "0.0.0.0"', bound), false, 'no client end to compare')
+  t.equal(matches('fd.ip != "0.0.0.0"', bound), true)
+  t.equal(matches('fd.port != 0', bound), true)
+  t.equal(matches('fd.port = 8080', bound), true)
+  t.equal(matches('fd.port != 8080', bound), false)
+})
+
 t.test('outputs print one value: the server end and the parent, as before', async (t) => {
   const { en, exec } = world(t)
   const c = en.enrich(rec('connect', { pid: 30, res: 0, args: { fd: 7, family: 'ipv4', l4proto: 'tcp', lip: '172.16.204.12', lport: 40000, rip: '192.168.0.1', rport: 80 } }))

@@ -6,7 +6,7 @@ import { RuleError } from '../../../src/errors/index.ts'
 import { parseCondition } from '../../../src/rules/lang/index.ts'
 import { compileCondition, compileOperand } from '../../../src/rules/compile/index.ts'
 
-interface Ev { anc?: string[], pids?: number[], ends?: [string, string], throws?: boolean }
+interface Ev { anc?: string[], pids?: number[], ends?: string[], ports?: number[], throws?: boolean }
 
 const defs: FieldDef<Ev>[] = [
   {
@@ -29,7 +29,23 @@ const defs: FieldDef<Ev>[] = [
     bind: () => (ev) => ev.ends?.[1],
     candidates: (ev) => ev.ends
   },
-  { name: 'm.name', type: 'string', desc: 'a plain scalar', bind: () => (ev) => ev.anc?.[0] }
+  { name: 'm.name', type: 'string', desc: 'a plain scalar', bind: () => (ev) => ev.anc?.[0] },
+  // connection ends as Falco's fd.ip / fd.net / fd.port: `!=` needs every candidate to differ
+  {
+    name: 'm.endip', type: 'ipaddr', matchAny: true, notEqualAll: true, desc: 'either end (libsinsp compare_ip)',
+    bind: () => (ev) => ev.ends?.[1],
+    candidates: (ev) => ev.ends
+  },
+  {
+    name: 'm.endnet', type: 'ipnet', matchAny: true, notEqualAll: true, desc: 'either end network (libsinsp compare_net)',
+    bind: () => (ev) => ev.ends?.[1],
+    candidates: (ev) => ev.ends
+  },
+  {
+    name: 'm.endport', type: 'int', matchAny: true, notEqualAll: true, desc: 'either end port (libsinsp compare_port)',
+    bind: () => (ev) => ev.ports?.[1],
+    candidates: (ev) => ev.ports
+  }
 ]
 const table: FieldTable<Ev> = createFieldTable('m', defs)
 const run = (cond: string, ev: Ev): boolean => compileCondition(parseCondition(cond), table)(ev)
@@ -87,6 +103,65 @@ t.test('addresses and networks: either end', async (t) => {
   t.equal(run('m.net = "127.0.0.0/8"', inbound), true)
   t.equal(run('m.net != "127.0.0.0/8"', loop), false, 'both ends are loopback')
   t.equal(run('m.net != "127.0.0.0/8"', out), true)
+})
+
+// Expected values written from libsinsp userspace/libsinsp/sinsp_filtercheck_fd.cpp
+// (falcosecurity/libs): compare_ip — CO_EQ/CO_IN: sip matches || dip matches; CO_NE: sip differs
+// && dip differs; a server socket compares its bound address only. compare_net — the same with
+// the masked comparison. compare_port — CO_EQ, CO_LT, CO_LE, CO_GT, CO_GE, CO_IN: either port;
+// CO_NE: both ports differ. `not X = v` is the plain negation of the either-end `=`.
+t.test('connection-end fields: != holds only when both ends differ (libsinsp compare_ip/net/port)', async (t) => {
+  const udp: Ev = { ends: ['0.0.0.0', '8.8.8.8'], ports: [5353, 53] }
+  const out: Ev = { ends: ['172.16.204.12', '192.168.0.1'], ports: [40000, 80] }
+  const loop: Ev = { ends: ['127.0.0.1', '127.0.0.1'], ports: [40001, 8080] }
+  const inbound: Ev = { ends: ['127.0.0.1', '10.0.0.5'], ports: [50000, 443] }
+  const listening: Ev = { ends: ['10.0.0.5'], ports: [8080] }
+  const cases: Array<[string, Ev, boolean]> = [
+    // compare_ip
+    ['m.endip = "0.0.0.0"', udp, true],
+    ['m.endip != "0.0.0.0"', udp, false],
+    ['not m.endip = "0.0.0.0"', udp, false],
+    ['m.endip != "0.0.0.0"', out, true],
+    ['m.endip != 172.16.204.12', out, false],
+    ['m.endip != 192.168.0.1', out, false],
+    ['m.endip != 10.9.9.9', out, true],
+    ['m.endip in (10.9.9.9, 192.168.0.1)', out, true],
+    ['m.endip in (10.9.9.9)', out, false],
+    ['not m.endip in (10.9.9.9, 192.168.0.1)', out, false],
+    ['m.endip = 10.0.0.5', listening, true],
+    ['m.endip != 10.0.0.5', listening, false],
+    ['m.endip != "0.0.0.0"', listening, true],
+    // compare_net
+    ['m.endnet = "127.0.0.0/8"', inbound, true],
+    ['m.endnet != "127.0.0.0/8"', inbound, false],
+    ['m.endnet != "127.0.0.0/8"', loop, false],
+    ['m.endnet != "127.0.0.0/8"', out, true],
+    ['m.endnet in ("10.0.0.0/8", "192.168.0.0/16")', out, true],
+    ['m.endnet != "10.0.0.0/8"', listening, false],
+    // compare_port
+    ['m.endport = 53', udp, true],
+    ['m.endport != 53', udp, false],
+    ['m.endport != 5353', udp, false],
+    ['m.endport != 22', udp, true],
+    ['m.endport < 1024', out, true],
+    ['m.endport > 1024', out, true],
+    ['m.endport >= 40001', out, false],
+    ['m.endport <= 79', out, false],
+    ['m.endport in (22, 80)', out, true],
+    ['not m.endport in (22, 80)', out, false],
+    ['m.endport != 8080', listening, false],
+    ['m.endport != 22', listening, true]
+  ]
+  for (const [cond, ev, want] of cases) t.equal(run(cond, ev), want, `${cond} on ${JSON.stringify(ev)}`)
+})
+
+t.test('connection-end fields: no connection is absent, for != too', async (t) => {
+  for (const ev of [{}, { ends: [] }] as Ev[]) {
+    t.equal(run('m.endip != 10.0.0.1', ev), false)
+    t.equal(run('m.endip = 10.0.0.1', ev), false)
+    t.equal(run('m.endip exists', ev), false)
+    t.equal(run('not m.endip = 10.0.0.1', ev), true)
+  }
 })
 
 t.test('val() on the right compares each candidate with the other field', async (t) => {
