@@ -1,7 +1,6 @@
 // Records in, enriched events out: owns the process/fd tables, the user db and the container-id
 // memo, and applies each record to them before building the event rules will see.
 import { hostname as osHostname } from 'node:os'
-import { join } from 'node:path'
 import type { K8sMetadata } from '../k8s/metadata.ts'
 import { SyscallEvent, type EventContext } from './event.ts'
 import type { SyscallRecord } from './record.ts'
@@ -10,6 +9,7 @@ import { containerFromCgroupPath, type ContainerRef } from './state/container-id
 import { kindFromLink, socketFd, type FdInfo } from './state/fd-info.ts'
 import { readFdLink, type SocketEntry } from './state/proc-scan.ts'
 import { ProcessTable, type ProcessInfo, type ProcessTableOptions } from './state/process-table.ts'
+import { createContainerUsers } from './state/container-users.ts'
 import { createSocketLookup } from './state/socket-table.ts'
 import { loadUserDb, type UserDb } from './state/users.ts'
 
@@ -85,16 +85,14 @@ export function createEnricher (opts: EnricherOptions = {}): Enricher {
   }
 
   const nodeUsers = opts.users ?? loadUserDb({ procRoot })
-  const perContainer = new Map<string, UserDb>()
+  // keyed by container, read through any of its live processes (the event's first)
+  const perContainer = createContainerUsers({
+    procRoot,
+    maxContainers: MAX_CONTAINER_MEMO,
+    livePids: function livePids (fullId) { return procs.livePidsIn(fullId) }
+  })
   function containerUsers (fullId: string, pid: number): UserDb {
-    let db = perContainer.get(fullId)
-    if (db === undefined) {
-      if (perContainer.size >= MAX_CONTAINER_MEMO) perContainer.clear()
-      // read through the process's root: the container image's own passwd and group
-      db = opts.users ?? loadUserDb({ etcDir: join(procRoot, String(pid), 'root', 'etc') })
-      perContainer.set(fullId, db)
-    }
-    return db
+    return opts.users ?? perContainer.of(fullId, pid)
   }
 
   const context: EventContext = {

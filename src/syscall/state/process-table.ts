@@ -201,6 +201,11 @@ export class ProcessTable {
     return { procs: this.procs.size, exited: this.exitedQueue.size, missing: this.missing.size, fds, maxFdsOfOne }
   }
 
+  /** Pids of live processes the table places in a container (newest last); a full scan: for rare lookups only. */
+  * livePidsIn (fullId: string): Iterable<number> {
+    for (const p of this.procs.values()) if (!p.exited && p.container?.fullId === fullId) yield p.pid
+  }
+
   /** Ancestor `n` (1 = parent) of a process, or undefined past the root or an unknown pid. */
   ancestor (p: ProcessInfo, n: number): ProcessInfo | undefined {
     let cur: ProcessInfo | undefined = p

@@ -1,0 +1,162 @@
+// Users and groups as a container sees them (its image's /etc/passwd and /etc/group), for
+// `user.*`/`group.*` of processes inside it. Kept per container id, never per pid: the files are
+// read through /proc/<pid>/root of whichever of the container's processes is alive when they are
+// needed, and a pid is trusted only while its cgroup names the container (a pid number can be
+// reused by another container or the host between two reads).
+import { readFileSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import { containerFromProcCgroup } from './container-id.ts'
+import { parseGroup, parsePasswd, type GroupEntry, type UserDb, type UserEntry } from './users.ts'
+
+export interface ContainerUsersOptions {
+  /** /proc by default */
+  procRoot?: string
+  /** containers kept (oldest dropped first); default 4096 */
+  maxContainers?: number
+  /** live pids of a container the enricher knows of, beyond the ones events named (process table) */
+  livePids?(fullId: string): Iterable<number>
+  /** clock (tests) */
+  now?(): number
+}
+
+export interface ContainerUsers {
+  /** the container's users, remembering `pid` as one of its processes to read through */
+  of(fullId: string, pid: number): UserDb
+  /** containers held */
+  readonly size: number
+}
+
+/** pids remembered per container, newest first */
+const RECENT_PIDS = 8
+/** pids tried in one attempt (a churning container offers many dead ones) */
+const MAX_TRIES = 16
+/** a container whose files were read: a missing uid re-reads them at most this often (users added later) */
+const RELOAD_MS = 10_000
+/** a container never read yet: retried at once for a pid not tried before, else at most this often */
+const RETRY_MS = 1_000
+/** …but never more often than this, however many new pids appear */
+const MIN_RETRY_MS = 100
+
+function readText (path: string): string | undefined {
+  try { return readFileSync(path, 'utf8') } catch { return undefined }
+}
+
+/** true when `pid` is (still) a process of the container */
+function inContainer (procRoot: string, pid: number, fullId: string): boolean {
+  const cg = readText(join(procRoot, String(pid), 'cgroup'))
+  return cg !== undefined && containerFromProcCgroup(cg)?.fullId === fullId
+}
+
+interface Files { passwd: string, group: string }
+
+/**
+ * The container's passwd and group through one of its processes; undefined when that process is
+ * gone, belongs elsewhere, or its root cannot be reached. A reachable root without the files
+ * (distroless images) is an answer too: no users.
+ */
+function readThrough (procRoot: string, pid: number, fullId: string): Files | undefined {
+  if (!inContainer(procRoot, pid, fullId)) return undefined
+  const etc = join(procRoot, String(pid), 'root', 'etc')
+  try { statSync(join(procRoot, String(pid), 'root', '.')) } catch { return undefined }
+  const passwd = readText(join(etc, 'passwd'))
+  const group = readText(join(etc, 'group'))
+  // the files read are this container's only if the pid still belongs to it afterwards
+  if (!inContainer(procRoot, pid, fullId)) return undefined
+  return { passwd: passwd ?? '', group: group ?? '' }
+}
+
+class ContainerEntry implements UserDb {
+  private byUid = new Map<number, UserEntry>()
+  private byGid = new Map<number, GroupEntry>()
+  private loaded = false
+  private lastAttempt = -Infinity
+  private readonly tried = new Set<number>()
+  private readonly recent: number[] = []
+
+  constructor (
+    private readonly fullId: string,
+    private readonly procRoot: string,
+    private readonly livePids: ((fullId: string) => Iterable<number>) | undefined,
+    private readonly now: () => number
+  ) {}
+
+  note (pid: number): void {
+    if (this.recent[0] === pid || pid <= 0) return
+    const i = this.recent.indexOf(pid)
+    if (i >= 0) this.recent.splice(i, 1)
+    this.recent.unshift(pid)
+    if (this.recent.length > RECENT_PIDS) this.recent.pop()
+  }
+
+  user (uid: number): UserEntry | undefined {
+    return this.byUid.get(uid) ?? (this.refresh() ? this.byUid.get(uid) : undefined)
+  }
+
+  group (gid: number): GroupEntry | undefined {
+    return this.byGid.get(gid) ?? (this.refresh() ? this.byGid.get(gid) : undefined)
+  }
+
+  private due (): boolean {
+    const elapsed = this.now() - this.lastAttempt
+    if (this.loaded) return elapsed >= RELOAD_MS
+    if (elapsed < MIN_RETRY_MS) return false
+    return elapsed >= RETRY_MS || this.recent.some((p) => !this.tried.has(p))
+  }
+
+  /** one attempt to (re)read the files through a live process; true when they were read */
+  private refresh (): boolean {
+    if (!this.due()) return false
+    this.lastAttempt = this.now()
+    this.tried.clear()
+    for (const pid of this.candidates()) {
+      if (this.tried.has(pid)) continue
+      if (this.tried.size >= MAX_TRIES) break
+      this.tried.add(pid)
+      const files = readThrough(this.procRoot, pid, this.fullId)
+      if (files === undefined) continue
+      this.set(parsePasswd(files.passwd), parseGroup(files.group))
+      this.loaded = true
+      return true
+    }
+    // nothing alive to read through: what was read before stays
+    return false
+  }
+
+  private * candidates (): Iterable<number> {
+    yield * this.recent
+    if (this.livePids !== undefined) yield * this.livePids(this.fullId)
+  }
+
+  private set (users: UserEntry[], groups: GroupEntry[]): void {
+    const byUid = new Map<number, UserEntry>()
+    const byGid = new Map<number, GroupEntry>()
+    // the first entry of an id wins, as getpwuid(3) does
+    for (const u of users) if (!byUid.has(u.uid)) byUid.set(u.uid, u)
+    for (const g of groups) if (!byGid.has(g.gid)) byGid.set(g.gid, g)
+    this.byUid = byUid
+    this.byGid = byGid
+  }
+}
+
+export function createContainerUsers (opts: ContainerUsersOptions = {}): ContainerUsers {
+  const procRoot = opts.procRoot ?? '/proc'
+  const max = opts.maxContainers ?? 4096
+  const now = opts.now ?? Date.now
+  const entries = new Map<string, ContainerEntry>()
+  return {
+    of (fullId: string, pid: number): UserDb {
+      let e = entries.get(fullId)
+      if (e === undefined) {
+        e = new ContainerEntry(fullId, procRoot, opts.livePids, now)
+        entries.set(fullId, e)
+        if (entries.size > max) {
+          const oldest = entries.keys().next().value
+          if (oldest !== undefined) entries.delete(oldest)
+        }
+      }
+      e.note(pid)
+      return e
+    },
+    get size () { return entries.size }
+  }
+}
