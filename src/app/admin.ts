@@ -1,4 +1,4 @@
-// The admin server (Falco's `webserver`): health, readiness (rules loaded, not stopping) and metrics, at the
+// The admin server (Falco's `webserver`): health, readiness (rules loaded, source ready, not stopping) and metrics, at the
 // configured paths; not started at all with webserver.enabled: false.
 import { createAdminServer, type AdminOptions, type AdminServer } from '../webhook/index.ts'
 import type { App } from './build.ts'
@@ -7,6 +7,8 @@ import { readTls } from './tls-files.ts'
 export interface AdminState {
   /** true once shutdown has begun: /readyz answers 503 so the Service stops routing here */
   stopping?: () => boolean
+  /** the source's own readiness (syscall mode: the probe attached and delivering records) */
+  sourceReady?: () => boolean
 }
 
 export async function startAdmin (app: App, state: AdminState = {}): Promise<AdminServer | undefined> {
@@ -25,7 +27,7 @@ export async function startAdmin (app: App, state: AdminState = {}): Promise<Adm
   if (cfg.tls !== undefined) opts.tls = readTls(cfg.tls, 'webserver.ssl_certificate')
   const metrics = app.metrics
   return await createAdminServer(opts, {
-    isReady: function rulesLoadedAndServing () { return app.rules.current() !== undefined && state.stopping?.() !== true },
+    isReady: function rulesLoadedAndServing () { return app.rules.current() !== undefined && state.stopping?.() !== true && state.sourceReady?.() !== false },
     metricsText: async function metricsText () { return await metrics.text() },
     metricsContentType: metrics.contentType,
     logger: app.logger

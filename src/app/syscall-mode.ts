@@ -5,6 +5,7 @@
 // rate-limited internal alert.
 import { DEFAULTS } from '../config/index.ts'
 import { startProbe, type ProbeHandle } from '../syscall/loader.ts'
+import { checkKernel } from './kernel-requirement.ts'
 import { probeKindsFor, sameProbeKinds, type ProbeKinds } from '../syscall/probe-kinds.ts'
 import { createEnricher } from '../syscall/enrich.ts'
 import { createK8sWatch } from '../k8s/watch.ts'
@@ -24,7 +25,10 @@ export async function startSyscallMode (app: App): Promise<RunningMode> {
   // its list timeout), and a liveness probe failing meanwhile would restart the pod in a loop
   // from SIGTERM on, /readyz answers 503 (as in audit mode) while the probe and outputs wind down
   let stopping = false
-  const admin = await startAdmin(app, { stopping: () => stopping })
+  // ready only once records flow: the probe attached AND the decoder has delivered some (a helper
+  // that attached but sends nothing, or one being restarted, is not a working source)
+  let producing = false
+  const admin = await startAdmin(app, { stopping: () => stopping, sourceReady: () => producing })
   // pods of this node and all namespaces, for container.* / k8s.* fields, through the same
   // connection as the rules ConfigMaps (lanner.k8s.kubeconfig, else the service account or the
   // user's kubeconfig); without a cluster the index stays empty and those fields read as absent
@@ -48,6 +52,10 @@ export async function startSyscallMode (app: App): Promise<RunningMode> {
   let stateErrorsSeen = 0
 
   function onRecords (batch: SyscallRecord[]): void {
+    if (!producing && batch.length > 0) {
+      producing = true
+      log.info({ records: batch.length }, 'syscall source producing events: ready')
+    }
     const started = process.hrtime.bigint()
     metrics.eventsReceived(SOURCE, batch.length)
     const rs = app.rules.current()
@@ -106,6 +114,7 @@ export async function startSyscallMode (app: App): Promise<RunningMode> {
 
   const initial = kindsNow()
   try {
+    checkKernel()
     probe = await startProbe({
       kinds: initial.kinds,
       enterKinds: initial.enterKinds,
@@ -120,7 +129,7 @@ export async function startSyscallMode (app: App): Promise<RunningMode> {
         }
         drops.report(s.time, s.dropsDelta, s.dropsPerCpu)
       },
-      onRestart: function probeRestarting () { metrics.probeRestarts() },
+      onRestart: function probeRestarting () { metrics.probeRestarts(); producing = false },
       onError: function probeError (err) {
         log.error({ code: err.code, err: err.message }, 'probe problem')
       },

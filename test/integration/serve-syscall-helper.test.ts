@@ -1,23 +1,27 @@
 // `lanner serve --source syscall` over a fake probe helper (LANNER_PROBE_HELPER, no privileges
 // needed): a helper crash is counted in lanner_probe_restarts_total and the helper restarted, and
-// from SIGTERM on /readyz answers 503 while the helper is still winding down.
+// from SIGTERM on /readyz answers 503 while the helper is still winding down. (/readyz waiting for
+// records, not only the helper's HELLO: serve-syscall-ready.test.ts.)
 import t from 'tap'
 import { chmodSync, existsSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { ABI_VERSION, HELLO } from '../../src/syscall/abi.ts'
 import { adminPort as adminPortOf, request, startServe, untilServing } from '../helpers/serve-child.ts'
+import { record } from '../fixtures/syscall/records.ts'
 
 /**
- * Says HELLO; its first run crashes (exit 1) right after, later runs stay up. On SIGTERM it
+ * Says HELLO; its first run crashes (exit 1) right after, later runs send one record and stay up. On SIGTERM it
  * notes `sigterm` and exits only once `release` exists, so the test can look at a stopping instance.
  */
 function fakeHelper (dir: string): { bin: string, crashed: string, sigterm: string, release: string } {
+  const recordFile = path.join(dir, 'record.bin')
+  writeFileSync(recordFile, record({ kind: 'close', res: 0, nums: [3], pid: 1, tid: 1 }))
   const bin = path.join(dir, 'fake-probe.mjs')
   const crashed = path.join(dir, 'crashed')
   const sigterm = path.join(dir, 'sigterm')
   const release = path.join(dir, 'release')
   writeFileSync(bin, `#!/usr/bin/env node
-import { existsSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 const hello = Buffer.alloc(${HELLO.size})
 hello.writeUInt16LE(${HELLO.size}, 0); hello.writeUInt16LE(${HELLO.type}, 2); hello.writeUInt32LE(${ABI_VERSION}, ${HELLO.abi})
 hello.writeUInt32LE(process.pid, ${HELLO.helperPid}); hello.writeUInt32LE(1, ${HELLO.ncpu})
@@ -26,6 +30,7 @@ if (!existsSync(${JSON.stringify(crashed)})) {
   writeFileSync(${JSON.stringify(crashed)}, String(process.pid))
   setTimeout(() => process.exit(1), 50)
 } else {
+  process.stdout.write(readFileSync(${JSON.stringify(recordFile)}))
   setInterval(() => {}, 1000)
 }
 process.stdin.resume()
@@ -72,7 +77,13 @@ t.test('syscall mode: a helper crash is counted; readiness drops at SIGTERM', as
   t.ok(serve.logs.some((l) => l.code === 'ERR_SYSCALL_PROBE_FAILED'), 'the crash is still logged with its code')
   const attached = (): number => serve.logs.filter((l) => typeof l.msg === 'string' && l.msg.startsWith('eBPF probe attached')).length
   await untilServing(serve, () => attached() === 2, 'the restarted helper to attach')
-  t.equal((await request(`${admin}/readyz`)).status, 200, 'ready while serving')
+  // ready once the restarted helper's record has been decoded (polled, bounded)
+  let ready = (await request(`${admin}/readyz`)).status
+  for (let i = 0; ready !== 200 && i < 400; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 25))
+    ready = (await request(`${admin}/readyz`)).status
+  }
+  t.equal(ready, 200, 'ready while serving')
 
   serve.child.kill('SIGTERM')
   await untilServing(serve, () => existsSync(helper.sigterm), 'the helper to be asked to stop')

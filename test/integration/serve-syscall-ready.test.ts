@@ -1,0 +1,85 @@
+// `lanner serve --source syscall` is ready only while its source produces events: over a fake
+// probe helper (LANNER_PROBE_HELPER, no privileges needed) that attaches (HELLO) but sends records
+// only when the test says so, /readyz answers 503 with the rules loaded and the probe attached,
+// 200 once a record has been decoded, and 503 again from a helper crash until the restarted
+// helper's records arrive.
+import t from 'tap'
+import { chmodSync, existsSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { ABI_VERSION, HELLO } from '../../src/syscall/abi.ts'
+import { adminPort as adminPortOf, request, startServe, untilServing } from '../helpers/serve-child.ts'
+import { record } from '../fixtures/syscall/records.ts'
+
+/**
+ * Run N (1, 2…) says HELLO, then sends one record once `go<N>` exists; run 1 exits 1 once `crash`
+ * exists. Each run notes itself in `run<N>`.
+ */
+function fakeHelper (dir: string): string {
+  const bin = path.join(dir, 'fake-probe.mjs')
+  const rec = path.join(dir, 'record.bin')
+  writeFileSync(rec, record({ kind: 'close', res: 0, nums: [3], pid: 1, tid: 1 }))
+  const at = (name: string): string => JSON.stringify(path.join(dir, name))
+  writeFileSync(bin, `#!/usr/bin/env node
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+let run = 1
+while (existsSync(${at('run')} + run)) run++
+writeFileSync(${at('run')} + run, String(process.pid))
+const hello = Buffer.alloc(${HELLO.size})
+hello.writeUInt16LE(${HELLO.size}, 0); hello.writeUInt16LE(${HELLO.type}, 2); hello.writeUInt32LE(${ABI_VERSION}, ${HELLO.abi})
+hello.writeUInt32LE(process.pid, ${HELLO.helperPid}); hello.writeUInt32LE(1, ${HELLO.ncpu})
+process.stdout.write(hello)
+let sent = false
+setInterval(() => {
+  if (!sent && existsSync(${at('go')} + run)) { sent = true; process.stdout.write(readFileSync(${at('record.bin')})) }
+  if (run === 1 && existsSync(${at('crash')})) process.exit(1)
+}, 20)
+process.stdin.resume()
+process.on('SIGTERM', () => process.exit(0))
+`)
+  chmodSync(bin, 0o755)
+  return bin
+}
+
+t.test('syscall mode: /readyz follows the records, not only the helper being attached', async (t) => {
+  const dir = t.testdir({
+    'rules.yaml': `- rule: Marker Opened
+  desc: never fires here
+  condition: evt.type = openat and evt.dir=< and fd.name = "/nonexistent/marker"
+  output: "marker (file=%fd.name)"
+  priority: NOTICE
+  source: syscall
+`
+  })
+  const env: NodeJS.ProcessEnv = { ...process.env, LANNER_PROBE_HELPER: fakeHelper(dir), KUBECONFIG: path.join(dir, 'no-kubeconfig') }
+  delete env.KUBERNETES_SERVICE_HOST
+  const serve = startServe(t, ['serve', '--source', 'syscall', '-r', path.join(dir, 'rules.yaml'),
+    '-o', 'stdout_output.enabled=false', '-o', 'watch_config_files=false',
+    '-o', 'webserver={listen_address: 127.0.0.1, listen_port: 0}'], { env })
+  const readyz = `http://127.0.0.1:${await adminPortOf(serve)}/readyz`
+  /** polls /readyz (one request at a time, bounded) until it answers `want` */
+  async function readyzBecomes (want: number): Promise<number> {
+    let status = (await request(readyz)).status
+    for (let i = 0; status !== want && i < 400; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 25))
+      status = (await request(readyz)).status
+    }
+    return status
+  }
+
+  await untilServing(serve, () => serve.stderr().includes('syscall probe running'), 'the probe to start')
+  t.equal((await request(readyz)).status, 503, 'rules loaded and the probe attached, but no record yet: not ready')
+  t.equal((await request(readyz.replace('/readyz', '/healthz'))).status, 200, 'alive all the same')
+
+  writeFileSync(path.join(dir, 'go1'), '')
+  t.equal(await readyzBecomes(200), 200, 'ready once a record was decoded')
+  t.ok(serve.logs.some((l) => l.msg === 'syscall source producing events: ready'), 'logged once')
+
+  writeFileSync(path.join(dir, 'crash'), '')
+  await untilServing(serve, () => existsSync(path.join(dir, 'run2')), 'the helper to be restarted')
+  t.equal(await readyzBecomes(503), 503, 'a crashed helper: not ready while its successor sends nothing')
+  writeFileSync(path.join(dir, 'go2'), '')
+  t.equal(await readyzBecomes(200), 200, 'ready again with the restarted helper\'s records')
+
+  serve.child.kill('SIGTERM')
+  t.same(await serve.exited, { code: 0, signal: null }, 'SIGTERM exits 0')
+})
