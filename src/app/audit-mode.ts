@@ -5,7 +5,7 @@ import { createEvalPool, type EvalPool } from './eval-pool.ts'
 import { loadOptionsFrom } from './rules-manager.ts'
 import type { App } from './build.ts'
 import { startAdmin } from './admin.ts'
-import { readTls, readToken } from './tls-files.ts'
+import { refusalOf, webhookPreflight } from './webhook-preflight.ts'
 
 export interface RunningMode {
   /** the webhook's bound port (audit mode) */
@@ -26,8 +26,12 @@ export async function startAuditMode (app: App): Promise<RunningMode> {
     maxInFlightBytes: wh.maxInflightBytes,
     retryAfterSeconds: wh.retryAfterSeconds
   }
-  if (wh.tls !== undefined) opts.tls = readTls(wh.tls, 'lanner.webhook.tls')
-  if (wh.bearerTokenFile !== undefined) opts.bearerToken = readToken(wh.bearerTokenFile, 'lanner.webhook.bearer_token_file')
+  const preflight = webhookPreflight(app.config)
+  const refusal = refusalOf(preflight.findings)
+  if (refusal !== undefined) throw refusal
+  for (const f of preflight.findings) app.logger.warn({ code: f.code, key: f.key }, f.message)
+  if (preflight.tls !== undefined) opts.tls = preflight.tls
+  if (preflight.bearerToken !== undefined) opts.bearerToken = preflight.bearerToken
   const pool = await startPool(app)
   const handleBody = pool === undefined
     ? createAuditBatchHandler({ rules: app.rules, emit: app.emit, metrics: app.metrics, maxEventBytes: wh.maxEventBytes })
@@ -61,7 +65,7 @@ async function startPool (app: App): Promise<EvalPool | undefined> {
   const n = app.config.evalWorkers
   if (n === 0) return undefined
   const { sources: _sources, ...loadOptions } = loadOptionsFrom(app.config, app.sources)
-  const pool = createEvalPool(n, { userFields: app.config.userFields, loadOptions, maxEventBytes: app.config.webhook.maxEventBytes }, app.logger)
+  const pool = createEvalPool(n, { userFields: app.config.userFields, staticFields: app.config.staticFields, loadOptions, maxEventBytes: app.config.webhook.maxEventBytes }, app.logger)
   try {
     const inputs = app.rules.inputs()
     if (inputs !== undefined) await pool.setRules(inputs)

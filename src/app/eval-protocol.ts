@@ -8,6 +8,8 @@ export type WorkerLoadOptions = Omit<LoadOptions, 'sources'>
 
 export interface WorkerInit {
   userFields: Array<{ name: string, jsonpath: string }>
+  /** static_fields (name without `static.` → value) */
+  staticFields?: Record<string, string>
   loadOptions: WorkerLoadOptions
   maxEventBytes: number
 }
@@ -18,4 +20,4 @@ export type ToWorker =
 
 export type FromWorker =
   | { kind: 'rules', id: number, ok: boolean, error?: string }
-  | { kind: 'batch', id: number, accepted: number, rejected: number, issues: BodyIssue[], alerts: Alert[], error?: string }
+  | { kind: 'batch', id: number, accepted: number, rejected: number, issues: BodyIssue[], issueCounts?: Record<string, number>, alerts: Alert[], error?: string }

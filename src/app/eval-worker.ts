@@ -5,6 +5,7 @@ import { parentPort, workerData } from 'node:worker_threads'
 import { decodeAuditPayload } from '../audit/index.ts'
 import type { Alert } from '../events/index.ts'
 import { createK8sAuditSource } from '../fields/k8saudit/index.ts'
+import { withStaticFieldsAll } from '../fields/static-fields.ts'
 import { loadRules, type Ruleset } from '../rules/index.ts'
 import { batchOutcome } from './audit-handler.ts'
 import type { FromWorker, ToWorker, WorkerInit } from './eval-protocol.ts'
@@ -13,7 +14,7 @@ const SOURCE = 'k8s_audit'
 const init = workerData as WorkerInit
 const port = parentPort
 if (port === null) throw new Error('eval-worker must run in a worker thread')
-const source = createK8sAuditSource({ userFields: init.userFields })
+const source = withStaticFieldsAll([createK8sAuditSource({ userFields: init.userFields })], init.staticFields ?? {})[0] as ReturnType<typeof createK8sAuditSource>
 const decodeOpts = { maxEventBytes: init.maxEventBytes }
 let ruleset: Ruleset | undefined
 
@@ -30,7 +31,7 @@ function onRules (id: number, inputs: Parameters<typeof loadRules>[0]): void {
 }
 
 function onBatch (id: number, body: Uint8Array): void {
-  const { events, issues } = decodeAuditPayload(Buffer.from(body.buffer, body.byteOffset, body.byteLength), decodeOpts)
+  const decoded = decodeAuditPayload(Buffer.from(body.buffer, body.byteOffset, body.byteLength), decodeOpts)
   const alerts: Alert[] = []
   const collect = (a: Alert): void => { alerts.push(a) }
   const rs = ruleset
@@ -39,8 +40,9 @@ function onBatch (id: number, body: Uint8Array): void {
     reply({ kind: 'batch', id, accepted: 0, rejected: 0, issues: [], alerts, error: 'worker has no rules yet' })
     return
   }
+  const { events } = decoded
   for (const ev of events) rs.evaluate(SOURCE, ev, collect)
-  reply({ kind: 'batch', id, ...batchOutcome(events.length, issues), alerts })
+  reply({ kind: 'batch', id, ...batchOutcome(events.length, decoded), alerts })
 }
 
 // Every message is answered under its id, failures included: the pool keeps a promise per id,

@@ -70,7 +70,8 @@ export function loadOptionsFrom (cfg: Config, sources: readonly SourceDefinition
     tagsDrop: cfg.tagsDrop,
     selection: cfg.selection,
     ruleMatching: cfg.ruleMatching,
-    hostname: process.env.FALCO_HOSTNAME ?? osHostname()
+    hostname: process.env.FALCO_HOSTNAME ?? osHostname(),
+    appendOutput: cfg.appendOutput
   }
 }
 

@@ -3,9 +3,11 @@
 import type { Config } from '../config/index.ts'
 import { createK8sAuditSource } from '../fields/k8saudit/index.ts'
 import type { SourceDefinition } from '../fields/index.ts'
+import { withStaticFieldsAll } from '../fields/static-fields.ts'
 
-export async function buildSources (cfg: Pick<Config, 'source' | 'userFields'>): Promise<SourceDefinition<any>[]> {
-  if (cfg.source === 'k8s_audit') return [createK8sAuditSource({ userFields: cfg.userFields })]
+export async function buildSources (cfg: Pick<Config, 'source' | 'userFields'> & { staticFields?: Config['staticFields'] }): Promise<SourceDefinition<any>[]> {
+  const statics = cfg.staticFields ?? {}
+  if (cfg.source === 'k8s_audit') return withStaticFieldsAll([createK8sAuditSource({ userFields: cfg.userFields })], statics)
   const { syscallSource } = await import('../fields/syscall/index.ts')
-  return [syscallSource]
+  return withStaticFieldsAll([syscallSource], statics)
 }

@@ -27,6 +27,21 @@ export interface LoadOptions {
    * Lanner implements natively for the registered sources (k8s_audit: k8saudit 0.18.0, json 0.7.4).
    */
   pluginVersions?: Readonly<Record<string, string>>
+  /** falco.yaml `append_output`, in order (see load/append-output.ts) */
+  appendOutput?: readonly AppendOutputRule[]
+}
+
+/** One falco.yaml `append_output` entry: match (ANDed) → extra output text and JSON fields. */
+export interface AppendOutputRule {
+  source?: string
+  /** all of them must be among the rule's tags */
+  tags: readonly string[]
+  /** exact rule name */
+  rule?: string
+  extraOutput?: string
+  /** `field`: that field's typed value; `template`: rendered text (literal, or with %fields) */
+  extraFields: ReadonlyArray<{ key: string, field?: string, template?: string }>
+  suggestedOutput: boolean
 }
 
 export type RuleSelection =

@@ -11,6 +11,9 @@ import { exceedsLimits, expandLists, globalizePositions, resolveMacros } from '.
 import type { Collector, MacroDef, RuleDef } from './collector.ts'
 import { locateInSourced, type FileCtx, type Files, type Issues, type ItemCtx, type SourcedText } from './context.ts'
 import { withExceptions } from './exceptions-ast.ts'
+import { canNeverMatch, noDataUses } from './no-data.ts'
+import { appendPlanFor, withExtraFields } from './append-output.ts'
+import type { AppendOutputRule } from '../api.ts'
 
 const SKIPPABLE = new Set(['RULE_COMPILE_UNKNOWN_FIELD', 'RULE_COMPILE_UNKNOWN_EVTTYPE'])
 const MAX_EVTTYPES = 100
@@ -27,6 +30,11 @@ export const MAX_CONDITION_NODES = 200_000
 /** Thrown to abandon an item whose problem has already been reported. */
 class Reported extends Error {}
 
+/** An extra_fields entry of append_output failed to compile (the cause says why). */
+class AppendOutputFailure extends Error {
+  constructor (override readonly cause: unknown) { super('append_output') }
+}
+
 export interface CompiledItem { def: RuleDef, rule: CompiledRule }
 
 export class RulesCompiler {
@@ -35,7 +43,7 @@ export class RulesCompiler {
   #resolved = new Map<string, Expr | null>()
   #inProgress = new Set<string>()
 
-  constructor (readonly col: Collector, readonly files: Files, readonly issues: Issues, readonly sources: ReadonlyMap<string, SourceDefinition<any>>) {}
+  constructor (readonly col: Collector, readonly files: Files, readonly issues: Issues, readonly sources: ReadonlyMap<string, SourceDefinition<any>>, readonly appendOutput: readonly AppendOutputRule[] = []) {}
 
   compile (): CompiledItem[] {
     this.#compileLists()
@@ -214,16 +222,35 @@ export class RulesCompiler {
     }
     const output = this.#compileOutput(r, src)
     if (output === undefined) return undefined
+    this.#warnNoData(r, expr, output, table)
     return { index: r.index, name: r.name, source: r.source, priority: r.priority, tags: [...r.tags].sort(), match, output, eventTypes: types, directions: table.eventTypes === undefined ? undefined : (eventDirsOf(expr) ?? undefined) }
   }
 
   #compileOutput (r: RuleDef, src: SourceDefinition<any>): CompiledOutput | undefined {
+    const plan = this.appendOutput.length === 0 ? undefined : appendPlanFor(this.appendOutput, r, src.fields)
+    const own = r.output.text.length
+    const operand = (o: Parameters<typeof compileOperand>[0], t: Parameters<typeof compileOperand>[1]): ReturnType<typeof compileOperand>['extract'] => compileOperand(o, t).extract
     try {
-      return compileOutput(r.output.text, src.fields, {
-        compileOperand: (o, t) => compileOperand(o, t).extract,
-        warn: (w) => { const at = locateInSourced(r.output, w.offset); this.issues.warn(w.code, w.message, this.#ctxAt(r.ctx, at?.file), at?.offset) }
+      const base = compileOutput(r.output.text + (plan?.suffix ?? ''), src.fields, {
+        compileOperand: operand,
+        warn: (w) => { const at = w.offset < own ? locateInSourced(r.output, w.offset) : undefined; this.issues.warn(w.code, w.message, this.#ctxAt(r.ctx, at?.file), at?.offset) }
       })
-    } catch (err) {
+      if (plan === undefined) return base
+      try {
+        return withExtraFields(base, plan.extraFields, src.fields, operand)
+      } catch (err) {
+        throw new AppendOutputFailure(err)
+      }
+    } catch (caught) {
+      const inAppend = caught instanceof AppendOutputFailure
+      const err = inAppend ? caught.cause : caught
+      const offset = err instanceof RuleError ? err.location?.pos?.offset : undefined
+      if (plan !== undefined && (inAppend || (offset !== undefined && offset >= own))) {
+        // the problem is in falco.yaml's append_output, not in the rules file: say so, at the rule
+        const e = asRuleError(err)
+        this.#add('LOAD_ERR_COMPILE_OUTPUT', new RuleError(e.code, `append_output (falco.yaml) for rule '${r.name}': ${e.message}`), r.ctx, undefined)
+        throw new Reported()
+      }
       if (r.skipIfUnknownFilter && err instanceof RuleError && (SKIPPABLE.has(err.code) || err.code === 'RULE_FORMAT_BAD_TOKEN')) {
         this.issues.warn('LOAD_UNKNOWN_FILTER', `Rule skipped: ${err.message}`, r.ctx)
         return undefined
@@ -232,6 +259,32 @@ export class RulesCompiler {
       const at = locateInSourced(r.output, e.location?.pos?.offset ?? 0)
       this.#add('LOAD_ERR_COMPILE_OUTPUT', e, this.#ctxAt(r.ctx, at?.file), at?.offset)
       throw new Reported()
+    }
+  }
+
+  /**
+   * A rule using a field the source never fills is a loud fact, not a silent one: one
+   * LOAD_FIELD_NO_DATA per field, naming the rule and the field, saying whether the rule can
+   * still match (a `not` or an `or` may keep it alive) or never will.
+   */
+  #warnNoData (r: RuleDef, expr: Expr, output: CompiledOutput, table: SourceDefinition<any>['fields']): void {
+    const uses = noDataUses(expr, table)
+    if (uses.length > 0) {
+      const dead = canNeverMatch(expr, table)
+      for (const u of uses) {
+        const effect = dead
+          ? 'every check on it is false, so this rule can never match'
+          : 'every check on it is false (the rule can still match through its other conditions)'
+        this.#warnAt('LOAD_FIELD_NO_DATA', `Rule '${r.name}' uses field '${u.field}', which Lanner never fills (${u.reason}): ${effect}`, u.offset, r)
+      }
+    }
+    const conditionFields = new Set(uses.map((u) => u.field))
+    for (const key of output.fieldKeys) {
+      const name = key.replace(/\[.*$/, '')
+      const reason = table.info(name)?.noData
+      if (reason === undefined || conditionFields.has(name)) continue
+      const at = locateInSourced(r.output, Math.max(0, r.output.text.indexOf(`%${name}`)))
+      this.issues.warn('LOAD_FIELD_NO_DATA', `Rule '${r.name}' prints field '${key}', which Lanner never fills (${reason}): the output shows <NA>`, this.#ctxAt(r.ctx, at?.file), at?.offset)
     }
   }
 
@@ -276,7 +329,7 @@ function asRuleError (err: unknown): RuleError {
   return new RuleError('RULE_PARSE_UNEXPECTED_TOKEN', err instanceof Error ? err.message : String(err), { cause: err })
 }
 
-const WARNING_CODES = new Set(['LOAD_UNSAFE_NA_CHECK', 'LOAD_NO_EVTTYPE', 'LOAD_COMPILE_CONDITION', 'LOAD_DEPRECATED_FIELD', 'LOAD_DEPRECATED_ITEM'])
+const WARNING_CODES = new Set(['LOAD_UNSAFE_NA_CHECK', 'LOAD_NO_EVTTYPE', 'LOAD_COMPILE_CONDITION', 'LOAD_DEPRECATED_FIELD', 'LOAD_DEPRECATED_ITEM', 'LOAD_FIELD_NO_DATA'])
 function isKnownWarning (code: string): code is 'LOAD_COMPILE_CONDITION' {
   return WARNING_CODES.has(code)
 }

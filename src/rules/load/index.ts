@@ -45,7 +45,7 @@ export function loadRules (inputs: readonly RulesInput[], opts: LoadOptions): Lo
     if (res.failed) failed.add(input.name)
   }
   const before = issues.errors.length
-  const compiled = new RulesCompiler(col, files, issues, sources).compile()
+  const compiled = new RulesCompiler(col, files, issues, sources, opts.appendOutput).compile()
   // Falco stops a file at its first error: keep one compile error per file, none for files that
   // already failed to read
   const compileErrors = issues.errors.splice(before)

@@ -1,0 +1,40 @@
+// Falco 0.42's `static_fields`: fixed `static.<name>` string fields from the config, the same on
+// every event of every source (cluster name, region, environment). They are usable in conditions
+// and outputs like any field; this wraps a source's table so its own fields are untouched.
+import { createFieldTable, type FieldDef, type FieldTable, type SourceDefinition } from './registry.ts'
+
+export const STATIC_FIELD_PREFIX = 'static.'
+
+/** A table holding only the `static.*` fields of `values` (name without the prefix → value). */
+export function staticFieldTable (source: string, values: Readonly<Record<string, string>>): FieldTable<unknown> {
+  const defs: FieldDef<unknown>[] = Object.entries(values).map(function staticDef ([name, value]) {
+    const extract = (): string => value
+    return { name: STATIC_FIELD_PREFIX + name, type: 'string', desc: `static field from the config (static_fields.${name})`, bind: () => extract }
+  })
+  return createFieldTable(source, defs)
+}
+
+/** `table` plus the static fields; a static name shadowing a source field is refused by the caller. */
+export function withStaticFields<E> (table: FieldTable<E>, values: Readonly<Record<string, string>>): FieldTable<E> {
+  if (Object.keys(values).length === 0) return table
+  const statics = staticFieldTable(table.source, values)
+  const list = [...table.list(), ...statics.list()]
+  const wrapped: FieldTable<E> = {
+    source: table.source,
+    eventTypes: table.eventTypes,
+    list: () => list,
+    info: (name) => statics.info(name) ?? table.info(name),
+    bind: (name, arg) => statics.info(name) !== undefined ? statics.bind(name, arg) as (ev: E) => ReturnType<ReturnType<FieldTable<E>['bind']>> : table.bind(name, arg)
+  }
+  if (table.bindCandidates !== undefined) {
+    const inner = table.bindCandidates.bind(table)
+    wrapped.bindCandidates = (name, arg) => statics.info(name) !== undefined ? undefined : inner(name, arg)
+  }
+  return wrapped
+}
+
+/** The sources with the static fields registered in each one's table. */
+export function withStaticFieldsAll (sources: SourceDefinition<any>[], values: Readonly<Record<string, string>>): SourceDefinition<any>[] {
+  if (Object.keys(values).length === 0) return sources
+  return sources.map((s) => ({ ...s, fields: withStaticFields(s.fields, values) }))
+}

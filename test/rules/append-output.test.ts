@@ -1,0 +1,79 @@
+// append_output and static_fields in the rules engine: extra_output appended to the text (with
+// %fields), extra_fields only in output_fields (typed field values, rendered templates, static
+// values), matching by source / tags (all of them) / rule name, static.* in conditions, and a bad
+// field in append_output reported as such.
+import t from 'tap'
+import { decodeAuditPayload } from '../../src/audit/index.ts'
+import { createK8sAuditSource } from '../../src/fields/k8saudit/index.ts'
+import { withStaticFieldsAll } from '../../src/fields/static-fields.ts'
+import { loadRules, type AppendOutputRule } from '../../src/rules/index.ts'
+import type { Alert } from '../../src/events/index.ts'
+
+const RULES = `
+- rule: Pod created
+  desc: d
+  condition: ka.verb = create and ka.target.resource = pods and static.cluster = prod-eu
+  output: pod created (user=%ka.user.name)
+  priority: NOTICE
+  source: k8s_audit
+  tags: [k8s, pci]
+- rule: Any delete
+  desc: d
+  condition: ka.verb = delete
+  output: deleted %ka.target.name
+  priority: WARNING
+  source: k8s_audit
+  tags: [k8s]
+`
+
+// an EventList item as kube-apiserver sends it: no kind/apiVersion on the item
+const BODY = JSON.stringify({
+  kind: 'EventList',
+  apiVersion: 'audit.k8s.io/v1',
+  metadata: {},
+  items: [
+    { level: 'Metadata', auditID: 'a1', stage: 'ResponseComplete', requestURI: '/api/v1/namespaces/default/pods', verb: 'create', user: { username: 'alice' }, objectRef: { resource: 'pods', namespace: 'default', name: 'p1', apiVersion: 'v1' }, responseStatus: { code: 201 }, requestReceivedTimestamp: '2026-01-01T00:00:00.000000Z', stageTimestamp: '2026-01-01T00:00:00.100000Z' },
+    { level: 'Metadata', auditID: 'a2', stage: 'ResponseComplete', requestURI: '/api/v1/namespaces/default/pods/p1', verb: 'delete', user: { username: 'bob' }, objectRef: { resource: 'pods', namespace: 'default', name: 'p1', apiVersion: 'v1' }, responseStatus: { code: 200 }, requestReceivedTimestamp: '2026-01-01T00:00:01.000000Z', stageTimestamp: '2026-01-01T00:00:01.100000Z' }
+  ]
+})
+
+function run (appendOutput: AppendOutputRule[], statics: Record<string, string>): { alerts: Alert[], errors: string[] } {
+  const sources = withStaticFieldsAll([createK8sAuditSource({ userFields: [] })], statics)
+  const r = loadRules([{ name: 'rules.yaml', content: RULES }], { sources, appendOutput })
+  if (!r.ok || r.ruleset === undefined) return { alerts: [], errors: r.errors.map((e) => `${e.code}: ${e.message}`) }
+  const alerts: Alert[] = []
+  const { events } = decodeAuditPayload(BODY, { maxEventBytes: 1 << 20 })
+  for (const ev of events) r.ruleset.evaluate('k8s_audit', ev, (a) => alerts.push(a))
+  return { alerts, errors: [] }
+}
+
+t.test('extra_output for every k8s_audit rule, extra_fields only for rules with both tags', async (t) => {
+  const { alerts, errors } = run([
+    { source: 'k8s_audit', tags: [], extraOutput: 'cluster=%static.cluster verb=%ka.verb', extraFields: [], suggestedOutput: false },
+    { tags: ['k8s', 'pci'], extraFields: [{ key: 'ka.verb', field: 'ka.verb' }, { key: 'team', template: 'payments' }, { key: 'who', template: 'by %ka.user.name' }, { key: 'static.cluster', field: 'static.cluster' }], suggestedOutput: false },
+    { source: 'syscall', tags: [], extraOutput: 'never', extraFields: [{ key: 'never', template: 'x' }], suggestedOutput: false }
+  ], { cluster: 'prod-eu' })
+  t.same(errors, [])
+  t.equal(alerts.length, 2)
+  const [created, deleted] = alerts as [Alert, Alert]
+  t.equal(created.message, 'pod created (user=alice) cluster=prod-eu verb=create')
+  t.same(created.outputFields, { 'ka.user.name': 'alice', 'static.cluster': 'prod-eu', 'ka.verb': 'create', team: 'payments', who: 'by alice' })
+  t.equal(deleted.message, 'deleted p1 cluster=prod-eu verb=delete')
+  t.same(Object.keys(deleted.outputFields).sort(), ['ka.target.name', 'ka.verb', 'static.cluster'], 'no pci tag: no extra_fields')
+})
+
+t.test('match by rule name; static.* in a condition decides the match', async (t) => {
+  const byRule = run([{ rule: 'Any delete', tags: [], extraOutput: '[deletion]', extraFields: [], suggestedOutput: false }], { cluster: 'prod-eu' })
+  t.same(byRule.alerts.map((a) => a.message), ['pod created (user=alice)', 'deleted p1 [deletion]'])
+  const otherCluster = run([], { cluster: 'staging' })
+  t.same(otherCluster.alerts.map((a) => a.rule), ['Any delete'], 'static.cluster = prod-eu is false on staging')
+  const noStatic = run([], {})
+  t.match(noStatic.errors.join('\n'), /static\.cluster/, 'without static_fields the field is unknown')
+})
+
+t.test('an unknown field in append_output is an error naming append_output', async (t) => {
+  const r = run([{ tags: [], extraOutput: 'x=%ka.nosuch', extraFields: [], suggestedOutput: false }], { cluster: 'prod-eu' })
+  t.match(r.errors.join('\n'), /LOAD_ERR_COMPILE_OUTPUT: append_output \(falco\.yaml\) for rule 'Pod created'/)
+  const f = run([{ tags: [], extraFields: [{ key: 'x', field: 'ka.nosuch' }], suggestedOutput: false }], { cluster: 'prod-eu' })
+  t.match(f.errors.join('\n'), /append_output/)
+})
