@@ -227,13 +227,15 @@ const CASES: Record<string, RuleCase> = {
     fire: [
       audit({ verb: 'list', resource: 'namespaces', user: 'system:anonymous', uri: '/api/v1/namespaces' }),
       audit({ verb: 'get', resource: '', user: 'system:anonymous', uri: '/healthzx' }),
-      audit({ verb: 'get', resource: '', user: 'system:anonymous', uri: '/versions' })
+      audit({ verb: 'get', resource: '', user: 'system:anonymous', uri: '/versions' }),
+      audit({ verb: 'get', resource: 'configmaps', namespace: 'kube-public', name: 'not-cluster-info', user: 'system:anonymous' })
     ],
     quiet: [
       ...['/healthz', '/healthz?verbose', '/healthz/etcd', '/readyz', '/readyz?exclude=etcd&verbose', '/readyz/shutdown', '/livez', '/livez/ping',
         '/version', '/version?timeout=32s', '/version/', '/openapi/v2', '/openapi/v3/apis/apps/v1?hash=ABC', '/.well-known/openid-configuration']
         .map((uri) => audit({ verb: 'get', resource: '', user: 'system:anonymous', uri })),
-      audit({ verb: 'list', resource: 'namespaces', user: 'system:anonymous', uri: '/api/v1/namespaces', decision: 'forbid', code: 403 })
+      audit({ verb: 'list', resource: 'namespaces', user: 'system:anonymous', uri: '/api/v1/namespaces', decision: 'forbid', code: 403 }),
+      audit({ verb: 'get', resource: 'configmaps', namespace: 'kube-public', name: 'cluster-info', user: 'system:anonymous', uri: '/api/v1/namespaces/kube-public/configmaps/cluster-info?timeout=10s' })
     ]
   },
   'K8s Service Account Created In System Namespace': {
