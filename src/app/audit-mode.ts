@@ -5,7 +5,7 @@ import { createEvalPool, type EvalPool } from './eval-pool.ts'
 import { loadOptionsFrom } from './rules-manager.ts'
 import type { App } from './build.ts'
 import { startAdmin } from './admin.ts'
-import { refusalOf, webhookPreflight } from './webhook-preflight.ts'
+import { readTls, readToken } from './tls-files.ts'
 
 export interface RunningMode {
   /** the webhook's bound port (audit mode) */
@@ -26,12 +26,8 @@ export async function startAuditMode (app: App): Promise<RunningMode> {
     maxInFlightBytes: wh.maxInflightBytes,
     retryAfterSeconds: wh.retryAfterSeconds
   }
-  const preflight = webhookPreflight(app.config)
-  const refusal = refusalOf(preflight.findings)
-  if (refusal !== undefined) throw refusal
-  for (const f of preflight.findings) app.logger.warn({ code: f.code, key: f.key }, f.message)
-  if (preflight.tls !== undefined) opts.tls = preflight.tls
-  if (preflight.bearerToken !== undefined) opts.bearerToken = preflight.bearerToken
+  if (wh.tls !== undefined) opts.tls = readTls(wh.tls, 'lanner.webhook.tls')
+  if (wh.bearerTokenFile !== undefined) opts.bearerToken = readToken(wh.bearerTokenFile, 'lanner.webhook.bearer_token_file')
   const pool = await startPool(app)
   const handleBody = pool === undefined
     ? createAuditBatchHandler({ rules: app.rules, emit: app.emit, metrics: app.metrics, maxEventBytes: wh.maxEventBytes })
