@@ -1,7 +1,7 @@
 // Overload: with maxInFlightBatches batches being received or evaluated, the next one is answered
 // 429 with Retry-After at once (it never waits for a slot), and kube-apiserver's retries deliver it.
 import t from 'tap'
-import { auditEvent, createApiserverClient, eventList, request } from '../helpers/apiserver-client.ts'
+import { auditEvent, createApiserverClient, encodeEventList, request } from '../helpers/apiserver-client.ts'
 import { decodeForTest, deferred, startWebhook } from './fakes.ts'
 
 const JSON_HEADERS = { 'content-type': 'application/json' }
@@ -17,7 +17,7 @@ t.test('above maxInFlightBatches, 429 with Retry-After is answered while the oth
       return decodeForTest(body)
     }
   })
-  const body = JSON.stringify(eventList([auditEvent(1)]))
+  const body = encodeEventList([auditEvent(1)])
   const slow = [1, 2].map(() => request(w.url, { method: 'POST', headers: JSON_HEADERS, body }))
   await bothIn.promise
   // both slots are held by batches blocked in handleBody: this answer cannot wait for them
@@ -45,16 +45,17 @@ t.test('an apiserver-like client pushed back with 429 delivers every event by re
       return decodeForTest(body)
     }
   })
-  const client = createApiserverClient({ url: w.url, concurrency: 6, maxAttempts: 20, initialBackoffMs: 5 })
+  const client = createApiserverClient({ url: w.url, initialBackoffMs: 5, retryAfterSecondMs: 5 })
   t.teardown(() => client.close())
   const events = Array.from({ length: 2000 }, (_, i) => auditEvent(i))
   const outcomes = await client.send(events)
   t.equal(outcomes.length, 5, '2000 events in EventLists of at most 400')
   t.ok(outcomes.every((o) => o.events <= 400))
   t.ok(outcomes.every((o) => o.delivered), 'every batch delivered')
-  const statuses = outcomes.flatMap((o) => o.attempts.map((a) => a.status))
-  t.ok(statuses.includes(429), 'some attempts were pushed back')
-  t.ok(outcomes.flatMap((o) => o.attempts).filter((a) => a.status === 429).every((a) => a.retryAfter === '1'), 'every 429 carries Retry-After')
+  const exchanges = outcomes.flatMap((o) => o.attempts.flatMap((a) => a.exchanges))
+  t.ok(exchanges.some((x) => x.status === 429), 'some requests were pushed back')
+  t.ok(exchanges.filter((x) => x.status === 429).every((x) => x.retryAfter === '1'), 'every 429 carries Retry-After')
+  t.ok(outcomes.every((o) => o.attempts.length === 1), 'client-go\'s Retry-After loop delivered each batch within its first attempt')
   t.equal(w.metrics.accepted, 2000, 'each event evaluated exactly once')
   t.equal(w.bodies.length, 5, 'refused attempts never reached handleBody')
 })
@@ -67,7 +68,7 @@ t.test('a batch that failed evaluation (500) is retried and delivered: nothing a
       return decodeForTest(body)
     }
   })
-  const client = createApiserverClient({ url: w.url, concurrency: 1, maxAttempts: 5, initialBackoffMs: 1 })
+  const client = createApiserverClient({ url: w.url, initialBackoffMs: 1 })
   t.teardown(() => client.close())
   const [outcome] = await client.send(Array.from({ length: 10 }, (_, i) => auditEvent(i)))
   t.same(outcome?.attempts.map((a) => a.status), [500, 200])
@@ -76,7 +77,7 @@ t.test('a batch that failed evaluation (500) is retried and delivered: nothing a
 
 t.test('the apiserver gives a batch up after its attempts: what the 2xx-only-after-evaluation rule protects against', async (t) => {
   const w = await startWebhook(t, {}, { handleBody: async () => { throw new Error('down') } })
-  const client = createApiserverClient({ url: w.url, concurrency: 1, maxAttempts: 5, initialBackoffMs: 1 })
+  const client = createApiserverClient({ url: w.url, initialBackoffMs: 1 })
   t.teardown(() => client.close())
   const [outcome] = await client.send([auditEvent(1)])
   t.equal(outcome?.delivered, false)

@@ -1,7 +1,7 @@
 // 413 above maxBodyBytes, decided on Content-Length or while the body streams in, never after
 // buffering it all: the requests below never finish sending, yet are answered.
 import t from 'tap'
-import { auditEvent, eventList, openRawConnection, request } from '../helpers/apiserver-client.ts'
+import { auditEvent, encodeEventList, logLine, openRawConnection, request } from '../helpers/apiserver-client.ts'
 import { startWebhook } from './fakes.ts'
 
 const LIMIT = 64 * 1024
@@ -39,7 +39,7 @@ t.test('a chunked body is cut off with 413 as soon as it passes the limit', asyn
 
 t.test('a body of exactly the limit is accepted, one byte more is not', async (t) => {
   const w = await startWebhook(t, { maxBodyBytes: LIMIT })
-  const json = JSON.stringify(eventList([auditEvent(1)]))
+  const json = encodeEventList([auditEvent(1)])
   const exact = json + ' '.repeat(LIMIT - Buffer.byteLength(json))
   const ok = await request(w.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: exact })
   t.equal(ok.status, 200)
@@ -51,7 +51,7 @@ t.test('a 413 frees its admission slot', async (t) => {
   const w = await startWebhook(t, { maxBodyBytes: LIMIT, maxInFlightBatches: 1 })
   const big = await request(w.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: 'x'.repeat(LIMIT + 1) })
   t.equal(big.status, 413)
-  const ok = await request(w.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(auditEvent(1)) })
+  const ok = await request(w.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: logLine(auditEvent(1)) })
   t.equal(ok.status, 200, 'the single slot was available again')
   t.equal(w.metrics.inFlightSeen.at(-1), 0)
 })
@@ -68,7 +68,7 @@ t.test('an upload aborted by the client frees its slot', async (t) => {
   while (!w.metrics.inFlightSeen.includes(1)) await new Promise((resolve) => setImmediate(resolve))
   conn.destroy()
   await freed
-  const ok = await request(w.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(auditEvent(1)) })
+  const ok = await request(w.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: logLine(auditEvent(1)) })
   t.equal(ok.status, 200)
   t.equal(w.bodies.length, 1, 'the aborted body never reached handleBody')
 })

@@ -1,7 +1,7 @@
 // close(): stop accepting connections, answer new requests on open connections 503 with
 // Retry-After, let in-flight batches finish (their clients get 200), then resolve.
 import t from 'tap'
-import { auditEvent, eventList, openRawConnection, rawPost, request } from '../helpers/apiserver-client.ts'
+import { auditEvent, encodeEventList, logLine, openRawConnection, rawPost, request } from '../helpers/apiserver-client.ts'
 import { decodeForTest, deferred, startWebhook } from './fakes.ts'
 
 function portOf (url: string): number {
@@ -18,7 +18,7 @@ t.test('close() waits for an in-flight batch, which is answered 200', async (t) 
       return decodeForTest(body)
     }
   })
-  const inFlight = request(w.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(eventList([auditEvent(1), auditEvent(2)])) })
+  const inFlight = request(w.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: encodeEventList([auditEvent(1), auditEvent(2)]) })
   await inHandler.promise
   let closed = false
   const closing = w.server.close().then(() => { closed = true })
@@ -47,7 +47,7 @@ t.test('a request arriving on an open connection during close is 503 with Retry-
   })
   const conn = await openRawConnection(portOf(w.url))
   t.teardown(() => conn.destroy())
-  const batch = JSON.stringify(eventList([auditEvent(1)]))
+  const batch = encodeEventList([auditEvent(1)])
   conn.write(rawPost('/k8s-audit', batch))
   await inHandler.promise
   const closing = w.server.close()
@@ -70,7 +70,7 @@ t.test('a request arriving on an open connection during close is 503 with Retry-
 t.test('close() with idle keep-alive connections resolves without waiting for their timeout', async (t) => {
   const w = await startWebhook(t)
   const conn = await openRawConnection(portOf(w.url))
-  conn.write(rawPost('/k8s-audit', JSON.stringify(auditEvent(1))))
+  conn.write(rawPost('/k8s-audit', logLine(auditEvent(1))))
   t.equal((await conn.readResponse()).status, 200)
   await w.server.close()
   await conn.closed
@@ -85,7 +85,7 @@ t.test('close() gives up on a batch that never finishes after closeTimeoutMs', a
       return await new Promise(() => {})
     }
   })
-  const stuck = request(w.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(auditEvent(1)) })
+  const stuck = request(w.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: logLine(auditEvent(1)) })
   await inHandler.promise
   await w.server.close()
   await t.rejects(stuck, 'the stuck request is cut off (the apiserver will retry it elsewhere)')

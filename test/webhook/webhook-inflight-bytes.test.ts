@@ -6,7 +6,7 @@
 // handleBody held on a gate so the batches stay in flight.
 import t from 'tap'
 import http from 'node:http'
-import { auditEvent, eventList } from '../helpers/apiserver-client.ts'
+import { auditEvent, encodeEventList } from '../helpers/apiserver-client.ts'
 import { decodeForTest, deferred, startWebhook, type Deferred } from './fakes.ts'
 
 interface Answer { status: number, headers: http.IncomingHttpHeaders, body: string }
@@ -48,7 +48,7 @@ async function until (what: string, cond: () => boolean): Promise<void> {
 
 /** A body of exactly `size` bytes: one event, padded with spaces (valid JSON). */
 function bodyOf (size: number, id = 1): Buffer {
-  const json = JSON.stringify(eventList([auditEvent(id)]))
+  const json = encodeEventList([auditEvent(id)])
   if (json.length > size) throw new Error(`body under ${json.length} bytes asked`)
   return Buffer.from(json + ' '.repeat(size - json.length))
 }

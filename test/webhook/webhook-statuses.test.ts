@@ -2,7 +2,7 @@
 // each with the {statusCode, code, error, message} body, as kube-apiserver's retry logic needs.
 import t from 'tap'
 import { AppError } from '../../src/errors/index.ts'
-import { auditEvent, eventList, request } from '../helpers/apiserver-client.ts'
+import { auditEvent, encodeEventList, logLine, request } from '../helpers/apiserver-client.ts'
 import { startWebhook } from './fakes.ts'
 
 const JSON_HEADERS = { 'content-type': 'application/json' }
@@ -10,7 +10,7 @@ const JSON_HEADERS = { 'content-type': 'application/json' }
 t.test('an EventList is answered 200 after handleBody resolved, with its counts', async (t) => {
   const w = await startWebhook(t)
   const items = Array.from({ length: 400 }, (_, i) => auditEvent(i))
-  const res = await request(w.url, { method: 'POST', headers: JSON_HEADERS, body: JSON.stringify(eventList(items)) })
+  const res = await request(w.url, { method: 'POST', headers: JSON_HEADERS, body: encodeEventList(items) })
   t.equal(res.status, 200)
   t.same(JSON.parse(res.body), { accepted: 400, rejected: 0 })
   t.equal(w.bodies.length, 1, 'handleBody got the body once')
@@ -24,14 +24,14 @@ t.test('an EventList is answered 200 after handleBody resolved, with its counts'
 
 t.test('a single Event and "application/json; charset=utf-8" are accepted', async (t) => {
   const w = await startWebhook(t)
-  const res = await request(w.url, { method: 'POST', headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify(auditEvent(1)) })
+  const res = await request(w.url, { method: 'POST', headers: { 'content-type': 'application/json; charset=utf-8' }, body: logLine(auditEvent(1)) })
   t.equal(res.status, 200)
   t.same(JSON.parse(res.body), { accepted: 1, rejected: 0 })
 })
 
 t.test('a query string does not change the route', async (t) => {
   const w = await startWebhook(t)
-  const res = await request(`${w.url}?timeout=30s`, { method: 'POST', headers: JSON_HEADERS, body: JSON.stringify(eventList([auditEvent(1)])) })
+  const res = await request(`${w.url}?timeout=30s`, { method: 'POST', headers: JSON_HEADERS, body: encodeEventList([auditEvent(1)]) })
   t.equal(res.status, 200)
 })
 
@@ -63,7 +63,7 @@ t.test('JSON that is not an audit Event/EventList/array is 400 ERR_AUDIT_NOT_REC
 t.test('a partially bad batch is 200: bad events cannot be fixed by a retry, so they are counted and logged', async (t) => {
   const w = await startWebhook(t)
   const items = [auditEvent(1), auditEvent(2, { stageTimestamp: undefined }), auditEvent(3)]
-  const res = await request(w.url, { method: 'POST', headers: JSON_HEADERS, body: JSON.stringify(eventList(items)) })
+  const res = await request(w.url, { method: 'POST', headers: JSON_HEADERS, body: encodeEventList(items) })
   t.equal(res.status, 200)
   t.same(JSON.parse(res.body), { accepted: 2, rejected: 1 })
   t.equal(w.metrics.rejected, 1)
@@ -74,7 +74,7 @@ t.test('a partially bad batch is 200: bad events cannot be fixed by a retry, so 
 
 t.test('a batch whose every event is bad is still 200 (retrying cannot help)', async (t) => {
   const w = await startWebhook(t)
-  const res = await request(w.url, { method: 'POST', headers: JSON_HEADERS, body: JSON.stringify(eventList([{ kind: 'Event' }])) })
+  const res = await request(w.url, { method: 'POST', headers: JSON_HEADERS, body: encodeEventList([{ kind: 'Event' }]) })
   t.equal(res.status, 200)
   t.same(JSON.parse(res.body), { accepted: 0, rejected: 1 })
 })
@@ -82,7 +82,7 @@ t.test('a batch whose every event is bad is still 200 (retrying cannot help)', a
 t.test('a Content-Type without application/json is 400 ERR_WEBHOOK_CONTENT_TYPE, before the body is read', async (t) => {
   const w = await startWebhook(t)
   for (const headers of [{ 'content-type': 'text/plain' }, {} as Record<string, string>]) {
-    const res = await request(w.url, { method: 'POST', headers, body: JSON.stringify(eventList([auditEvent(1)])) })
+    const res = await request(w.url, { method: 'POST', headers, body: encodeEventList([auditEvent(1)]) })
     t.equal(res.status, 400)
     t.equal(JSON.parse(res.body).code, 'ERR_WEBHOOK_CONTENT_TYPE')
   }
@@ -114,7 +114,7 @@ t.test('other paths are 404, a trailing slash included (the match is exact)', as
 
 t.test('a path other than the default is served', async (t) => {
   const w = await startWebhook(t, { path: '/audit/v1' })
-  const ok = await request(w.url, { method: 'POST', headers: JSON_HEADERS, body: JSON.stringify(auditEvent(1)) })
+  const ok = await request(w.url, { method: 'POST', headers: JSON_HEADERS, body: logLine(auditEvent(1)) })
   t.equal(ok.status, 200)
   const old = await request(w.url.replace('/audit/v1', '/k8s-audit'), { method: 'POST', headers: JSON_HEADERS, body: '{}' })
   t.equal(old.status, 404)
@@ -122,7 +122,7 @@ t.test('a path other than the default is served', async (t) => {
 
 t.test('a handleBody rejection is 500 so the apiserver retries', async (t) => {
   const w = await startWebhook(t, {}, { handleBody: async () => { throw new Error('output queue exploded') } })
-  const res = await request(w.url, { method: 'POST', headers: JSON_HEADERS, body: JSON.stringify(eventList([auditEvent(1)])) })
+  const res = await request(w.url, { method: 'POST', headers: JSON_HEADERS, body: encodeEventList([auditEvent(1)]) })
   t.equal(res.status, 500)
   t.match(JSON.parse(res.body), { statusCode: 500, code: 'ERR_WEBHOOK_HANDLER_FAILED' })
   t.notMatch(res.body, /exploded/, 'internal error text is not sent to the client')
@@ -132,7 +132,7 @@ t.test('a handleBody rejection is 500 so the apiserver retries', async (t) => {
 
 t.test('bearer token: 401 without it or with a wrong one, 200 with it', async (t) => {
   const w = await startWebhook(t, { bearerToken: 's3cret-token' })
-  const body = JSON.stringify(eventList([auditEvent(1)]))
+  const body = encodeEventList([auditEvent(1)])
   for (const authorization of [undefined, 'Bearer wrong', 'Bearer s3cret-token-and-more', 'Basic czNjcmV0LXRva2Vu', 's3cret-token']) {
     const headers: Record<string, string> = { ...JSON_HEADERS }
     if (authorization !== undefined) headers.authorization = authorization
@@ -151,7 +151,7 @@ t.test('a handleBody rejection carrying 503 or 429 (an AppError) is answered wit
     const w = await startWebhook(t, { retryAfterSeconds: 4 }, {
       handleBody: async () => { throw new AppError(code, 'rules are not loaded yet') }
     })
-    const res = await request(w.url, { method: 'POST', headers: JSON_HEADERS, body: JSON.stringify(auditEvent(1)) })
+    const res = await request(w.url, { method: 'POST', headers: JSON_HEADERS, body: logLine(auditEvent(1)) })
     t.equal(res.status, code === 'ERR_WEBHOOK_SHUTTING_DOWN' ? 503 : 429, code)
     t.equal(res.headers['retry-after'], '4', code)
     t.equal(JSON.parse(res.body).code, code)

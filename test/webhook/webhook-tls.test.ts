@@ -2,12 +2,12 @@
 // combined cert+key PEM, and client certificates (mTLS) for 'require' and 'request'.
 import t from 'tap'
 import { createTestPki, type TestPki } from '../helpers/certs.ts'
-import { auditEvent, createApiserverClient, eventList, request } from '../helpers/apiserver-client.ts'
+import { auditEvent, createApiserverClient, encodeEventList, request } from '../helpers/apiserver-client.ts'
 import { createWebhookServer } from '../../src/webhook/index.ts'
 import { recordingLogger, BASE_OPTIONS, startWebhook } from './fakes.ts'
 
 const JSON_HEADERS = { 'content-type': 'application/json' }
-const BODY = JSON.stringify(eventList([auditEvent(1), auditEvent(2)]))
+const BODY = encodeEventList([auditEvent(1), auditEvent(2)])
 
 let pki: TestPki
 t.before(async () => { pki = await createTestPki() })
@@ -40,7 +40,7 @@ t.test('the combined PEM also works when passed as both cert and key, and as Buf
 
 t.test("mTLS 'require': a client certificate from the CA is accepted", async (t) => {
   const w = await startWebhook(t, { tls: { cert: pki.serverCert, key: pki.serverKey, ca: pki.caCert, clientAuth: 'require' } })
-  const client = createApiserverClient({ url: w.url, ca: pki.caCert, cert: pki.clientCert, key: pki.clientKey, maxAttempts: 1 })
+  const client = createApiserverClient({ url: w.url, ca: pki.caCert, cert: pki.clientCert, key: pki.clientKey, initialBackoffMs: 5 })
   t.teardown(() => client.close())
   const outcomes = await client.send(Array.from({ length: 900 }, (_, i) => auditEvent(i)))
   t.same(outcomes.map((o) => o.attempts.map((a) => a.status)), [[200], [200], [200]])
