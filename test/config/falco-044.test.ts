@@ -9,9 +9,6 @@ import { loadConfig, DEFAULTS } from '../../src/config/index.ts'
 import { expandEnvString } from '../../src/config/env-expand.ts'
 import { ConfigError } from '../../src/errors/index.ts'
 
-function withDir (t: { testdir(f: Record<string, unknown>): string }, files: Record<string, unknown>): string {
-  return t.testdir(files)
-}
 
 t.test('${VAR} expands, an unset one is empty, $${VAR} is the literal ${VAR}', async (t) => {
   const env = { HOME: '/root', EMPTY: '' }
@@ -25,7 +22,7 @@ t.test('${VAR} expands, an unset one is empty, $${VAR} is the literal ${VAR}', a
 })
 
 t.test('json_output: ${JSON_OUT} with JSON_OUT=true is a boolean; numbers and yes/no too', async (t) => {
-  const dir = withDir(t, {
+  const dir = t.testdir({
     'falco.yaml': `
 json_output: \${JSON_OUT}
 json_include_tags_property: "no"
@@ -53,7 +50,7 @@ http_output:
 })
 
 t.test('config_files: a directory of files in name order, with append, override and add-only', async (t) => {
-  const dir = withDir(t, {
+  const dir = t.testdir({
     'falco.yaml': `
 rules_files: [a.yaml]
 json_output: false
@@ -91,7 +88,7 @@ config_files:
 })
 
 t.test('config_files: the ConfigMap volume layout (..data symlink) is read once, through the links', async (t) => {
-  const dir = withDir(t, { 'falco.yaml': 'config_files: [config.d]\n', 'config.d': {} })
+  const dir = t.testdir({ 'falco.yaml': 'config_files: [config.d]\n', 'config.d': {} })
   const cd = path.join(dir, 'config.d')
   mkdirSync(path.join(cd, '..2026_01_01'))
   writeFileSync(path.join(cd, '..2026_01_01', 'out.yaml'), 'json_output: true\n')
@@ -103,7 +100,7 @@ t.test('config_files: the ConfigMap volume layout (..data symlink) is read once,
 })
 
 t.test('config_files errors name the included file; nested config_files is ignored with a warning; -o wins', async (t) => {
-  const dir = withDir(t, {
+  const dir = t.testdir({
     'falco.yaml': 'config_files: [extra.yaml]\n',
     'extra.yaml': 'json_output: true\nconfig_files: [more.yaml]\nwebserver:\n  listen_port: nope\n'
   })
@@ -115,16 +112,16 @@ t.test('config_files errors name the included file; nested config_files is ignor
   const c = loadConfig({ file: path.join(dir, 'falco.yaml'), overrides: ['json_output=false'] })
   t.equal(c.json.enabled, false, '-o applies after config_files')
   t.ok(c.warnings.some((w) => w.includes('cannot include others')))
-  const missing = withDir(t, { 'falco.yaml': 'config_files: [nothere.d]\n' })
+  const missing = t.testdir({ 'falco.yaml': 'config_files: [nothere.d]\n' })
   t.throws(() => loadConfig({ file: path.join(missing, 'falco.yaml') }), { code: 'ERR_CONFIG_READ' })
-  const badStrategy = withDir(t, { 'falco.yaml': 'config_files: [{path: x.yaml, strategy: merge}]\n', 'x.yaml': '' })
+  const badStrategy = t.testdir({ 'falco.yaml': 'config_files: [{path: x.yaml, strategy: merge}]\n', 'x.yaml': '' })
   t.throws(() => loadConfig({ file: path.join(badStrategy, 'falco.yaml') }), { code: 'ERR_CONFIG_INVALID', message: /config_files\[0\]\.strategy/ })
   const cfg = loadConfig({ file: path.join(dir, 'falco.yaml'), overrides: ['config_files=[]'] })
   t.equal(cfg.json.enabled, false, '-o config_files=[] reads no included file')
 })
 
 t.test('append_output, static_fields, outputs_queue, output_timeout, metrics resolve', async (t) => {
-  const dir = withDir(t, {
+  const dir = t.testdir({
     'falco.yaml': `
 append_output:
   - match:
@@ -173,7 +170,7 @@ t.test('removed keys: outputs.rate/max_burst and grpc are accepted with one clea
 })
 
 t.test('k8saudit open_params: http(s) listens; file:// and a bare path name a file to replay', async (t) => {
-  const dir = withDir(t, { 'falco.yaml': '' })
+  const dir = t.testdir({ 'falco.yaml': '' })
   const plugin = (open: string): string[] => ['load_plugins=[k8saudit]', `plugins=[{name: k8saudit, library_path: libk8saudit.so, open_params: "${open}", init_config: {useAsync: false, maxEventSize: "1048576"}}]`]
   const f = loadConfig({ file: path.join(dir, 'falco.yaml'), overrides: plugin('file:///var/log/audit.log') })
   t.equal(f.replayFile, '/var/log/audit.log')
