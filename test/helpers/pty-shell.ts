@@ -6,7 +6,8 @@
 /**
  * Opens a pty, forks, makes the slave the child's controlling terminal (os.login_tty: setsid +
  * TIOCSCTTY + dup2) and execs bash there. Sets its own loginuid first when the kernel allows it.
- * Prints {pid, tty (the slave's st_rdev in tty_nr encoding), loginuid} on stdout.
+ * Arguments: the loginuid to set, then a command for bash -c (empty or absent: an interactive bash
+ * that is typed `exit`). Prints {pid, tty (the slave's st_rdev in tty_nr encoding), loginuid}.
  */
 export const PTY_SHELL = `
 import json, os, sys
@@ -24,9 +25,14 @@ pid = os.fork()
 if pid == 0:
     os.close(master)
     os.login_tty(slave)
-    os.execvp('bash', ['bash', '-c', sys.argv[2]])
+    if len(sys.argv) > 2 and sys.argv[2] != '':
+        os.execvp('bash', ['bash', '-c', sys.argv[2]])
+    os.execvp('bash', ['bash'])
 os.close(slave)
 print(json.dumps({'pid': pid, 'tty': tty, 'loginuid': login}), flush=True)
+if len(sys.argv) <= 2 or sys.argv[2] == '':
+    # an interactive shell, as kubectl exec -it gives: typed input, then it ends
+    os.write(master, b'exit\\n')
 try:
     while os.read(master, 4096): pass
 except OSError:

@@ -1,0 +1,185 @@
+// `lanner serve --source syscall` end to end on the real probe, with emulated containers (cgroup
+// leaves named by container ids, kubepods layout) whose pods come from a loopback apiserver:
+// - upstream "Terminal shell in container" (../shared falco_rules.yaml, unchanged) for a bash on a
+//   real pty whose parent is named runc, with terminal, loginuid and the pod in the alert;
+// - our users' "kubernetes outbound connection" (the yaml block of seed-examples.md, verbatim)
+//   for a namespace labelled network=red, quiet for network=green;
+// - a container whose first process has exited still resolves user.name (its own passwd).
+// Skips (with the reason) without root, BTF, clang, iproute2, cgroup v1 cpu, python3 or unshare.
+import t from 'tap'
+import { execFileSync } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { ROOT } from './cli-child.ts'
+import { probeSkipReason } from '../fixtures/syscall/probe-harness.ts'
+import { kubeconfigYaml, namespaceObject, podObject, startFakeApiServer } from '../helpers/fake-apiserver.ts'
+import { createVethNamespace, ipSkipReason, listenInNamespace } from '../helpers/netns.ts'
+import { createPodCgroup, podCgroupSkipReason, runInCgroup } from '../helpers/pod-cgroup.ts'
+import { spawnInCgroup } from '../helpers/cgroup-child.ts'
+import { PTY_SHELL } from '../helpers/pty-shell.ts'
+import { seedYamlBlock, startSyscallServe, type JsonAlert } from '../helpers/serve-syscall.ts'
+
+const UPSTREAM = path.resolve(ROOT, '../shared/reference/falco-rules/falco_rules.yaml')
+const SEEDS = path.resolve(ROOT, '../shared/reference/seed-examples.md')
+
+function toolSkipReason (): string | undefined {
+  try { execFileSync('python3', ['-c', 'import os; os.login_tty'], { stdio: 'ignore' }) } catch { return 'python3 (3.11+, os.login_tty) missing' }
+  try { execFileSync('unshare', ['--version'], { stdio: 'ignore' }) } catch { return 'unshare (util-linux) missing' }
+  return undefined
+}
+
+const skip = probeSkipReason() ?? podCgroupSkipReason() ?? ipSkipReason() ?? toolSkipReason()
+if (skip !== undefined) {
+  t.plan(0, skip)
+} else {
+  const dir = realpathSync(mkdtempSync(path.join(tmpdir(), 'lanner-serve-ctr-')))
+  t.teardown(() => { rmSync(dir, { recursive: true, force: true }) })
+
+  const shellId = randomBytes(32).toString('hex') // the pod of kubectl exec, namespace network=red
+  const quietId = randomBytes(32).toString('hex') // a pod in a namespace labelled network=green
+  const usersId = randomBytes(32).toString('hex') // a container with its own /etc/passwd
+  const api = await startFakeApiServer(t, {
+    pods: [
+      podObject({ name: 'nginx-6799fc88d8-996gz', namespace: 'testkatz', containerId: shellId, image: 'nginx:1.25' }),
+      podObject({ name: 'web', namespace: 'quiet', containerId: quietId, image: 'nginx:1.25' })
+    ],
+    namespaces: [namespaceObject('testkatz', { network: 'red' }), namespaceObject('quiet', { network: 'green' })]
+  })
+  writeFileSync(path.join(dir, 'kubeconfig'), kubeconfigYaml(api.kubeConfig.getCurrentCluster()?.server ?? ''))
+
+  // the seed rule exactly as users copy it from the blog post
+  writeFileSync(path.join(dir, 'seed.yaml'), seedYamlBlock(readFileSync(SEEDS, 'utf8'), '## A custom syscall rule'))
+  writeFileSync(path.join(dir, 'test.yaml'), `
+- rule: e2e pod connect into the test network
+  desc: a witness that a pod's connect was seen and enriched
+  condition: evt.type = connect and evt.dir=< and fd.net = "198.18.0.0/15" and k8s.ns.name != ""
+  output: "pod connect (ns=%k8s.ns.name pod=%k8s.pod.name network=%k8s.ns.label.network container=%container.id dst=%fd.sip:%fd.sport)"
+  priority: NOTICE
+- rule: e2e first process exited
+  desc: the container's first process ends; its user is looked up only now
+  condition: evt.type = procexit and container.id = "${usersId.slice(0, 12)}" and proc.name = "lanner-first"
+  output: "first exited (user=%user.name pid=%proc.pid)"
+  priority: NOTICE
+- rule: e2e later process started
+  desc: a later process of the same container
+  condition: evt.type in (execve, execveat) and container.id = "${usersId.slice(0, 12)}" and proc.name = "lanner-later"
+  output: "later started (user=%user.name uid=%user.uid pid=%proc.pid)"
+  priority: NOTICE
+`)
+  const alertsFile = path.join(dir, 'alerts.jsonl')
+  const config = path.join(dir, 'falco.yaml')
+  // the -pk style suffix of the seed alert, the way Falco >= 0.39 users add it (append_output)
+  writeFileSync(config, `rules_files:
+  - ${UPSTREAM}
+  - ${path.join(dir, 'seed.yaml')}
+  - ${path.join(dir, 'test.yaml')}
+json_output: true
+json_include_output_property: true
+stdout_output: {enabled: false}
+file_output: {enabled: true, keep_alive: false, filename: ${alertsFile}}
+webserver: {enabled: true, listen_address: 127.0.0.1, listen_port: 0}
+watch_config_files: false
+append_output:
+  - match: {rule: Terminal shell in container}
+    extra_output: "k8s.ns=%k8s.ns.name k8s.pod=%k8s.pod.name container=%container.id"
+lanner:
+  k8s:
+    kubeconfig: kubeconfig
+`)
+  const env: NodeJS.ProcessEnv = { KUBECONFIG: path.join(dir, 'absent'), HOME: dir, KUBERNETES_SERVICE_HOST: '', NODE_NAME: 'node-1' }
+  const started = await startSyscallServe(t, config, alertsFile, env)
+  if (typeof started === 'string') {
+    t.comment(`skipped: ${started}`)
+    t.pass('probe unsupported here')
+  } else {
+    const { serve, alertWhere } = started
+    t.ok(api.seen.some((r) => r.path === '/api/v1/pods'), 'pods came from the apiserver')
+    t.equal(serve.logs.filter((l) => l.code === 'LOAD_ERR_EXTENSION').length, 0, 'the upstream file loads unchanged')
+
+    t.test('a shell on a pty, parent runc, in a pod: upstream "Terminal shell in container"', async (t) => {
+      // runc, as the container runtime's process: python3 under that name (comm = runc)
+      const py = realpathSync(execFileSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).trim())
+      symlinkSync(py, path.join(dir, 'runc'))
+      writeFileSync(path.join(dir, 'pty-shell.py'), PTY_SHELL)
+      const loginuid = 4000 + Math.floor(Math.random() * 1000)
+      const run = spawnInCgroup(t, createPodCgroup(t, shellId), [path.join(dir, 'runc'), path.join(dir, 'pty-shell.py'), String(loginuid), ''])
+      t.equal(await run.exited, 0, `the shell ran and exited ${run.stderr()}`)
+      const facts = JSON.parse(run.stdout()) as { pid: number, tty: number, loginuid: number }
+      const want = facts.loginuid >= 0 ? loginuid : -1
+      t.ok(facts.tty > 0, `a real pty (${facts.tty})`)
+
+      const hit = await alertWhere((a) => a.rule === 'Terminal shell in container' && a.output.includes(`container=${shellId.slice(0, 12)}`))
+      t.ok(hit, 'the upstream rule fired')
+      t.match(hit?.output, new RegExp(`A shell was spawned in a container with an attached terminal \\| evt_type=execve user=root user_uid=0 user_loginuid=${want} process=bash proc_exepath=\\S*/bash parent=runc command=bash terminal=${facts.tty} exe_flags=\\S+ k8s\\.ns=testkatz k8s\\.pod=nginx-6799fc88d8-996gz container=${shellId.slice(0, 12)}$`))
+      t.match(hit, {
+        priority: 'Notice',
+        source: 'syscall',
+        output_fields: {
+          'proc.tty': facts.tty,
+          'user.loginuid': want,
+          'proc.pname': 'runc',
+          'proc.name': 'bash',
+          'k8s.ns.name': 'testkatz',
+          'k8s.pod.name': 'nginx-6799fc88d8-996gz',
+          'container.id': shellId.slice(0, 12)
+        }
+      })
+      t.not(hit?.output_fields['proc.tty'], 0, 'terminal non-zero')
+    })
+
+    t.test('the seed outbound rule, through serve: network=red fires, network=green stays quiet', async (t) => {
+      const net = createVethNamespace(t, 'lanner-sc-')
+      const listener = await listenInNamespace(t, net.ns, net.nsIp)
+      const url = `http://${net.nsIp}:${listener.port}/`
+      const seedFor = (ns: string) => (a: JsonAlert) => a.rule === 'kubernetes outbound connection' && a.output.includes(`namespace=${ns} `) && a.output.includes(`dstport=${listener.port} `)
+      const witnessFor = (ns: string) => (a: JsonAlert) => a.rule === 'e2e pod connect into the test network' && a.output.includes(`(ns=${ns} `) && a.output.includes(`dst=${net.nsIp}:${listener.port})`)
+      const esc = (s: string) => s.replaceAll('.', '\\.')
+
+      t.equal((await runInCgroup(createPodCgroup(t, shellId), `curl -s -m 5 ${url} > /dev/null`)).code, 0, 'curl from the red pod reached the listener')
+      const red = await alertWhere(seedFor('testkatz'))
+      t.ok(red, 'the seed rule fired for the red namespace')
+      t.match(red?.output, new RegExp(`Outbound network traffic connection from a Pod: \\(pod=nginx-6799fc88d8-996gz namespace=testkatz srcip=${esc(net.hostIp)} dstip=${esc(net.nsIp)} dstport=${listener.port} proto=tcp procname=curl\\)$`))
+      t.match(red, { priority: 'Warning', source: 'syscall', output_fields: { 'k8s.pod.name': 'nginx-6799fc88d8-996gz', 'fd.sport': listener.port, 'proc.name': 'curl' } })
+
+      t.equal((await runInCgroup(createPodCgroup(t, quietId), `curl -s -m 5 ${url} > /dev/null`)).code, 0, 'curl from the green pod reached the listener')
+      // rules are evaluated in turn on each event: once the witness fired for this connect, the
+      // seed rule has had its chance on it
+      const seen = await alertWhere(witnessFor('quiet'))
+      t.ok(seen, 'the green pod\'s connect was seen and enriched')
+      t.match(seen?.output, `network=green container=${quietId.slice(0, 12)}`)
+      t.equal(started.alerts().find(seedFor('quiet')), undefined, 'no outbound alert for network=green')
+    })
+
+    t.test('a container whose first process has exited still has user.name', async (t) => {
+      // the container's own passwd (uid 0 is not "root" there), bind-mounted in a private mount
+      // namespace the way a container image's file is what its processes see
+      writeFileSync(path.join(dir, 'ctr-passwd'), 'ctr-root:x:0:0:container root:/root:/bin/sh\nnobody:x:65534:65534::/:/bin/false\n')
+      const sleep = realpathSync(execFileSync('sh', ['-c', 'command -v sleep'], { encoding: 'utf8' }).trim())
+      symlinkSync(sleep, path.join(dir, 'lanner-first'))
+      symlinkSync(sleep, path.join(dir, 'lanner-later'))
+      const cg = createPodCgroup(t, usersId)
+      const inContainer = (prog: string, secs: string) => ['unshare', '-m', '--propagation', 'private', 'sh', '-c',
+        `mount --bind ${path.join(dir, 'ctr-passwd')} /etc/passwd && exec ${path.join(dir, prog)} ${secs}`]
+
+      // the container's first process: it ends before anything asks for its users
+      const first = spawnInCgroup(t, cg, inContainer('lanner-first', '0'))
+      t.equal(await first.exited, 0, 'the first process ran and exited')
+      const gone = await alertWhere((a) => a.rule === 'e2e first process exited')
+      t.ok(gone, 'its exit was seen (its user looked up after it was gone)')
+
+      const later = spawnInCgroup(t, cg, inContainer('lanner-later', '30'))
+      const hit = await alertWhere((a) => a.rule === 'e2e later process started')
+      later.child.kill('SIGKILL')
+      t.ok(hit, 'a later process of the container')
+      t.match(hit?.output, /: Notice later started \(user=ctr-root uid=0 pid=\d+\)$/, 'user.name from the container\'s own passwd')
+      t.equal(hit?.output_fields['user.name'], 'ctr-root')
+    })
+
+    t.test('SIGTERM exits 0', async (t) => {
+      serve.child.kill('SIGTERM')
+      t.equal((await serve.exited).code, 0)
+    })
+  }
+}
