@@ -7,6 +7,7 @@ import { buildChannels, createDispatcher, type Dispatcher } from '../outputs/ind
 import { buildAlertFormatter } from './alert-format.ts'
 import { createLogger, type AppLogger } from './logger.ts'
 import { createMetrics, type AppMetrics } from './metrics.ts'
+import { withFalcoMetrics } from './falco-metrics.ts'
 import { createRulesManager, type RulesManager } from './rules-manager.ts'
 import { buildSources } from './sources.ts'
 
@@ -19,6 +20,8 @@ export interface App {
   dispatcher: Dispatcher
   /** count the alert and hand it to every output; never throws, never blocks */
   emit(alert: Alert): void
+  /** swap the alert serialisation (json_include_*, time format) after a live config reload */
+  setFormat(cfg: Pick<Config, 'json' | 'timeFormatIso8601'>): void
 }
 
 export interface BuildAppOptions {
@@ -34,7 +37,9 @@ export interface BuildAppOptions {
 export async function buildApp (config: Config, opts: BuildAppOptions = {}): Promise<App> {
   const logger = opts.logger ?? createLogger(config.log, opts.logDest)
   for (const w of config.warnings) logger.warn({ file: config.file }, w)
-  const metrics = createMetrics({ defaultMetrics: opts.defaultMetrics })
+  // Falco's falcosecurity_* names next to Lanner's (metrics.enabled); reads the live config
+  let app: App | undefined
+  const metrics = withFalcoMetrics(createMetrics({ defaultMetrics: opts.defaultMetrics }), () => app?.config ?? config, () => app?.rules.inputs())
   const sources = await buildSources(config)
   const outLog = logger.child({ module: 'outputs' })
   const channels = buildChannels(config.outputs, {
@@ -47,9 +52,10 @@ export async function buildApp (config: Config, opts: BuildAppOptions = {}): Pro
       if (failed || (info.keepAlive && info.requested !== true)) outLog.warn({ code: info.code, signal: info.signal, keepAlive: info.keepAlive }, 'program output exited')
     }
   })
+  let format = buildAlertFormatter(config)
   const dispatcher = createDispatcher({
     channels,
-    format: buildAlertFormatter(config),
+    format: function formatAlert (alert) { return format(alert) },
     queueSize: config.outputs.queueSize,
     logger: outLog,
     hooks: metrics.outputHooks
@@ -60,13 +66,15 @@ export async function buildApp (config: Config, opts: BuildAppOptions = {}): Pro
   }
   // the rules manager raises internal alerts (rejected rules inputs) through the same outputs
   const rules = createRulesManager(config, sources, logger, metrics, emitAlert)
-  return {
+  app = {
     config,
     logger,
     metrics,
     sources,
     rules,
     dispatcher,
-    emit: emitAlert
+    emit: emitAlert,
+    setFormat (cfg) { format = buildAlertFormatter(cfg) }
   }
+  return app
 }

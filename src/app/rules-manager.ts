@@ -55,6 +55,8 @@ export interface RulesManager {
   onInstall(listener: (inputs: RulesInput[]) => Promise<void>): void
   /** the texts the current ruleset was built from */
   inputs(): RulesInput[] | undefined
+  /** new load settings (a live config reload); they take effect on the next reload */
+  setLoadOptions(opts: LoadOptions): void
 }
 
 export interface FirstLoad extends LoadResult {
@@ -85,7 +87,7 @@ export async function loadRulesFromPaths (paths: readonly string[], opts: LoadOp
 }
 
 export function createRulesManager (cfg: Config, sources: readonly SourceDefinition<any>[], logger: AppLogger, metrics: AppMetrics, emit?: (alert: Alert) => void): RulesManager {
-  const opts = loadOptionsFrom(cfg, sources)
+  let opts = loadOptionsFrom(cfg, sources)
   const log = logger.child({ module: 'rules' })
   const load = (inputs: RulesInput[]): LoadResult => loadRules(inputs, opts)
   let current: Ruleset | undefined
@@ -201,6 +203,7 @@ export function createRulesManager (cfg: Config, sources: readonly SourceDefinit
     setExtraInputs (key, inputs) { extras.set(key, inputs) },
     onInstall (listener) { listeners.push(listener) },
     inputs: () => currentInputs,
+    setLoadOptions (next) { opts = next },
     async load (loadOpts = {}) {
       try {
         return await firstLoadOf(await readInputs(), loadOpts.degraded === true)

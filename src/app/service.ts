@@ -6,6 +6,8 @@ import { startReloadTriggers } from './reload.ts'
 import { k8sOptionsOf, startConfigMapRules } from './configmap-rules.ts'
 import { describeIssues } from './rules-manager.ts'
 import { formatLoadIssue } from '../rules/index.ts'
+import { startConfigWatch } from './config-reload.ts'
+import { startMetricsSnapshots } from './metrics-snapshot.ts'
 
 export interface ServiceOptions {
   /** where start-up errors are printed for people (the CLI's stderr) */
@@ -89,12 +91,17 @@ async function serveUntilStopped (app: App, opts: ServiceOptions, sighup: Return
     throw err
   }
   const triggers = startReloadTriggers(app)
+  // falco.yaml and its config_files reload live like the rules (watch_config_files)
+  const configWatch = app.config.watchConfigFiles && app.config.file !== undefined ? startConfigWatch(app) : undefined
+  const snapshots = startMetricsSnapshots(app)
   sighup.serving(true)
   opts.onReady?.(mode)
   const sig = await stopSignal
   log.info({ signal: sig }, 'shutting down: finishing in-flight work and flushing outputs')
   sighup.serving(false)
   triggers.close()
+  configWatch?.close()
+  snapshots.close()
   configMaps.close()
   await mode.stop()
   const drained = await app.dispatcher.close(app.config.outputs.drainTimeoutMs)

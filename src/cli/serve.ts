@@ -5,6 +5,8 @@ import { formatLocated } from '../errors/index.ts'
 import { buildApp } from '../app/build.ts'
 import { dryRunReport } from '../app/dry-run.ts'
 import { runService } from '../app/service.ts'
+import { runReplay } from '../app/replay.ts'
+import type { Config } from '../config/index.ts'
 import { loadOptionsFrom, loadRulesFromPaths } from '../app/rules-manager.ts'
 import { buildSources } from '../app/sources.ts'
 import { k8sOptionsOf } from '../app/configmap-rules.ts'
@@ -39,6 +41,7 @@ export async function run (argv: string[], io: CliIO): Promise<number> {
     for (const l of report.stdout) io.stdout.write(l + '\n')
     return report.ok ? 0 : 1
   }
+  if (config.replayFile !== undefined) return await replayOpenParamsFile(config, config.replayFile, io)
   const app = await buildApp(config, { stdout: io.stdout })
   try {
     const code = await runService(app, { onFatal: (line) => io.stderr.write(`lanner serve: ${line}\n`) })
@@ -54,4 +57,14 @@ export async function run (argv: string[], io: CliIO): Promise<number> {
     io.stderr.write(`lanner serve: ${formatLocated({ code: (err as NodeJS.ErrnoException).code ?? 'ERR_SERVE', message: (err as Error).message })}\n`)
     return 1
   }
+}
+
+/**
+ * The k8saudit plugin's open_params naming a file (`file://…` or a path): as in Falco, the
+ * events are read once and evaluated, and the instance ends when the source is exhausted.
+ */
+async function replayOpenParamsFile (config: Config, file: string, io: CliIO): Promise<number> {
+  const result = await runReplay(config, [file], io)
+  for (const l of result.report) io.stderr.write(`lanner serve: ${l}\n`)
+  return result.code
 }

@@ -151,6 +151,8 @@ export function loadConfig (opts: LoadConfigOptions = {}): Config {
   if (file !== undefined) config.file = file
   config.configFiles = entries
   config.loadedConfigFiles = files
+  // a live reload reads the same files with the same command line
+  config.loadedWith = { ...opts, cwd }
   config.warnings.push(...notes)
   for (const k of unknown) config.warnings.push(`config key '${k}' is not used by Lanner and is ignored`)
   return config

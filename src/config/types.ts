@@ -144,6 +144,8 @@ export interface Config {
   configFiles: ConfigFileEntry[]
   /** every config file read, main file first */
   loadedConfigFiles: string[]
+  /** the options loadConfig was called with (a live reload repeats them) */
+  loadedWith?: import('./load.ts').LoadConfigOptions
   appendOutput: AppendOutputSpec[]
   /** static_fields: name (without `static.`) → value */
   staticFields: Record<string, string>
