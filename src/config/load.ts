@@ -11,6 +11,7 @@ import { configSchema, KNOWN_TOP_LEVEL_KEYS, type RawConfig } from './schema.ts'
 import { applyOverrides, parseOverride, type Override } from './overrides.ts'
 import { configFileEntries, filesOfEntry, mergeRoot, originOf, type ConfigFileEntry, type KeyOrigin } from './config-files.ts'
 import { expandEnvTree, type Env } from './env-expand.ts'
+import { ignoredKeyWarning } from './falco-keys.ts'
 import { resolveConfig, type ResolveOptions } from './resolve.ts'
 import type { Config } from './types.ts'
 
@@ -154,6 +155,6 @@ export function loadConfig (opts: LoadConfigOptions = {}): Config {
   // a live reload reads the same files with the same command line
   config.loadedWith = { ...opts, cwd }
   config.warnings.push(...notes)
-  for (const k of unknown) config.warnings.push(`config key '${k}' is not used by Lanner and is ignored`)
+  for (const k of unknown) config.warnings.push(ignoredKeyWarning(k))
   return config
 }

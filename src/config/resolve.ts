@@ -9,6 +9,7 @@ import { DEFAULTS, DEFAULT_RULES_FILES, type SourceName } from './defaults.ts'
 import { coerceBool, coerceNumber } from './coerce.ts'
 import { parseListen, parseOpenParams } from './open-params.ts'
 import { parseDurationMs } from './duration.ts'
+import { ignoredKeyWarning } from './falco-keys.ts'
 import type { AppendOutputConfig, PluginConfig, RawConfig } from './schema.ts'
 import type { AdminConfig, AppendOutputSpec, Config, MetricsConfig, OutputsConfig, PinoLevel, WebhookConfig } from './types.ts'
 
@@ -223,6 +224,7 @@ function resolveMetrics (raw: RawConfig, p: (f: string) => string, warnings: str
     includeEmptyValues: m.include_empty_values
   }
   if (m.output_file !== undefined && m.output_file !== '') cfg.outputFile = p(m.output_file)
+  if (m.enabled && cfg.outputFile !== undefined) warnings.push('metrics.output_file is not written by Lanner: the same numbers are in the "Falco internal: metrics snapshot" alert (metrics.output_rule) and on /metrics')
   if (m.enabled && m.jemalloc_stats_enabled) warnings.push('metrics.jemalloc_stats_enabled is ignored: Lanner does not use jemalloc (heap figures are in lanner_nodejs_heap_* instead)')
   return cfg
 }
@@ -238,6 +240,7 @@ export function resolveConfig (raw: RawConfig, opts: ResolveOptions = {}): Confi
   const source = chooseSource(raw, opts, k8saudit?.plugin)
   if (raw.engine?.kind !== undefined) warnings.push(`engine.kind '${raw.engine.kind}' is ignored: Lanner's source is chosen by --source or lanner.source`)
   for (const pl of plugins) if (pl.name !== 'k8saudit' && pl.name !== 'json') warnings.push(`plugin '${pl.name}' is not supported by Lanner and is ignored`)
+  if (raw.log_syslog === true) warnings.push(ignoredKeyWarning('log_syslog'))
   if (raw.grpc !== undefined || raw.grpc_output !== undefined) warnings.push('grpc / grpc_output are ignored: gRPC output and server were removed in Falco 0.44 and Lanner has neither; use http_output (falcosidekick) or program_output')
   const open = source === 'k8s_audit' ? openParamsOf(k8saudit, p) : {}
   const fromFile = asList(raw.rules_files) ?? asList(raw.rules_file)

@@ -8,6 +8,9 @@ import { symlinkSync, mkdirSync, writeFileSync } from 'node:fs'
 import { loadConfig, DEFAULTS } from '../../src/config/index.ts'
 import { expandEnvString } from '../../src/config/env-expand.ts'
 import { ConfigError } from '../../src/errors/index.ts'
+import { FALCO_044_KEYS } from '../../src/config/falco-keys.ts'
+import { readFileSync } from 'node:fs'
+import { PACKAGE_ROOT } from '../../src/config/index.ts'
 
 
 t.test('${VAR} expands, an unset one is empty, $${VAR} is the literal ${VAR}', async (t) => {
@@ -183,4 +186,15 @@ t.test('k8saudit open_params: http(s) listens; file:// and a bare path name a fi
   t.throws(() => loadConfig({ overrides: plugin('ftp://x/y') }), { code: 'ERR_CONFIG_INVALID' })
   const u = loadConfig({ overrides: ['plugins=[{name: k8saudit, library_path: x, init_config: {sslCertificat: /x.pem}}]'] })
   t.ok(u.warnings.some((w) => w.includes('init_config.sslCertificat')), 'a misspelt init_config key is named')
+})
+
+t.test('docs/falco-compatibility.md has a row for every Falco 0.44 key; ignored keys are warned with the reason', async (t) => {
+  const doc = readFileSync(path.join(PACKAGE_ROOT, 'docs', 'falco-compatibility.md'), 'utf8')
+  const table = doc.slice(doc.indexOf('## falco.yaml keys (Falco 0.44)'))
+  for (const k of FALCO_044_KEYS) t.match(table, new RegExp('^\\| [^|]*`' + k.key + '`', 'm'), `row for ${k.key}`)
+  const c = loadConfig({ overrides: ['syslog_output={enabled: true}', 'base_syscalls={custom_set: [clone]}', 'log_syslog=true', 'nonsense_key=1'] })
+  t.ok(c.warnings.includes("config key 'syslog_output' is ignored: Lanner has no syslog output; use program_output (e.g. `logger -t falco`) or collect stdout"))
+  t.ok(c.warnings.some((w) => w.startsWith("config key 'base_syscalls' is ignored:")))
+  t.ok(c.warnings.some((w) => w.startsWith("config key 'log_syslog' is ignored:")))
+  t.ok(c.warnings.includes("config key 'nonsense_key' is not used by Lanner and is ignored"))
 })
