@@ -10,6 +10,7 @@ import type { Alert } from '../events/index.ts'
 import type { BodyIssue, HandleBodyResult } from '../webhook/index.ts'
 import type { EvalPool } from './eval-pool.ts'
 import type { AppMetrics } from './metrics.ts'
+import { evaluateAuditEvent, newTally, type TruncationReporter } from './audit-truncation.ts'
 import type { RulesManager } from './rules-manager.ts'
 
 const SOURCE = 'k8s_audit'
@@ -20,6 +21,8 @@ export interface AuditHandlerDeps {
   emit: (alert: Alert) => void
   metrics: AppMetrics
   maxEventBytes: number
+  /** counts and reports truncated events (audit-truncation.ts); optional for tests that do not look */
+  truncation?: TruncationReporter
 }
 
 /** The webhook's view of a decoded batch: counts, and issues with their event index only. */
@@ -49,7 +52,9 @@ export function createAuditBatchHandler (deps: AuditHandlerDeps): (body: Buffer)
     const ruleset = deps.rules.current()
     // the webhook starts after the first load, so this is a guard: 503 makes the apiserver retry
     if (ruleset === undefined) throw new AppError('ERR_WEBHOOK_SHUTTING_DOWN', 'rules are not loaded yet')
-    for (const ev of events) ruleset.evaluate(SOURCE, ev, emitAlert)
+    const tally = newTally()
+    for (const ev of events) evaluateAuditEvent(ruleset, ev, emitAlert, tally)
+    deps.truncation?.record(tally)
     const result = batchOutcome(events.length, issues)
     recordBatch(metrics, result, started)
     return result
@@ -63,6 +68,7 @@ export function createPooledAuditBatchHandler (deps: Omit<AuditHandlerDeps, 'rul
     const started = process.hrtime.bigint()
     const r = await pool.evaluate(body)
     for (const a of r.alerts) deps.emit(a)
+    if (r.truncation !== undefined) deps.truncation?.record(r.truncation)
     const result = { accepted: r.accepted, rejected: r.rejected, issues: r.issues }
     recordBatch(metrics, result, started)
     return result

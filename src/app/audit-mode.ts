@@ -1,6 +1,8 @@
 // Audit mode: the k8s audit webhook and the admin server over an App whose rules are loaded.
 import { createWebhookServer, type AdminServer, type WebhookOptions, type WebhookServer } from '../webhook/index.ts'
 import { createAuditBatchHandler, createPooledAuditBatchHandler } from './audit-handler.ts'
+import { createTruncationReporter } from './audit-truncation.ts'
+import { DEFAULTS } from '../config/defaults.ts'
 import { createEvalPool, type EvalPool } from './eval-pool.ts'
 import { loadOptionsFrom } from './rules-manager.ts'
 import type { App } from './build.ts'
@@ -29,9 +31,10 @@ export async function startAuditMode (app: App): Promise<RunningMode> {
   if (wh.tls !== undefined) opts.tls = readTls(wh.tls, 'lanner.webhook.tls')
   if (wh.bearerTokenFile !== undefined) opts.bearerToken = readToken(wh.bearerTokenFile, 'lanner.webhook.bearer_token_file')
   const pool = await startPool(app)
+  const truncation = createTruncationReporter({ intervalMs: DEFAULTS.truncationReportIntervalMs, metrics: app.metrics, logger: app.logger, emit: app.emit })
   const handleBody = pool === undefined
-    ? createAuditBatchHandler({ rules: app.rules, emit: app.emit, metrics: app.metrics, maxEventBytes: wh.maxEventBytes })
-    : createPooledAuditBatchHandler({ pool, emit: app.emit, metrics: app.metrics })
+    ? createAuditBatchHandler({ rules: app.rules, emit: app.emit, metrics: app.metrics, maxEventBytes: wh.maxEventBytes, truncation })
+    : createPooledAuditBatchHandler({ pool, emit: app.emit, metrics: app.metrics, truncation })
   let admin: AdminServer | undefined
   let webhook: WebhookServer
   let stopping = false
@@ -51,6 +54,8 @@ export async function startAuditMode (app: App): Promise<RunningMode> {
       stopping = true
       await webhook.close()
       await pool?.close()
+      // the last window's log line and alert, before the outputs drain
+      truncation.close()
       await admin?.close()
     }
   }

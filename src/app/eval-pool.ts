@@ -9,9 +9,10 @@ import type { Alert } from '../events/index.ts'
 import type { RulesInput } from '../rules/index.ts'
 import type { BodyIssue } from '../webhook/index.ts'
 import type { FromWorker, ToWorker, WorkerInit } from './eval-protocol.ts'
+import type { TruncationTally } from './audit-truncation.ts'
 import type { AppLogger } from './logger.ts'
 
-export interface BatchResult { accepted: number, rejected: number, issues: BodyIssue[], alerts: Alert[] }
+export interface BatchResult { accepted: number, rejected: number, issues: BodyIssue[], alerts: Alert[], truncation?: TruncationTally }
 
 export interface EvalPool {
   readonly size: number

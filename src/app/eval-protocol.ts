@@ -2,6 +2,7 @@
 import type { Alert } from '../events/index.ts'
 import type { LoadOptions, RulesInput } from '../rules/index.ts'
 import type { BodyIssue } from '../webhook/index.ts'
+import type { TruncationTally } from './audit-truncation.ts'
 
 /** LoadOptions without the sources (workers build their own field tables). */
 export type WorkerLoadOptions = Omit<LoadOptions, 'sources'>
@@ -20,4 +21,4 @@ export type ToWorker =
 
 export type FromWorker =
   | { kind: 'rules', id: number, ok: boolean, error?: string }
-  | { kind: 'batch', id: number, accepted: number, rejected: number, issues: BodyIssue[], alerts: Alert[], error?: string }
+  | { kind: 'batch', id: number, accepted: number, rejected: number, issues: BodyIssue[], alerts: Alert[], truncation?: TruncationTally, error?: string }

@@ -8,9 +8,9 @@ import { createK8sAuditSource } from '../fields/k8saudit/index.ts'
 import { withStaticFieldsAll } from '../fields/static-fields.ts'
 import { loadRules, type Ruleset } from '../rules/index.ts'
 import { batchOutcome } from './audit-handler.ts'
+import { evaluateAuditEvent, newTally } from './audit-truncation.ts'
 import type { FromWorker, ToWorker, WorkerInit } from './eval-protocol.ts'
 
-const SOURCE = 'k8s_audit'
 const init = workerData as WorkerInit
 const port = parentPort
 if (port === null) throw new Error('eval-worker must run in a worker thread')
@@ -40,8 +40,9 @@ function onBatch (id: number, body: Uint8Array): void {
     reply({ kind: 'batch', id, accepted: 0, rejected: 0, issues: [], alerts, error: 'worker has no rules yet' })
     return
   }
-  for (const ev of events) rs.evaluate(SOURCE, ev, collect)
-  reply({ kind: 'batch', id, ...batchOutcome(events.length, issues), alerts })
+  const truncation = newTally()
+  for (const ev of events) evaluateAuditEvent(rs, ev, collect, truncation)
+  reply({ kind: 'batch', id, ...batchOutcome(events.length, issues), alerts, truncation })
 }
 
 // Every message is answered under its id, failures included: the pool keeps a promise per id,

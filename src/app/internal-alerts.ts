@@ -90,3 +90,59 @@ export function rulesRejectedAlert (time: bigint, r: RejectedRules, hostname = p
     }
   }
 }
+
+export const TRUNCATED_RULE = 'Lanner internal: truncated audit events'
+
+/** The request a truncated event was about, for the alert and the log line. */
+export interface TruncatedRequest {
+  auditID?: string
+  verb?: string
+  resource?: string
+  subresource?: string
+  namespace?: string
+  name?: string
+  user?: string
+}
+
+export interface TruncationWindow {
+  /** truncated events that reached a rule reading requestObject/responseObject */
+  blinded: number
+  /** every truncated event in the window */
+  truncated: number
+  seconds: number
+  last: TruncatedRequest
+}
+
+/**
+ * Warning, like the drop alert: rules that look inside objects (privileged pods, RBAC bindings,
+ * ConfigMap contents) evaluated events whose objects kube-apiserver had removed, so they could
+ * not match whatever those requests did. A gap in detection, reported where detections go.
+ */
+export function truncatedEventsAlert (time: bigint, w: TruncationWindow, hostname = process.env.FALCO_HOSTNAME ?? osHostname()): Alert {
+  const l = w.last
+  const what = `${l.verb ?? '?'} ${l.resource ?? '?'}${l.subresource === undefined ? '' : '/' + l.subresource}` +
+    `${l.name === undefined ? '' : ' ' + l.name}${l.namespace === undefined ? '' : ' in ' + l.namespace} by ${l.user ?? '?'}`
+  return {
+    time,
+    rule: TRUNCATED_RULE,
+    priority: 4,
+    source: 'internal',
+    tags: [],
+    hostname,
+    message: `Lanner internal: truncated audit events. ${w.blinded} audit events in last ${Math.max(1, Math.round(w.seconds))} seconds reached rules that read ` +
+      'requestObject/responseObject, but kube-apiserver had removed those objects (audit.k8s.io/truncated), so the rules could not see what ' +
+      `the requests created or changed. Last: ${what}.`,
+    outputFields: {
+      n_events: w.blinded,
+      n_truncated: w.truncated,
+      window_seconds: Math.max(1, Math.round(w.seconds)),
+      last_audit_id: l.auditID ?? null,
+      last_verb: l.verb ?? null,
+      last_resource: l.resource ?? null,
+      last_subresource: l.subresource ?? null,
+      last_namespace: l.namespace ?? null,
+      last_name: l.name ?? null,
+      last_user: l.user ?? null
+    }
+  }
+}

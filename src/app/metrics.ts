@@ -28,6 +28,8 @@ export interface AppMetrics {
   probeRestarts(): void
   /** a program output child exited with an error */
   programExit(failed: boolean): void
+  /** audit events kube-apiserver truncated; `neededByRules` of them reached a rule reading their objects (audit-truncation.ts) */
+  auditTruncated(n: number, neededByRules: number): void
   readonly outputHooks: OutputHooks
   readonly webhook: WebhookMetrics
 }
@@ -54,6 +56,7 @@ export function createMetrics (opts: { defaultMetrics?: boolean } = {}): AppMetr
   const rejectedInputs = new Gauge({ name: 'lanner_rules_rejected_inputs', help: 'Rules files/ConfigMap keys left out of the running rules because they failed to load', registers })
   const sysDrops = new Counter({ name: 'lanner_syscall_drops_total', help: 'Syscall records lost in the probe ring buffer', registers })
   const probeRestarts = new Counter({ name: 'lanner_probe_restarts_total', help: 'Probe helper crashes after which it was restarted', registers })
+  const truncatedEvents = new Counter({ name: 'lanner_audit_truncated_events_total', help: 'Audit events kube-apiserver truncated (audit.k8s.io/truncated: objects removed); needed_by_rules="true" when a rule tried to read their requestObject/responseObject', labelNames: ['needed_by_rules'], registers })
   const webhookRequests = new Counter({ name: 'lanner_webhook_requests_total', help: 'Requests to the audit webhook path', registers })
   const webhookAnswers = new Counter({ name: 'lanner_webhook_responses_total', help: 'Answers of the audit webhook, by HTTP status', labelNames: ['status'], registers })
   const webhookSeconds = new Histogram({ name: 'lanner_webhook_request_seconds', help: 'Audit webhook request time from arrival to answer', buckets: BATCH_BUCKETS, registers })
@@ -76,6 +79,10 @@ export function createMetrics (opts: { defaultMetrics?: boolean } = {}): AppMetr
     syscallDrops (n) { if (n > 0) sysDrops.inc(n) },
     probeRestarts () { probeRestarts.inc() },
     programExit (failed) { programExits.inc({ outcome: failed ? 'error' : 'ok' }) },
+    auditTruncated (n, neededByRules) {
+      if (neededByRules > 0) truncatedEvents.inc({ needed_by_rules: 'true' }, neededByRules)
+      if (n > neededByRules) truncatedEvents.inc({ needed_by_rules: 'false' }, n - neededByRules)
+    },
     outputHooks: {
       delivered (output, n) { outDelivered.inc({ output }, n) },
       failed (output, n) { outFailed.inc({ output }, n) },

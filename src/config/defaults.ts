@@ -41,7 +41,13 @@ export const DEFAULTS = Object.freeze({
   httpOutputConcurrency: 4,
   httpUserAgent: 'lanner/0.1',
   /** the probe drop alert is emitted at most this often */
-  dropAlertIntervalMs: 10000
+  dropAlertIntervalMs: 10000,
+  /**
+   * truncated audit events are logged, and alerted on when rules needed their objects, at most
+   * this often: truncation follows from apiserver flags and object sizes, so it persists; once a
+   * minute says so without flooding
+   */
+  truncationReportIntervalMs: 60000
 })
 
 /** Built-in rules per source, used when neither -r nor rules_files is given. */

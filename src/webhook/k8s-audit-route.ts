@@ -67,7 +67,10 @@ function buildErrorHandler (kit: RouteKit): (err: FastifyError, request: Fastify
   function webhookOnError (err: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
     if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       warnThrottled('ERR_WEBHOOK_TOO_LARGE', { limit: opts.maxBodyBytes, contentLength: request.headers['content-length'] },
-        'audit batch over the maximum body size: raise the limit or enable --audit-webhook-truncate-enabled')
+        'audit batch over the maximum body size (lanner.webhook.max_body_bytes): raise it. The apiserver flag ' +
+        '--audit-webhook-truncate-enabled also avoids this, at a cost: events over 100 KiB then arrive without ' +
+        'requestObject/responseObject, so the rules that read pod specs, RBAC objects or ConfigMaps cannot match them ' +
+        '(counted in lanner_audit_truncated_events_total)')
       // no point reading the rest of an oversized body
       reply.header('connection', 'close')
       return sendError(reply, 'ERR_WEBHOOK_TOO_LARGE', `request body over the limit of ${opts.maxBodyBytes} bytes`)

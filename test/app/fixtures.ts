@@ -1,4 +1,5 @@
 // Audit events and rules files for the app, CLI and integration tests.
+import { encodeEventList } from '../helpers/apiserver-client.ts'
 export function auditEvent (opts: { verb?: string, resource?: string, name?: string, user?: string, id?: string } = {}): Record<string, unknown> {
   return {
     kind: 'Event',
@@ -17,8 +18,9 @@ export function auditEvent (opts: { verb?: string, resource?: string, name?: str
   }
 }
 
+/** A webhook body exactly as kube-apiserver writes it: the items lose their kind/apiVersion. */
 export function eventList (items: Array<Record<string, unknown>>): string {
-  return JSON.stringify({ kind: 'EventList', apiVersion: 'audit.k8s.io/v1', metadata: {}, items })
+  return encodeEventList(items)
 }
 
 /** One k8s_audit rule firing on every `create` of `resource`, named `name`. */
