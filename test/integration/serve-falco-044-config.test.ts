@@ -8,7 +8,7 @@
 import t from 'tap'
 import { mkdirSync, renameSync, symlinkSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { auditEvent, createApiserverClient } from '../helpers/apiserver-client.ts'
+import { auditEvent, createApiserverClient, encodeEventList } from '../helpers/apiserver-client.ts'
 import { adminPort, request, startServe, untilServing, webhookListening, type ServeChild } from '../helpers/serve-child.ts'
 
 interface JsonAlert { rule: string, priority: string, source: string, output: string, output_fields: Record<string, unknown>, tags?: string[] }
@@ -214,16 +214,47 @@ t.test('a Falco 0.44 falco.yaml with config.d, env expansion, append_output, sta
   t.match((ruleAlerts(serve, 'Pod deleted')[1] as JsonAlert).output, /pod=pod-5\) cluster=staging$/, 'the new static value is in the output')
   t.equal(ruleAlerts(serve, 'Pod created in the production cluster').length, 1, 'and in the condition: static.cluster is no longer prod-eu')
 
+  // a key that applies only at start: named in a warning, the running webserver untouched
+  configMapVolume(path.join(dir, 'config.d'), { 'rules-selection.yaml': 'rules:\n  - disable:\n      tag: noisy\nwebserver:\n  enabled: true\n  listen_port: 18765\n' }, '2')
+  const restart = await untilServing(serve, () => serve.logs.find((l) => typeof l.msg === 'string' && l.msg.startsWith('config changed in settings that apply only at start')), 'the restart warning')
+  t.same(restart.keys, ['webserver'], 'webserver (root-key merge from config.d) needs a restart')
+  t.equal((await request(`http://127.0.0.1:${admin}/healthz`)).status, 200, 'the admin server still listens where it started')
+
   // a broken edit keeps the running config, logged and counted
   configMapVolume(path.join(dir, 'override.d'), { 'static.yaml': 'static_fields: [not, a, mapping\n' }, '3')
   await untilServing(serve, () => serve.logs.find((l) => l.msg === 'config reload rejected: the running config is kept'), 'the rejected reload')
   const after = await request(`http://127.0.0.1:${admin}/metrics`)
   t.match(after.body, /^lanner_config_reload_failures_total 1$/m)
-  t.match(after.body, /^lanner_config_reloads_total 1$/m)
+  t.match(after.body, /^lanner_config_reloads_total 2$/m)
   await client.send([del()])
   await untilServing(serve, () => ruleAlerts(serve, 'Pod deleted').length >= 3, 'a deletion after the broken edit')
   t.match((ruleAlerts(serve, 'Pod deleted')[2] as JsonAlert).output, /cluster=staging$/, 'still the last good config')
 
   serve.child.kill('SIGTERM')
   t.equal((await serve.exited).code, 0)
+})
+
+t.test('k8saudit open_params naming a file: serve evaluates the file and exits, as Falco does when its source ends', async (t) => {
+  const events = [
+    auditEvent(1, { verb: 'delete', requestURI: '/api/v1/namespaces/default/pods/pod-1', responseStatus: { metadata: {}, code: 200 } }),
+    auditEvent(2)
+  ]
+  const dir = t.testdir({ rules: { 'custom_rules.yaml': RULES }, 'audit.json': encodeEventList(events) })
+  const file = path.join(dir, 'falco.yaml')
+  writeFileSync(file, `
+rules_files: [${path.join(dir, 'rules', 'custom_rules.yaml')}]
+json_output: true
+webserver: {enabled: false}
+static_fields: {cluster: prod-eu}
+load_plugins: [k8saudit]
+plugins:
+  - name: k8saudit
+    library_path: libk8saudit.so
+    open_params: "file://${path.join(dir, 'audit.json')}"
+`)
+  const serve = startServe(t, ['serve', '-c', file])
+  const { code } = await serve.exited
+  t.equal(code, 0)
+  t.same(alerts(serve).map((a) => a.rule).sort(), ['Pod created in the production cluster', 'Pod deleted'])
+  t.match(serve.stderr(), /replay: 2 event\(s\) read from 1 file\(s\), 2 alert\(s\)/)
 })
