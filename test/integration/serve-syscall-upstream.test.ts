@@ -1,0 +1,219 @@
+// `lanner serve --source syscall` with today's upstream rules (../shared stable, incubating and
+// sandbox files, unchanged) on the real probe: each row performs one real, minimal and reversible
+// action on this machine and expects the upstream rule's alert for it. Every file made is unique
+// to this run and removed in teardown; nothing existing is written. Programs run under names of
+// their own (lanner-*) so each alert is told apart from the machine's other activity.
+// Skips (with the reason) without root, BTF, clang, python3 or a cgroup v1 cpu hierarchy.
+import t from 'tap'
+import { execFileSync, spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { constants, copyFileSync, chmodSync, existsSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { createServer, type AddressInfo, type Socket } from 'node:net'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { ROOT } from './cli-child.ts'
+import { probeSkipReason } from '../fixtures/syscall/probe-harness.ts'
+import { createPodCgroup, podCgroupSkipReason, runInCgroup } from '../helpers/pod-cgroup.ts'
+import { startSyscallServe, type JsonAlert } from '../helpers/serve-syscall.ts'
+
+const RULES = ['falco_rules.yaml', 'falco-incubating_rules.yaml', 'falco-sandbox_rules.yaml']
+  .map((f) => path.resolve(ROOT, '../shared/reference/falco-rules', f))
+
+function python3Missing (): string | undefined {
+  try { execFileSync('python3', ['-c', 'import os; os.memfd_create'], { stdio: 'ignore' }); return undefined } catch { return 'python3 with os.memfd_create missing' }
+}
+
+/** the program file PATH finds (not a shell builtin of that name) */
+function which (prog: string): string {
+  for (const d of (process.env.PATH ?? '/usr/bin:/bin').split(':')) {
+    const p = path.join(d, prog)
+    if (existsSync(p)) return realpathSync(p)
+  }
+  throw new Error(`${prog} not found in PATH`)
+}
+
+/** runs a program to its end (bounded), output discarded; resolves with its exit code */
+async function run (argv: string[], opts: { cwd?: string } = {}): Promise<number | null> {
+  const child = spawn(argv[0] as string, argv.slice(1), { stdio: 'ignore', cwd: opts.cwd })
+  const guard = setTimeout(() => { child.kill('SIGKILL') }, 15_000)
+  const code = await new Promise<number | null>((resolve) => { child.on('exit', resolve); child.on('error', () => resolve(-1)) })
+  clearTimeout(guard)
+  return code
+}
+
+interface Row {
+  rule: string
+  /** what the action does, for the test name */
+  action: string
+  /** does it; files it makes are removed by `made` */
+  act(): Promise<void>
+  /** our alert among every alert of the rule */
+  ours(a: JsonAlert): boolean
+  /** what the alert must say */
+  expect: RegExp
+}
+
+const skip = probeSkipReason() ?? python3Missing() ?? podCgroupSkipReason()
+if (skip !== undefined) {
+  t.plan(0, skip)
+} else {
+  const tag = randomBytes(4).toString('hex')
+  const dir = realpathSync(mkdtempSync(path.join(tmpdir(), 'lanner-upstream-')))
+  const made: string[] = [dir]
+  t.teardown(() => { for (const p of made) rmSync(p, { recursive: true, force: true }) })
+  /** a name for a program of ours: a symlink, so its comm (proc.name) is the link's name */
+  function named (name: string, target: string): string {
+    const p = path.join(dir, name)
+    symlinkSync(target, p)
+    return p
+  }
+  const python = realpathSync(execFileSync('python3', ['-c', 'import sys; print(sys.executable)'], { encoding: 'utf8' }).trim())
+
+  // a listener on loopback for the reverse shell to call back to
+  const held: Socket[] = []
+  const listener = createServer((s) => { s.on('error', () => {}); held.push(s) })
+  await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve))
+  const port = (listener.address() as AddressInfo).port
+  t.teardown(() => { for (const s of held) s.destroy(); listener.close() })
+  const containerId = randomBytes(32).toString('hex')
+
+  const etcFile = `/etc/lanner-e2e-${tag}`
+  const binFile = `/usr/bin/lanner-e2e-${tag}`
+  const shmExe = `/dev/shm/lanner-e2e-${tag}`
+  const logFile = `/var/log/lanner-e2e-${tag}.log`
+  const linkPath = path.join(dir, 'shadow-link')
+  made.push(etcFile, binFile, shmExe, logFile)
+  const fields = (a: JsonAlert, k: string): unknown => a.output_fields[k]
+
+  const rows: Row[] = [
+    {
+      rule: 'Read sensitive file untrusted',
+      action: 'a program of no trusted name reads /etc/shadow',
+      async act () { await run([named('lanner-reader', which('cat')), '/etc/shadow']) },
+      ours: (a) => fields(a, 'proc.name') === 'lanner-reader',
+      expect: /Sensitive file opened for reading by non-trusted program \| file=\/etc\/shadow .* process=lanner-reader .*command=lanner-reader \/etc\/shadow/
+    },
+    {
+      rule: 'Write below etc',
+      action: 'a new file below /etc (removed after)',
+      async act () { await run([named('lanner-writer', which('touch')), etcFile]) },
+      ours: (a) => fields(a, 'fd.name') === etcFile && fields(a, 'proc.name') === 'lanner-writer',
+      expect: new RegExp(`File below /etc opened for writing \\| file=${etcFile} .*process=lanner-writer `)
+    },
+    {
+      rule: 'Write below binary dir',
+      action: 'a new file in /usr/bin (removed after)',
+      async act () { await run([path.join(dir, 'lanner-writer'), binFile]) },
+      ours: (a) => fields(a, 'fd.name') === binFile && fields(a, 'proc.name') === 'lanner-writer',
+      expect: new RegExp(`File below a known binary directory opened for writing \\| file=${binFile} .*process=lanner-writer `)
+    },
+    {
+      rule: 'Create Symlink Over Sensitive Files',
+      action: 'a symlink in a temp dir pointing at /etc/shadow',
+      async act () { await run([named('lanner-linker', which('ln')), '-s', '/etc/shadow', linkPath]) },
+      ours: (a) => fields(a, 'evt.arg.linkpath') === linkPath || a.output.includes(`linkpath=${linkPath} `),
+      expect: new RegExp(`Symlinks created over sensitive files \\| target=/etc/shadow linkpath=${linkPath} evt_type=symlink(at)? .*process=lanner-linker `)
+    },
+    {
+      rule: 'PTRACE attached to process',
+      action: 'PTRACE_ATTACH to a child of its own, then detach',
+      async act () {
+        await run([named('lanner-tracer', python), '-c', `
+import ctypes, os, subprocess, time
+libc = ctypes.CDLL(None, use_errno=True)
+child = subprocess.Popen(['sleep', '5'])
+libc.ptrace(16, child.pid, None, None)
+os.waitpid(child.pid, 0)
+libc.ptrace(17, child.pid, None, None)
+child.kill()
+child.wait()
+`])
+      },
+      ours: (a) => fields(a, 'proc.name') === 'lanner-tracer',
+      expect: /Detected ptrace PTRACE_ATTACH attempt \| .*evt_type=ptrace .*process=lanner-tracer /
+    },
+    {
+      rule: 'Fileless execution via memfd_create',
+      action: 'a copy of true executed from a memfd',
+      async act () {
+        await run([python, '-c', `
+import os
+fd = os.memfd_create('lanner-e2e', 0)
+os.write(fd, open('${which('true')}', 'rb').read())
+os.execve(fd, ['lanner-memfd', 'marker-${tag}'], {})
+`])
+      },
+      ours: (a) => a.output.includes(`marker-${tag}`),
+      expect: new RegExp(`Fileless execution via memfd_create \\| .*evt_type=execve(at)? .*process=memfd:\\S+ .*command=\\S+ marker-${tag}`)
+    },
+    {
+      rule: 'Execution from /dev/shm',
+      action: 'a copy of true run from /dev/shm (removed after)',
+      async act () {
+        copyFileSync(which('true'), shmExe)
+        chmodSync(shmExe, 0o755)
+        await run([shmExe, `shm-${tag}`])
+      },
+      ours: (a) => a.output.includes(`shm-${tag}`),
+      expect: new RegExp(`File execution detected from /dev/shm \\| .*evt_type=execve .*process=lanner-e2e-\\w+ proc_exepath=${shmExe} .*command=lanner-e2e-\\w+ shm-${tag}`)
+    },
+    {
+      rule: 'Clear Log Activities',
+      action: 'a log file of its own under /var/log truncated by a shell redirection (removed after)',
+      async act () {
+        // created without O_TRUNC (Node's 'w'/'wx' include it): only the shell's redirection truncates
+        writeFileSync(logFile, 'line\n', { flag: constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL })
+        await run([named('lanner-clearer', which('sh')), '-c', `: > ${logFile}`])
+      },
+      ours: (a) => fields(a, 'fd.name') === logFile && fields(a, 'proc.name') === 'lanner-clearer',
+      expect: new RegExp(`Log files were tampered \\| file=${logFile} .*process=lanner-clearer `)
+    },
+    {
+      rule: 'Redirect STDOUT/STDIN to Network Connection in Container',
+      action: 'in a container, a shell whose stdin/stdout are dup2\'d from a connected socket (loopback listener)',
+      async act () {
+        const cg = createPodCgroup(t, containerId)
+        await runInCgroup(cg, `bash -c 'exec 3<>/dev/tcp/127.0.0.1/${port}; exec sh -c "exit 0" <&3 >&3'`)
+      },
+      ours: (a) => fields(a, 'container.id') === containerId.slice(0, 12) || a.output.includes(`:${port} `),
+      expect: new RegExp(`Redirect stdout/stdin to network connection \\| .*fd\\.sip=127\\.0\\.0\\.1 connection=127\\.0\\.0\\.1:\\d+->127\\.0\\.0\\.1:${port} lport=\\d+ rport=${port} fd_type=ipv4 fd_proto=tcp evt_type=dup[23]? `)
+    }
+  ]
+
+  const alertsFile = path.join(dir, 'alerts.jsonl')
+  const config = path.join(dir, 'falco.yaml')
+  writeFileSync(config, `rules_files:
+${RULES.map((r) => `  - ${r}`).join('\n')}
+json_output: true
+stdout_output: {enabled: false}
+file_output: {enabled: true, keep_alive: false, filename: ${alertsFile}}
+webserver: {enabled: true, listen_address: 127.0.0.1, listen_port: 0}
+watch_config_files: false
+`)
+  const env: NodeJS.ProcessEnv = { KUBECONFIG: path.join(dir, 'absent'), HOME: dir, KUBERNETES_SERVICE_HOST: '' }
+  const started = await startSyscallServe(t, config, alertsFile, env)
+  if (typeof started === 'string') {
+    t.comment(`skipped: ${started}`)
+    t.pass('probe unsupported here')
+  } else {
+    const { serve, alertWhere } = started
+    const loadErrors = serve.logs.filter((l) => typeof l.code === 'string' && l.code.startsWith('LOAD_ERR'))
+    t.same(loadErrors, [], 'stable, incubating and sandbox load without errors')
+
+    for (const row of rows) {
+      t.test(`${row.rule}: ${row.action}`, async (t) => {
+        await row.act()
+        const hit = await alertWhere((a) => a.rule === row.rule && row.ours(a))
+        t.ok(hit, `'${row.rule}' fired`)
+        t.match(hit?.output, row.expect)
+        if (hit !== undefined && !row.expect.test(hit.output)) t.comment(hit.output)
+        t.equal(hit?.source, 'syscall')
+      })
+    }
+
+    t.test('SIGTERM exits 0', async (t) => {
+      serve.child.kill('SIGTERM')
+      t.equal((await serve.exited).code, 0)
+    })
+  }
+}
