@@ -30,6 +30,7 @@ export async function startAuditMode (app: App): Promise<RunningMode> {
   }
   if (wh.tls !== undefined) opts.tls = readTls(wh.tls, 'lanner.webhook.tls')
   if (wh.bearerTokenFile !== undefined) opts.bearerToken = readToken(wh.bearerTokenFile, 'lanner.webhook.bearer_token_file')
+  if (wh.basicAuth !== undefined) opts.basicAuth = { username: wh.basicAuth.username, password: readToken(wh.basicAuth.passwordFile, 'lanner.webhook.basic_auth.password_file') }
   const pool = await startPool(app)
   const truncation = createTruncationReporter({ intervalMs: DEFAULTS.truncationReportIntervalMs, metrics: app.metrics, logger: app.logger, emit: app.emit })
   const handleBody = pool === undefined

@@ -61,7 +61,7 @@ export interface PodObject {
   }
 }
 type PodSpecContainers = NonNullable<NonNullable<PodObject['spec']>['containers']>
-interface ContainerStatus { name: string, containerID?: string, image?: string, imageID?: string, state?: { running?: { startedAt?: string | Date } } }
+interface ContainerStatus { name: string, containerID?: string, image?: string, imageID?: string, state?: { running?: { startedAt?: string | Date }, terminated?: { startedAt?: string | Date } } }
 
 export interface NamespaceObject { metadata?: { name?: string, uid?: string, labels?: Record<string, string> } }
 
@@ -124,7 +124,9 @@ export function podContainers (pod: PodObject): Map<string, PodContainerMeta> {
       imageId: st.imageID,
       runtime: ref.runtime,
       privileged: c?.securityContext?.privileged === true,
-      startTs: startNs(st.state?.running?.startedAt),
+      // an exited container (init containers, a finished Job) keeps its start in `terminated`:
+      // its last events are still being enriched
+      startTs: startNs(st.state?.running?.startedAt ?? st.state?.terminated?.startedAt),
       mounts
     })
   }

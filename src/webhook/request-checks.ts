@@ -1,5 +1,5 @@
 // The webhook's onRequest checks, run on headers alone so a refused request never costs a buffered
-// body: unknown path/method (404/405), bearer or client certificate (401), content type (400),
+// body: unknown path/method (404/405), bearer token, Basic credentials or client certificate (401), content type (400),
 // shutdown (503) and the bounded admission (429, on batches and on announced body bytes); the
 // byte count of chunked bodies, as they arrive (429 mid-stream).
 import { Transform, type TransformCallback } from 'node:stream'
@@ -61,10 +61,16 @@ export function buildRequestChecks (kit: RouteKit): RequestChecks {
   }
 
   async function webhookAuthenticate (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
-    if (ctx.checkBearer !== undefined && !ctx.checkBearer(request.headers.authorization)) {
-      warnThrottled('ERR_WEBHOOK_UNAUTHORIZED', { remote: request.ip }, 'webhook request without the right bearer token')
-      reply.header('www-authenticate', 'Bearer')
-      return sendError(reply, 'ERR_WEBHOOK_UNAUTHORIZED', 'missing or wrong bearer token')
+    const { checkBearer, checkBasic } = ctx
+    if (checkBearer !== undefined || checkBasic !== undefined) {
+      const authorization = request.headers.authorization
+      // either configured scheme admits the request (the apiserver's kubeconfig sends one of them)
+      if (checkBearer?.(authorization) !== true && checkBasic?.(authorization) !== true) {
+        const schemes = [checkBearer === undefined ? '' : 'bearer token', checkBasic === undefined ? '' : 'Basic credentials'].filter((s) => s !== '').join(' or ')
+        warnThrottled('ERR_WEBHOOK_UNAUTHORIZED', { remote: request.ip }, `webhook request without the right ${schemes}`)
+        reply.header('www-authenticate', [checkBearer === undefined ? '' : 'Bearer', checkBasic === undefined ? '' : 'Basic realm="lanner"'].filter((s) => s !== '').join(', '))
+        return sendError(reply, 'ERR_WEBHOOK_UNAUTHORIZED', `missing or wrong ${schemes}`)
+      }
     }
     if (requestClientCert && hasUnverifiedClientCert(request)) {
       warnThrottled('ERR_WEBHOOK_UNAUTHORIZED', { remote: request.ip }, 'webhook client certificate does not verify against the CA')

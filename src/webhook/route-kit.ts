@@ -16,6 +16,8 @@ export interface RouteContext {
   admission: Admission
   throttle: LogThrottle
   checkBearer: ((authorization: string | undefined) => boolean) | undefined
+  /** Basic username/password; with checkBearer, either one admits the request */
+  checkBasic?: ((authorization: string | undefined) => boolean) | undefined
   isClosing: () => boolean
   /** called after each answer while closing, so finished keep-alive connections let close() end */
   onAnsweredWhileClosing: () => void

@@ -47,6 +47,8 @@ export interface WebhookOptions {
   tls?: WebhookTlsOptions
   /** when set, requests need `Authorization: Bearer <token>` (401 otherwise) */
   bearerToken?: string
+  /** when set, `Authorization: Basic` with these credentials is accepted too (401 otherwise) */
+  basicAuth?: { username: string, password: string }
   /** close() stops waiting for in-flight batches after this long (default 30 s, the apiserver's own timeout) */
   closeTimeoutMs?: number
 }

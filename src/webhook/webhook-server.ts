@@ -2,6 +2,7 @@
 // this file owns the fastify settings and the graceful close kube-apiserver's retries depend on.
 import type { FastifyInstance } from 'fastify'
 import { createAdmission } from './admission.ts'
+import { createBasicCheck } from './basic-auth.ts'
 import { createBearerCheck } from './bearer.ts'
 import { registerK8sAuditRoute } from './k8s-audit-route.ts'
 import { buildFastify, listenOn } from './listen.ts'
@@ -65,6 +66,7 @@ export async function createWebhookServer (opts: WebhookOptions, deps: WebhookDe
     admission,
     throttle: createLogThrottle(WARN_INTERVAL_MS),
     checkBearer: opts.bearerToken === undefined || opts.bearerToken === '' ? undefined : createBearerCheck(opts.bearerToken),
+    checkBasic: opts.basicAuth === undefined ? undefined : createBasicCheck(opts.basicAuth.username, opts.basicAuth.password),
     isClosing: () => closing,
     onAnsweredWhileClosing: closeIdleSoon
   })
@@ -77,7 +79,7 @@ export async function createWebhookServer (opts: WebhookOptions, deps: WebhookDe
     throw err
   }
   // debug: the composition root announces readiness with its own context (rules, admin port)
-  log.debug({ port, path: opts.path, tls: opts.tls !== undefined, clientAuth: opts.tls?.clientAuth ?? 'none', bearer: opts.bearerToken !== undefined },
+  log.debug({ port, path: opts.path, tls: opts.tls !== undefined, clientAuth: opts.tls?.clientAuth ?? 'none', bearer: opts.bearerToken !== undefined, basic: opts.basicAuth !== undefined },
     'audit webhook listening')
 
   let closed: Promise<void> | undefined

@@ -1,6 +1,7 @@
 // Test PKI made with the openssl CLI in a tmp dir: a CA, a server certificate for localhost/127.0.0.1,
 // a client certificate from the same CA, and a client certificate from an unrelated CA.
 import { execFile } from 'node:child_process'
+import { rmSync } from 'node:fs'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -79,3 +80,23 @@ export async function createTestPki (): Promise<TestPki> {
     remove: () => rm(dir, { recursive: true, force: true })
   }
 }
+
+let shared: Promise<TestPki> | undefined
+let sharedCa: string | undefined
+
+/**
+ * One PKI per test process, made on first use and removed at exit: for the fake apiservers, which
+ * serve HTTPS with a certificate their clients verify against `ca.crt`, as a cluster's CA bundle.
+ */
+export async function sharedTestPki (): Promise<TestPki> {
+  if (shared === undefined) {
+    shared = createTestPki()
+    const pki = await shared
+    sharedCa = pki.caCert
+    process.once('exit', function removeSharedPki () { rmSync(pki.dir, { recursive: true, force: true }) })
+  }
+  return await shared
+}
+
+/** The shared PKI's CA certificate once sharedTestPki() has resolved (for synchronous kubeconfig writers). */
+export function sharedCaCert (): string | undefined { return sharedCa }

@@ -1,33 +1,44 @@
-// A loopback stand-in for kube-apiserver serving one namespaced ConfigMap: list (ConfigMapList with
-// a resourceVersion) and chunked JSON-line watch, a resourceVersion bumped per change, and scripted
-// error statuses per list/watch. Not fake-apiserver.ts: that one serves cluster-wide pods/namespaces.
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+// A loopback stand-in for kube-apiserver serving one namespaced ConfigMap, on the list/watch
+// engine of fake-apiserver.ts (HTTPS verified against the test CA, bearer token required, list
+// items without kind/apiVersion, a cluster-wide resourceVersion, watches resumed from a version,
+// in-band 410 Expired for a too-old one, bookmarks, timeoutSeconds, fieldSelector). Tests script
+// error statuses per list/watch; each answers with the Status body the apiserver writes.
 import { once, EventEmitter } from 'node:events'
-import type { AddressInfo } from 'node:net'
 import type { KubeConfig } from '@kubernetes/client-node'
-import { kubeConfigFor } from './fake-apiserver.ts'
+import { kubeConfigFor, startKubeApi } from './fake-apiserver.ts'
 
 export interface ConfigMapRequest { kind: 'list' | 'watch', query: URLSearchParams, auth: string | undefined }
 
 export interface FakeConfigMapApiServer {
-  /** `http://127.0.0.1:<port>` */
+  /** `https://127.0.0.1:<port>` */
   url: string
-  /** bearer token it expects callers to send (not enforced; see `requests[].auth`) */
+  /** the bearer token it accepts; any other is answered 401 */
   token: string
+  /** the CA that signed its certificate (kubeconfigYaml(url, token) embeds it) */
+  caCert: string
   kubeConfig: KubeConfig
   /** every ConfigMap request, in arrival order */
   requests: ConfigMapRequest[]
-  /** statuses the next lists / watches answer with (a Status body), consumed in order */
+  /**
+   * Statuses the next lists / watches answer with (a Status body), consumed in order. 410 on a
+   * watch is answered as the apiserver does: 200 with one ERROR event (Expired), then the end.
+   */
   scripted: { list: number[], watch: number[] }
   /**
-   * Sets the ConfigMap's data (null: it does not exist) with a new resourceVersion; returns the
-   * object as a watch event carries it (for DELETED: the last object, with the new version).
+   * Sets the ConfigMap's data (null: deletes it) with a new resourceVersion, sending the change
+   * to open watches; returns the object as the watch event carries it (for DELETED: the last
+   * object, with the new version). `unseen`: the change's event is already compacted away (no
+   * event; a watch resumed from before it gets 410).
    */
-  setData(data: Record<string, string> | null, labels?: Record<string, string>): any
-  /** writes one watch event line to every open watch */
+  setData(data: Record<string, string> | null, labels?: Record<string, string>, opts?: { unseen?: boolean }): any
+  /** writes one watch event line to every open watch that has not had this object version yet */
   send(type: string, object: unknown): void
   /** ends every open watch cleanly (as the apiserver does after timeoutSeconds) */
   endWatches(): void
+  /** history compacted and open watches ended: a watch resumed from before gets the in-band 410 */
+  expire(): void
+  /** a BOOKMARK at the current revision to watches that asked for bookmarks */
+  bookmark(): void
   openWatches(): number
   /** resolves with the next request of that kind */
   nextRequest(kind: ConfigMapRequest['kind']): Promise<ConfigMapRequest>
@@ -43,84 +54,65 @@ export async function startFakeConfigMapApiServer (t: Teardown, opts: { namespac
   const namespace = opts.namespace ?? 'lanner'
   const name = opts.name ?? 'rules'
   const token = opts.token ?? 'secret-token'
-  const collection = `/api/v1/namespaces/${namespace}/configmaps`
-  let rv = 1
-  let cm: any = null
-  let last: any = null
-  const watches = new Set<ServerResponse>()
   const requests: ConfigMapRequest[] = []
   const events = new EventEmitter()
   const scripted: { list: number[], watch: number[] } = { list: [], watch: [] }
+  let exists = false
+  let last: any = null
 
-  function setData (data: Record<string, string> | null, labels: Record<string, string> = {}): any {
-    rv++
-    if (data === null) {
-      cm = null
-      if (last === null) return null
-      last = { ...last, metadata: { ...last.metadata, resourceVersion: String(rv) } }
-      return structuredClone(last)
-    }
-    cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace, resourceVersion: String(rv), labels }, data }
-    last = cm
-    return structuredClone(cm)
-  }
-
-  function handle (req: IncomingMessage, res: ServerResponse): void {
-    const url = new URL(req.url ?? '/', 'http://x')
-    if (url.pathname !== collection) { res.writeHead(404).end(); return }
-    const isWatch = url.searchParams.get('watch') === 'true'
-    const r: ConfigMapRequest = { kind: isWatch ? 'watch' : 'list', query: url.searchParams, auth: req.headers.authorization }
-    requests.push(r)
-    const status = (isWatch ? scripted.watch : scripted.list).shift()
-    if (status !== undefined) {
-      res.writeHead(status, { 'content-type': 'application/json' })
-      res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', code: status, message: `scripted ${status}` }))
-      events.emit('request', r)
-      return
-    }
-    if (!isWatch) {
-      res.writeHead(200, { 'content-type': 'application/json' })
-      res.end(JSON.stringify({ kind: 'ConfigMapList', apiVersion: 'v1', metadata: { resourceVersion: String(rv) }, items: cm === null ? [] : [cm] }))
-    } else {
-      res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked' })
-      res.flushHeaders()
-      watches.add(res)
-      req.on('close', () => { watches.delete(res); events.emit('watch-closed') })
-      events.emit('watch-opened')
-    }
-    events.emit('request', r)
-  }
-
-  const server = createServer(handle)
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-  t.teardown(async () => {
-    for (const w of watches) w.destroy()
-    server.closeAllConnections()
-    await new Promise((resolve) => server.close(resolve))
+  const api = await startKubeApi(t, {
+    tokens: { [token]: `system:serviceaccount:${namespace}:lanner` },
+    onRequest (r) {
+      if (r.resource !== 'configmaps') return
+      const req: ConfigMapRequest = { kind: r.verb, query: r.query, auth: r.auth }
+      requests.push(req)
+      // after the answer has been decided (intercept runs next), so listeners see it in order
+      queueMicrotask(() => events.emit('request', req))
+    },
+    intercept (r) { return r.resource === 'configmaps' ? (r.verb === 'watch' ? scripted.watch : scripted.list).shift() : undefined },
+    onWatchOpened () { events.emit('watch-opened') },
+    onWatchClosed () { events.emit('watch-closed') }
   })
 
+  function setData (data: Record<string, string> | null, labels: Record<string, string> = {}, how: { unseen?: boolean } = {}): any {
+    if (data === null) {
+      if (!exists) return last === null ? null : structuredClone(last)
+      exists = false
+      last = api.apply('configmaps', 'DELETED', last, how)
+      return structuredClone(last)
+    }
+    const cm = {
+      kind: 'ConfigMap',
+      apiVersion: 'v1',
+      metadata: { name, namespace, uid: last?.metadata?.uid ?? '6f1c2a4e-0b7d-4c1e-9a52-3d8e5f7a9b10', creationTimestamp: '2026-03-01T11:30:00Z', ...(Object.keys(labels).length > 0 ? { labels } : {}) },
+      data
+    }
+    last = api.apply('configmaps', exists ? 'MODIFIED' : 'ADDED', cm, how)
+    exists = true
+    return structuredClone(last)
+  }
+
   return {
-    url,
+    url: api.url,
     token,
-    kubeConfig: kubeConfigFor(url, token),
+    caCert: api.caCert,
+    kubeConfig: kubeConfigFor(api.url, token, api.caCert),
     requests,
     scripted,
     setData,
-    send (type, object) {
-      for (const w of watches) w.write(JSON.stringify({ type, object }) + '\n')
-    },
-    endWatches () { for (const w of watches) w.end() },
-    openWatches: () => watches.size,
+    send (type, object) { api.sendRaw('configmaps', type, object) },
+    endWatches () { api.endWatches('configmaps') },
+    expire () { api.compact(); api.endWatches('configmaps') },
+    bookmark () { api.bookmark('configmaps') },
+    openWatches: () => api.openWatches('configmaps'),
     async nextRequest (kind) {
       for (;;) {
         const [r] = await once(events, 'request') as [ConfigMapRequest]
         if (r.kind === kind) return r
       }
     },
-    async watching () { if (watches.size === 0) await once(events, 'watch-opened') },
-    async watchClosed () { if (watches.size > 0) await once(events, 'watch-closed') }
+    async watching () { if (api.openWatches('configmaps') === 0) await once(events, 'watch-opened') },
+    async watchClosed () { if (api.openWatches('configmaps') > 0) await once(events, 'watch-closed') }
   }
 }
 

@@ -1,9 +1,10 @@
-// watchConfigMap against a loopback HTTP server that speaks the Kubernetes list/watch protocol:
+// watchConfigMap against a loopback HTTPS stand-in for kube-apiserver (fake-configmap-apiserver.ts):
 // a ConfigMapList with a resourceVersion, then a chunked stream of JSON-line watch events.
 import t from 'tap'
 import { watchConfigMap, configMapRulesInputs, parseK8sOptions } from '../../src/k8s/configmap-watch.ts'
 import { AppError, ConfigError } from '../../src/errors/index.ts'
 import { startFakeConfigMapApiServer as fakeApiserver } from '../helpers/fake-configmap-apiserver.ts'
+import { kubeConfigFor } from '../helpers/fake-apiserver.ts'
 
 /** Collects onData calls; next() resolves with the following one. */
 function collector () {
@@ -73,18 +74,19 @@ t.test('410 Gone in the watch stream makes it re-list, then watch from the new v
   await first
   await firstWatch
 
-  // changed while our watch was too old to see it
-  api.setData({ 'a.yaml': '2' })
+  // changed while our watch was too old to see it: the event is compacted away, and the stream
+  // gets the in-band ERROR etcd's watcher sends on compaction (a 410 Expired Status)
+  api.setData({ 'a.yaml': '2' }, {}, { unseen: true })
   const relist = api.nextRequest('list')
   const rewatch = api.nextRequest('watch')
   const p = got.next()
-  api.send('ERROR', { kind: 'Status', apiVersion: 'v1', status: 'Failure', reason: 'Expired', code: 410, message: 'too old resource version' })
+  api.send('ERROR', { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'The resourceVersion for the provided watch is too old.', reason: 'Expired', code: 410 })
   await relist
   t.same(await p, { 'a.yaml': '2' }, 'the re-list delivers what changed meanwhile')
   t.equal((await rewatch).query.get('resourceVersion'), '3')
 })
 
-t.test('HTTP 410 on the watch request also re-lists; a clean end of the stream re-watches from the last version', async (t) => {
+t.test('a resumed watch answered 410 Expired re-lists; a clean end of the stream re-watches from the last version', async (t) => {
   const api = await fakeApiserver(t)
   api.setData({ 'a.yaml': '1' })
   const got = collector()
@@ -102,10 +104,10 @@ t.test('HTTP 410 on the watch request also re-lists; a clean end of the stream r
   api.endWatches()
   t.equal((await again).query.get('resourceVersion'), '3', 'resumes after the last event it saw')
 
-  api.scripted.watch.push(410)
+  // history compacted past our version: the resumed watch gets 200 and a single ERROR event
   const listsBefore = api.requests.filter((r) => r.kind === 'list').length
   const relisted = api.nextRequest('list')
-  api.endWatches()
+  api.expire()
   await relisted
   t.equal(api.requests.filter((r) => r.kind === 'list').length, listsBefore + 1)
   t.equal(got.calls.length, 2, 'a re-list with unchanged data delivers nothing new')
@@ -207,4 +209,15 @@ t.test('parseK8sOptions validates the lanner.k8s section with key paths', async 
     t.ok(caught instanceof ConfigError, `${keyPath}: a ConfigError`)
     t.match(caught, { code: 'ERR_CONFIG_INVALID', location: { itemName: keyPath } }, keyPath)
   }
+})
+
+t.test('a request without the expected token is answered 401 and reported', async (t) => {
+  const api = await fakeApiserver(t, { token: 'right' })
+  const errors: AppError[] = []
+  let reported: () => void = () => {}
+  const first = new Promise<void>((resolve) => { reported = resolve })
+  const w = watchConfigMap({ kubeConfig: kubeConfigFor(api.url, 'wrong', api.caCert), namespace: 'lanner', name: 'rules', backoff: { initialMs: 5, maxMs: 20 }, onError: (e) => { errors.push(e); reported() } }, () => {})
+  t.teardown(() => w.close())
+  await first
+  t.match(errors[0]?.message, 'configmap lanner/rules: HTTP 401: Unauthorized')
 })

@@ -9,7 +9,8 @@ import { createK8sWatch } from '../../src/k8s/watch.ts'
 import { listWatch, requestOptions } from '../../src/k8s/list-watch.ts'
 import { resolveKubeConfig } from '../../src/k8s/kube-config.ts'
 import type { AppError } from '../../src/errors/index.ts'
-import { namespaceObject, podObject, startFakeApiServer, type FakeApiServer } from '../helpers/fake-apiserver.ts'
+import { kubeConfigFor, namespaceObject, podObject, startFakeApiServer, type FakeApiServer } from '../helpers/fake-apiserver.ts'
+import { createTestPki } from '../helpers/certs.ts'
 
 const ID1 = '1'.repeat(64)
 const ID2 = '2'.repeat(64)
@@ -43,7 +44,8 @@ t.test('lists then watches this node\'s pods and all namespaces', async (t) => {
   t.same(w.index.container(ID1)?.pod.labels, { app: 'cart' })
   t.equal(w.index.container(ID1)?.image, 'registry.local/cart:v1')
   t.equal(w.index.container(ID1)?.startTs, BigInt(Date.parse(STARTED)) * 1_000_000n, 'typed list objects (dates as Date) feed the index')
-  t.same(w.index.namespaceLabels('shop'), { network: 'green' })
+  // the apiserver adds kubernetes.io/metadata.name to every namespace (since 1.21)
+  t.same(w.index.namespaceLabels('shop'), { network: 'green', 'kubernetes.io/metadata.name': 'shop' })
   const podList = api.seen.find((s) => s.path === '/api/v1/pods' && s.query.get('watch') !== 'true')
   t.equal(podList?.query.get('fieldSelector'), 'spec.nodeName=node-1', 'pods are filtered to this node')
   t.equal(podList?.auth, 'Bearer secret')
@@ -143,22 +145,16 @@ t.test('outside a cluster (no service account, no kubeconfig) the watch is inert
 })
 
 t.test('a developer\'s kubeconfig is used when there is no service account', async (t) => {
-  const api = await fakeApi(t)
+  const api = await startFakeApiServer(t, { pods: [pod('cart', ID1, { app: 'cart' })] }, { tokens: { devtoken: 'dev@example.com' } })
   const home = mkdtempSync(join(tmpdir(), 'lanner-home-'))
   mkdirSync(join(home, '.kube'))
-  const server = api.kubeConfig.getCurrentCluster()?.server ?? ''
-  writeFileSync(join(home, '.kube', 'config'), [
-    'apiVersion: v1', 'kind: Config', 'current-context: dev',
-    'clusters: [{ name: dev, cluster: { server: "' + server + '", insecure-skip-tls-verify: true } }]',
-    'users: [{ name: me, user: { token: devtoken } }]',
-    'contexts: [{ name: dev, context: { cluster: dev, user: me } }]', ''
-  ].join('\n'))
+  writeFileSync(join(home, '.kube', 'config'), api.kubeconfigYaml('devtoken'))
   const w = createK8sWatch({ nodeName: 'node-1', resolve: { env: {}, home } })
   t.teardown(() => { w.stop() })
   await w.start()
   t.equal(w.enabled, true)
   t.equal(w.source, 'kubeconfig')
-  t.equal(w.index.container(ID1)?.pod.name, 'cart', 'listed through the kubeconfig\'s cluster')
+  t.equal(w.index.container(ID1)?.pod.name, 'cart', 'listed through the kubeconfig\'s cluster, TLS verified against its CA')
   t.equal(api.seen[0]?.auth, 'Bearer devtoken')
 })
 
@@ -226,4 +222,175 @@ t.test('a watch that stays silent past idleTimeoutMs is dropped and resumed from
   t.equal(watchReqs[1]?.query.get('resourceVersion'), '10', 'resumed from the list version')
   t.equal(api.seen.filter((s) => s.query.get('watch') !== 'true').length, 1, 'no re-list')
   t.same(errors, [], 'an idle timeout is not reported')
+})
+
+/** A listWatch of the fake's pods with the options a test varies; errors and events collected. */
+function podListWatch (t: { teardown(fn: () => void): void }, api: FakeApiServer, extra: Partial<Parameters<typeof listWatch>[0]> = {}) {
+  const core = api.kubeConfig.makeApiClient(CoreV1Api)
+  const errors: AppError[] = []
+  const events: Array<[string, string | undefined]> = []
+  let eventWaiters: Array<() => void> = []
+  let syncs = 0
+  const h = listWatch<any>({
+    kubeConfig: api.kubeConfig,
+    path: '/api/v1/pods',
+    what: 'pod watch',
+    fieldSelector: 'spec.nodeName=node-1',
+    listFn: async (signal) => await core.listPodForAllNamespaces({ fieldSelector: 'spec.nodeName=node-1' }, await requestOptions(signal)),
+    onSync () { syncs++ },
+    onEvent (type, o) { events.push([type, o.metadata?.name]); const w = eventWaiters; eventWaiters = []; for (const f of w) f() },
+    onError (e) { errors.push(e) },
+    backoff: { initialMs: 5, maxMs: 20 },
+    ...extra
+  })
+  t.teardown(() => h.close())
+  /** resolves once `n` events have arrived */
+  async function untilEvents (n: number): Promise<void> {
+    while (events.length < n) await new Promise<void>((resolve) => { eventWaiters.push(resolve) })
+  }
+  return { h, errors, events, untilEvents, syncs: () => syncs }
+}
+
+t.test('a token the apiserver does not know: 401 reported as ERR_K8S_WATCH saying Unauthorized, retried', async (t) => {
+  const api = await fakeApi(t)
+  const kubeConfig = kubeConfigFor(api.url, 'stale-token', api.caCert)
+  const w = createK8sWatch({ kubeConfig, nodeName: 'node-1', retryDelayMs: 5, onError: (e) => { errors.push(e) } })
+  const errors: AppError[] = []
+  t.teardown(() => { w.stop() })
+  await w.start()
+  t.equal(w.index.container(ID1), undefined, 'nothing was served')
+  t.equal(errors[0]?.code, 'ERR_K8S_WATCH')
+  t.match(errors[0]?.message, /HTTP 401: Unauthorized/)
+  t.equal(api.seen[0]?.auth, 'Bearer stale-token')
+})
+
+t.test('RBAC denial (403 Forbidden): the error carries the apiserver\'s reason and message; access granted later is picked up', async (t) => {
+  const api = await fakeApi(t)
+  api.forbid('pods')
+  const hook = { fn: () => {} }
+  const errors: AppError[] = []
+  const w = createK8sWatch({ kubeConfig: api.kubeConfig, nodeName: 'node-1', retryDelayMs: 5, onError: (e) => { errors.push(e); if (errors.length === 2) api.forbid('pods', false) }, onChange: () => hook.fn() })
+  t.teardown(() => { w.stop() })
+  await w.start()
+  t.match(errors[0]?.message, 'pod watch: HTTP 403: Forbidden: pods is forbidden: User "system:serviceaccount:lanner:lanner" cannot list resource "pods" in API group "" at the cluster scope')
+  await until(() => w.index.container(ID1) !== undefined, hook)
+  t.equal(w.index.container(ID1)?.pod.name, 'cart', 'listed once the role binding exists')
+})
+
+t.test('a server certificate from a CA the kubeconfig does not trust is refused (TLS is verified)', async (t) => {
+  const api = await fakeApi(t)
+  const other = await createTestPki()
+  t.teardown(() => other.remove())
+  const kubeConfig = kubeConfigFor(api.url, 'secret', other.caCert)
+  const errors: AppError[] = []
+  const w = createK8sWatch({ kubeConfig, nodeName: 'node-1', retryDelayMs: 5, onError: (e) => { errors.push(e) } })
+  t.teardown(() => { w.stop() })
+  await w.start()
+  t.equal(w.index.container(ID1), undefined)
+  t.equal(errors[0]?.code, 'ERR_K8S_WATCH')
+  t.equal(api.seen.length, 0, 'no request got through the handshake')
+})
+
+t.test('a change made between the list and the watch is not lost: the watch replays from the list version', async (t) => {
+  const api = await fakeApi(t)
+  const core = api.kubeConfig.makeApiClient(CoreV1Api)
+  const { h, events, untilEvents } = podListWatch(t, api, {
+    async listFn (signal) {
+      const list = await core.listPodForAllNamespaces({ fieldSelector: 'spec.nodeName=node-1' }, await requestOptions(signal))
+      // the pod starts after the list was read and before the watch is opened
+      api.push('pods', 'ADDED', pod('late', ID2))
+      return list
+    }
+  })
+  await h.synced
+  await untilEvents(1)
+  t.same(events, [['ADDED', 'late']], 'ADDED replayed from history')
+})
+
+t.test('list items arrive without kind/apiVersion (as the apiserver encodes them) and are indexed all the same', async (t) => {
+  const api = await fakeApi(t)
+  const core = api.kubeConfig.makeApiClient(CoreV1Api)
+  const raw = await core.listPodForAllNamespaces({})
+  t.equal(raw.kind, 'PodList')
+  t.equal(raw.items[0]?.kind, undefined, 'no kind on the item')
+  t.equal(raw.items[0]?.apiVersion, undefined, 'no apiVersion on the item')
+  const w = createK8sWatch({ kubeConfig: api.kubeConfig, nodeName: 'node-1' })
+  t.teardown(() => { w.stop() })
+  await w.start()
+  t.equal(w.index.container(ID1)?.pod.name, 'cart')
+})
+
+t.test('pods of other nodes are neither listed nor watched (the field selector is honoured by the server)', async (t) => {
+  const api = await fakeApi(t)
+  const hook = { fn: () => {} }
+  const w = createK8sWatch({ kubeConfig: api.kubeConfig, nodeName: 'node-1', onChange: () => hook.fn() })
+  t.teardown(() => { w.stop() })
+  await w.start()
+  await api.bothWatching
+  api.push('pods', 'ADDED', podObject({ name: 'elsewhere', namespace: 'shop', containerId: '3'.repeat(64), nodeName: 'node-2' }))
+  api.push('pods', 'ADDED', pod('here', ID2))
+  await until(() => w.index.container(ID2) !== undefined, hook)
+  t.equal(w.index.container('3'.repeat(64)), undefined, 'the other node\'s pod never reached the index')
+})
+
+t.test('bookmarks advance the version: a watch resumed after compaction needs no re-list', async (t) => {
+  const api = await fakeApi(t)
+  const { h, errors } = podListWatch(t, api)
+  await h.synced
+  await api.untilSeen(() => api.seen.some((s) => s.query.get('watch') === 'true'))
+  t.equal(api.seen.find((s) => s.query.get('watch') === 'true')?.query.get('allowWatchBookmarks'), 'true', 'bookmarks asked for')
+  // other nodes' pods change: versions move on without an event for this watch
+  for (let i = 0; i < 3; i++) api.push('pods', 'ADDED', podObject({ name: `o${i}`, namespace: 'shop', containerId: String(i + 4).repeat(64), nodeName: 'node-2' }))
+  const bookmarkRv = api.resourceVersion()
+  api.bookmark('pods')
+  // history before the bookmark is compacted away, then the watch ends (the stream keeps its order:
+  // the bookmark line is read before the end)
+  api.compact(bookmarkRv)
+  api.endWatches('pods')
+  await api.untilSeen(() => api.seen.filter((s) => s.query.get('watch') === 'true').length >= 2)
+  const resumed = api.seen.filter((s) => s.query.get('watch') === 'true')[1]
+  t.equal(resumed?.query.get('resourceVersion'), bookmarkRv, 'resumed from the bookmark, not from the list version 10')
+  t.equal(api.seen.filter((s) => s.query.get('watch') !== 'true').length, 1, 'no re-list')
+  t.same(errors, [])
+})
+
+t.test('without the bookmark the same compaction costs a re-list (the in-band 410 Expired)', async (t) => {
+  const api = await fakeApi(t)
+  const { h, errors, syncs } = podListWatch(t, api)
+  await h.synced
+  await api.untilSeen(() => api.seen.some((s) => s.query.get('watch') === 'true'))
+  for (let i = 0; i < 3; i++) api.push('pods', 'ADDED', podObject({ name: `o${i}`, namespace: 'shop', containerId: String(i + 4).repeat(64), nodeName: 'node-2' }))
+  api.compact(api.resourceVersion())
+  api.endWatches('pods')
+  await api.untilSeen(() => api.seen.filter((s) => s.query.get('watch') !== 'true').length >= 2)
+  t.equal(api.seen.filter((s) => s.query.get('watch') === 'true')[1]?.query.get('resourceVersion'), '10', 'resumed from the list version')
+  t.same(errors, [], '410 is handled, not reported')
+  await h.synced
+  t.ok(syncs() >= 1)
+})
+
+t.test('the apiserver ends a watch after timeoutSeconds; the client resumes from its last version without a re-list', async (t) => {
+  const api = await fakeApi(t)
+  const { h, errors } = podListWatch(t, api, { watchTimeoutSeconds: 1 })
+  await h.synced
+  await api.untilSeen(() => api.seen.filter((s) => s.query.get('watch') === 'true').length >= 2)
+  const watches = api.seen.filter((s) => s.query.get('watch') === 'true')
+  t.equal(watches[0]?.query.get('timeoutSeconds'), '1')
+  t.equal(watches[1]?.query.get('resourceVersion'), '10', 'resumed from the bookmark sent before the end (same version: nothing changed)')
+  t.equal(api.seen.filter((s) => s.query.get('watch') !== 'true').length, 1, 'no re-list')
+  t.same(errors, [])
+})
+
+t.test('a namespace deleted: Terminating, its pods DELETED, then the namespace DELETED; the index forgets both', async (t) => {
+  const api = await fakeApi(t)
+  const hook = { fn: () => {} }
+  const w = createK8sWatch({ kubeConfig: api.kubeConfig, nodeName: 'node-1', onChange: () => hook.fn() })
+  t.teardown(() => { w.stop() })
+  await w.start()
+  await api.bothWatching
+  api.deleteNamespace('shop')
+  await until(() => w.index.namespaceLabels('shop') === undefined, hook)
+  t.equal(w.index.container(ID1), undefined, 'the pod went with it')
+  t.equal(w.index.namespaceUid('shop'), undefined)
+  t.equal(w.index.podCount, 0)
 })

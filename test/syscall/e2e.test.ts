@@ -136,7 +136,7 @@ if (skip !== undefined) {
     t.equal(api.seen.find((r) => r.path === '/api/v1/pods')?.query.get('fieldSelector'), 'spec.nodeName=node-1', 'only this node\'s pods were asked for')
     t.equal(k8s.container(loudId)?.pod.name, 'nginx', 'the watch listed the monitored pod')
     t.equal(k8s.container(quietId)?.pod.name, 'web', 'the watch listed the unmonitored pod')
-    t.same(k8s.namespaceLabels('quiet'), { network: 'green' })
+    t.same(k8s.namespaceLabels('quiet'), { network: 'green', 'kubernetes.io/metadata.name': 'quiet' }, 'labels as the apiserver has them (with its automatic name label)')
 
     // the only reachable peer: a listener inside a namespace of our own, over a veth pair
     const net = createVethNamespace(t, 'lanner-e2e-')
