@@ -121,6 +121,7 @@ function resolveWebhook (raw: RawConfig, k8saudit: { plugin: PluginConfig, index
     wh.tls = { cert: p(pem), key: p(pem), clientAuth: 'none' }
   }
   if (lw.bearer_token_file !== undefined) wh.bearerTokenFile = p(lw.bearer_token_file)
+  if (lw.basic_auth !== undefined) wh.basicAuth = { username: lw.basic_auth.username, passwordFile: p(lw.basic_auth.password_file) }
   return wh
 }
 

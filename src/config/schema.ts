@@ -128,7 +128,9 @@ const lannerSchema = lannerSection({
     max_inflight_bytes: num(z.number().int().positive()).optional(),
     retry_after_seconds: num(z.number().int().min(0)).optional(),
     tls: lannerSection(tlsShape).optional(),
-    bearer_token_file: z.string().optional()
+    bearer_token_file: z.string().optional(),
+    /** Basic auth, as a webhook kubeconfig's users[].user username/password sends it */
+    basic_auth: lannerSection({ username: z.string().min(1), password_file: z.string() }).optional()
   }).default({}),
   /** evaluation worker threads for audit batches; 0 = evaluate on the main thread */
   eval_workers: num(z.number().int().min(0).max(64)).default(0),

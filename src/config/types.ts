@@ -26,6 +26,8 @@ export interface WebhookConfig {
   retryAfterSeconds: number
   tls?: TlsFiles
   bearerTokenFile?: string
+  /** Basic auth: the username, and the file holding the password */
+  basicAuth?: { username: string, passwordFile: string }
 }
 
 export interface AdminConfig {
