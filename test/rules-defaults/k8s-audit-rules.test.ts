@@ -95,6 +95,12 @@ function tokenRequest (namespace: string, sa: string, extra: Partial<Req> = {}):
   return audit({ verb: 'create', resource: 'serviceaccounts', subresource: 'token', namespace, name: sa, uri: `/api/v1/namespaces/${namespace}/serviceaccounts/${sa}/token`, requestObject: { kind: 'TokenRequest', apiVersion: 'authentication.k8s.io/v1', metadata: { creationTimestamp: null }, spec: { audiences: null, expirationSeconds: 3600, boundObjectRef: null }, status: { token: '', expirationTimestamp: null } }, ...extra })
 }
 
+function bindingPatch (roleName: string): AuditEvent {
+  const ev = audit({ verb: 'patch', resource: 'clusterrolebindings', name: 'b1', requestObject: [{ op: 'add', path: '/subjects/-', value: { kind: 'User', name: 'mallory' } }] })
+  ev.obj.responseObject = { kind: 'ClusterRoleBinding', metadata: { name: 'b1' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: roleName }, subjects: [{ kind: 'Group', name: 'system:masters' }, { kind: 'User', name: 'mallory' }] }
+  return ev
+}
+
 interface RuleCase { fire: AuditEvent[], quiet: AuditEvent[] }
 
 const CASES: Record<string, RuleCase> = {
@@ -183,8 +189,13 @@ const CASES: Record<string, RuleCase> = {
     quiet: [audit({ verb: 'get', resource: 'pods', subresource: 'ephemeralcontainers', namespace: 'default', name: 'web-1' })]
   },
   'K8s Binding To cluster-admin': {
-    fire: [binding('cluster-admin'), binding('cluster-admin', { user: 'system:kube-controller-manager' })],
-    quiet: [binding('view', { user: 'system:kube-controller-manager' }), binding('cluster-admin', { code: 403 })]
+    fire: [
+      binding('cluster-admin'),
+      binding('cluster-admin', { user: 'system:kube-controller-manager' }),
+      // kubectl patch --type=json adding a subject: the request is the patch, the response the binding
+      bindingPatch('cluster-admin')
+    ],
+    quiet: [binding('view', { user: 'system:kube-controller-manager' }), binding('cluster-admin', { code: 403 }), bindingPatch('view')]
   },
   'K8s Role With Wildcard Permissions': {
     fire: [role([{ apiGroups: [''], resources: ['pods'], verbs: ['*'] }]), role([{ apiGroups: ['*'], resources: ['*'], verbs: ['get'] }])],
