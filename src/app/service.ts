@@ -5,7 +5,8 @@ import { startAuditMode, type RunningMode } from './audit-mode.ts'
 import { startReloadTriggers } from './reload.ts'
 import { k8sOptionsOf, startConfigMapRules } from './configmap-rules.ts'
 import { describeIssues } from './rules-manager.ts'
-import { formatLoadIssue } from '../rules/index.ts'
+import { formatLoadIssue, type LoadIssue } from '../rules/index.ts'
+import { onDnsProblem } from '../fields/syscall/dns-names.ts'
 import { startConfigWatch } from './config-reload.ts'
 import { startMetricsSnapshots } from './metrics-snapshot.ts'
 
@@ -73,8 +74,11 @@ async function serveUntilStopped (app: App, opts: ServiceOptions, sighup: Return
   const configMaps = await startConfigMapRules(app, k8sOptionsOf(app))
   // a bad custom rules file must not crash-loop the pod: start with what loads, loudly (see
   // rules-manager.ts), unless lanner.rules_strict asks for the exit
+  // fd.*ip.name compare with names resolved in the background: one that does not resolve leaves
+  // its rules unable to match, which the operator must see
+  onDnsProblem(function logDnsProblem (p) { log.warn({ name: p.name, error: p.error }, 'a domain name the rules compare fd.*ip.name with does not resolve') })
   const result = await app.rules.load({ degraded: !app.config.rulesStrict })
-  for (const w of describeIssues(result.warnings)) log.debug({ warning: w }, 'rules warning')
+  logRulesWarnings(log, result.warnings)
   if (!result.ok) {
     for (const e of result.errors) opts.onFatal(formatLoadIssue(e).trimEnd())
     configMaps.close()
@@ -107,4 +111,16 @@ async function serveUntilStopped (app: App, opts: ServiceOptions, sighup: Return
   const drained = await app.dispatcher.close(app.config.outputs.drainTimeoutMs)
   log.info({ drained }, 'stopped')
   return 0
+}
+
+/**
+ * Rules warnings at start: most are Falco's housekeeping (debug), but a rule built on a field
+ * Lanner never fills (LOAD_FIELD_NO_DATA) is a detection gap the operator must see.
+ */
+function logRulesWarnings (log: App['logger'], warnings: readonly LoadIssue[]): void {
+  const lines = describeIssues(warnings)
+  warnings.forEach((w, i) => {
+    if (w.code === 'LOAD_FIELD_NO_DATA') log.warn({ warning: lines[i], code: w.code, rule: w.location?.itemName }, 'rule uses a field Lanner never fills')
+    else log.debug({ warning: lines[i] }, 'rules warning')
+  })
 }

@@ -30,6 +30,8 @@ export const RULE_CODES = {
   LOAD_COMPILE_CONDITION: { severity: 'warning', summary: 'condition warning (e.g. regex without special characters)' },
   LOAD_UNKNOWN_KEY: { severity: 'warning', summary: 'unknown key is ignored' },
   LOAD_DEPRECATED_FIELD: { severity: 'warning', summary: 'deprecated field' },
+  // load warnings (Lanner's own)
+  LOAD_FIELD_NO_DATA: { severity: 'warning', summary: 'rule uses a field Lanner never fills (checks on it are false; the rule may never match)' },
   // expression errors (wrapped in LOAD_ERR_COMPILE_* with the original as cause)
   RULE_LEX_UNTERMINATED_STRING: { severity: 'error', summary: 'quoted string is not closed' },
   RULE_LEX_BAD_ESCAPE: { severity: 'error', summary: 'unsupported escape sequence in a quoted string' },

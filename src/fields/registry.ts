@@ -57,6 +57,11 @@ export interface FieldInfo {
    * other operators still hold when any candidate satisfies them.
    */
   notEqualAll?: boolean
+  /**
+   * Set when the source never fills this field (the reason, for messages): it compiles, reads as
+   * absent, and the loader warns LOAD_FIELD_NO_DATA for every rule that uses it.
+   */
+  noData?: string
 }
 
 export type Extract<E> = (ev: E) => FieldValue
@@ -72,6 +77,13 @@ export interface FieldDef<E> extends FieldInfo {
    * undefined = absent). Same hot-path rules as bind's closures.
    */
   candidates?: Extract<E>
+  /**
+   * For fields that compare by a rule of their own, as libsinsp filterchecks overriding
+   * compare() do (fd.*ip.name: the rule's domain names are resolved and the connection's address
+   * looked up among their addresses). Called once at compile time with the operator and the
+   * constants; returns the predicate, or undefined for the generic comparison of the value.
+   */
+  compareConstants?: (op: string, values: readonly string[]) => ((ev: E) => boolean) | undefined
 }
 
 export interface FieldTable<E = unknown> {
@@ -86,6 +98,8 @@ export interface FieldTable<E = unknown> {
    * that hand-made tables without such fields need not implement it.
    */
   bindCandidates?(name: string, arg: string | undefined): Extract<E> | undefined
+  /** The field's own comparison against constants (FieldDef.compareConstants), if it has one. */
+  bindCompare?(name: string, arg: string | undefined): FieldDef<E>['compareConstants']
   /** For sources with event types (syscall): the names `evt.type` accepts. */
   readonly eventTypes?: ReadonlySet<string>
 }
@@ -119,7 +133,7 @@ export function createFieldTable<E> (source: string, defs: readonly FieldDef<E>[
     if ((d.matchAny === true) !== (d.candidates !== undefined)) throw new Error(`field ${d.name} in ${source} table: matchAny and candidates go together`)
     byName.set(d.name, d)
   }
-  const infos: readonly FieldInfo[] = Object.freeze(defs.map(({ bind: _b, candidates: _c, ...info }) => Object.freeze(info)))
+  const infos: readonly FieldInfo[] = Object.freeze(defs.map(({ bind: _b, candidates: _c, compareConstants: _k, ...info }) => Object.freeze(info)))
   return {
     source,
     eventTypes: opts.eventTypes,
@@ -137,6 +151,9 @@ export function createFieldTable<E> (source: string, defs: readonly FieldDef<E>[
     bindCandidates (name, arg) {
       const def = byName.get(name)
       return arg === undefined && def?.matchAny === true ? def.candidates : undefined
+    },
+    bindCompare (name) {
+      return byName.get(name)?.compareConstants
     }
   }
 }

@@ -1,5 +1,6 @@
 // Small constructors for syscall field definitions, and the registry of fields Lanner does not
-// fill yet (they compile and read as absent; docs/syscall-fields.md lists them).
+// fill (they compile and read as absent, the loader warns LOAD_FIELD_NO_DATA for rules using
+// them; docs/syscall-fields.md lists them).
 import type { Extract, FieldDef, FieldType, FieldValue } from '../registry.ts'
 import type { SyscallEvent } from '../../syscall/event.ts'
 
@@ -24,16 +25,21 @@ export function argField (
 const NOT_SUPPLIED = new Set<string>()
 const absent: Extract<Ev> = () => undefined
 
-/** A Falco field Lanner accepts in rules but has no data for yet: always absent. */
+const NO_DATA = 'Lanner does not collect it'
+
+/**
+ * A Falco field Lanner accepts in rules but has no data for: always absent, and flagged
+ * (FieldInfo.noData) so the loader warns about every rule that uses it.
+ */
 export function absentField (name: string, type: FieldType, desc: string, more: More = {}): Def {
   NOT_SUPPLIED.add(name)
-  return { name, type, desc, ...more, bind: () => absent }
+  return { name, type, desc, noData: NO_DATA, ...more, bind: () => absent }
 }
 
 /** The same for a field taking an argument. */
 export function absentArgField (name: string, type: FieldType, desc: string, arg: 'required' | 'optional', argKind: 'index' | 'key', more: More = {}): Def {
   NOT_SUPPLIED.add(name)
-  return { name, type, desc, arg, argKind, ...more, bind: () => absent }
+  return { name, type, desc, arg, argKind, noData: NO_DATA, ...more, bind: () => absent }
 }
 
 /** Names registered with absentField. */

@@ -7,6 +7,7 @@ import { argStr } from '../../syscall/state/args.ts'
 import { localRemote, typeChar, type FdInfo, type SocketTuple } from '../../syscall/state/fd-info.ts'
 import type { Extract, FieldValue } from '../registry.ts'
 import { absentField, argField, field, type Def, type Ev } from './define.ts'
+import { nameOf, watchName, type DnsEntry } from './dns-names.ts'
 
 function ff (name: string, type: Def['type'], desc: string, get: (fd: FdInfo, ev: Ev) => FieldValue): Def {
   return field(name, type, desc, (ev) => {
@@ -39,6 +40,47 @@ function eitherEnd (name: string, type: Def['type'], desc: string, client: (t: S
       const t = ev.fd?.tuple
       if (t === undefined) return undefined
       return isServerSocket(t) ? [server(t)] : [client(t), server(t)]
+    }
+  }
+}
+
+/** The connection end a domain field looks at: connected IP sockets only (libsinsp compare_domain). */
+function endOf (end: (t: SocketTuple) => string): (ev: Ev) => string | undefined {
+  return function connectionEnd (ev) {
+    const t = ev.fd?.tuple
+    return t === undefined || isServerSocket(t) ? undefined : end(t)
+  }
+}
+
+/**
+ * fd.*ip.name as libsinsp's dns_manager provides them (see dns-names.ts): `=`, `!=` and `in`
+ * resolve the rule's names and compare the address; the value printed is the watched name that
+ * resolves to the address.
+ */
+function domainField (name: string, which: string, end: (t: SocketTuple) => string): Def {
+  const ip = endOf(end)
+  return {
+    ...field(name, 'string', `domain name of the ${which} address: a name the rules compare it with, resolved by the node's DNS (no reverse lookups, as in Falco)`, function domainOfEnd (ev) {
+      const a = ip(ev)
+      return a === undefined ? undefined : nameOf(a)
+    }),
+    compareConstants (op, values) {
+      const watched = values.map((v) => watchName(v))
+      const hit = (a: string): boolean => {
+        for (let i = 0; i < watched.length; i++) if ((watched[i] as DnsEntry).addrs.has(a)) return true
+        return false
+      }
+      switch (op) {
+        case '=': case 'in': case 'intersects': return function addressOfName (ev) {
+          const a = ip(ev)
+          return a !== undefined && hit(a)
+        }
+        case '!=': return function notAddressOfName (ev) {
+          const a = ip(ev)
+          return a !== undefined && !hit(a)
+        }
+      }
+      return undefined
     }
   }
 }
@@ -130,10 +172,10 @@ export const fdFields: readonly Def[] = [
     for (const fd of p.fds.values()) if (fd.kind !== 'unknown') kinds.add(fd.kind)
     return [...kinds]
   }, { isList: true }),
-  absentField('fd.cip.name', 'string', 'client domain name'),
-  absentField('fd.sip.name', 'string', 'server domain name'),
-  absentField('fd.lip.name', 'string', 'local domain name'),
-  absentField('fd.rip.name', 'string', 'remote domain name'),
+  domainField('fd.cip.name', 'client', (t) => t.cip),
+  domainField('fd.sip.name', 'server', (t) => t.sip),
+  domainField('fd.lip.name', 'local', (t) => localRemote(t).lip),
+  domainField('fd.rip.name', 'remote', (t) => localRemote(t).rip),
   absentField('fd.proto', 'string', 'protocol name of either end of the connection', { matchAny: true, notEqualAll: true, candidates: () => undefined }),
   absentField('fd.cproto', 'string', 'protocol name of the client port'),
   absentField('fd.sproto', 'string', 'protocol name of the server port'),

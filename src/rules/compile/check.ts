@@ -74,13 +74,22 @@ function compileOn<E> (c: CheckExpr, left: CompiledOperand<E>, ctx: Ctx<E>): Pre
   if (c.modifier !== undefined) return modifierPred(c, op, left, asList(right))
   if (op === 'in' || op === 'intersects') {
     const items = asList(right).items
+    const own = ownCompare(left, op, items)
+    if (own !== undefined) return own
     if (!left.isList) return memberPred(left.extract, family, items) ?? scalarPred(left.extract, setTest(family, items))
     const test = setTest(family, items)
     return op === 'in' ? everyPred(left.extract, test) : somePred(left.extract, test)
   }
   if (op === 'pmatch') return scalarPred(left.extract, pmatchTest(asList(right).items))
   if (right.kind !== 'literal') throw compileError('RULE_COMPILE_BAD_VALUE', `'${c.op}' takes a single value, not a list`, right.pos)
+  const own = ownCompare(left, op, [right])
+  if (own !== undefined) return own
   return specialised(left.extract, family, op, right) ?? scalarPred(left.extract, constantTest(family, op, right))
+}
+
+/** A field's own comparison against constants (fd.*ip.name), when it has one for `op`. */
+function ownCompare<E> (left: CompiledOperand<E>, op: string, items: readonly Literal[]): Pred<E> | undefined {
+  return left.compareConstants?.(op, items.map((l) => l.value))
 }
 
 function asList (r: Literal | ListLiteral): ListLiteral {

@@ -23,6 +23,8 @@ export interface CompiledOperand<E> {
   candidates?: (ev: E) => FieldValue
   /** with candidates: `!=` must hold for every candidate (FieldInfo.notEqualAll) */
   notEqualAll?: boolean
+  /** a plain field that compares against constants itself (FieldDef.compareConstants) */
+  compareConstants?: (op: string, values: readonly string[]) => ((ev: E) => boolean) | undefined
 }
 
 /** Public form: compile an operand for the output formatter. */
@@ -91,6 +93,8 @@ function compileField<E> (ref: FieldRef, ctx: Ctx<E>): CompiledOperand<E> {
     baseField: printOperand(ref),
     field: ref
   }
+  const own = ctx.fields.bindCompare?.(ref.name, ref.arg)
+  if (own !== undefined) out.compareConstants = own
   const cand = ctx.fields.bindCandidates?.(ref.name, ref.arg)
   if (cand !== undefined) {
     out.candidates = ctx.guard ? guard(cand) : cand

@@ -11,6 +11,7 @@ import { exceedsLimits, expandLists, globalizePositions, resolveMacros } from '.
 import type { Collector, MacroDef, RuleDef } from './collector.ts'
 import { locateInSourced, type FileCtx, type Files, type Issues, type ItemCtx, type SourcedText } from './context.ts'
 import { withExceptions } from './exceptions-ast.ts'
+import { canNeverMatch, noDataUses } from './no-data.ts'
 import { appendPlanFor, withExtraFields } from './append-output.ts'
 import type { AppendOutputRule } from '../api.ts'
 
@@ -221,6 +222,7 @@ export class RulesCompiler {
     }
     const output = this.#compileOutput(r, src)
     if (output === undefined) return undefined
+    this.#warnNoData(r, expr, output, table)
     return { index: r.index, name: r.name, source: r.source, priority: r.priority, tags: [...r.tags].sort(), match, output, eventTypes: types, directions: table.eventTypes === undefined ? undefined : (eventDirsOf(expr) ?? undefined) }
   }
 
@@ -257,6 +259,32 @@ export class RulesCompiler {
       const at = locateInSourced(r.output, e.location?.pos?.offset ?? 0)
       this.#add('LOAD_ERR_COMPILE_OUTPUT', e, this.#ctxAt(r.ctx, at?.file), at?.offset)
       throw new Reported()
+    }
+  }
+
+  /**
+   * A rule using a field the source never fills is a loud fact, not a silent one: one
+   * LOAD_FIELD_NO_DATA per field, naming the rule and the field, saying whether the rule can
+   * still match (a `not` or an `or` may keep it alive) or never will.
+   */
+  #warnNoData (r: RuleDef, expr: Expr, output: CompiledOutput, table: SourceDefinition<any>['fields']): void {
+    const uses = noDataUses(expr, table)
+    if (uses.length > 0) {
+      const dead = canNeverMatch(expr, table)
+      for (const u of uses) {
+        const effect = dead
+          ? 'every check on it is false, so this rule can never match'
+          : 'every check on it is false (the rule can still match through its other conditions)'
+        this.#warnAt('LOAD_FIELD_NO_DATA', `Rule '${r.name}' uses field '${u.field}', which Lanner never fills (${u.reason}): ${effect}`, u.offset, r)
+      }
+    }
+    const conditionFields = new Set(uses.map((u) => u.field))
+    for (const key of output.fieldKeys) {
+      const name = key.replace(/\[.*$/, '')
+      const reason = table.info(name)?.noData
+      if (reason === undefined || conditionFields.has(name)) continue
+      const at = locateInSourced(r.output, Math.max(0, r.output.text.indexOf(`%${name}`)))
+      this.issues.warn('LOAD_FIELD_NO_DATA', `Rule '${r.name}' prints field '${key}', which Lanner never fills (${reason}): the output shows <NA>`, this.#ctxAt(r.ctx, at?.file), at?.offset)
     }
   }
 
@@ -301,7 +329,7 @@ function asRuleError (err: unknown): RuleError {
   return new RuleError('RULE_PARSE_UNEXPECTED_TOKEN', err instanceof Error ? err.message : String(err), { cause: err })
 }
 
-const WARNING_CODES = new Set(['LOAD_UNSAFE_NA_CHECK', 'LOAD_NO_EVTTYPE', 'LOAD_COMPILE_CONDITION', 'LOAD_DEPRECATED_FIELD', 'LOAD_DEPRECATED_ITEM'])
+const WARNING_CODES = new Set(['LOAD_UNSAFE_NA_CHECK', 'LOAD_NO_EVTTYPE', 'LOAD_COMPILE_CONDITION', 'LOAD_DEPRECATED_FIELD', 'LOAD_DEPRECATED_ITEM', 'LOAD_FIELD_NO_DATA'])
 function isKnownWarning (code: string): code is 'LOAD_COMPILE_CONDITION' {
   return WARNING_CODES.has(code)
 }
