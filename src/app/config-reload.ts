@@ -1,5 +1,5 @@
-// Live reload of the config file and its config_files (watch_config_files), ConfigMap `..data`
-// swaps included (the same directory watch as rules, config/rules-watch.ts). A change is read
+// Live reload of the config file and its config_files (watch_config_files, and SIGHUP), ConfigMap
+// `..data` swaps included (the same directory watch as rules, config/rules-watch.ts). A change is read
 // exactly as at start (same command line); a file that no longer loads keeps the running config,
 // logged with its file:line:col and counted in lanner_config_reload_failures_total.
 //
@@ -77,7 +77,7 @@ export interface ConfigWatcher {
   close(): void
 }
 
-export function startConfigWatch (app: App, opts: { debounceMs?: number, onApplied?: (c: Config) => void } = {}): ConfigWatcher {
+export function startConfigWatch (app: App, opts: { debounceMs?: number, signals?: boolean, onApplied?: (c: Config) => void } = {}): ConfigWatcher {
   const log = app.logger.child({ module: 'config' })
   const counters = countersOn(app.metrics.registry)
   let watcher: RulesWatcher | undefined
@@ -162,12 +162,16 @@ export function startConfigWatch (app: App, opts: { debounceMs?: number, onAppli
     return chain
   }
 
+  // Falco re-reads its config on SIGHUP; so does Lanner (rules and outputs: reload.ts)
+  function onSighup (): void { void reload('SIGHUP') }
+  if (opts.signals !== false) process.on('SIGHUP', onSighup)
   arm()
   return {
     reload,
     close () {
       closed = true
       watcher?.close()
+      process.off('SIGHUP', onSighup)
     }
   }
 }
