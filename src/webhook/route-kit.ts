@@ -5,7 +5,7 @@ import type { ErrorCode } from '../errors/index.ts'
 import type { Admission, AdmissionSlot } from './admission.ts'
 import type { LogThrottle } from './log-throttle.ts'
 import { sendError } from './replies.ts'
-import type { HandleBodyResult, WebhookLogger, WebhookMetrics, WebhookOptions } from './types.ts'
+import type { HandleBodyResult, UnusableBatch, WebhookLogger, WebhookMetrics, WebhookOptions } from './types.ts'
 
 /** What the route's functions share; built once by the server. */
 export interface RouteContext {
@@ -15,6 +15,8 @@ export interface RouteContext {
   handleBody: (body: Buffer) => Promise<HandleBodyResult>
   admission: Admission
   throttle: LogThrottle
+  /** a body that can never become audit events (WebhookDeps.onUnusableBatch) */
+  onUnusableBatch?: ((batch: UnusableBatch) => void) | undefined
   checkBearer: ((authorization: string | undefined) => boolean) | undefined
   /** Basic username/password; with checkBearer, either one admits the request */
   checkBasic?: ((authorization: string | undefined) => boolean) | undefined

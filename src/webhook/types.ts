@@ -53,6 +53,18 @@ export interface WebhookOptions {
   closeTimeoutMs?: number
 }
 
+/** A batch lost for its content, reported once (the apiserver's retries of it are not). */
+export interface UnusableBatch {
+  /** ERR_AUDIT_BAD_JSON, ERR_AUDIT_NOT_RECOGNIZED, ERR_AUDIT_NOT_OBJECT or ERR_WEBHOOK_TOO_LARGE */
+  reason: string
+  message: string
+  /** body bytes (Content-Length for a body not read) */
+  bytes: number
+  remote: string
+  /** the HTTP status answered */
+  status: number
+}
+
 /** One problem found while decoding a body; `index` is the event's position in the batch. */
 export interface BodyIssue {
   code: string
@@ -90,6 +102,11 @@ export interface WebhookDeps {
   /** Called with the raw body; resolves once the batch is evaluated and its alerts handed to outputs. */
   handleBody(body: Buffer): Promise<HandleBodyResult>
   metrics?: WebhookMetrics
+  /**
+   * A body that can never become audit events (not JSON, not audit data, over max_body_bytes),
+   * once per batch: retries of the same oversize batch are not reported again (unusable-batches.ts)
+   */
+  onUnusableBatch?: (batch: UnusableBatch) => void
 }
 
 export interface AdminOptions {

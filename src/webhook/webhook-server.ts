@@ -65,6 +65,7 @@ export async function createWebhookServer (opts: WebhookOptions, deps: WebhookDe
     handleBody: deps.handleBody,
     admission,
     throttle: createLogThrottle(WARN_INTERVAL_MS),
+    onUnusableBatch: deps.onUnusableBatch,
     checkBearer: opts.bearerToken === undefined || opts.bearerToken === '' ? undefined : createBearerCheck(opts.bearerToken),
     checkBasic: opts.basicAuth === undefined ? undefined : createBasicCheck(opts.basicAuth.username, opts.basicAuth.password),
     isClosing: () => closing,

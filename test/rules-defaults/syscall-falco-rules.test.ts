@@ -7,7 +7,8 @@ import { createEnricher } from '../../src/syscall/enrich.ts'
 import { userDbFrom } from '../../src/syscall/state/users.ts'
 import { fakeProc, rec } from '../syscall/state/fake-proc.ts'
 
-const FALCO = readFileSync('/work/shared/reference/cases/falco_rules.v1.0.1.yaml', 'utf8')
+// ../shared beside the repository (never an absolute path: it exists only where the checkout sits next to it)
+const FALCO = readFileSync(new URL('../../../shared/reference/cases/falco_rules.v1.0.1.yaml', import.meta.url), 'utf8')
 const OURS = readFileSync(new URL('../../rules/syscall_rules.yaml', import.meta.url), 'utf8')
 
 t.test("Falco's falco_rules.yaml v1.0.1 loads unchanged with zero errors", async (t) => {

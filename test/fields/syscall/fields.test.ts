@@ -214,7 +214,8 @@ t.test('the table: types, argument shapes, dotted names, event types', async (t)
 })
 
 t.test("every field named by Falco's rules file exists with an argument shape that fits", async (t) => {
-  const text = readFileSync('/work/shared/reference/cases/falco_rules.v1.0.1.yaml', 'utf8')
+  // ../shared beside the repository root, never an absolute path
+  const text = readFileSync(new URL('../../../../shared/reference/cases/falco_rules.v1.0.1.yaml', import.meta.url), 'utf8')
   const seen = new Set<string>()
   for (const m of text.matchAll(/%?\b((?:evt|proc|thread|user|group|fd|container|k8s)\.[a-z][a-zA-Z0-9_.]*[a-zA-Z0-9_])(\[([^\]]*)\])?/g)) {
     const name = m[1] as string
