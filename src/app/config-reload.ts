@@ -15,6 +15,7 @@ import { formatLocated, type ConfigError } from '../errors/index.ts'
 import type { App } from './build.ts'
 import { loadOptionsFrom } from './rules-manager.ts'
 import { buildSources } from './sources.ts'
+import type { FalcoMetrics } from './falco-metrics.ts'
 
 /** Config parts that only take effect at start, with the keys a user would look for. */
 const RESTART_ONLY: ReadonlyArray<[keyof Config | 'json.enabled', string]> = [
@@ -146,7 +147,8 @@ export function startConfigWatch (app: App, opts: { debounceMs?: number, signals
     if (d.log) app.logger.level = applied.log.stderr ? applied.log.level : 'silent'
     if (d.files) arm()
     counters.ok()
-    app.metrics.reload(true)
+    const falcoMetrics = app.metrics as Partial<FalcoMetrics>
+    falcoMetrics.configReloaded?.()
     for (const w of next.warnings) log.warn({ file: next.file }, w)
     if (d.restart.length > 0) {
       log.warn({ reason, keys: d.restart }, `config changed in settings that apply only at start: restart Lanner to apply ${d.restart.join('; ')}`)

@@ -18,6 +18,8 @@ const NS_PER_MS = 1_000_000n
 export interface FalcoMetrics extends AppMetrics {
   /** what the snapshot alert and /metrics read */
   readonly falco: FalcoCounters
+  /** a live config reload took effect (falcosecurity_falco_reload_timestamp_nanoseconds) */
+  configReloaded(): void
 }
 
 export interface FalcoCounters {
@@ -82,6 +84,7 @@ export function withFalcoMetrics (base: AppMetrics, current: () => Pick<Config, 
       base.alert(a)
     },
     reload (ok) { if (ok) reloadNs = BigInt(Date.now()) * NS_PER_MS; base.reload(ok) },
+    configReloaded () { reloadNs = BigInt(Date.now()) * NS_PER_MS },
     syscallDrops (n) { if (n > 0) drops += n; base.syscallDrops(n) },
     outputHooks: {
       ...base.outputHooks,
@@ -93,11 +96,6 @@ export function withFalcoMetrics (base: AppMetrics, current: () => Pick<Config, 
     }
   }
   return wrapped
-}
-
-/** Mark that a config reload took effect (falcosecurity_falco_reload_timestamp_nanoseconds). */
-export function noteConfigReload (m: AppMetrics): void {
-  m.reload(true)
 }
 
 // ---- Prometheus text ----

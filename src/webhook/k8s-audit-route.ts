@@ -4,12 +4,13 @@
 //   onRequest: 404/405 → count → bearer/client cert (401) → content type (400) → closing (503) / full (429: batches, or Content-Length over the byte budget)
 //   body: raw Buffer, bodyLimit → 413 on Content-Length or while streaming; a chunked body crossing
 //         the in-flight byte budget → 429 while streaming
-//   handler: handleBody → 200 {accepted, rejected} | 400 body-level issue | 429/503 AppError | 500 rejection
+//   handler: handleBody → 200 {accepted, rejected} | 200 {code, message} not audit data, acknowledged | 429/503 AppError | 500 rejection
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { AppError } from '../errors/index.ts'
-import { errorBody, judgeBatch, sendError } from './replies.ts'
+import { judgeBatch, sendError } from './replies.ts'
 import { buildRequestChecks, OVER_BUDGET } from './request-checks.ts'
 import { createRouteKit, type RouteContext, type RouteKit } from './route-kit.ts'
+import { acknowledgeUnusable, noteOversize } from './unusable-batches.ts'
 import type { HandleBodyResult } from './types.ts'
 
 export type { RouteContext } from './route-kit.ts'
@@ -41,7 +42,7 @@ function buildBatchHandler (kit: RouteKit): (request: FastifyRequest, reply: Fas
     }
     recordResult(result, body.length)
     const verdict = judgeBatch(result)
-    if (!verdict.ok) return reply.code(400).type(JSON_TYPE).send(errorBody(400, verdict.code, verdict.message))
+    if (!verdict.ok) return acknowledgeUnusable(ctx, request, reply, verdict.code, verdict.message, body.length)
     return reply.code(200).type(JSON_TYPE).send({ accepted: result.accepted, rejected: result.rejected })
   }
 
@@ -73,6 +74,7 @@ function buildErrorHandler (kit: RouteKit): (err: FastifyError, request: Fastify
         '(counted in lanner_audit_truncated_events_total)')
       // no point reading the rest of an oversized body
       reply.header('connection', 'close')
+      noteOversize(ctx, request)
       return sendError(reply, 'ERR_WEBHOOK_TOO_LARGE', `request body over the limit of ${opts.maxBodyBytes} bytes`)
     }
     if (err.code === OVER_BUDGET) {
