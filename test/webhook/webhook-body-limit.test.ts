@@ -21,6 +21,9 @@ t.test('a Content-Length over the limit is 413 before any body byte is sent', as
   t.equal(res.headers.connection, 'close', 'the rest of an oversized body is not read')
   t.equal(w.bodies.length, 0)
   t.ok(w.logger.lines.some((l) => l.level === 'warn' && l.obj.code === 'ERR_WEBHOOK_TOO_LARGE'), 'operators are told')
+  const advice = w.logger.lines.find((l) => l.obj.code === 'ERR_WEBHOOK_TOO_LARGE')?.msg
+  t.match(advice, /max_body_bytes.*--audit-webhook-truncate-enabled.*at a cost: events over 100 KiB then arrive without requestObject\/responseObject/,
+    'the advice to enable truncation says what it costs')
 })
 
 t.test('a chunked body is cut off with 413 as soon as it passes the limit', async (t) => {
