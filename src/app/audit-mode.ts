@@ -2,6 +2,8 @@
 import { createWebhookServer, type AdminServer, type WebhookOptions, type WebhookServer } from '../webhook/index.ts'
 import { createAuditBatchHandler, createPooledAuditBatchHandler } from './audit-handler.ts'
 import { createTruncationReporter } from './audit-truncation.ts'
+import { createDuplicateBatchFilter } from './duplicate-batches.ts'
+import { createUnusableReporter } from './unusable-batches.ts'
 import { DEFAULTS } from '../config/defaults.ts'
 import { createEvalPool, type EvalPool } from './eval-pool.ts'
 import { loadOptionsFrom } from './rules-manager.ts'
@@ -33,15 +35,18 @@ export async function startAuditMode (app: App): Promise<RunningMode> {
   if (wh.basicAuth !== undefined) opts.basicAuth = { username: wh.basicAuth.username, password: readToken(wh.basicAuth.passwordFile, 'lanner.webhook.basic_auth.password_file') }
   const pool = await startPool(app)
   const truncation = createTruncationReporter({ intervalMs: DEFAULTS.truncationReportIntervalMs, metrics: app.metrics, logger: app.logger, emit: app.emit })
-  const handleBody = pool === undefined
+  const evaluateBatch = pool === undefined
     ? createAuditBatchHandler({ rules: app.rules, emit: app.emit, metrics: app.metrics, maxEventBytes: wh.maxEventBytes, truncation })
     : createPooledAuditBatchHandler({ pool, emit: app.emit, metrics: app.metrics, truncation })
+  // a retry of a batch already evaluated (our 200 lost to the apiserver's timeout) is not evaluated twice
+  const handleBody = createDuplicateBatchFilter({ metrics: app.metrics })(evaluateBatch)
+  const unusable = createUnusableReporter({ intervalMs: DEFAULTS.truncationReportIntervalMs, metrics: app.metrics, logger: app.logger, emit: app.emit })
   let admin: AdminServer | undefined
   let webhook: WebhookServer
   let stopping = false
   try {
     admin = await startAdmin(app, { stopping: () => stopping })
-    webhook = await createWebhookServer(opts, { logger: app.logger, handleBody, metrics: app.metrics.webhook })
+    webhook = await createWebhookServer(opts, { logger: app.logger, handleBody, metrics: app.metrics.webhook, onUnusableBatch: unusable.record })
   } catch (err) {
     await admin?.close()
     await pool?.close()
@@ -57,6 +62,7 @@ export async function startAuditMode (app: App): Promise<RunningMode> {
       await pool?.close()
       // the last window's log line and alert, before the outputs drain
       truncation.close()
+      unusable.close()
       await admin?.close()
     }
   }

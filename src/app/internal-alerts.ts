@@ -146,3 +146,42 @@ export function truncatedEventsAlert (time: bigint, w: TruncationWindow, hostnam
     }
   }
 }
+
+export const UNUSABLE_BATCHES_RULE = 'Lanner internal: unusable audit batches'
+
+export interface UnusableWindow {
+  /** batches lost for their content in the window, by reason (error code) */
+  byReason: Record<string, number>
+  seconds: number
+  /** the last one's details */
+  last: { reason: string, message: string, bytes: number, remote: string, status: number }
+}
+
+/**
+ * Error priority: every event of those batches is lost (nothing in them could be evaluated), and
+ * kube-apiserver will not send them again (acknowledged, or given up after its retries).
+ */
+export function unusableBatchesAlert (time: bigint, w: UnusableWindow, hostname = process.env.FALCO_HOSTNAME ?? osHostname()): Alert {
+  const total = Object.values(w.byReason).reduce((a, b) => a + b, 0)
+  const reasons = Object.entries(w.byReason).map(([r, n]) => `${r} x${n}`).join(', ')
+  return {
+    time,
+    rule: UNUSABLE_BATCHES_RULE,
+    priority: 3,
+    source: 'internal',
+    tags: [],
+    hostname,
+    message: `Lanner internal: unusable audit batches. ${total} audit batch(es) in last ${Math.max(1, Math.round(w.seconds))} seconds held nothing Lanner ` +
+      `could evaluate (${reasons}); their events are lost. Last: ${w.last.message} (${w.last.bytes} bytes from ${w.last.remote}, answered ${w.last.status}).`,
+    outputFields: {
+      n_batches: total,
+      reasons: { ...w.byReason },
+      window_seconds: Math.max(1, Math.round(w.seconds)),
+      last_reason: w.last.reason,
+      last_message: w.last.message,
+      last_bytes: w.last.bytes,
+      last_remote: w.last.remote,
+      last_status: w.last.status
+    }
+  }
+}

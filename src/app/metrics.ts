@@ -30,6 +30,10 @@ export interface AppMetrics {
   programExit(failed: boolean): void
   /** audit events kube-apiserver truncated; `neededByRules` of them reached a rule reading their objects (audit-truncation.ts) */
   auditTruncated(n: number, neededByRules: number): void
+  /** a webhook body lost for its content (not JSON, not audit data, over the size limit), once per batch */
+  unusableBatch(reason: string): void
+  /** a byte-identical re-delivery of an evaluated batch, answered without evaluating it again */
+  duplicateBatch(events: number): void
   readonly outputHooks: OutputHooks
   readonly webhook: WebhookMetrics
 }
@@ -63,6 +67,9 @@ export function createMetrics (opts: { defaultMetrics?: boolean } = {}): AppMetr
   const webhookIssues = new Counter({ name: 'lanner_webhook_issues_total', help: 'Audit decode problems, by code', labelNames: ['code'], registers })
   const inflight = new Gauge({ name: 'lanner_webhook_inflight_batches', help: 'Batches being received or evaluated', registers })
   const inflightBytes = new Gauge({ name: 'lanner_webhook_inflight_bytes', help: 'Body bytes of the batches being received or evaluated (Content-Length, or received so far when chunked)', registers })
+  const unusableBatches = new Counter({ name: 'lanner_webhook_unusable_batches_total', help: 'Webhook bodies that held nothing to evaluate, once per batch (its retries are not counted again), by reason: ERR_AUDIT_BAD_JSON, ERR_AUDIT_NOT_RECOGNIZED, ERR_AUDIT_NOT_OBJECT (acknowledged 200), ERR_WEBHOOK_TOO_LARGE (413)', labelNames: ['reason'], registers })
+  const duplicateBatches = new Counter({ name: 'lanner_webhook_duplicate_batches_total', help: 'Byte-identical re-deliveries of an already evaluated batch (the apiserver retrying after a lost answer), acknowledged without a second evaluation', registers })
+  const duplicateEvents = new Counter({ name: 'lanner_webhook_duplicate_events_total', help: 'Events of those re-deliveries: not evaluated twice, so their alerts are not doubled', registers })
 
   return {
     registry,
@@ -83,6 +90,8 @@ export function createMetrics (opts: { defaultMetrics?: boolean } = {}): AppMetr
       if (neededByRules > 0) truncatedEvents.inc({ needed_by_rules: 'true' }, neededByRules)
       if (n > neededByRules) truncatedEvents.inc({ needed_by_rules: 'false' }, n - neededByRules)
     },
+    unusableBatch (reason) { unusableBatches.inc({ reason }) },
+    duplicateBatch (events) { duplicateBatches.inc(); if (events > 0) duplicateEvents.inc(events) },
     outputHooks: {
       delivered (output, n) { outDelivered.inc({ output }, n) },
       failed (output, n) { outFailed.inc({ output }, n) },
@@ -91,7 +100,8 @@ export function createMetrics (opts: { defaultMetrics?: boolean } = {}): AppMetr
     webhook: {
       batchReceived () { webhookRequests.inc() },
       batchAnswered (status, seconds) { webhookAnswers.inc({ status: String(status) }); webhookSeconds.observe(seconds) },
-      events (accepted, rejected) { received.inc({ source: 'k8s_audit' }, accepted); if (rejected > 0) dropped.inc({ source: 'k8s_audit', reason: 'rejected' }, rejected) },
+      // rejected events are counted in lanner_events_dropped_total by their code (audit-handler.ts): one event, one reason
+      events (accepted) { received.inc({ source: 'k8s_audit' }, accepted) },
       issue (code) { webhookIssues.inc({ code }) },
       inFlight (n) { inflight.set(n) },
       inFlightBytes (n) { inflightBytes.set(n) }
