@@ -137,7 +137,8 @@ export function startConfigWatch (app: App, opts: { debounceMs?: number, signals
       metrics: next.metrics,
       log: next.log,
       configFiles: next.configFiles,
-      loadedConfigFiles: next.loadedConfigFiles
+      loadedConfigFiles: next.loadedConfigFiles,
+      warnings: next.warnings
     }
     if (d.rules && running.evalWorkers > 0) {
       for (const k of RULES_KEYS) (applied as unknown as Record<string, unknown>)[k] = running[k]
@@ -149,7 +150,8 @@ export function startConfigWatch (app: App, opts: { debounceMs?: number, signals
     counters.ok()
     const falcoMetrics = app.metrics as Partial<FalcoMetrics>
     falcoMetrics.configReloaded?.()
-    for (const w of next.warnings) log.warn({ file: next.file }, w)
+    // warnings the running config already logged are not repeated at every reload
+    for (const w of next.warnings) if (!running.warnings.includes(w)) log.warn({ file: next.file }, w)
     if (d.restart.length > 0) {
       log.warn({ reason, keys: d.restart }, `config changed in settings that apply only at start: restart Lanner to apply ${d.restart.join('; ')}`)
     }
