@@ -12,7 +12,7 @@ import type { FromWorker, ToWorker, WorkerInit } from './eval-protocol.ts'
 import type { TruncationTally } from './audit-truncation.ts'
 import type { AppLogger } from './logger.ts'
 
-export interface BatchResult { accepted: number, rejected: number, issues: BodyIssue[], alerts: Alert[], truncation?: TruncationTally }
+export interface BatchResult { accepted: number, rejected: number, issues: BodyIssue[], issueCounts?: Record<string, number>, alerts: Alert[], truncation?: TruncationTally }
 
 export interface EvalPool {
   readonly size: number

@@ -21,4 +21,4 @@ export type ToWorker =
 
 export type FromWorker =
   | { kind: 'rules', id: number, ok: boolean, error?: string }
-  | { kind: 'batch', id: number, accepted: number, rejected: number, issues: BodyIssue[], alerts: Alert[], truncation?: TruncationTally, error?: string }
+  | { kind: 'batch', id: number, accepted: number, rejected: number, issues: BodyIssue[], issueCounts?: Record<string, number>, alerts: Alert[], truncation?: TruncationTally, error?: string }

@@ -31,7 +31,7 @@ function onRules (id: number, inputs: Parameters<typeof loadRules>[0]): void {
 }
 
 function onBatch (id: number, body: Uint8Array): void {
-  const { events, issues } = decodeAuditPayload(Buffer.from(body.buffer, body.byteOffset, body.byteLength), decodeOpts)
+  const decoded = decodeAuditPayload(Buffer.from(body.buffer, body.byteOffset, body.byteLength), decodeOpts)
   const alerts: Alert[] = []
   const collect = (a: Alert): void => { alerts.push(a) }
   const rs = ruleset
@@ -40,9 +40,10 @@ function onBatch (id: number, body: Uint8Array): void {
     reply({ kind: 'batch', id, accepted: 0, rejected: 0, issues: [], alerts, error: 'worker has no rules yet' })
     return
   }
+  const { events } = decoded
   const truncation = newTally()
   for (const ev of events) evaluateAuditEvent(rs, ev, collect, truncation)
-  reply({ kind: 'batch', id, ...batchOutcome(events.length, issues), alerts, truncation })
+  reply({ kind: 'batch', id, ...batchOutcome(events.length, decoded), alerts, truncation })
 }
 
 // Every message is answered under its id, failures included: the pool keeps a promise per id,

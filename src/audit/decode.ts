@@ -3,6 +3,7 @@
 import type { ErrorCode } from '../errors/index.ts'
 import { AuditEvent, compactSize, type AuditObject } from './audit-event.ts'
 import { parseRfc3339Nano } from './timestamp.ts'
+import { clip, MAX_QUOTED } from '../util/clip.ts'
 
 export interface AuditIssue {
   code: ErrorCode
@@ -20,11 +21,25 @@ export interface DecodeOptions {
   maxEventBytes: number
 }
 
-export interface DecodeResult { events: AuditEvent[], issues: AuditIssue[] }
+/**
+ * `issues` holds a few examples per code (at most MAX_EXAMPLES_PER_CODE); `issueCounts` counts
+ * every problem by code and `rejected` the items refused. A body of millions of bad items thus
+ * costs a counter increment each, never an object each.
+ */
+export interface DecodeResult {
+  events: AuditEvent[]
+  issues: AuditIssue[]
+  issueCounts: Partial<Record<ErrorCode, number>>
+  /** items refused (every issue with an index) */
+  rejected: number
+}
+
+/** Examples kept per error code; the rest are only counted. */
+export const MAX_EXAMPLES_PER_CODE = 3
 
 /** Decode a webhook body or one line of a file. Never throws. */
 export function decodeAuditPayload (body: string | Buffer | unknown, opts: DecodeOptions): DecodeResult {
-  const out: DecodeResult = { events: [], issues: [] }
+  const out: DecodeResult = { events: [], issues: [], issueCounts: {}, rejected: 0 }
   let value: unknown = body
   // a text body whose size is within the limit cannot hold an event over it, so skip measuring
   let measure = true
@@ -34,19 +49,27 @@ export function decodeAuditPayload (body: string | Buffer | unknown, opts: Decod
     try {
       value = JSON.parse(text)
     } catch (err) {
-      out.issues.push({ code: 'ERR_AUDIT_BAD_JSON', message: `invalid JSON: ${(err as Error).message}` })
+      // V8's message quotes a fragment of the body: keep it short
+      addIssue(out, { code: 'ERR_AUDIT_BAD_JSON', message: `invalid JSON: ${clip((err as Error).message, 2 * MAX_QUOTED)}` })
       return out
     }
     const bytes = typeof body === 'string' ? Buffer.byteLength(body, 'utf8') : body.length
     measure = bytes > limitOf(opts)
   }
   if (!isPayload(value)) {
-    out.issues.push({ code: 'ERR_AUDIT_NOT_RECOGNIZED', message: 'data not recognized as a k8s audit event' })
+    addIssue(out, { code: 'ERR_AUDIT_NOT_RECOGNIZED', message: 'data not recognized as a k8s audit event' })
     return out
   }
   const walk = new Walker(out, limitOf(opts), measure)
   walk.value(value)
   return out
+}
+
+function addIssue (out: DecodeResult, issue: AuditIssue): void {
+  const n = (out.issueCounts[issue.code] ?? 0) + 1
+  out.issueCounts[issue.code] = n
+  if (issue.index !== undefined) out.rejected++
+  if (n <= MAX_EXAMPLES_PER_CODE) out.issues.push(issue)
 }
 
 /** Compact size; an object too deep to serialise counts as too large rather than throwing. */
@@ -134,7 +157,7 @@ class Walker {
     const ts = obj.stageTimestamp
     const time = typeof ts === 'string' ? parseRfc3339Nano(ts) : undefined
     if (time === undefined) {
-      const why = ts === undefined ? "can't read stageTimestamp" : `stageTimestamp is not RFC3339: ${JSON.stringify(ts)}`
+      const why = ts === undefined ? "can't read stageTimestamp" : `stageTimestamp is not RFC3339: ${clip(JSON.stringify(ts) ?? String(ts))}`
       this.#issue('ERR_AUDIT_NO_TIMESTAMP', why)
       return
     }
@@ -151,6 +174,6 @@ class Walker {
   }
 
   #issue (code: ErrorCode, message: string): void {
-    this.#out.issues.push({ code, message, index: this.#index++ })
+    addIssue(this.#out, { code, message, index: this.#index++ })
   }
 }

@@ -1,37 +1,49 @@
-// The bounded queue in front of handleBody: counts batches admitted (receiving or being evaluated)
-// and the body bytes they hold, refuses above either limit so the caller can answer 429 at once,
-// and lets close() wait for the rest.
+// The bounded admission in front of handleBody. Two budgets, both charged only for what a request
+// really holds, so a client that announces much and sends little holds nothing:
+//  - body bytes, counted as they arrive (never reserved from Content-Length);
+//  - batches being evaluated, taken once the whole body is in (an upload in progress holds none).
+// Refusals let the caller answer 429 at once; close() waits for the rest.
 
-/** One admitted batch. release() is idempotent and gives back its batch and its bytes. */
+/** One request on the webhook path, from its headers to its answer. release() is idempotent. */
 export interface AdmissionSlot {
-  /** the body is being evaluated: only release() ends it, not the response closing */
-  markBusy(): void
+  /**
+   * The body is complete: take a batch slot for its evaluation. False (nothing taken) when every
+   * slot is busy. Only release() ends a started batch, not the response closing.
+   */
+  startBatch(): boolean
   readonly busy: boolean
-  /** bytes this batch holds against the budget */
+  /** body bytes received so far */
   readonly bytes: number
   /**
-   * Counts `n` more bytes of a body whose length was not known up front (chunked). False, and
-   * nothing counted, when that would cross the budget while other batches hold bytes.
+   * Counts `n` more received bytes. False, and nothing counted, when that would cross the budget
+   * while other requests hold bytes.
    */
   grow(n: number): boolean
   release(): void
 }
 
-/** Why a batch was not admitted. */
+/** Why a request was not admitted. */
 export type AdmissionRefusal = 'batches' | 'bytes'
 
 export interface Admission {
-  /** `bytes`: the body's announced length (0 when unknown: grow() counts it as it arrives) */
-  tryAcquire(bytes?: number): AdmissionSlot | AdmissionRefusal
+  /**
+   * A request arrives. `announced`: its Content-Length, used only to refuse at once a body that
+   * cannot fit next to the bytes other requests already hold (it reserves nothing).
+   */
+  tryAcquire(announced?: number): AdmissionSlot | 'bytes'
+  /** batches being evaluated */
   readonly inFlight: number
+  /** body bytes held by requests (arriving or being evaluated) */
   readonly inFlightBytes: number
-  /** resolves when nothing is in flight */
+  /** requests admitted and not yet answered (uploading or evaluating) */
+  readonly open: number
+  /** resolves when no request is admitted */
   drained(): Promise<void>
 }
 
 export interface AdmissionLimits {
   maxBatches: number
-  /** body bytes in flight; a batch is still admitted over it when no other batch holds bytes, so any body up to the body limit gets in eventually */
+  /** body bytes held; a request is still admitted over it when no other holds bytes, so any body up to the body limit gets in eventually */
   maxBytes?: number
   onInFlight?: (inFlight: number) => void
   onInFlightBytes?: (bytes: number) => void
@@ -44,6 +56,7 @@ export function createAdmission (limits: AdmissionLimits): Admission {
   const onInFlightBytes = limits.onInFlightBytes ?? noop
   let inFlight = 0
   let inFlightBytes = 0
+  let open = 0
   let waiters: Array<() => void> = []
 
   function addBytes (n: number): void {
@@ -52,33 +65,40 @@ export function createAdmission (limits: AdmissionLimits): Admission {
     onInFlightBytes(inFlightBytes)
   }
 
-  function releaseOne (bytes: number): void {
-    inFlight--
-    onInFlight(inFlight)
+  function releaseOne (bytes: number, busy: boolean): void {
+    open--
+    if (busy) {
+      inFlight--
+      onInFlight(inFlight)
+    }
     addBytes(-bytes)
-    if (inFlight === 0 && waiters.length > 0) {
+    if (open === 0 && waiters.length > 0) {
       const ws = waiters
       waiters = []
       for (const w of ws) w()
     }
   }
 
-  function tryAcquire (announced = 0): AdmissionSlot | AdmissionRefusal {
-    if (inFlight >= maxBatches) return 'batches'
+  function tryAcquire (announced = 0): AdmissionSlot | 'bytes' {
     if (inFlightBytes > 0 && inFlightBytes + announced > maxBytes) return 'bytes'
-    inFlight++
-    onInFlight(inFlight)
-    addBytes(announced)
-    let bytes = announced
+    open++
+    let bytes = 0
     let released = false
     let busy = false
     return {
-      markBusy () { busy = true },
+      startBatch () {
+        if (busy || released) return !released
+        if (inFlight >= maxBatches) return false
+        busy = true
+        inFlight++
+        onInFlight(inFlight)
+        return true
+      },
       get busy () { return busy },
       get bytes () { return bytes },
       grow (n) {
         if (released) return true
-        // alone (all bytes in flight are its own) it may reach the body limit whatever the budget
+        // alone (all bytes held are its own) it may reach the body limit whatever the budget
         if (inFlightBytes + n > maxBytes && inFlightBytes !== bytes) return false
         bytes += n
         addBytes(n)
@@ -87,17 +107,23 @@ export function createAdmission (limits: AdmissionLimits): Admission {
       release () {
         if (released) return
         released = true
-        releaseOne(bytes)
+        releaseOne(bytes, busy)
       }
     }
   }
 
   function drained (): Promise<void> {
-    if (inFlight === 0) return Promise.resolve()
+    if (open === 0) return Promise.resolve()
     return new Promise((resolve) => { waiters.push(resolve) })
   }
 
-  return { tryAcquire, get inFlight () { return inFlight }, get inFlightBytes () { return inFlightBytes }, drained }
+  return {
+    tryAcquire,
+    get inFlight () { return inFlight },
+    get inFlightBytes () { return inFlightBytes },
+    get open () { return open },
+    drained
+  }
 }
 
 function noop (): void {}

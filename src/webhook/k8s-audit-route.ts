@@ -1,14 +1,17 @@
 // The POST <path> route: the raw-body parser, the batch handler, and the error answers; the
 // header checks that run first live in request-checks.ts.
 //
-//   onRequest: 404/405 → count → bearer/client cert (401) → content type (400) → closing (503) / full (429: batches, or Content-Length over the byte budget)
-//   body: raw Buffer, bodyLimit → 413 on Content-Length or while streaming; a chunked body crossing
-//         the in-flight byte budget → 429 while streaming
-//   handler: handleBody → 200 {accepted, rejected} | 200 {code, message} not audit data, acknowledged | 429/503 AppError | 500 rejection
+//   onRequest: 404/405 → count → bearer/client cert (401) → content type (400) → closing (503) /
+//              429 when its Content-Length cannot fit next to the body bytes others hold
+//   body: raw Buffer, bodyLimit → 413 on Content-Length or while streaming; bytes counted as they
+//         arrive, crossing the in-flight byte budget → 429; slower than the minimum rate → 408
+//   handler: every batch slot evaluating → 429 | more JSON values than maxBodyValues → 413 |
+//            handleBody → 200 {accepted, rejected} | 200 {code, message} not audit data, acknowledged | 429/503 AppError | 500 rejection
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { AppError } from '../errors/index.ts'
 import { judgeBatch, sendError } from './replies.ts'
-import { buildRequestChecks, OVER_BUDGET } from './request-checks.ts'
+import { countJsonValues } from './body-values.ts'
+import { buildRequestChecks, OVER_BUDGET, TOO_SLOW } from './request-checks.ts'
 import { createRouteKit, type RouteContext, type RouteKit } from './route-kit.ts'
 import { acknowledgeUnusable, noteOversize } from './unusable-batches.ts'
 import type { HandleBodyResult } from './types.ts'
@@ -17,15 +20,35 @@ export type { RouteContext } from './route-kit.ts'
 
 const EMPTY = Buffer.alloc(0)
 const JSON_TYPE = 'application/json; charset=utf-8'
+/**
+ * Default lanner.webhook.max_body_values. Parsing 300k values of the costliest shape (an object of
+ * unique keys) takes ~0.3 s on a 2-vCPU node, real audit JSON of that many values (~7 MB) ~0.25 s,
+ * so /healthz stays answered within 1 s with room for the decode walk. A 400-event batch holds
+ * about 15k (Metadata level) to 250k (RequestResponse on large objects): docs/reliability.md.
+ */
+export const DEFAULT_MAX_BODY_VALUES = 300_000
 
 function buildBatchHandler (kit: RouteKit): (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply> {
   const { ctx, warnThrottled, retryLater } = kit
   const { log, metrics } = ctx
 
+  const maxValues = ctx.opts.maxBodyValues ?? DEFAULT_MAX_BODY_VALUES
+
   async function webhookReceiveBatch (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
     const slot = kit.slots.get(request)
-    slot?.markBusy()
     const body = Buffer.isBuffer(request.body) ? request.body : EMPTY
+    if (slot !== undefined && !slot.startBatch()) {
+      slot.release()
+      warnThrottled('ERR_WEBHOOK_OVERLOADED', { inFlight: ctx.admission.inFlight, refused: 'batches' }, 'webhook overloaded: answering 429 so the apiserver retries later')
+      return retryLater(reply, 'ERR_WEBHOOK_OVERLOADED', `${ctx.opts.maxInFlightBatches} batches already being evaluated; retry later`)
+    }
+    // JSON.parse cannot be interrupted: what it would cost is bounded before it starts
+    const values = countJsonValues(body, maxValues)
+    if (values > maxValues) {
+      slot?.release()
+      warnThrottled('ERR_WEBHOOK_TOO_COMPLEX', { bytes: body.length, limit: maxValues }, 'audit batch holds more JSON values than lanner.webhook.max_body_values')
+      return sendError(reply, 'ERR_WEBHOOK_TOO_COMPLEX', `request body holds more than ${maxValues} JSON values (lanner.webhook.max_body_values); send smaller batches`)
+    }
     let result: HandleBodyResult
     try {
       result = await ctx.handleBody(body)
@@ -48,17 +71,26 @@ function buildBatchHandler (kit: RouteKit): (request: FastifyRequest, reply: Fas
 
   function recordResult (result: HandleBodyResult, bytes: number): void {
     metrics.events(result.accepted, result.rejected)
-    for (const issue of result.issues) metrics.issue(issue.code)
+    const counts = issueCountsOf(result)
+    for (const code of Object.keys(counts)) metrics.issue(code, counts[code] ?? 0)
     log.debug({ bytes, accepted: result.accepted, rejected: result.rejected }, 'batch evaluated')
     const first = result.issues[0]
     if (first === undefined) return
     // Bad events cannot be fixed by a retry: they are answered 200, counted, and logged here.
     warnThrottled(first.code, {
-      bytes, accepted: result.accepted, rejected: result.rejected, issues: result.issues.length, first
+      bytes, accepted: result.accepted, rejected: result.rejected, issues: counts, first
     }, 'audit batch had events that could not be used')
   }
 
   return webhookReceiveBatch
+}
+
+/** Issues by code: the handler's own counts, or counted from the list when it gave none. */
+function issueCountsOf (result: HandleBodyResult): Record<string, number> {
+  if (result.issueCounts !== undefined) return result.issueCounts
+  const counts: Record<string, number> = {}
+  for (const i of result.issues) counts[i.code] = (counts[i.code] ?? 0) + 1
+  return counts
 }
 
 function buildErrorHandler (kit: RouteKit): (err: FastifyError, request: FastifyRequest, reply: FastifyReply) => FastifyReply {
@@ -76,6 +108,11 @@ function buildErrorHandler (kit: RouteKit): (err: FastifyError, request: Fastify
       reply.header('connection', 'close')
       noteOversize(ctx, request)
       return sendError(reply, 'ERR_WEBHOOK_TOO_LARGE', `request body over the limit of ${opts.maxBodyBytes} bytes`)
+    }
+    if (err.code === TOO_SLOW) {
+      warnThrottled('ERR_WEBHOOK_UPLOAD_TOO_SLOW', { remote: request.ip, reason: err.message }, 'webhook request body arrived slower than the minimum upload rate: closing it')
+      reply.header('connection', 'close')
+      return sendError(reply, 'ERR_WEBHOOK_UPLOAD_TOO_SLOW', err.message)
     }
     if (err.code === OVER_BUDGET) {
       warnThrottled('ERR_WEBHOOK_OVERLOADED', { inFlight: ctx.admission.inFlight, inFlightBytes: ctx.admission.inFlightBytes },
@@ -96,6 +133,27 @@ function buildErrorHandler (kit: RouteKit): (err: FastifyError, request: Fastify
   return webhookOnError
 }
 
+/** Connections' accept time, until their first request claims it. */
+const acceptedAt = new WeakMap<object, bigint>()
+
+/** Marks a new connection's arrival, so its first request is timed from the connection, not from its parsed headers. */
+export function noteConnection (socket: object): void {
+  acceptedAt.set(socket, process.hrtime.bigint())
+}
+
+/**
+ * When a request's first byte arrived, as near as node lets us see: a connection's first request
+ * from the accept (headers trickled or stuck behind a busy event loop count), later keep-alive
+ * requests from their parsed headers (the idle time between requests is not theirs).
+ */
+function arrivalOf (request: FastifyRequest): bigint {
+  const socket = request.raw.socket
+  const at = acceptedAt.get(socket)
+  if (at === undefined) return process.hrtime.bigint()
+  acceptedAt.delete(socket)
+  return at
+}
+
 export function registerK8sAuditRoute (app: FastifyInstance, ctx: RouteContext): void {
   const kit = createRouteKit(ctx)
   const checks = buildRequestChecks(kit)
@@ -105,8 +163,10 @@ export function registerK8sAuditRoute (app: FastifyInstance, ctx: RouteContext):
     if (ctx.isClosing()) ctx.onAnsweredWhileClosing()
   }
 
-  async function webhookObserveAnswer (_request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    metrics.batchAnswered(reply.statusCode, reply.elapsedTime / 1000)
+  async function webhookObserveAnswer (request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const arrived = kit.arrivals.get(request)
+    const seconds = arrived === undefined ? reply.elapsedTime / 1000 : Number(process.hrtime.bigint() - arrived) / 1e9
+    metrics.batchAnswered(reply.statusCode, seconds)
   }
 
   app.removeAllContentTypeParsers()
@@ -115,13 +175,17 @@ export function registerK8sAuditRoute (app: FastifyInstance, ctx: RouteContext):
     done(null, body)
   })
   app.setErrorHandler(buildErrorHandler(kit))
+  app.addHook('onRequest', function webhookArrived (request: FastifyRequest, _reply: FastifyReply, done: () => void) {
+    kit.arrivals.set(request, arrivalOf(request))
+    done()
+  })
   app.addHook('onRequest', checks.webhookRouteUnknown)
   app.addHook('onResponse', webhookAnswered)
   app.route({
     method: 'POST',
     url: opts.path,
     onRequest: checks.route,
-    preParsing: checks.webhookCountChunked,
+    preParsing: checks.webhookCountBody,
     onResponse: webhookObserveAnswer,
     handler: buildBatchHandler(kit)
   })

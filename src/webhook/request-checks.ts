@@ -1,10 +1,12 @@
 // The webhook's onRequest checks, run on headers alone so a refused request never costs a buffered
 // body: unknown path/method (404/405), bearer token, Basic credentials or client certificate (401), content type (400),
-// shutdown (503) and the bounded admission (429, on batches and on announced body bytes); the
-// byte count of chunked bodies, as they arrive (429 mid-stream).
+// shutdown (503) and the byte budget (429 when a Content-Length cannot fit next to the bytes
+// others hold). Then, as the body arrives: its bytes counted against the budget (429 mid-stream)
+// and its pace (408 when slower than the minimum upload rate).
 import { Transform, type TransformCallback } from 'node:stream'
 import type { TLSSocket } from 'node:tls'
 import type { FastifyReply, FastifyRequest } from 'fastify'
+import { clip } from '../util/clip.ts'
 import { sendError } from './replies.ts'
 import type { RouteKit } from './route-kit.ts'
 
@@ -15,8 +17,8 @@ export interface RequestChecks {
   webhookRouteUnknown: Hook
   /** route-level, in order */
   route: Hook[]
-  /** route-level preParsing: counts a chunked body's bytes against the budget */
-  webhookCountChunked: (request: FastifyRequest, reply: FastifyReply, payload: NodeJS.ReadableStream) => Promise<NodeJS.ReadableStream>
+  /** route-level preParsing: counts the body's bytes against the budget and watches its pace */
+  webhookCountBody: (request: FastifyRequest, reply: FastifyReply, payload: NodeJS.ReadableStream) => Promise<NodeJS.ReadableStream>
 }
 
 /** What a chunked body crossing the byte budget fails its parse with; the error handler answers 429. */
@@ -24,6 +26,13 @@ export const OVER_BUDGET = 'ERR_WEBHOOK_OVERLOADED'
 
 function overBudgetError (max: number): Error & { code: string, statusCode: number } {
   return Object.assign(new Error(`body bytes in flight over the budget of ${max}; retry later`), { code: OVER_BUDGET, statusCode: 429 })
+}
+
+/** What a body arriving slower than the minimum rate fails its parse with; the error handler answers 408. */
+export const TOO_SLOW = 'ERR_WEBHOOK_UPLOAD_TOO_SLOW'
+
+function tooSlowError (received: number, elapsedMs: number, minRate: number): Error & { code: string, statusCode: number } {
+  return Object.assign(new Error(`request body arrived too slowly: ${received} bytes in ${elapsedMs} ms (minimum ${minRate} bytes/s)`), { code: TOO_SLOW, statusCode: 408 })
 }
 
 function pathOf (url: string): string {
@@ -40,9 +49,10 @@ function hasUnverifiedClientCert (request: FastifyRequest): boolean {
 
 export function buildRequestChecks (kit: RouteKit): RequestChecks {
   const { ctx, warnThrottled, retryLater } = kit
-  const { opts, metrics, admission } = ctx
+  const { opts, metrics, admission, pace } = ctx
   const requestClientCert = opts.tls?.clientAuth === 'request'
   const maxBytes = opts.maxInFlightBytes ?? 4 * opts.maxBodyBytes
+  const minRate = pace.minBytesPerSecond
 
   // Replying here, before the body is read, keeps unknown paths from costing a buffered body.
   async function webhookRouteUnknown (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
@@ -83,22 +93,21 @@ export function buildRequestChecks (kit: RouteKit): RequestChecks {
     const type = request.headers['content-type']
     // a substring check, as Falco's plugin does: "application/json; charset=utf-8" passes
     if (typeof type === 'string' && type.toLowerCase().includes('application/json')) return undefined
-    warnThrottled('ERR_WEBHOOK_CONTENT_TYPE', { contentType: type }, 'webhook request is not JSON')
-    return sendError(reply, 'ERR_WEBHOOK_CONTENT_TYPE', `Content-Type must contain application/json (got ${type === undefined ? 'none' : JSON.stringify(type)})`)
+    warnThrottled('ERR_WEBHOOK_CONTENT_TYPE', { contentType: type === undefined ? undefined : clip(type) }, 'webhook request is not JSON')
+    return sendError(reply, 'ERR_WEBHOOK_CONTENT_TYPE', `Content-Type must contain application/json (got ${type === undefined ? 'none' : JSON.stringify(clip(type))})`)
   }
 
   async function webhookAdmit (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
     if (ctx.isClosing()) return retryLater(reply, 'ERR_WEBHOOK_SHUTTING_DOWN', 'shutting down; retry later')
     const slot = admission.tryAcquire(announcedBytes(request))
     if (typeof slot === 'string') {
-      warnThrottled('ERR_WEBHOOK_OVERLOADED', { inFlight: admission.inFlight, inFlightBytes: admission.inFlightBytes, refused: slot, contentLength: request.headers['content-length'] },
+      warnThrottled('ERR_WEBHOOK_OVERLOADED', { inFlight: admission.inFlight, inFlightBytes: admission.inFlightBytes, refused: slot, contentLength: clip(String(request.headers['content-length'])) },
         'webhook overloaded: answering 429 so the apiserver retries later')
-      return retryLater(reply, 'ERR_WEBHOOK_OVERLOADED', slot === 'batches'
-        ? `${opts.maxInFlightBatches} batches already in flight; retry later`
-        : `${admission.inFlightBytes} body bytes already in flight, this one would cross the budget of ${maxBytes}; retry later`)
+      return retryLater(reply, 'ERR_WEBHOOK_OVERLOADED',
+        `${admission.inFlightBytes} body bytes already in flight, this one would cross the budget of ${maxBytes}; retry later`)
     }
     kit.slots.set(request, slot)
-    // A batch that never reaches the handler (413, aborted upload) frees its slot with its response.
+    // A request that never reaches evaluation (413, 408, aborted upload) frees its bytes with its response.
     reply.raw.once('close', function webhookReleaseUnread () {
       if (!slot.busy) slot.release()
     })
@@ -113,17 +122,29 @@ export function buildRequestChecks (kit: RouteKit): RequestChecks {
     return Number.isSafeInteger(n) && n > 0 && n <= opts.maxBodyBytes ? n : 0
   }
 
-  // Only bodies without Content-Length: the others reserved their length when admitted.
-  async function webhookCountChunked (request: FastifyRequest, _reply: FastifyReply, payload: NodeJS.ReadableStream): Promise<NodeJS.ReadableStream> {
+  // Every body is counted as it arrives: a Content-Length reserves nothing, so announcing a large
+  // body and trickling it holds only what was sent.
+  async function webhookCountBody (request: FastifyRequest, reply: FastifyReply, payload: NodeJS.ReadableStream): Promise<NodeJS.ReadableStream> {
     const slot = kit.slots.get(request)
-    if (slot === undefined || request.headers['content-length'] !== undefined) return payload
+    if (slot === undefined) return payload
     const counter = new Transform({
       transform: function webhookCountChunk (chunk: Buffer, _enc: BufferEncoding, done: TransformCallback) {
+        upload.received(chunk.length)
         if (slot.grow(chunk.length)) { done(null, chunk); return }
+        upload.done()
         payload.unpipe(counter)
         done(overBudgetError(maxBytes))
+      },
+      flush: function webhookBodyComplete (done: TransformCallback) {
+        upload.done()
+        done()
       }
     })
+    const upload = pace.track(function webhookUploadTooSlow (received, elapsedMs) {
+      payload.unpipe(counter)
+      counter.destroy(tooSlowError(received, elapsedMs, minRate))
+    })
+    reply.raw.once('close', function webhookUploadEnded () { upload.done() })
     payload.on('error', function webhookForwardError (err: Error) { counter.destroy(err) })
     return payload.pipe(counter)
   }
@@ -131,6 +152,6 @@ export function buildRequestChecks (kit: RouteKit): RequestChecks {
   return {
     webhookRouteUnknown,
     route: [webhookCountBatch, webhookAuthenticate, webhookCheckContentType, webhookAdmit],
-    webhookCountChunked
+    webhookCountBody
   }
 }

@@ -4,6 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { ErrorCode } from '../errors/index.ts'
 import type { Admission, AdmissionSlot } from './admission.ts'
 import type { LogThrottle } from './log-throttle.ts'
+import type { UploadPace } from './upload-pace.ts'
 import { sendError } from './replies.ts'
 import type { HandleBodyResult, UnusableBatch, WebhookLogger, WebhookMetrics, WebhookOptions } from './types.ts'
 
@@ -14,6 +15,8 @@ export interface RouteContext {
   metrics: WebhookMetrics
   handleBody: (body: Buffer) => Promise<HandleBodyResult>
   admission: Admission
+  /** the minimum upload rate */
+  pace: UploadPace
   throttle: LogThrottle
   /** a body that can never become audit events (WebhookDeps.onUnusableBatch) */
   onUnusableBatch?: ((batch: UnusableBatch) => void) | undefined
@@ -29,6 +32,8 @@ export interface RouteKit {
   ctx: RouteContext
   /** the admission slot of each admitted request */
   slots: WeakMap<FastifyRequest, AdmissionSlot>
+  /** when each request's first byte arrived (process.hrtime.bigint) */
+  arrivals: WeakMap<FastifyRequest, bigint>
   /** warn at most once per interval per code; debug otherwise */
   warnThrottled(code: string, fields: object, msg: string): void
   /** 429/503 with Retry-After */
@@ -40,6 +45,7 @@ export function createRouteKit (ctx: RouteContext): RouteKit {
   return {
     ctx,
     slots: new WeakMap(),
+    arrivals: new WeakMap(),
     warnThrottled (code, fields, msg) {
       const suppressed = ctx.throttle.take(code)
       if (suppressed !== undefined) ctx.log.warn({ ...fields, code, suppressed }, msg)

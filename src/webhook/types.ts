@@ -42,6 +42,19 @@ export interface WebhookOptions {
    * maxBodyBytes.
    */
   maxInFlightBytes?: number
+  /**
+   * JSON values (commas and opening brackets, counted before parsing) a body may hold; above it,
+   * 413 ERR_WEBHOOK_TOO_COMPLEX without parsing. Bounds the time one request blocks the event
+   * loop (default DEFAULT_MAX_BODY_VALUES)
+   */
+  maxBodyValues?: number
+  /**
+   * slowest accepted upload, bytes per second, after the first UPLOAD_GRACE_MS: a body arriving
+   * slower is answered 408 and its connection closed (default DEFAULT_MIN_UPLOAD_RATE)
+   */
+  minUploadBytesPerSecond?: number
+  /** time before the minimum upload rate applies (default UPLOAD_GRACE_MS, 5 s) */
+  uploadGraceMs?: number
   /** Retry-After on 429 and 503 */
   retryAfterSeconds: number
   tls?: WebhookTlsOptions
@@ -51,6 +64,11 @@ export interface WebhookOptions {
   basicAuth?: { username: string, password: string }
   /** close() stops waiting for in-flight batches after this long (default 30 s, the apiserver's own timeout) */
   closeTimeoutMs?: number
+  /**
+   * after close(), how long idle keep-alive connections stay open answering 503 + Retry-After
+   * (so a request already on its way gets an answer, not a reset); default 2 s, never past closeTimeoutMs
+   */
+  closeLingerMs?: number
 }
 
 /** A batch lost for its content, reported once (the apiserver's retries of it are not). */
@@ -75,7 +93,10 @@ export interface BodyIssue {
 export interface HandleBodyResult {
   accepted: number
   rejected: number
+  /** a few examples per code (at least one for each code in issueCounts) */
   issues: BodyIssue[]
+  /** every issue counted by code; absent: count `issues` */
+  issueCounts?: Record<string, number>
 }
 
 /**
@@ -89,8 +110,8 @@ export interface WebhookMetrics {
   batchAnswered(statusCode: number, seconds: number): void
   /** events of an evaluated batch: decoded and handed to the engine, and refused by the decoder */
   events(accepted: number, rejected: number): void
-  /** one decode issue (ERR_AUDIT_* code), per event or per batch */
-  issue(code: string): void
+  /** `count` decode issues (ERR_AUDIT_* code) of one batch: called once per code and batch */
+  issue(code: string, count: number): void
   /** batches currently admitted (receiving their body or being evaluated) */
   inFlight(count: number): void
   /** body bytes those batches hold (announced Content-Length, or received so far when chunked) */

@@ -4,9 +4,10 @@ import type { FastifyInstance } from 'fastify'
 import { createAdmission } from './admission.ts'
 import { createBasicCheck } from './basic-auth.ts'
 import { createBearerCheck } from './bearer.ts'
-import { registerK8sAuditRoute } from './k8s-audit-route.ts'
+import { noteConnection, registerK8sAuditRoute } from './k8s-audit-route.ts'
 import { buildFastify, listenOn } from './listen.ts'
 import { createLogThrottle } from './log-throttle.ts'
+import { createUploadPace } from './upload-pace.ts'
 import type { WebhookDeps, WebhookMetrics, WebhookOptions } from './types.ts'
 
 export interface WebhookServer {
@@ -23,6 +24,16 @@ const DEFAULT_CLOSE_TIMEOUT_MS = 30_000
 // The apiserver gives up on a request after 30 s, so a body still arriving after this holds an
 // admission slot for nothing (a slow-loris client would otherwise hold it for node's 300 s).
 const UPLOAD_TIMEOUT_MS = 60_000
+// The apiserver writes its headers at once; a client trickling them holds a socket for nothing.
+const HEADERS_TIMEOUT_MS = 10_000
+/**
+ * Slowest body accepted, averaged from the headers on after UPLOAD_GRACE_MS. The apiserver writes a
+ * batch in one go: 32 KiB/s is ~0.3 Mbit/s, far below any real link, and 1 byte every 2 s (a
+ * slow-loris) is ended after the grace instead of holding a request for UPLOAD_TIMEOUT_MS.
+ */
+export const DEFAULT_MIN_UPLOAD_RATE = 32 * 1024
+export const UPLOAD_GRACE_MS = 5_000
+const DEFAULT_CLOSE_LINGER_MS = 1_000
 const WARN_INTERVAL_MS = 10_000
 
 export const NOOP_WEBHOOK_METRICS: WebhookMetrics = Object.freeze({
@@ -43,6 +54,10 @@ export async function createWebhookServer (opts: WebhookOptions, deps: WebhookDe
     onInFlight: function reportInFlight (n) { metrics.inFlight(n) },
     onInFlightBytes: function reportInFlightBytes (n) { metrics.inFlightBytes(n) }
   })
+  const pace = createUploadPace({
+    minBytesPerSecond: opts.minUploadBytesPerSecond ?? DEFAULT_MIN_UPLOAD_RATE,
+    graceMs: opts.uploadGraceMs ?? UPLOAD_GRACE_MS
+  })
   let closing = false
   const app = buildFastify({
     logger: false,
@@ -53,10 +68,22 @@ export async function createWebhookServer (opts: WebhookOptions, deps: WebhookDe
     return503OnClosing: false
   }, opts.tls)
 
-  function closeIdleSoon (): void {
-    // after the response has left: the connection is idle only then
-    setImmediate(function webhookCloseIdle () { app.server.closeIdleConnections() })
-  }
+  app.server.headersTimeout = HEADERS_TIMEOUT_MS
+  let connections = 0
+  let allClosed: (() => void) | undefined
+  app.server.on('connection', function webhookConnection (socket: import('node:net').Socket) {
+    connections++
+    if (opts.tls === undefined) noteConnection(socket)
+    socket.once('close', function webhookConnectionClosed () {
+      if (--connections === 0) allClosed?.()
+    })
+  })
+  // over TLS the request's socket is the TLS one, opened once the handshake is done
+  if (opts.tls !== undefined) app.server.on('secureConnection', noteConnection)
+  // while closing, every answer ends its connection: the client learns at once to go elsewhere
+  app.addHook('onSend', async function webhookCloseAfterAnswer (_request, reply) {
+    if (closing) reply.header('connection', 'close')
+  })
 
   registerK8sAuditRoute(app, {
     opts,
@@ -64,12 +91,13 @@ export async function createWebhookServer (opts: WebhookOptions, deps: WebhookDe
     metrics,
     handleBody: deps.handleBody,
     admission,
+    pace,
     throttle: createLogThrottle(WARN_INTERVAL_MS),
     onUnusableBatch: deps.onUnusableBatch,
     checkBearer: opts.bearerToken === undefined || opts.bearerToken === '' ? undefined : createBearerCheck(opts.bearerToken),
     checkBasic: opts.basicAuth === undefined ? undefined : createBasicCheck(opts.basicAuth.username, opts.basicAuth.password),
     isClosing: () => closing,
-    onAnsweredWhileClosing: closeIdleSoon
+    onAnsweredWhileClosing: function webhookAnsweredWhileClosing () {}
   })
 
   let port: number
@@ -103,12 +131,30 @@ export async function createWebhookServer (opts: WebhookOptions, deps: WebhookDe
       }, timeoutMs)
     })
     try {
+      // Kept-alive connections stay open a moment, so a request already on its way is answered
+      // 503 + Retry-After (and its connection closed) instead of meeting a closed socket.
+      await Promise.race([lingerOver(Math.min(opts.closeLingerMs ?? DEFAULT_CLOSE_LINGER_MS, timeoutMs)), giveUp])
       await app.close()
       await Promise.race([admission.drained(), giveUp])
     } finally {
       clearTimeout(timer)
+      pace.close()
     }
     log.info('webhook closed')
+  }
+
+  /** resolves after `ms`, or earlier once no connection is open */
+  function lingerOver (ms: number): Promise<void> {
+    if (connections === 0 || ms <= 0) return Promise.resolve()
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms)
+      function done (): void {
+        clearTimeout(timer)
+        allClosed = undefined
+        resolve()
+      }
+      allClosed = done
+    })
   }
 
   return { port, close, server: app }

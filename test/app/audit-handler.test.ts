@@ -26,7 +26,7 @@ t.test('an EventList is evaluated event by event and alerts reach the outputs', 
   const res = await handle(Buffer.from(eventList([
     auditEvent({ name: 'a' }), auditEvent({ resource: 'secrets', name: 's' }), auditEvent({ verb: 'get' })
   ])))
-  t.same(res, { accepted: 3, rejected: 0, issues: [] })
+  t.same(res, { accepted: 3, rejected: 0, issues: [], issueCounts: {} })
   await app.dispatcher.flush(5000)
   t.same(lines.map((l) => JSON.parse(l).rule), ['ConfigMap Created', 'Secret Created'])
   const alert = JSON.parse(lines[0] as string)

@@ -28,7 +28,10 @@ export interface RecordedMetrics extends WebhookMetrics {
   answered: number[]
   accepted: number
   rejected: number
+  /** one entry per issue counted */
   issues: string[]
+  /** the metric calls themselves: [code, count], one per code and batch */
+  issueCalls: Array<[string, number]>
   inFlightSeen: number[]
   inFlightBytesSeen: number[]
 }
@@ -40,6 +43,7 @@ export function recordingMetrics (onAnswer?: (status: number) => void): Recorded
     accepted: 0,
     rejected: 0,
     issues: [],
+    issueCalls: [],
     inFlightSeen: [],
     inFlightBytesSeen: [],
     batchReceived () { m.received++ },
@@ -49,7 +53,10 @@ export function recordingMetrics (onAnswer?: (status: number) => void): Recorded
       onAnswer?.(status)
     },
     events (a, r) { m.accepted += a; m.rejected += r },
-    issue (code) { m.issues.push(code) },
+    issue (code, count) {
+      m.issueCalls.push([code, count])
+      for (let i = 0; i < count; i++) m.issues.push(code)
+    },
     inFlight (n) { m.inFlightSeen.push(n) },
     inFlightBytes (n) { m.inFlightBytesSeen.push(n) }
   }
