@@ -102,7 +102,7 @@ export function createMetrics (opts: { defaultMetrics?: boolean } = {}): AppMetr
       batchAnswered (status, seconds) { webhookAnswers.inc({ status: String(status) }); webhookSeconds.observe(seconds) },
       // rejected events are counted in lanner_events_dropped_total by their code (audit-handler.ts): one event, one reason
       events (accepted) { received.inc({ source: 'k8s_audit' }, accepted) },
-      issue (code) { webhookIssues.inc({ code }) },
+      issue (code, count) { if (count > 0) webhookIssues.inc({ code }, count) },
       inFlight (n) { inflight.set(n) },
       inFlightBytes (n) { inflightBytes.set(n) }
     }
