@@ -14,7 +14,7 @@ export const COMM_LEN = 16
 export const TUPLE = Object.freeze({ size: 40, family: 0, sport: 2, dport: 4, proto: 6, saddr: 8, daddr: 24 })
 
 /** struct ln_exe_info: the new executable, last blob of a successful execve */
-export const EXE = Object.freeze({ size: 32, ino: 0, mode: 8, uid: 12, gid: 16, nlink: 20, upper: 24, memfd: 25 })
+export const EXE = Object.freeze({ size: 32, ino: 0, mode: 8, uid: 12, gid: 16, nlink: 20, upper: 24, memfd: 25, lower: 26 })
 
 /** struct ln_task_info: terminal, login uid, session and process group; last blob of a successful
  *  execve and of a new child's clone/fork exit */

@@ -42,6 +42,11 @@ function setProcess (p: RawPayload, args: Args, rec: SyscallRecord, first: numbe
   if (cwd !== undefined) args.cwd = cwd
 }
 
+const EXE_WRITABLE = 1
+const EXE_UPPER_LAYER = 2
+const EXE_FROM_MEMFD = 4
+const EXE_LOWER_LAYER = 8
+
 /** exe_* args from an ln_exe_info blob; exe_writable follows owner/group/other write bits (root: always) */
 function setExeInfo (b: Uint8Array | undefined, args: Args, rec: SyscallRecord): void {
   if (b === undefined || b.length < EXE.size) return
@@ -59,6 +64,9 @@ function setExeInfo (b: Uint8Array | undefined, args: Args, rec: SyscallRecord):
   const writable = rec.uid === 0 || (mode & 0o002) !== 0 ||
     (uid === rec.uid && (mode & 0o200) !== 0) || (gid === rec.gid && (mode & 0o020) !== 0)
   args.exe_writable = writable ? 1 : 0
+  // Falco's execve exit `flags` (PPM_EXE_*): what evt.arg.flags shows, e.g. exe_flags=EXE_WRITABLE
+  args.flags = (writable ? EXE_WRITABLE : 0) | (buf[EXE.upper] === 1 ? EXE_UPPER_LAYER : 0) |
+    (buf[EXE.memfd] === 1 ? EXE_FROM_MEMFD : 0) | (buf[EXE.lower] === 1 ? EXE_LOWER_LAYER : 0)
 }
 
 const UNSET_LOGINUID = 0xffffffff

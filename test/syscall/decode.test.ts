@@ -70,6 +70,12 @@ t.test('execve exit: facts about the new executable for proc.is_exe_*', async t 
   t.equal(run(1000, { mode: 0o100757, uid: 0 }).exe_writable, 1, 'o+w')
   t.match(run(0, { mode: 0o100755, upper: true }), { exe_upper_layer: 1 })
   t.match(run(0, { mode: 0o100777, nlink: 0, memfd: true }), { exe_from_memfd: 1, exe_nlink: 0 })
+  // Falco's execve exit flags (PPM_EXE_WRITABLE 1, _UPPER_LAYER 2, _FROM_MEMFD 4, _LOWER_LAYER 8)
+  t.equal(run(0, { mode: 0o100755 }).flags, 1, 'root: writable')
+  t.equal(run(1000, { mode: 0o100755, uid: 0 }).flags, 0)
+  t.equal(run(1000, { mode: 0o100755, uid: 0, upper: true }).flags, 2)
+  t.equal(run(0, { mode: 0o100777, nlink: 0, memfd: true }).flags, 5)
+  t.equal(run(1000, { mode: 0o100755, uid: 0, lower: true }).flags, 8)
 })
 
 t.test('exec and a new child carry the task\'s terminal, login uid, session and process group', async t => {

@@ -4,7 +4,7 @@ import type { SyscallEvent } from '../../syscall/event.ts'
 import { argNum, argStr, type ArgValue } from '../../syscall/state/args.ts'
 import { typeChar } from '../../syscall/state/fd-info.ts'
 import { endpointsFromArgs, parseSockaddr } from '../../syscall/state/sockets.ts'
-import { cloneFlagsText, errnoName, modeText, openFlagsText, ptraceRequestText, socketFamilyText } from './render-flags.ts'
+import { cloneFlagsText, errnoName, exeFlagsText, modeText, openFlagsText, ptraceRequestText, socketFamilyText } from './render-flags.ts'
 
 const OPEN_TYPES = new Set(['open', 'openat', 'openat2', 'creat'])
 const RESULT_FD_TYPES = new Set(['open', 'openat', 'openat2', 'creat', 'accept', 'accept4', 'socket'])
@@ -54,6 +54,7 @@ export function renderArg (ev: SyscallEvent, name: string): string | undefined {
     if (name === 'flags') {
       if (OPEN_TYPES.has(type)) return openFlagsText(n)
       if (CLONE_TYPES.has(type)) return cloneFlagsText(n)
+      if ((type === 'execve' || type === 'execveat') && ev.rec.dir === '<') return exeFlagsText(n)
       return String(n)
     }
     if (name === 'mode') return CHMOD_TYPES.has(type) ? modeText(n) : n === 0 ? '0' : '0' + n.toString(8)

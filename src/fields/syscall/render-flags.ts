@@ -122,6 +122,12 @@ const PTRACE: Readonly<Record<number, string>> = {
 }
 export function ptraceRequestText (req: number): string { return PTRACE[req] ?? String(req) }
 
+const EXE_FLAGS: ReadonlyArray<readonly [number, string]> = [
+  [1, 'EXE_WRITABLE'], [2, 'EXE_UPPER_LAYER'], [4, 'EXE_FROM_MEMFD'], [8, 'EXE_LOWER_LAYER']
+]
+/** execve/execveat exit `flags` (Falco's PPM_EXE_*): `EXE_WRITABLE|EXE_LOWER_LAYER` */
+export function exeFlagsText (flags: number): string { return renderBits(flags, EXE_FLAGS) || '0' }
+
 const CAPS: readonly string[] = [
   'CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_DAC_READ_SEARCH', 'CAP_FOWNER', 'CAP_FSETID', 'CAP_KILL',
   'CAP_SETGID', 'CAP_SETUID', 'CAP_SETPCAP', 'CAP_LINUX_IMMUTABLE', 'CAP_NET_BIND_SERVICE',

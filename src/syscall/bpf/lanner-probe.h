@@ -77,7 +77,8 @@ struct ln_exe_info {
 	__u32 nlink;
 	__u8 upper;	/* overlayfs: the file has an upper-layer copy (written in the container) */
 	__u8 memfd;	/* the file is a memfd (name "memfd:…", no links) */
-	__u8 pad[6];
+	__u8 lower;	/* overlayfs: the file is only in a lower (image) layer */
+	__u8 pad[5];
 };
 
 /* the task's terminal and session identity (proc.tty, user.loginuid, proc.sid, proc.vpgid…), read

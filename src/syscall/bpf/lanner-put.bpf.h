@@ -243,6 +243,7 @@ static __always_inline void put_exe_info(struct ln_scratch *s, __u32 *offp, stru
 		 * exists in the writable layer */
 		struct ovl_inode *oi = (void *)((char *)ino - bpf_core_field_offset(struct ovl_inode, vfs_inode));
 		e.upper = BPF_CORE_READ(oi, __upperdentry) != NULL;
+		e.lower = !e.upper;
 	}
 	if (e.nlink == 0) {
 		char name[8] = {};

@@ -86,11 +86,11 @@ void print_abi(void)
 	       offsetof(struct ln_tuple, dport), offsetof(struct ln_tuple, proto),
 	       offsetof(struct ln_tuple, saddr), offsetof(struct ln_tuple, daddr));
 	printf("\"exe\":{\"size\":%zu,\"ino\":%zu,\"mode\":%zu,\"uid\":%zu,\"gid\":%zu,\"nlink\":%zu,"
-	       "\"upper\":%zu,\"memfd\":%zu},",
+	       "\"upper\":%zu,\"memfd\":%zu,\"lower\":%zu},",
 	       sizeof(struct ln_exe_info), offsetof(struct ln_exe_info, ino), offsetof(struct ln_exe_info, mode),
 	       offsetof(struct ln_exe_info, uid), offsetof(struct ln_exe_info, gid),
 	       offsetof(struct ln_exe_info, nlink), offsetof(struct ln_exe_info, upper),
-	       offsetof(struct ln_exe_info, memfd));
+	       offsetof(struct ln_exe_info, memfd), offsetof(struct ln_exe_info, lower));
 	printf("\"task\":{\"size\":%zu,\"tty\":%zu,\"loginuid\":%zu,\"sid\":%zu,\"pgid\":%zu,"
 	       "\"vpid\":%zu,\"vpgid\":%zu},",
 	       sizeof(struct ln_task_info), offsetof(struct ln_task_info, tty),
