@@ -14,9 +14,20 @@ export interface CgroupChild {
   exited: Promise<number | null>
 }
 
+export interface SpawnInCgroupOptions {
+  killAfterMs?: number
+  /** a program that execs the waiting sh in place (e.g. unshare -m): it joins the cgroup with it */
+  wrapper?: string[]
+  /** shell commands the waiting sh runs before it waits (inside the wrapper, outside the cgroup) */
+  setup?: string
+}
+
 /** Runs `argv` (execvp'd by a waiting sh) inside `cgroup`. */
-export function spawnInCgroup (t: Teardown, cgroup: string, argv: string[], killAfterMs = 30_000): CgroupChild {
-  const child = spawn('sh', ['-c', 'read go; exec "$@"', 'sh', ...argv], { stdio: ['pipe', 'pipe', 'pipe'] })
+export function spawnInCgroup (t: Teardown, cgroup: string, argv: string[], opts: SpawnInCgroupOptions = {}): CgroupChild {
+  const killAfterMs = opts.killAfterMs ?? 30_000
+  const sh = ['sh', '-c', `${opts.setup === undefined ? '' : `${opts.setup} || exit 97; `}read go; exec "$@"`, 'sh', ...argv]
+  const full = [...(opts.wrapper ?? []), ...sh]
+  const child = spawn(full[0] as string, full.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] })
   let out = ''
   child.stdout.on('data', (b: Buffer) => { out += b.toString() })
   let err = ''

@@ -7,7 +7,7 @@
 import t from 'tap'
 import { execFileSync, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { constants, copyFileSync, chmodSync, existsSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { closeSync, constants, copyFileSync, chmodSync, existsSync, openSync, writeSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { createServer, type AddressInfo, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -144,7 +144,7 @@ os.execve(fd, ['lanner-memfd', 'marker-${tag}'], {})
 `])
       },
       ours: (a) => a.output.includes(`marker-${tag}`),
-      expect: new RegExp(`Fileless execution via memfd_create \\| .*evt_type=execve(at)? .*process=memfd:\\S+ .*command=\\S+ marker-${tag}`)
+      expect: new RegExp(`Fileless execution via memfd_create \\| .*evt_type=execve(at)? .*process=memfd:\\S+ .*command=\\S+ marker-${tag} terminal=0 exe_flags=EXE_WRITABLE\\|EXE_FROM_MEMFD$`)
     },
     {
       rule: 'Execution from /dev/shm',
@@ -162,7 +162,9 @@ os.execve(fd, ['lanner-memfd', 'marker-${tag}'], {})
       action: 'a log file of its own under /var/log truncated by a shell redirection (removed after)',
       async act () {
         // created without O_TRUNC (Node's 'w'/'wx' include it): only the shell's redirection truncates
-        writeFileSync(logFile, 'line\n', { flag: constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL })
+        const fd = openSync(logFile, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644)
+        writeSync(fd, 'line\n')
+        closeSync(fd)
         await run([named('lanner-clearer', which('sh')), '-c', `: > ${logFile}`])
       },
       ours: (a) => fields(a, 'fd.name') === logFile && fields(a, 'proc.name') === 'lanner-clearer',
