@@ -15,14 +15,18 @@ import { AppError } from '../errors/index.ts'
 import type { SourceDefinition } from '../fields/index.ts'
 import { BUILTIN_PLUGINS, formatLoadIssue, loadRules, priorityName, readRulesPaths, type LoadIssue, type LoadResult, type RulesInput } from '../rules/index.ts'
 import type { CliIO } from './index.ts'
+import { loadConfig } from '../config/index.ts'
+import { withStaticFieldsAll } from '../fields/static-fields.ts'
 
-const USAGE = `usage: lanner rules validate FILE|DIR... [--json]
-       lanner rules list FILE|DIR... [--json]
+const USAGE = `usage: lanner rules validate FILE|DIR... [-c falco.yaml] [--json]
+       lanner rules list FILE|DIR... [-c falco.yaml] [--json]
 
 validate  load the rules files (directories: their .yaml/.yml files in lexical order) with every
           source's fields; exit 0 when valid, 1 on any error (warnings do not fail)
 list      print each rule's name, source, priority, tags and whether it is enabled
 --json    machine-readable output (validate: Falco's {"falco_load_results": [...]} shape)
+-c FILE   the config whose static_fields and append_output the rules are loaded with (as serve
+          would load them); \${VAR}s in it are expanded from the environment
 `
 
 /** Every source this build has, skipping any whose module is missing. */
@@ -52,13 +56,19 @@ export async function run (argv: string[], io: CliIO): Promise<number> {
   }
   if (sub !== 'validate' && sub !== 'list') throw new AppError('ERR_CLI_USAGE', `unknown rules subcommand '${sub}'\n${USAGE}`)
   const json = rest.includes('--json')
-  const unknownFlag = rest.find((a) => a.startsWith('-') && a !== '--json')
+  const c = rest.findIndex((a) => a === '-c' || a === '--config')
+  const configFile = c < 0 ? undefined : rest[c + 1]
+  if (c >= 0 && (configFile === undefined || configFile.startsWith('-'))) throw new AppError('ERR_CLI_USAGE', `${rest[c] ?? '-c'} needs a FILE\n${USAGE}`)
+  const args = c < 0 ? rest : [...rest.slice(0, c), ...rest.slice(c + 2)]
+  const unknownFlag = args.find((a) => a.startsWith('-') && a !== '--json')
   if (unknownFlag !== undefined) throw new AppError('ERR_CLI_USAGE', `unknown option '${unknownFlag}'\n${USAGE}`)
-  const paths = rest.filter((a) => a !== '--json')
+  const paths = args.filter((a) => a !== '--json')
   if (paths.length === 0) throw new AppError('ERR_CLI_USAGE', `rules ${sub}: at least one FILE or DIR is required\n${USAGE}`)
   const inputs = await readRulesPaths(paths)
-  const sources = await defaultSources()
-  const res = loadRules(inputs, { sources, pluginVersions: allBuiltinPlugins() })
+  // with -c, the rules see the config's static.* fields and append_output, as serve loads them
+  const config = configFile === undefined ? undefined : loadConfig({ file: configFile })
+  const sources = withStaticFieldsAll(await defaultSources(), config?.staticFields ?? {})
+  const res = loadRules(inputs, { sources, pluginVersions: allBuiltinPlugins(), ...(config !== undefined ? { appendOutput: config.appendOutput } : {}) })
   return sub === 'validate' ? validate(io, inputs, res, json) : list(io, res, json)
 }
 
