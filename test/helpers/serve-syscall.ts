@@ -3,6 +3,7 @@
 // read from the file output. Reports why it cannot run here (unsupported kernel) instead of failing.
 import { readFileSync } from 'node:fs'
 import { adminPort, request, startServe, until, type ServeChild } from './serve-child.ts'
+import { probeRequired } from './probe-required.ts'
 
 interface Teardown { teardown(fn: () => void | Promise<void>): void }
 
@@ -42,7 +43,8 @@ function readAlerts (file: string): JsonAlert[] {
 
 /**
  * Starts serve with `-c config` and waits until /readyz answers 200. Resolves with the reason
- * when the probe is unsupported here (ERR_SYSCALL_UNSUPPORTED), so the caller can skip.
+ * when the probe is unsupported here (ERR_SYSCALL_UNSUPPORTED), so the caller can skip
+ * (probeUnsupported in probe-required.ts); throws instead where the probe is required (CI as root).
  * The config must enable the webserver on loopback and a JSON file output at `alertsFile`.
  */
 export async function startSyscallServe (t: Teardown, config: string, alertsFile: string, env: NodeJS.ProcessEnv = {}): Promise<SyscallServe | string> {
@@ -53,7 +55,11 @@ export async function startSyscallServe (t: Teardown, config: string, alertsFile
     if (serve.child.exitCode !== null || serve.child.signalCode !== null) {
       await serve.exited
       const reason = /ERR_SYSCALL_UNSUPPORTED[^\n]*/.exec(serve.stderr())?.[0]
-      if (reason !== undefined) return reason
+      if (reason !== undefined) {
+        // CI runs as root on a kernel with BTF: there an unsupported probe fails the test
+        if (probeRequired()) throw new Error(`the probe must run here (CI as root), but: ${reason}`)
+        return reason
+      }
       throw new Error(`serve exited early: ${serve.stderr().slice(-3000)}`)
     }
     if ((await request(`${admin}/readyz`)).status === 200) break

@@ -6,6 +6,7 @@ import t from 'tap'
 import { mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { startServe, until, type LogLine } from '../helpers/serve-child.ts'
+import { probeUnsupported } from '../helpers/probe-required.ts'
 
 const PROBE_LIMIT_MS = 60000
 
@@ -29,7 +30,7 @@ t.test('the probe follows the rules\' event types across a reload', { skip: proc
   if (state === 'exited') {
     await serve.exited
     const reason = /ERR_SYSCALL_\w+[^\n]*/.exec(serve.stderr())?.[0]
-    if (reason?.startsWith('ERR_SYSCALL_UNSUPPORTED') === true) { t.comment(`skipped: probe unsupported here: ${reason}`); t.pass('nothing to test on this kernel'); return }
+    if (reason?.startsWith('ERR_SYSCALL_UNSUPPORTED') === true) { probeUnsupported(t, reason); return }
     t.fail(`serve exited early: ${serve.stderr().slice(-2000)}`)
     return
   }

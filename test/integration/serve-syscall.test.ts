@@ -7,6 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { runLanner } from './cli-child.ts'
 import { startServe, until } from '../helpers/serve-child.ts'
+import { probeUnsupported } from '../helpers/probe-required.ts'
 
 // the probe compiles and loads first: allow more than the default wait
 const PROBE_LIMIT_MS = 60000
@@ -39,7 +40,7 @@ t.test('syscall mode: an open of a marker file raises the rule’s alert', { ski
     await serve.exited
     const stderr = serve.stderr()
     const reason = /ERR_SYSCALL_\w+[^\n]*/.exec(stderr)?.[0]
-    if (reason?.startsWith('ERR_SYSCALL_UNSUPPORTED') === true) { t.comment(`skipped: probe unsupported here: ${reason}`); t.pass('nothing to test on this kernel'); return }
+    if (reason?.startsWith('ERR_SYSCALL_UNSUPPORTED') === true) { probeUnsupported(t, reason); return }
     t.fail(`serve exited early: ${stderr.slice(-2000)}`)
     return
   }
