@@ -9,6 +9,8 @@ Fields of the \`syscall\` source, generated from \`src/fields/syscall\` (do not 
 \`npx tsx src/fields/syscall/doc.ts > docs/syscall-fields.md\`). Names, types, list-ness and
 argument shapes are Falco's, so Falco rules files load unchanged. A field marked *no data* compiles
 and is always absent: comparisons on it are false and \`exists\` is false; outputs print \`<NA>\`.
+Every rule using one gets a \`LOAD_FIELD_NO_DATA\` warning naming the rule and the field and saying
+whether the rule can still match (\`lanner rules validate\` prints it, \`lanner serve\` logs it).
 
 Keyed fields also take their key as a dotted suffix, as in Falco: \`evt.arg.flags\` is
 \`evt.arg[flags]\`, \`k8s.ns.label.network\` is \`k8s.ns.label[network]\` (also \`evt.rawarg\`,
@@ -39,6 +41,11 @@ loopback. Outputs print one value: the server end, or the parent. With an index
   CRI-O, docker, podman; systemd and cgroupfs layouts); \`host\` for host processes.
 - container names, images and \`k8s.*\`: a watch of this node's pods and of namespaces; absent
   without a cluster or until the pod is seen.
+- \`fd.cip.name\`, \`fd.sip.name\`, \`fd.lip.name\`, \`fd.rip.name\`: as in Falco, no reverse DNS. The
+  names rules compare them with are resolved forward (getaddrinfo: /etc/hosts, then the node's
+  resolvers; refreshed after 10 s, the interval doubling up to 320 s); \`=\`/\`in\` hold when the
+  connection's address is one of the name's addresses, \`!=\` when it is not. Printed, the field
+  shows the watched name that resolves to the address (absent when no rule names one).
 
 ## Differences from Falco
 

@@ -84,6 +84,9 @@ function durationSinceStart (ev: Ev, p: ProcessInfo | undefined): bigint | undef
   return p?.startTs === undefined ? undefined : ev.rec.ts - p.startTs
 }
 
+/** why the executable's inode times are absent (the probe reads them for proc.exe_ino only) */
+const EXE_TIMES = 'the probe records the executable\'s inode number at exec, not its ctime/mtime'
+
 export const procFields: readonly Def[] = [
   pf('proc.pid', 'int', 'process id (thread group id)', (p) => p.pid),
   pf('proc.exe', 'string', 'first command-line argument (argv[0])', (p) => p.exe),
@@ -168,10 +171,10 @@ export const procFields: readonly Def[] = [
   absentField('proc.vmrss', 'int', 'resident memory (KiB)'),
   absentField('proc.vmswap', 'int', 'swapped memory (KiB)'),
   pf('proc.exe_ino', 'int', 'inode of the executable (from the exec the probe saw)', (p) => p.exeFacts?.ino),
-  absentField('proc.exe_ino.ctime', 'abstime', 'ctime of the executable'),
-  absentField('proc.exe_ino.mtime', 'abstime', 'mtime of the executable'),
-  absentField('proc.exe_ino.ctime_duration_proc_start', 'reltime', 'executable ctime to process start'),
-  absentField('proc.exe_ino.ctime_duration_pidns_start', 'reltime', 'executable ctime to pid namespace start'),
+  absentField('proc.exe_ino.ctime', 'abstime', 'ctime of the executable', { noData: EXE_TIMES }),
+  absentField('proc.exe_ino.mtime', 'abstime', 'mtime of the executable', { noData: EXE_TIMES }),
+  absentField('proc.exe_ino.ctime_duration_proc_start', 'reltime', 'executable ctime to process start', { noData: EXE_TIMES }),
+  absentField('proc.exe_ino.ctime_duration_pidns_start', 'reltime', 'executable ctime to pid namespace start', { noData: EXE_TIMES }),
   absentField('proc.pidns_init_start_ts', 'int', 'start time of the pid namespace init'),
   pf('proc.is_exe_writable', 'bool', 'the executable was writable by the process\'s user (or root) when it was executed', (p) => p.exeFacts?.writable),
   pf('proc.is_exe_upper_layer', 'bool', 'the executable is in an overlayfs upper layer (changed or added after the image was built)', (p) => p.exeFacts?.upperLayer),
