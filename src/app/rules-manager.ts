@@ -82,6 +82,18 @@ export function describeIssues (issues: readonly LoadIssue[]): string[] {
   return issues.map((i) => formatLocated({ code: i.code, message: i.message, location: i.location }))
 }
 
+/**
+ * Rules warnings in the log: most are Falco's housekeeping (debug), but a rule built on a field
+ * Lanner never fills (LOAD_FIELD_NO_DATA) is a detection gap the operator must see (warn).
+ */
+export function logRulesWarnings (log: { warn(o: object, msg: string): void, debug(o: object, msg: string): void }, warnings: readonly LoadIssue[]): void {
+  const lines = describeIssues(warnings)
+  warnings.forEach((w, i) => {
+    if (w.code === 'LOAD_FIELD_NO_DATA') log.warn({ warning: lines[i], code: w.code, rule: w.location?.itemName }, 'rule uses a field Lanner never fills')
+    else log.debug({ warning: lines[i] }, 'rules warning')
+  })
+}
+
 export async function loadRulesFromPaths (paths: readonly string[], opts: LoadOptions, extra: readonly RulesInput[] = []): Promise<LoadResult> {
   return loadRules([...await readRulesPaths(paths), ...extra], opts)
 }
@@ -147,7 +159,7 @@ export function createRulesManager (cfg: Config, sources: readonly SourceDefinit
       const wasDegraded = rejected.length > 0
       await install(result.ruleset, inputs, [])
       metrics.reload(true)
-      for (const w of describeIssues(result.warnings)) log.debug({ warning: w }, 'rules warning')
+      logRulesWarnings(log, result.warnings)
       log.info({ reason, rules: result.ruleset.rules.length, active: sources.map((s) => result.ruleset?.activeCount(s.name)), ...(wasDegraded ? { recovered: true } : {}) }, 'rules reloaded')
       return true
     }

@@ -4,8 +4,8 @@ import type { App } from './build.ts'
 import { startAuditMode, type RunningMode } from './audit-mode.ts'
 import { startReloadTriggers } from './reload.ts'
 import { k8sOptionsOf, startConfigMapRules } from './configmap-rules.ts'
-import { describeIssues } from './rules-manager.ts'
-import { formatLoadIssue, type LoadIssue } from '../rules/index.ts'
+import { logRulesWarnings } from './rules-manager.ts'
+import { formatLoadIssue } from '../rules/index.ts'
 import { onDnsProblem } from '../fields/syscall/dns-names.ts'
 import { startConfigWatch } from './config-reload.ts'
 import { startMetricsSnapshots } from './metrics-snapshot.ts'
@@ -113,14 +113,3 @@ async function serveUntilStopped (app: App, opts: ServiceOptions, sighup: Return
   return 0
 }
 
-/**
- * Rules warnings at start: most are Falco's housekeeping (debug), but a rule built on a field
- * Lanner never fills (LOAD_FIELD_NO_DATA) is a detection gap the operator must see.
- */
-function logRulesWarnings (log: App['logger'], warnings: readonly LoadIssue[]): void {
-  const lines = describeIssues(warnings)
-  warnings.forEach((w, i) => {
-    if (w.code === 'LOAD_FIELD_NO_DATA') log.warn({ warning: lines[i], code: w.code, rule: w.location?.itemName }, 'rule uses a field Lanner never fills')
-    else log.debug({ warning: lines[i] }, 'rules warning')
-  })
-}

@@ -132,6 +132,7 @@ export async function startWebhook (
   const server = await createWebhookServer({ ...BASE_OPTIONS, ...opts }, {
     logger,
     metrics,
+    ...(deps.onUnusableBatch === undefined ? {} : { onUnusableBatch: deps.onUnusableBatch }),
     async handleBody (body) {
       bodies.push(body)
       return await handleBody(body)
