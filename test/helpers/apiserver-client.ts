@@ -354,6 +354,12 @@ export interface WebhookBackend {
   /** Resolves when the buffer is empty and no batch is being sent (observes; changes nothing). */
   idle(): Promise<void>
   /**
+   * Bytes the apiserver never writes itself (a body broken on the way, e.g. by a proxy), through
+   * the backend's request and both retry loops: how it treats an answer to them. Resolves with
+   * whether it was delivered; the outcome is recorded like any batch.
+   */
+  deliverBody(body: string): Promise<boolean>
+  /**
    * One HTTP exchange exactly as the backend makes it (headers, body of these events), without
    * its retries: for tests that observe a single answer. The real backend would go on retrying
    * anything but a 2xx.
@@ -513,7 +519,10 @@ export function createWebhookBackend (opts: WebhookBackendOptions): WebhookBacke
 
   /** The webhook backend's processEvents: one list, the outer retry loop. */
   async function sendList (events: readonly unknown[]): Promise<boolean> {
-    const body = encodeEventList(events)
+    return await sendBody(encodeEventList(events), events)
+  }
+
+  async function sendBody (body: string, events: readonly unknown[]): Promise<boolean> {
     const outcome: BatchOutcome = {
       events: events.length,
       auditIDs: events.map((e) => String((e as Obj).auditID)),
@@ -648,6 +657,7 @@ export function createWebhookBackend (opts: WebhookBackendOptions): WebhookBacke
   return {
     processEvents,
     async postOnce (events) { return await post(encodeEventList(events)) },
+    async deliverBody (body) { return await sendBody(body, []) },
     idle () {
       return new Promise<void>((resolve) => {
         idleWaiters.push(resolve)

@@ -3,7 +3,7 @@
 import t from 'tap'
 import { decodeAuditPayload } from '../../src/audit/index.ts'
 import type { HandleBodyResult } from '../../src/webhook/index.ts'
-import { auditEvent, createApiserverClient, encodeEventList, request } from '../helpers/apiserver-client.ts'
+import { auditEvent, createApiserverClient, createWebhookBackend, encodeEventList, request } from '../helpers/apiserver-client.ts'
 import { startWebhook } from './fakes.ts'
 
 const JSON_HEADERS = { 'content-type': 'application/json' }
@@ -28,14 +28,20 @@ t.test('EventLists of 400 from an apiserver-like client are decoded and answered
   t.same(w.metrics.issues, [])
 })
 
-t.test('bad JSON and non-audit JSON are 400 with the decoder\'s codes', async (t) => {
+t.test('bad JSON and non-audit JSON are acknowledged 200 with the decoder\'s codes: the apiserver sends them once, not 5 times', async (t) => {
   const w = await startWebhook(t, {}, { handleBody: handleWithDecoder })
-  const bad = await request(w.url, { method: 'POST', headers: JSON_HEADERS, body: '{"kind":"EventList","items":[{' })
-  t.equal(bad.status, 400)
-  t.equal(JSON.parse(bad.body).code, 'ERR_AUDIT_BAD_JSON')
-  const pod = await request(w.url, { method: 'POST', headers: JSON_HEADERS, body: JSON.stringify({ kind: 'Pod', apiVersion: 'v1', metadata: { name: 'x' } }) })
-  t.equal(pod.status, 400)
-  t.equal(JSON.parse(pod.body).code, 'ERR_AUDIT_NOT_RECOGNIZED')
+  const unusable: string[] = []
+  const w2 = await startWebhook(t, {}, { handleBody: handleWithDecoder, onUnusableBatch: (u) => { unusable.push(`${u.reason} ${u.status}`) } })
+  const apiserver = createWebhookBackend({ kubeconfig: { server: w2.url }, mode: 'blocking-strict', initialBackoffMs: 1 })
+  t.teardown(() => apiserver.close())
+  for (const [body, code] of [['{"kind":"EventList","items":[{', 'ERR_AUDIT_BAD_JSON'], [JSON.stringify({ kind: 'Pod', apiVersion: 'v1', metadata: { name: 'x' } }), 'ERR_AUDIT_NOT_RECOGNIZED']] as const) {
+    const res = await request(w.url, { method: 'POST', headers: JSON_HEADERS, body })
+    t.equal(res.status, 200, `${code}: acknowledged`)
+    t.match(JSON.parse(res.body), { accepted: 0, rejected: 0, code, message: /^not usable as audit data; acknowledged so that it is not re-sent: / })
+    t.equal(await apiserver.deliverBody(body), true)
+  }
+  t.same(apiserver.outcomes.map((o) => o.attempts.length), [1, 1], 'one attempt each: nothing for the apiserver to retry')
+  t.same(unusable, ['ERR_AUDIT_BAD_JSON 200', 'ERR_AUDIT_NOT_RECOGNIZED 200'], 'reported once per batch')
   // EventList items are events whatever their kind: a kind-Pod item is a per-item issue (no
   // stageTimestamp), not an unrecognized batch
   const pods = await request(w.url, { method: 'POST', headers: JSON_HEADERS, body: '{"kind":"EventList","apiVersion":"audit.k8s.io/v1","metadata":{},"items":[{"kind":"Pod"},42]}' })
