@@ -1,93 +1,17 @@
-// Truncated audit events: kube-apiserver's truncating webhook backend (--audit-webhook-truncate-
-// enabled) removes requestObject/responseObject from events over 100 KiB and marks them with the
-// annotation audit.k8s.io/truncated: "true". Rules that look inside objects then cannot match
-// them, silently. This module makes that visible: it counts truncated events, notices which ones
-// reached a rule that tried to read an object, and reports both at most once per interval (log
-// line, metric, internal alert).
-import { AuditEvent } from '../audit/index.ts'
+// Truncated audit events in serve: kube-apiserver's truncating webhook backend (--audit-webhook-
+// truncate-enabled) removes requestObject/responseObject from events over 100 KiB and marks them
+// with the annotation audit.k8s.io/truncated: "true", so rules that look inside objects cannot
+// match them, silently. The handlers tally them per batch (src/audit/truncated-events.ts); this
+// reporter counts them at once and reports them at most once per interval (log line, internal
+// alert when rules needed the missing objects).
+import type { TruncatedRequest, TruncationTally } from '../audit/index.ts'
 import type { Alert } from '../events/index.ts'
-import type { Ruleset } from '../rules/index.ts'
-import { truncatedEventsAlert, type TruncatedRequest } from './internal-alerts.ts'
+import { truncatedEventsAlert } from './internal-alerts.ts'
 import type { AppLogger } from './logger.ts'
 import type { AppMetrics } from './metrics.ts'
 
-const SOURCE = 'k8s_audit'
-export const TRUNCATED_ANNOTATION = 'audit.k8s.io/truncated'
-
-/** What one batch saw; plain numbers so an evaluation worker can post it back. */
-export interface TruncationTally {
-  truncated: number
-  /** truncated events during whose evaluation some rule read requestObject or responseObject */
-  blinded: number
-  last?: TruncatedRequest
-}
-
-export function newTally (): TruncationTally {
-  return { truncated: 0, blinded: 0 }
-}
-
-/** The per-event cost for every event: one annotation lookup. */
-export function isTruncated (obj: Record<string, unknown>): boolean {
-  const a = obj.annotations
-  return typeof a === 'object' && a !== null && (a as Record<string, unknown>)[TRUNCATED_ANNOTATION] === 'true'
-}
-
-/**
- * Evaluate one event. A truncated one is evaluated through a view that notes any read of
- * requestObject/responseObject (the reads a rule makes only once its cheaper conditions hold, e.g.
- * "a pod was created"), and returns the same values, so alerts are exactly those of the event.
- */
-export function evaluateAuditEvent (ruleset: Ruleset, ev: AuditEvent, emit: (a: Alert) => void, tally: TruncationTally): void {
-  if (!isTruncated(ev.obj)) {
-    ruleset.evaluate(SOURCE, ev, emit)
-    return
-  }
-  tally.truncated++
-  const seen = { objectRead: false }
-  ruleset.evaluate(SOURCE, new AuditEvent(watchObjectReads(ev.obj, seen), ev.time), emit)
-  if (seen.objectRead) {
-    tally.blinded++
-    tally.last = requestOf(ev.obj)
-  }
-}
-
-const OBJECT_KEYS = new Set<string | symbol>(['requestObject', 'responseObject'])
-
-/** Extractors reach a key by reading it (ka.*) or by testing that it is there first (jevt.value). */
-function watchObjectReads (obj: Record<string, unknown>, seen: { objectRead: boolean }): Record<string, unknown> {
-  return new Proxy(obj, {
-    get: function noteGet (target, key, receiver) {
-      if (OBJECT_KEYS.has(key)) seen.objectRead = true
-      return Reflect.get(target, key, receiver)
-    },
-    has: function noteHas (target, key) {
-      if (OBJECT_KEYS.has(key)) seen.objectRead = true
-      return Reflect.has(target, key)
-    },
-    getOwnPropertyDescriptor: function noteOwn (target, key) {
-      if (OBJECT_KEYS.has(key)) seen.objectRead = true
-      return Reflect.getOwnPropertyDescriptor(target, key)
-    }
-  })
-}
-
-function str (v: unknown): string | undefined {
-  return typeof v === 'string' && v !== '' ? v : undefined
-}
-
-function requestOf (obj: Record<string, unknown>): TruncatedRequest {
-  const ref = (typeof obj.objectRef === 'object' && obj.objectRef !== null ? obj.objectRef : {}) as Record<string, unknown>
-  const user = (typeof obj.user === 'object' && obj.user !== null ? obj.user : {}) as Record<string, unknown>
-  return {
-    auditID: str(obj.auditID),
-    verb: str(obj.verb),
-    resource: str(ref.resource),
-    subresource: str(ref.subresource),
-    namespace: str(ref.namespace),
-    name: str(ref.name),
-    user: str(user.username)
-  }
-}
+// evaluation and the tally live with the audit model (replay uses them too); serve's handlers take them from here
+export { evaluateAuditEvent, isTruncated, newTally, TRUNCATED_ANNOTATION, type TruncationTally } from '../audit/index.ts'
 
 export interface TruncationReporter {
   /** a batch's tally: counted at once, reported when the interval allows */

@@ -2,6 +2,7 @@
 // consumers as detections. Rule names follow Falco's where Falco has the alert, so existing routing
 // keeps working; Lanner's own start with 'Lanner internal:'.
 import { hostname as osHostname } from 'node:os'
+import type { TruncatedRequest } from '../audit/index.ts'
 import type { Alert } from '../events/index.ts'
 
 export const DROP_RULE = 'Falco internal: syscall event drop'
@@ -92,17 +93,6 @@ export function rulesRejectedAlert (time: bigint, r: RejectedRules, hostname = p
 }
 
 export const TRUNCATED_RULE = 'Lanner internal: truncated audit events'
-
-/** The request a truncated event was about, for the alert and the log line. */
-export interface TruncatedRequest {
-  auditID?: string
-  verb?: string
-  resource?: string
-  subresource?: string
-  namespace?: string
-  name?: string
-  user?: string
-}
 
 export interface TruncationWindow {
   /** truncated events that reached a rule reading requestObject/responseObject */

@@ -27,6 +27,11 @@ export function formatReplaySummary (s: ReplaySummary): string[] {
   const lines = [`replay: ${s.events} event(s) read from ${s.files.length} file(s), ${s.alerts} alert(s)`]
   const rules = Object.entries(s.rules).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
   for (const [rule, n] of rules) lines.push(`  ${String(n).padStart(7)}  ${rule}`)
+  const cut = s.truncated
+  if (cut.events > 0) {
+    lines.push(`replay: ${cut.events} event(s) truncated by the apiserver (audit.k8s.io/truncated: requestObject/responseObject removed); ` +
+      `${cut.neededByRules} reached rules that read those objects and could not match them`)
+  }
   if (s.issues.length > 0) {
     lines.push(`replay: ${s.issues.length} problem(s) skipped:`)
     for (const i of s.issues) lines.push(`  ${where(i)}: ${i.code}: ${i.message}`)

@@ -4,3 +4,6 @@ export { decodeAuditPayload, type AuditIssue, type DecodeOptions, type DecodeRes
 export { readAuditSource, type AuditBatch, type ReadOptions } from './read-source.ts'
 export { replayAudit, type ReplayOptions, type ReplaySummary, type FileSummary } from './replay.ts'
 export { parseRfc3339Nano, formatIsoNanos } from './timestamp.ts'
+export {
+  TRUNCATED_ANNOTATION, evaluateAuditEvent, isTruncated, newTally, type TruncatedRequest, type TruncationTally
+} from './truncated-events.ts'

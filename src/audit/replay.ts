@@ -4,6 +4,7 @@ import type { Alert } from '../events/index.ts'
 import type { Ruleset } from '../rules/api.ts'
 import type { AuditIssue } from './decode.ts'
 import { readAuditSource } from './read-source.ts'
+import { evaluateAuditEvent, newTally } from './truncated-events.ts'
 
 export interface ReplayOptions {
   /** files, directories, or '-' for stdin; read in order */
@@ -36,12 +37,13 @@ export interface ReplaySummary {
   /** every problem found: malformed lines (with line numbers), dropped events, unreadable files */
   issues: AuditIssue[]
   files: FileSummary[]
+  /** events the apiserver truncated (audit.k8s.io/truncated), and those a rule needed the removed objects of */
+  truncated: { events: number, neededByRules: number }
 }
 
-const SOURCE = 'k8s_audit'
-
 export async function replayAudit (opts: ReplayOptions): Promise<ReplaySummary> {
-  const summary: ReplaySummary = { events: 0, alerts: 0, rules: {}, issues: [], files: [] }
+  const summary: ReplaySummary = { events: 0, alerts: 0, rules: {}, issues: [], files: [], truncated: { events: 0, neededByRules: 0 } }
+  const tally = newTally()
   const rules = summary.rules
   function replayEmit (alert: Alert): void {
     rules[alert.rule] = (rules[alert.rule] ?? 0) + 1
@@ -61,7 +63,7 @@ export async function replayAudit (opts: ReplayOptions): Promise<ReplaySummary> 
         opts.onIssue?.(issue)
       }
       for (const ev of batch.events) {
-        const n = opts.ruleset.evaluate(SOURCE, ev, replayEmit)
+        const n = evaluateAuditEvent(opts.ruleset, ev, replayEmit, tally)
         current.alerts += n
         current.events++
         const wait = opts.pace?.()
@@ -73,5 +75,6 @@ export async function replayAudit (opts: ReplayOptions): Promise<ReplaySummary> 
     summary.events += f.events
     summary.alerts += f.alerts
   }
+  summary.truncated = { events: tally.truncated, neededByRules: tally.blinded }
   return summary
 }

@@ -262,3 +262,29 @@ t.test('through the webhook handlers, main thread and eval worker: counted, aler
   t.match(await app.metrics.text(), /^lanner_audit_truncated_events_total\{needed_by_rules="true"\} 2$/m, 'one per handler')
   t.equal(logs.filter((l) => l.includes('audit events arrived truncated')).length, 2, 'one log line per handler')
 })
+
+t.test('lanner replay: the summary counts truncated events and says what they cost', async (t) => {
+  const { writeFileSync } = await import('node:fs')
+  const { join } = await import('node:path')
+  const { replayAudit } = await import('../../src/audit/index.ts')
+  const { formatReplaySummary } = await import('../../src/app/replay.ts')
+  const dir = t.testdir({})
+  // the log backend writes each event alone, with its kind/apiVersion (--audit-log-truncate-enabled truncates the same way)
+  const line = (ev: AuditEvent): string => JSON.stringify({ kind: 'Event', apiVersion: 'audit.k8s.io/v1', ...ev.obj })
+  const file = join(dir, 'audit.log')
+  writeFileSync(file, [
+    line(write('pods', 'miner', undefined)),
+    line(write('pods', 'web', { request: privilegedPod, response: privilegedPod })),
+    line(write('deployments', 'big', undefined, { objectRef: { resource: 'deployments', namespace: 'default', name: 'big', apiGroup: 'apps', apiVersion: 'v1' } }))
+  ].join('\n') + '\n')
+  const summary = await replayAudit({ paths: [file], ruleset: load('first'), emit: () => {}, maxEventBytes: 4 * 1024 * 1024 })
+  t.same(summary.rules, { 'K8s Privileged Pod Created': 1 })
+  t.same(summary.truncated, { events: 2, neededByRules: 1 })
+  t.ok(formatReplaySummary(summary).includes('replay: 2 event(s) truncated by the apiserver (audit.k8s.io/truncated: requestObject/responseObject removed); ' +
+    '1 reached rules that read those objects and could not match them'))
+  const plain = await replayAudit({ paths: [file], ruleset: load('first'), emit: () => {}, maxEventBytes: 4 * 1024 * 1024, pace: () => undefined })
+  t.equal(plain.alerts, 1, 'alert counts unchanged by the watch')
+  writeFileSync(file, line(write('pods', 'web', { request: privilegedPod, response: privilegedPod })) + '\n')
+  const whole = await replayAudit({ paths: [file], ruleset: load('first'), emit: () => {}, maxEventBytes: 4 * 1024 * 1024 })
+  t.notOk(formatReplaySummary(whole).some((l) => l.includes('truncated')), 'no line when nothing was truncated')
+})
