@@ -1,72 +1,85 @@
-// Dependencies flow one way: sources and fields feed the engine; the engine knows no HTTP and no
-// eBPF; sources and outputs talk to it only through the shared types. This reads every import in
-// src/ (static and dynamic) and checks each module against the table below.
+// Dependencies flow one way, as the house style's "Import directions" table says
+// (../shared/reference/house-style.md, read at test time: the table is the house style's, not
+// this test's). Every import in src/ (static, dynamic, `import type`) is parsed; violations are
+// compared with the deviations listed below, each with its reason: a new violation fails, and so
+// does a listed deviation that no longer occurs (the list only shrinks). A fixture tree with
+// violations made on purpose shows that the check finds them.
 import t from 'tap'
-import { readdirSync, readFileSync, statSync } from 'node:fs'
-import { join, relative, resolve, dirname } from 'node:path'
+import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
+import { parseHouseTable, scanImports, violations } from './architecture/import-graph.ts'
 
 const SRC = fileURLToPath(new URL('../src', import.meta.url))
+const FIXTURE = fileURLToPath(new URL('./fixtures/architecture/bad-src', import.meta.url))
+const HOUSE = readFileSync(new URL('../../shared/reference/house-style.md', import.meta.url), 'utf8')
+const table = parseHouseTable(HOUSE)
 
-/** module → the src/ modules it may import (type-only imports included: they are coupling too) */
-const ALLOWED: Record<string, readonly string[]> = {
-  util: [],
-  errors: ['util'],
-  events: ['errors'],
-  rules: ['errors', 'events', 'fields', 'util'],
-  fields: ['errors', 'events', 'util', 'syscall', 'k8s', 'audit'],
-  audit: ['errors', 'events', 'fields', 'rules', 'util'],
-  webhook: ['errors', 'events', 'util'],
-  outputs: ['errors', 'events', 'util', 'config'],
-  syscall: ['errors', 'events', 'fields', 'util', 'k8s'],
-  k8s: ['errors', 'events', 'util', 'rules', 'syscall'],
-  config: ['errors', 'events', 'util'],
-  setup: ['config', 'errors', 'util'],
-  app: ['audit', 'config', 'errors', 'events', 'fields', 'k8s', 'outputs', 'rules', 'syscall', 'util', 'webhook'],
-  cli: ['app', 'config', 'errors', 'fields', 'rules', 'setup', 'audit', 'util']
-}
-/** packages that mean HTTP or the kernel: only the edges may import them */
-const EDGE_PACKAGES: Record<string, readonly string[]> = {
-  fastify: ['webhook'],
-  '@kubernetes/client-node': ['k8s'],
-  pino: ['app'],
-  'prom-client': ['app']
-}
-
-function files (dir: string): string[] {
-  return readdirSync(dir).flatMap((n) => {
-    const p = join(dir, n)
-    return statSync(p).isDirectory() ? files(p) : p.endsWith('.ts') ? [p] : []
-  })
-}
-const moduleOf = (file: string): string => relative(SRC, file).split('/')[0] ?? ''
-const IMPORT_RE = /(?:^|\n)\s*(?:import|export)\b[^'"]*?from\s*['"]([^'"]+)['"]|\bimport\(\s*['"]([^'"]+)['"]\s*\)/g
-
-const violations: string[] = []
-let crossModuleImports = 0
-for (const file of files(SRC)) {
-  const mod = moduleOf(file)
-  if (mod.endsWith('.ts')) continue // main.ts, index.ts: entry points
-  const text = readFileSync(file, 'utf8')
-  for (const m of text.matchAll(IMPORT_RE)) {
-    const spec = m[1] ?? m[2] ?? ''
-    if (spec.startsWith('.')) {
-      const target = moduleOf(resolve(dirname(file), spec))
-      if (target !== mod) crossModuleImports++
-      if (target !== mod && !(ALLOWED[mod] ?? []).includes(target)) violations.push(`${relative(SRC, file)} imports ${target} (${spec})`)
-    } else {
-      const pkg = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0] ?? spec
-      const owners = EDGE_PACKAGES[pkg]
-      if (owners !== undefined && !owners.includes(mod)) violations.push(`${relative(SRC, file)} imports package ${pkg}`)
-    }
-  }
+/** Where src/ departs from the house style today, and why. Remove a line when the code is fixed. */
+const KNOWN_DEVIATIONS: Record<string, string> = {
+  'audit: module not in the house-style table': 'the k8s_audit source (decode, ka.* extraction) predates the table; it plays the role of a source like webhook',
+  'setup: module not in the house-style table': 'lanner setup (apiserver webhook config, TLS bundle) is a CLI-side module the table does not name',
+  'app → audit': 'app composes the audit source (the table lists no audit row)',
+  'cli → setup': 'the setup command lives in setup/ (not named by the table)',
+  'cli → fields': 'list-fields prints the field tables',
+  'cli → rules': 'validate loads rules files and prints Falco-style results',
+  'fields → syscall': 'syscall field extractors read the enriched event types declared in syscall/',
+  'fields → k8s': 'k8s.* syscall fields read PodMeta/PodContainerMeta types (type-only imports)',
+  'syscall → fields': 'the enricher feeds field-level helpers (DNS names, flag rendering)',
+  'syscall → k8s': 'the enricher attaches K8sMetadata to events (type-only imports)',
+  'app → config: deep import (not through config/index.ts)': 'index.ts re-exports are not complete yet',
+  'app → fields: deep import (not through fields/index.ts)': 'index.ts re-exports are not complete yet',
+  'app → k8s: deep import (not through k8s/index.ts)': 'k8s/ has no index.ts yet',
+  'app → syscall: deep import (not through syscall/index.ts)': 'syscall/ has no index.ts yet',
+  'app → webhook: deep import (not through webhook/index.ts)': 'index.ts re-exports are not complete yet',
+  'cli → app: deep import (not through app/index.ts)': 'app/ has no index.ts yet',
+  'cli → fields: deep import (not through fields/index.ts)': 'index.ts re-exports are not complete yet',
+  'cli → setup: deep import (not through setup/index.ts)': 'setup/ has no index.ts yet',
+  'config → util: deep import (not through util/index.ts)': 'util/ has no index.ts',
+  'fields → k8s: deep import (not through k8s/index.ts)': 'k8s/ has no index.ts yet',
+  'fields → syscall: deep import (not through syscall/index.ts)': 'syscall/ has no index.ts yet',
+  'fields → util: deep import (not through util/index.ts)': 'util/ has no index.ts',
+  'rules → util: deep import (not through util/index.ts)': 'util/ has no index.ts',
+  'syscall → fields: deep import (not through fields/index.ts)': 'index.ts re-exports are not complete yet',
+  'syscall → k8s: deep import (not through k8s/index.ts)': 'k8s/ has no index.ts yet',
+  'syscall → util: deep import (not through util/index.ts)': 'util/ has no index.ts',
+  'webhook → util: deep import (not through util/index.ts)': 'util/ has no index.ts'
 }
 
-t.test('every module imports only what the dependency table allows', async (t) => {
-  t.ok(crossModuleImports > 50, `the scan saw the imports (${crossModuleImports})`)
-  t.same(violations, [])
+t.test('the house style\'s table is read as written', async (t) => {
+  t.same([...table.value.get('rules') ?? []].sort(), ['errors', 'events', 'fields', 'util'])
+  t.same([...table.value.get('errors') ?? []], ['util'], '"nothing (errors may import util)"')
+  t.same([...table.typeOnly.get('outputs') ?? []], ['config'], '"`import type` from config"')
+  t.equal(table.value.get('app')?.size, 10, '"everything above"')
+  t.same([...table.value.get('cli') ?? []].sort(), ['app', 'config', 'errors'])
 })
 
-t.test('the engine knows no HTTP and no eBPF', async (t) => {
-  for (const forbidden of ['webhook', 'syscall', 'outputs', 'app', 'k8s', 'config']) t.notOk(ALLOWED.rules?.includes(forbidden), `rules may not import ${forbidden}`)
+t.test('src/ imports only what the house style allows, apart from the listed deviations', async (t) => {
+  const edges = scanImports(SRC)
+  t.ok(edges.filter((e) => e.relative && e.from !== e.to && e.from !== '').length > 100, 'the scan saw the cross-module imports')
+  const found = violations(edges, table)
+  t.same(found.filter((v) => !(v in KNOWN_DEVIATIONS)), [], 'no violation outside the list')
+  t.same(Object.keys(KNOWN_DEVIATIONS).filter((v) => !found.includes(v)), [], 'every listed deviation still occurs (remove fixed ones)')
+})
+
+t.test('the engine knows no HTTP and no eBPF: rules/ imports no source, output, app or config, and no edge package', async (t) => {
+  const fromRules = scanImports(SRC).filter((e) => e.from === 'rules' && e.to !== 'rules')
+  t.same(fromRules.filter((e) => ['webhook', 'syscall', 'outputs', 'app', 'k8s', 'config', 'audit', 'fastify', 'pino', '@kubernetes/client-node'].includes(e.to)).map((e) => `${e.file}: ${e.spec}`), [])
+  t.ok(fromRules.some((e) => e.to === 'fields'), 'the scan does see rules/ imports')
+})
+
+t.test('a tree with violations made on purpose fails the check, each named', async (t) => {
+  t.same(violations(scanImports(FIXTURE), table), [
+    'outputs → config (value import; only import type allowed)',
+    'outputs → util: deep import (not through util/index.ts)',
+    'rules → webhook'
+  ])
+})
+
+t.test('the scanner: import type, export from, dynamic import(); comments and strings are not imports', async (t) => {
+  const edges = scanImports(FIXTURE)
+  const k8s = edges.filter((e) => e.from === 'k8s')
+  t.same(k8s.map((e) => [e.to, e.typeOnly]), [['config', true], ['@kubernetes/client-node', false]])
+  const webhook = edges.filter((e) => e.from === 'webhook')
+  t.same(webhook.map((e) => [e.to, e.typeOnly]), [['fastify', false], ['config', true]])
+  t.ok(scanImports(SRC).some((e) => e.spec === '@kubernetes/client-node' && e.file.startsWith('k8s/')), 'dynamic import() of client-node in k8s/ is seen')
 })

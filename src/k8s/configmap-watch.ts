@@ -3,7 +3,6 @@
 // @kubernetes/client-node is loaded on first use, not at import: it is heavy.
 import type { KubeConfig, V1ConfigMap } from '@kubernetes/client-node'
 import { ConfigError, type AppError } from '../errors/index.ts'
-import type { RulesInput } from '../rules/api.ts'
 import { listWatch, requestOptions } from './list-watch.ts'
 
 export interface ConfigMapRef { namespace: string, name: string }
@@ -91,11 +90,14 @@ function stableKey (data: Record<string, string>): string {
   return JSON.stringify(Object.keys(data).sort().map((k) => [k, data[k]]))
 }
 
+/** One rules file's text and the name load errors show (the shape rules/ loads; k8s/ does not import rules/). */
+export interface RulesText { name: string, content: string }
+
 /**
  * A ConfigMap's data as rules files, rules.d style: keys ending in .yaml/.yml, in lexical order,
  * each named `configmap:<ns>/<name>/<key>` so load errors say where the text came from.
  */
-export function configMapRulesInputs (ref: ConfigMapRef, data: Record<string, string>): RulesInput[] {
+export function configMapRulesInputs (ref: ConfigMapRef, data: Record<string, string>): RulesText[] {
   return Object.keys(data)
     .filter((k) => /\.ya?ml$/.test(k))
     .sort()

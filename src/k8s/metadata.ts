@@ -1,7 +1,6 @@
 // Kubernetes metadata the syscall source needs: which pod a container belongs to, and the labels
 // of namespaces. An in-memory index fed by pod/namespace objects (from a watch, or tests); reads
 // are Map lookups so the event hot path never waits on the API server.
-import { containerFromStatusId, type ContainerRuntime } from '../syscall/state/container-id.ts'
 
 export interface PodMeta {
   name: string
@@ -18,6 +17,22 @@ export interface PodMeta {
 
 export interface Owner { name: string, uid: string | undefined }
 
+/** Runtimes a kubelet names in containerStatuses[].containerID (`<runtime>://<id>`). */
+export type StatusRuntime = 'containerd' | 'cri-o' | 'docker'
+
+/**
+ * The container of a Kubernetes containerStatus id such as `containerd://<64 hex>` (the kubelet
+ * writes the CRI runtime's name and the full id). Parsed here, not in syscall/: the format is the
+ * Kubernetes API's, and k8s/ must not depend on the syscall source.
+ */
+export function containerOfStatusId (statusId: string): { fullId: string, runtime: StatusRuntime | undefined } | undefined {
+  const m = /^([a-z-]+):\/\/([0-9a-f]{64})$/.exec(statusId)
+  if (m === null) return undefined
+  const scheme = m[1]
+  const runtime = scheme === 'containerd' || scheme === 'cri-o' || scheme === 'docker' ? scheme : undefined
+  return { fullId: m[2] as string, runtime }
+}
+
 export interface PodContainerMeta {
   pod: PodMeta
   /** container name in the pod spec */
@@ -25,7 +40,7 @@ export interface PodContainerMeta {
   /** image as written in the spec (`nginx:1.25`, `registry/x@sha256:…`) */
   image: string
   imageId: string | undefined
-  runtime: ContainerRuntime | undefined
+  runtime: StatusRuntime | undefined
   privileged: boolean
   /** ns since the epoch, from the container status */
   startTs: bigint | undefined
@@ -109,7 +124,7 @@ export function podContainers (pod: PodObject): Map<string, PodContainerMeta> {
   const statuses = [...(pod.status?.containerStatuses ?? []), ...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.ephemeralContainerStatuses ?? [])]
   for (const st of statuses) {
     if (st.containerID === undefined) continue
-    const ref = containerFromStatusId(st.containerID)
+    const ref = containerOfStatusId(st.containerID)
     if (ref === undefined) continue
     const c = specs.find((s) => s.name === st.name)
     const mounts = []

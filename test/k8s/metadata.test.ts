@@ -4,7 +4,7 @@
 // yet, the three runtimes' containerID schemes, pods in every phase, namespace deletion.
 import t from 'tap'
 import { createK8sWatch, type K8sWatch } from '../../src/k8s/watch.ts'
-import { K8sIndex, podOwners } from '../../src/k8s/metadata.ts'
+import { K8sIndex, containerOfStatusId, podOwners } from '../../src/k8s/metadata.ts'
 import { namespaceObject, podObject, podTemplateHash, startFakeApiServer, uidFor, type FakeApiServer } from '../helpers/fake-apiserver.ts'
 
 const id = (c: string): string => c.repeat(64)
@@ -118,4 +118,14 @@ t.test('podOwners and the index without a uid: keyed by namespace/name', async (
   badId.status.containerStatuses[0].containerID = 'containerd://not-hex'
   index.upsertPod(badId)
   t.equal(index.container(id('8')), undefined, 'a containerID that is not 64 hex is ignored')
+})
+
+t.test('containerOfStatusId: the kubelet\'s <runtime>://<64 hex>, nothing else', async (t) => {
+  t.same(containerOfStatusId(`containerd://${id('a')}`), { fullId: id('a'), runtime: 'containerd' })
+  t.equal(containerOfStatusId(`cri-o://${id('a')}`)?.runtime, 'cri-o')
+  t.equal(containerOfStatusId(`docker://${id('a')}`)?.runtime, 'docker')
+  t.same(containerOfStatusId(`other://${id('a')}`), { fullId: id('a'), runtime: undefined }, 'an unknown runtime keeps the id')
+  t.equal(containerOfStatusId(id('a')), undefined, 'no scheme')
+  t.equal(containerOfStatusId('containerd://abc'), undefined, 'not a full id')
+  t.equal(containerOfStatusId(`containerd://${id('A')}`), undefined, 'upper case is not what runtimes write')
 })
