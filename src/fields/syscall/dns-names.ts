@@ -17,6 +17,8 @@ export type DnsLookup = (name: string) => Promise<readonly string[]>
 export interface DnsEntry {
   readonly name: string
   addrs: ReadonlySet<string>
+  /** the last lookup failed or found nothing: reported once per change, not per refresh */
+  failing?: boolean
 }
 
 export interface DnsProblem { name: string, error: string }
@@ -57,6 +59,11 @@ export async function dnsSettled (): Promise<void> {
   while (pending.size > 0) await Promise.all([...pending])
 }
 
+/** Refresh every watched name now, without waiting for its timer (tests; a reload could use it). */
+export async function refreshNow (): Promise<void> {
+  await Promise.all([...entries.values()].map((e) => refresh(e)))
+}
+
 /** Told when a watched name does not resolve, so the app can log it (a rule may then never match). */
 export function onDnsProblem (listener: ((p: DnsProblem) => void) | undefined): void {
   problemListener = listener
@@ -88,13 +95,20 @@ async function refresh (e: DnsEntry): Promise<void> {
     addrs = (await lookup(e.name)).map((a) => canonicalIp(a)).filter((a): a is string => a !== undefined)
   } catch (err) {
     // keep the last answer: a resolver hiccup should not blind the rules
-    problemListener?.({ name: e.name, error: (err as NodeJS.ErrnoException).code ?? (err as Error).message })
+    if (entries.get(e.name) === e) fail(e, (err as NodeJS.ErrnoException).code ?? (err as Error).message)
     return
   }
   if (entries.get(e.name) !== e) return
-  if (addrs.length === 0) problemListener?.({ name: e.name, error: 'no addresses' })
+  if (addrs.length === 0) fail(e, 'no addresses')
+  else e.failing = false
   e.addrs = new Set(addrs)
   rebuildReverse()
+}
+
+function fail (e: DnsEntry, error: string): void {
+  if (e.failing === true) return
+  e.failing = true
+  problemListener?.({ name: e.name, error })
 }
 
 function rebuildReverse (): void {

@@ -99,6 +99,24 @@ t.test('a name that does not resolve is reported, and matches nothing', async (t
   t.equal(eq(connect(8, '10.244.1.5', '10.96.0.1', 443)), false)
 })
 
+t.test('a failing name is reported once, not on every refresh; again after it recovered and failed', async (t) => {
+  let answer: string[] | undefined
+  const problems: DnsProblem[] = []
+  onDnsProblem((p) => problems.push(p))
+  resetDnsNames(async () => { if (answer === undefined) throw Object.assign(new Error('down'), { code: 'EAI_AGAIN' }); return answer })
+  const { refreshNow } = await import('../../../src/fields/syscall/dns-names.ts')
+  compile('fd.sip.name = flaky.example')
+  await dnsSettled()
+  await refreshNow()
+  await refreshNow()
+  t.same(problems, [{ name: 'flaky.example', error: 'EAI_AGAIN' }], 'three failed lookups, one report')
+  answer = ['10.1.1.1']
+  await refreshNow()
+  answer = undefined
+  await refreshNow()
+  t.same(problems.map((p) => p.error), ['EAI_AGAIN', 'EAI_AGAIN'], 'reported again after a recovery')
+})
+
 t.test('the system resolver: localhost from /etc/hosts', async (t) => {
   resetDnsNames()
   const { connect } = world(t)
