@@ -1,8 +1,10 @@
 # syntax=docker/dockerfile:1
 # Lanner image: one image for both instance kinds (audit Deployment, syscall DaemonSet).
 #   docker build -t lanner:0.1.0 .
-# Node 20, the version the tests run on (package.json pins client-node's undici to a Node-20 one).
-ARG NODE_IMAGE=node:20-bookworm-slim
+# Node 24, the Active LTS with the longest support ahead (security fixes until April 2028); Node 20
+# reached end of life in April 2026. package.json `engines` says >=22; the code and tests still
+# run on 20 where a machine has not moved yet (client-node's undici is pinned to a 20-compatible one).
+ARG NODE_IMAGE=node:24-bookworm-slim
 ARG DEBIAN_IMAGE=debian:bookworm-slim
 
 # ---- 1. TypeScript → dist/, then production dependencies only

@@ -9,7 +9,8 @@ import { createEvalPool, type EvalPool } from './eval-pool.ts'
 import { loadOptionsFrom } from './rules-manager.ts'
 import type { App } from './build.ts'
 import { startAdmin } from './admin.ts'
-import { readTls, readToken } from './tls-files.ts'
+import { readToken } from './tls-files.ts'
+import { refusalOf, webhookPreflight } from './webhook-preflight.ts'
 
 export interface RunningMode {
   /** the webhook's bound port (audit mode) */
@@ -30,8 +31,12 @@ export async function startAuditMode (app: App): Promise<RunningMode> {
     maxInFlightBytes: wh.maxInflightBytes,
     retryAfterSeconds: wh.retryAfterSeconds
   }
-  if (wh.tls !== undefined) opts.tls = readTls(wh.tls, 'lanner.webhook.tls')
-  if (wh.bearerTokenFile !== undefined) opts.bearerToken = readToken(wh.bearerTokenFile, 'lanner.webhook.bearer_token_file')
+  const preflight = webhookPreflight(app.config)
+  const refusal = refusalOf(preflight.findings)
+  if (refusal !== undefined) throw refusal
+  for (const f of preflight.findings) app.logger.warn({ code: f.code, key: f.key }, f.message)
+  if (preflight.tls !== undefined) opts.tls = preflight.tls
+  if (preflight.bearerToken !== undefined) opts.bearerToken = preflight.bearerToken
   if (wh.basicAuth !== undefined) opts.basicAuth = { username: wh.basicAuth.username, password: readToken(wh.basicAuth.passwordFile, 'lanner.webhook.basic_auth.password_file') }
   const pool = await startPool(app)
   const truncation = createTruncationReporter({ intervalMs: DEFAULTS.truncationReportIntervalMs, metrics: app.metrics, logger: app.logger, emit: app.emit })

@@ -4,6 +4,8 @@ import { loadConfig } from '../config/index.ts'
 import { formatLocated } from '../errors/index.ts'
 import { buildApp } from '../app/build.ts'
 import { dryRunReport } from '../app/dry-run.ts'
+import { webhookPreflight } from '../app/webhook-preflight.ts'
+import { readTls } from '../app/tls-files.ts'
 import { runService } from '../app/service.ts'
 import { runReplay } from '../app/replay.ts'
 import type { Config } from '../config/index.ts'
@@ -35,8 +37,11 @@ export async function run (argv: string[], io: CliIO): Promise<number> {
   const config = loadConfig(configOptionsOf(args))
   if (args.dryRun) {
     k8sOptionsOf({ config })
+    // the files a real start reads: missing or mismatched ones fail here as they would there
+    const preflight = config.source === 'k8s_audit' ? webhookPreflight(config) : undefined
+    if (config.admin.enabled && config.admin.tls !== undefined) readTls(config.admin.tls, 'webserver.ssl_certificate')
     const sources = await buildSources(config)
-    const report = dryRunReport(config, await loadRulesFromPaths(config.rulesPaths, loadOptionsFrom(config, sources)))
+    const report = dryRunReport(config, await loadRulesFromPaths(config.rulesPaths, loadOptionsFrom(config, sources)), preflight)
     for (const l of report.stderr) io.stderr.write(l + '\n')
     for (const l of report.stdout) io.stdout.write(l + '\n')
     return report.ok ? 0 : 1

@@ -3,11 +3,19 @@
 import { DEFAULTS } from '../config/defaults.ts'
 
 export const SETUP = Object.freeze({
+  /** the audit overlay's namespace (the syscall overlay has its own: installed and removed apart) */
   namespace: 'lanner',
+  syscallNamespace: 'lanner-syscall',
+  /** kustomize nameSuffix of the audit overlay: Service lanner-audit, Deployment lanner-audit */
+  auditSuffix: '-audit',
   /** Service type NodePort for the webhook: reachable from the apiserver on every node */
   webhookNodePort: 30007,
-  /** what the recipes point kube-apiserver at when no --server is given */
-  defaultServer: `http://127.0.0.1:30007${DEFAULTS.webhookPath}`,
+  /** what the recipes point kube-apiserver at when no --server is given: TLS, as the default overlay serves */
+  defaultServer: `https://127.0.0.1:30007${DEFAULTS.webhookPath}`,
+  /** the Secret the default audit overlay mounts at /etc/lanner/tls (lanner setup tls writes it) */
+  tlsSecretName: 'lanner-webhook-tls',
+  /** where `lanner setup tls` writes, and where the recipes look, by default */
+  tlsDir: 'lanner-tls',
   /** kOps' and Falco users' habit; the apiserver default (30s) delays alerts by up to half a minute */
   batchMaxWait: '5s',
   policyFileName: 'lanner-audit-policy.yaml',

@@ -55,7 +55,12 @@ export function webhookKubeconfig (opts: WebhookConfigOptions): Record<string, u
     checkPem(opts.caPem, '--ca', /BEGIN CERTIFICATE/)
     cluster['certificate-authority-data'] = b64(opts.caPem)
   }
-  if (opts.insecureSkipTlsVerify === true) cluster['insecure-skip-tls-verify'] = true
+  if (opts.insecureSkipTlsVerify === true) {
+    // client-go refuses a kubeconfig with both, so the apiserver could not build the webhook
+    if (opts.caPem !== undefined) throw new ConfigError('ERR_CLI_USAGE', '--ca and --insecure-skip-tls-verify exclude each other (client-go: "specifying a root certificates file with the insecure flag is not allowed")')
+    if (server.startsWith('http:')) throw new ConfigError('ERR_CLI_USAGE', `--insecure-skip-tls-verify with an http:// server means nothing: there is no TLS to verify (${server})`)
+    cluster['insecure-skip-tls-verify'] = true
+  }
   const user: Record<string, unknown> = {}
   if (opts.clientCertPem !== undefined && opts.clientKeyPem !== undefined) {
     checkPem(opts.clientCertPem, '--client-cert', /BEGIN CERTIFICATE/)

@@ -73,6 +73,15 @@ t.test('three stages: TypeScript build, eBPF probe build, runtime', async (t) =>
   t.equal(resolveBase(runtime.base), resolveBase((stages[0] as Stage).base), 'node_modules built on the runtime Node version')
 })
 
+t.test('the image runs a Node.js LTS in support, one package.json engines admits', async (t) => {
+  const major = Number(/^node:(\d+)-/.exec(resolveBase((stages[2] as Stage).base))?.[1])
+  // LTS lines with security support in 2026: 22 (maintenance until 2027-04), 24 (until 2028-04); 20 ended 2026-04
+  t.ok([22, 24].includes(major), `node ${major} is an LTS in support`)
+  const engines = (JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { engines: { node: string } }).engines.node
+  const min = Number(/^>=(\d+)/.exec(engines)?.[1])
+  t.ok(min >= 22 && major >= min, `engines.node ${engines} admits the image's ${major} and no end-of-life line`)
+})
+
 t.test('every COPY source exists in the build context, and --from names an earlier stage', async (t) => {
   let copies = 0
   stages.forEach((stage, si) => {

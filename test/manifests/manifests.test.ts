@@ -12,6 +12,7 @@ import { loadConfig } from '../../src/config/index.ts'
 import { DEFAULTS, DEFAULT_RULES_FILES } from '../../src/config/defaults.ts'
 import type { Config } from '../../src/config/types.ts'
 import { SETUP } from '../../src/setup/constants.ts'
+import { SECRET_KEYS, createTlsBundle } from '../../src/setup/tls-bundle.ts'
 import { parseK8sOptions } from '../../src/k8s/configmap-watch.ts'
 import { MANIFESTS, REPO, all, find, findKubectl, render, schemaProblem, selects, serveArgs, userOverlay, type K8sObject } from './render.ts'
 
@@ -22,6 +23,7 @@ if (kubectl === undefined) {
 }
 
 const audit = render(kubectl, join(MANIFESTS, 'overlays/audit'))
+const insecure = render(kubectl, join(MANIFESTS, 'overlays/audit-insecure-http'))
 const syscall = render(kubectl, join(MANIFESTS, 'overlays/syscall'))
 const version = (JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string }).version
 
@@ -74,25 +76,37 @@ function port (container: any, name: string): number {
 }
 
 t.test('every overlay renders, and every object is valid against the Kubernetes schemas', async (t) => {
-  const tls = render(kubectl, userOverlay((m) => `resources: [${m}/overlays/audit]\ncomponents: [${m}/components/webhook-tls]\n`))
   const base = render(kubectl, join(MANIFESTS, 'base'))
-  for (const [name, objs] of [['base', base], ['audit', audit], ['syscall', syscall], ['audit + webhook-tls', tls]] as const) {
-    t.ok(objs.length >= 5, `${name}: rendered ${objs.length} objects`)
+  for (const [name, objs, ns] of [['base', base, undefined], ['audit', audit, SETUP.namespace], ['audit-insecure-http', insecure, SETUP.namespace], ['syscall', syscall, SETUP.syscallNamespace]] as const) {
+    t.ok(objs.length >= 3, `${name}: rendered ${objs.length} objects`)
     for (const o of objs) t.equal(schemaProblem(o), undefined, `${name}: ${o.kind} ${o.metadata.name}`)
-    for (const o of objs) if (o.kind !== 'Namespace' && o.kind !== 'ClusterRole' && o.kind !== 'ClusterRoleBinding') t.equal(o.metadata.namespace, SETUP.namespace, `${name}: ${o.kind} ${o.metadata.name} is in the lanner namespace`)
+    if (ns !== undefined) for (const o of objs) if (o.kind !== 'Namespace' && o.kind !== 'ClusterRole' && o.kind !== 'ClusterRoleBinding') t.equal(o.metadata.namespace, ns, `${name}: ${o.kind} ${o.metadata.name} is in the ${ns} namespace`)
     const ids = objs.map((o) => `${o.kind}/${o.metadata.name}`)
     t.same(ids.filter((id, i) => ids.indexOf(id) !== i), [], `${name}: no duplicate objects`)
   }
   t.equal(find(audit, 'Namespace').metadata.name, SETUP.namespace)
-  t.same(find(audit, 'Namespace'), find(syscall, 'Namespace'), 'both overlays apply the same Namespace (no label tug-of-war)')
+  t.equal(find(syscall, 'Namespace').metadata.name, SETUP.syscallNamespace)
   t.equal(find(syscall, 'Namespace').metadata.labels?.['pod-security.kubernetes.io/enforce'], 'privileged', 'Pod Security admits the DaemonSet')
+  t.equal(find(audit, 'Namespace').metadata.labels?.['pod-security.kubernetes.io/enforce'], 'restricted', 'the audit-only install is not labelled privileged')
 })
 
-t.test('both overlays can be applied to one cluster without sharing identities or rules', async (t) => {
-  const names = (objs: K8sObject[]): Set<string> => new Set(objs.filter((o) => o.kind !== 'Namespace').map((o) => `${o.kind}/${o.metadata.name}`))
+t.test('both overlays can be installed and removed independently: nothing shared, the Namespace included', async (t) => {
+  const names = (objs: K8sObject[]): Set<string> => new Set(objs.map((o) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`))
   const a = names(audit)
-  const shared = [...names(syscall)].filter((n) => a.has(n))
-  t.same(shared, [], 'only the Namespace is common')
+  t.same([...names(syscall)].filter((n) => a.has(n)), [], 'kubectl delete -k of one deletes nothing of the other')
+})
+
+t.test('every object, and every pod template, carries the app.kubernetes.io labels', async (t) => {
+  for (const [name, objs, component] of [['audit', audit, 'audit'], ['audit-insecure-http', insecure, 'audit'], ['syscall', syscall, 'syscall']] as const) {
+    const want = { 'app.kubernetes.io/name': 'lanner', 'app.kubernetes.io/part-of': 'lanner', 'app.kubernetes.io/managed-by': 'kustomize', 'app.kubernetes.io/version': version, 'app.kubernetes.io/component': component, 'app.kubernetes.io/instance': `lanner-${component}` }
+    for (const o of objs) {
+      t.match(o.metadata.labels, want, `${name}: ${o.kind} ${o.metadata.name}`)
+      if (o.spec?.template !== undefined) t.match(o.spec.template.metadata.labels, want, `${name}: ${o.kind} ${o.metadata.name} pod template`)
+      // selectors are immutable: a version in them would block every upgrade
+      const sel = o.spec?.selector?.matchLabels ?? (o.kind === 'Service' ? o.spec.selector : undefined)
+      if (sel !== undefined) t.notOk('app.kubernetes.io/version' in sel, `${name}: ${o.kind} ${o.metadata.name}: no version in the selector`)
+    }
+  }
 })
 
 t.test('audit Deployment: replicas, probes on the admin port, hardening, resources', async (t) => {
@@ -145,19 +159,23 @@ t.test('audit: rules files and directories are ConfigMap volumes, mounted whole 
   t.equal(config.watchConfigFiles, true)
 })
 
-t.test('audit Service: NodePort 30007 → the webhook port, plus metrics', async (t) => {
-  const svc = find(audit, 'Service')
+t.test('audit Services: only the webhook through NodePort 30007; health and metrics on a ClusterIP', async (t) => {
+  const svc = find(audit, 'Service', 'lanner-audit')
   const pod = find(audit, 'Deployment').spec.template
   const c = pod.spec.containers[0]
   const { config } = workloadConfig(audit, pod.spec)
   t.equal(svc.spec.type, 'NodePort')
   t.ok(selects(svc.spec.selector, pod.metadata.labels), 'selects the pods')
-  const webhook = svc.spec.ports.find((p: any) => p.name === 'webhook')
+  t.equal(svc.spec.ports.length, 1, 'one port on the nodes')
+  const webhook = svc.spec.ports[0]
   t.equal(webhook.nodePort, SETUP.webhookNodePort)
   t.equal(port(c, webhook.targetPort), config.webhook.port)
-  const metrics = svc.spec.ports.find((p: any) => p.name === 'metrics')
-  t.equal(port(c, metrics.targetPort), config.admin.port)
-  t.equal(SETUP.defaultServer, `http://127.0.0.1:${SETUP.webhookNodePort}${config.webhook.path}`, 'the recipes point at this Service')
+  const admin = find(audit, 'Service', 'lanner-admin-audit')
+  t.equal(admin.spec.type, 'ClusterIP')
+  t.ok(selects(admin.spec.selector, pod.metadata.labels))
+  t.same(admin.spec.ports.map((p: any) => port(c, p.targetPort)), [config.admin.port])
+  for (const s of all(audit, 'Service')) for (const p of s.spec.ports) if (p.nodePort !== undefined) t.equal(port(c, p.targetPort), config.webhook.port, 'no other port reaches the nodes')
+  t.equal(SETUP.defaultServer, `https://127.0.0.1:${SETUP.webhookNodePort}${config.webhook.path}`, 'the recipes point at this Service, over TLS')
 })
 
 t.test('audit: PodDisruptionBudget and NetworkPolicy cover the pods; only the served ports are open', async (t) => {
@@ -171,26 +189,40 @@ t.test('audit: PodDisruptionBudget and NetworkPolicy cover the pods; only the se
   t.same(np.spec.policyTypes, ['Ingress'])
   const open = np.spec.ingress.flatMap((r: any) => r.ports.map((p: any) => p.port)).sort()
   t.same(open, c.ports.map((p: any) => p.containerPort).sort(), 'exactly the container ports')
+  const { config } = workloadConfig(audit, tpl.spec)
+  const adminRule = np.spec.ingress.find((r: any) => r.ports.some((p: any) => p.port === config.admin.port))
+  t.ok(adminRule.from?.length > 0, 'health and metrics only from named sources, not from anywhere')
+  t.notOk(adminRule.ports.some((p: any) => p.port === config.webhook.port), 'the webhook rule is separate')
 })
 
-t.test('audit: TLS Secret is referenced, optional until the webhook-tls component is used', async (t) => {
+t.test('audit: TLS with client certificates by default, from the Secret lanner setup tls writes', async (t) => {
   const pod = find(audit, 'Deployment').spec.template.spec
+  const c = pod.containers[0]
   const vol = pod.volumes.find((v: any) => v.secret !== undefined)
-  t.equal(vol.secret.optional, true)
-  t.ok(pod.containers[0].volumeMounts.some((m: any) => m.name === vol.name), 'mounted')
+  t.equal(vol.secret.secretName, SETUP.tlsSecretName)
+  t.equal(vol.secret.optional, false, 'no Secret, no pod: never a silent fallback to an open webhook')
+  const { config } = workloadConfig(audit, pod)
+  const tls = config.webhook.tls
+  t.ok(tls, 'the server sees TLS configured')
+  t.equal(tls?.clientAuth, 'require', 'client certificates required')
+  for (const [file, key] of [[tls?.cert, SECRET_KEYS.cert], [tls?.key, SECRET_KEYS.key], [tls?.ca, SECRET_KEYS.clientCa]] as const) {
+    t.equal(mountOf(pod, c, file ?? '')?.volume.name, vol.name, `${file} comes from the Secret`)
+    t.equal(posix.basename(file ?? ''), key, `under the key lanner setup tls writes (${key})`)
+  }
+  t.equal(all(audit, 'Secret').length, 0, 'no credentials in the repository')
 
-  const tls = render(kubectl, userOverlay((m) => `resources: [${m}/overlays/audit]\ncomponents: [${m}/components/webhook-tls]\n`))
-  const tpod = find(tls, 'Deployment').spec.template.spec
-  const tvol = tpod.volumes.find((v: any) => v.secret !== undefined)
-  t.equal(tvol.secret.secretName, vol.secret.secretName)
-  t.equal(tvol.secret.optional, false)
-  const { config } = workloadConfig(tls, tpod)
-  t.ok(config.webhook.tls, 'the server sees TLS configured')
-  const mount = mountOf(tpod, tpod.containers[0], config.webhook.tls?.cert ?? '')
-  t.equal(mount?.volume.name, tvol.name, 'the certificate comes from the Secret')
-  t.equal(mountOf(tpod, tpod.containers[0], config.webhook.tls?.key ?? '')?.volume.name, tvol.name, 'and the key')
-  t.same(config.webhook.tls?.cert.split('/').at(-1), 'tls.crt', 'kubernetes.io/tls key names')
+  // the overlay named for it: plain HTTP, no Secret
+  const ipod = find(insecure, 'Deployment').spec.template.spec
+  t.same(ipod.volumes.filter((v: any) => v.secret !== undefined), [], 'no TLS Secret')
+  t.notOk(ipod.containers[0].volumeMounts.some((m: any) => m.name === vol.name))
+  const ic = workloadConfig(insecure, ipod).config
+  t.equal(ic.webhook.tls, undefined, 'plain HTTP')
+  t.same(names(insecure), names(audit), 'otherwise the same objects')
 })
+
+function names (objs: K8sObject[]): string[] {
+  return objs.map((o) => `${o.kind}/${o.metadata.name}`).sort()
+}
 
 t.test('audit RBAC: only the custom-rules ConfigMap, read only, bound to the pod identity', async (t) => {
   const pod = find(audit, 'Deployment').spec.template.spec
@@ -254,6 +286,8 @@ t.test('syscall DaemonSet: capabilities instead of privileged, host PID, mounts,
   t.equal(nodeName.valueFrom.fieldRef.fieldPath, 'spec.nodeName')
   t.ok(pod.tolerations.some((x: any) => x.operator === 'Exists' && x.key === undefined), 'tolerates every taint')
   t.equal(c.image, `lanner:${version}`)
+  t.same(c.securityContext.appArmorProfile, { type: 'Unconfined' }, 'AppArmor through securityContext (Kubernetes >= 1.30)')
+  t.same(Object.keys(ds.spec.template.metadata.annotations ?? {}).filter((k) => k.includes('apparmor')), [], 'not the deprecated annotation')
 })
 
 t.test('syscall RBAC: read pods and namespaces, nothing else', async (t) => {
@@ -262,7 +296,7 @@ t.test('syscall RBAC: read pods and namespaces, nothing else', async (t) => {
   t.same(cr.rules, [{ apiGroups: [''], resources: ['pods', 'namespaces'], verbs: ['get', 'list', 'watch'] }])
   const crb = find(syscall, 'ClusterRoleBinding')
   t.equal(crb.roleRef.name, cr.metadata.name)
-  t.same(crb.subjects, [{ kind: 'ServiceAccount', name: pod.serviceAccountName, namespace: SETUP.namespace }])
+  t.same(crb.subjects, [{ kind: 'ServiceAccount', name: pod.serviceAccountName, namespace: SETUP.syscallNamespace }])
   const role = find(syscall, 'Role')
   t.same(role.rules[0].resourceNames, [pod.volumes.find((v: any) => v.name === 'custom-rules').configMap.name])
 })
@@ -313,10 +347,26 @@ t.test('the default rules in manifests/base/rules are the repository rules files
   }
 })
 
-/** Writes the pod's ConfigMap volumes under `root` as the kubelet would mount them. */
-function materialize (objs: K8sObject[], podSpec: any, container: any, root: string): void {
+/** The Secret `lanner setup tls` writes, made once for the dry runs below: name → data. */
+function generatedSecrets (): Record<string, Record<string, string>> {
+  const dir = mkdtempSync(join(tmpdir(), 'lanner-manifest-tls-'))
+  createTlsBundle({ dir, server: SETUP.defaultServer })
+  const secret = parse(readFileSync(join(dir, 'lanner-webhook-tls-secret.yaml'), 'utf8'))
+  const data: Record<string, string> = {}
+  for (const [k, v] of Object.entries(secret.data as Record<string, string>)) data[k] = Buffer.from(v, 'base64').toString('utf8')
+  return { [secret.metadata.name]: data }
+}
+
+/** Writes the pod's ConfigMap (and given Secret) volumes under `root` as the kubelet would mount them. */
+function materialize (objs: K8sObject[], podSpec: any, container: any, root: string, secrets: Record<string, Record<string, string>> = {}): void {
   for (const m of container.volumeMounts) {
     const v = podSpec.volumes.find((x: any) => x.name === m.name)
+    if (v?.secret !== undefined && secrets[v.secret.secretName] !== undefined) {
+      const dir = join(root, m.mountPath)
+      mkdirSync(dir, { recursive: true })
+      for (const [k, text] of Object.entries(secrets[v.secret.secretName] as Record<string, string>)) writeFileSync(join(dir, k), text)
+      continue
+    }
     if (v?.configMap === undefined) continue
     const cm = objs.find((o) => o.kind === 'ConfigMap' && o.metadata.name === v.configMap.name)
     const data: Record<string, string> = cm?.data ?? {}
@@ -333,13 +383,18 @@ function materialize (objs: K8sObject[], podSpec: any, container: any, root: str
 function dryRun (objs: K8sObject[], podSpec: any, source?: 'syscall'): { code: number, out: string } {
   const c = podSpec.containers[0]
   const root = mkdtempSync(join(tmpdir(), 'lanner-pod-'))
-  materialize(objs, podSpec, c, root)
+  materialize(objs, podSpec, c, root, generatedSecrets())
   const args: string[] = [...c.args]
   const ci = args.indexOf('-c')
   args[ci + 1] = join(root, args[ci + 1] as string)
   const config = loadConfig({ file: args[ci + 1], ...(source === undefined ? {} : { source }) })
   // the config names in-container paths: run against the same files under the temporary root
   args.push('--dry-run', '-o', `rules_files=[${config.rulesPaths.map((p) => join(root, p)).join(', ')}]`)
+  const tls = config.webhook.tls
+  if (tls !== undefined) {
+    args.push('-o', `lanner.webhook.tls.cert=${join(root, tls.cert)}`, '-o', `lanner.webhook.tls.key=${join(root, tls.key)}`)
+    if (tls.ca !== undefined) args.push('-o', `lanner.webhook.tls.ca=${join(root, tls.ca)}`)
+  }
   const r = spawnSync(process.execPath, ['--import', 'tsx', join(REPO, 'src/main.ts'), ...args], { encoding: 'utf8', cwd: REPO })
   return { code: r.status ?? -1, out: `${r.stdout}${r.stderr}` }
 }
@@ -348,7 +403,14 @@ t.test('the real `lanner serve` accepts each workload\'s arguments, config and d
   const a = dryRun(audit, find(audit, 'Deployment').spec.template.spec)
   t.equal(a.code, 0, a.out)
   t.match(a.out, /source: k8s_audit/)
-  t.match(a.out, new RegExp(`webhook: http://0\\.0\\.0\\.0:${DEFAULTS.webhookPort}${DEFAULTS.webhookPath}`))
+  t.match(a.out, new RegExp(`webhook: https://0\\.0\\.0\\.0:${DEFAULTS.webhookPort}${DEFAULTS.webhookPath}`))
+  t.match(a.out, /webhook authentication: client certificate \(require/, 'with the Secret lanner setup tls writes, mTLS is on and passes the start-up checks')
+  t.notMatch(a.out, /INSECURE/)
+
+  const i = dryRun(insecure, find(insecure, 'Deployment').spec.template.spec)
+  t.equal(i.code, 0, i.out)
+  t.match(i.out, /webhook: http:\/\//)
+  t.match(i.out, /WARN_CONFIG_INSECURE/, 'the insecure overlay says so at start')
   const rulesA = Number(/rules loaded: (\d+)/.exec(a.out)?.[1])
   t.ok(rulesA > 0, 'default audit rules loaded')
 

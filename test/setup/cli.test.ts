@@ -50,14 +50,43 @@ t.test('webhook-config reads the PEM and token files', async (t) => {
   t.equal(kc.users[0].user.token, 'abc123')
 })
 
-t.test('recipes default to the NodePort on the node itself', async (t) => {
+t.test('recipes default to the NodePort on the node itself, over TLS with the set lanner setup tls made', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'lanner-setup-cli-'))
+  const cwd = process.cwd()
+  process.chdir(dir)
+  t.teardown(() => { process.chdir(cwd) })
+  const none = await cli('kops')
+  t.equal(none.code, 2, 'no credentials yet: refused rather than an unauthenticated config')
+  t.match(none.err, /lanner setup tls/)
+  t.equal((await cli('tls')).code, 0, 'writes ./lanner-tls')
   const r = await cli('kops')
   t.equal(r.code, 0, r.err)
   const spec = parse(r.out).spec
-  t.equal(parse(spec.fileAssets[1].content).clusters[0].cluster.server, SETUP.defaultServer)
+  const kc = parse(spec.fileAssets[1].content)
+  t.equal(kc.clusters[0].cluster.server, SETUP.defaultServer)
+  t.ok(kc.clusters[0].cluster['certificate-authority-data'] && kc.users[0].user['client-certificate-data'], 'trusts the CA and presents the client certificate')
   t.equal(spec.kubeAPIServer.auditWebhookBatchMaxWait, SETUP.batchMaxWait)
   const custom = parse((await cli('kops', '--batch-max-wait', '1s')).out).spec
   t.equal(custom.kubeAPIServer.auditWebhookBatchMaxWait, '1s')
+})
+
+t.test('combinations client-go refuses, or that leak, are refused', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'lanner-setup-cli-'))
+  writeFileSync(join(dir, 'ca.pem'), '-----BEGIN CERTIFICATE-----\nQUJD\n-----END CERTIFICATE-----\n')
+  writeFileSync(join(dir, 'token'), 'abc123\n')
+  const ca = join(dir, 'ca.pem')
+  for (const [args, msg] of [
+    [['webhook-config', '--server', 'https://h:30007/k8s-audit', '--ca', ca, '--insecure-skip-tls-verify'], /--ca and --insecure-skip-tls-verify exclude each other/],
+    [['kops', '--server', 'https://h:30007/k8s-audit', '--ca', ca, '--insecure-skip-tls-verify'], /--ca and --insecure-skip-tls-verify exclude each other/],
+    [['webhook-config', '--server', 'http://h:30007/k8s-audit', '--insecure-skip-tls-verify'], /http:\/\/ server means nothing/],
+    [['kops', '--server', 'http://h:30007/k8s-audit', '--insecure-skip-tls-verify'], /http:\/\/ server means nothing/],
+    [['webhook-config', '--server', 'http://h:30007/k8s-audit', '--token-file', join(dir, 'token')], /bearer token over http:\/\/ travels in clear/]
+  ] as const) {
+    const r = await cli(...args)
+    t.equal(r.code, 2, args.join(' '))
+    t.match(r.err, msg)
+    t.equal(r.out, '', 'nothing written')
+  }
 })
 
 t.test('a real `lanner setup audit-policy` process prints the policy', async (t) => {

@@ -20,7 +20,7 @@ function commands (text: string): string[] {
     let line = (lines[i] as string).replace(/^\s*#\s*(with TLS:\s*)?/, '')
     if (!line.startsWith('lanner setup ')) continue
     while (line.endsWith('\\') && i + 1 < lines.length) line = line.slice(0, -1) + ' ' + (lines[++i] as string).replace(/^\s*#?\s*/, '')
-    out.push(line.replace(/\s*>.*$/, '').trim())
+    out.push(line.replace(/\s+#.*$/, '').replace(/\s*>.*$/, '').trim())
   }
   return out
 }
@@ -29,13 +29,17 @@ t.test('docs commands run', async (t) => {
   const files = readdirSync(DOCS).filter((f) => /^(deploy|setup-|cluster-).*\.md$/.test(f))
   const cmds = files.flatMap((f) => commands(readFileSync(join(DOCS, f), 'utf8')).map((c) => [f, c] as const))
   t.ok(cmds.length >= 6, `${cmds.length} commands found`)
-  const work = mkdtempSync(join(tmpdir(), 'lanner-docs-'))
   const cwd = process.cwd()
-  process.chdir(work)
   t.teardown(() => { process.chdir(cwd) })
-  for (const f of ['ca.crt', 'client.crt', 'apiserver-client.crt']) writeFileSync(f, PEM_CERT)
-  for (const f of ['client.key', 'apiserver-client.key']) writeFileSync(f, PEM_KEY)
+  let current = ''
   for (const [file, cmd] of cmds) {
+    // each page in a fresh directory, as a reader following it from the top
+    if (file !== current) {
+      current = file
+      process.chdir(mkdtempSync(join(tmpdir(), 'lanner-docs-')))
+      for (const f of ['ca.crt', 'client.crt', 'apiserver-client.crt']) writeFileSync(f, PEM_CERT)
+      for (const f of ['client.key', 'apiserver-client.key']) writeFileSync(f, PEM_KEY)
+    }
     const argv = cmd.split(/\s+/).slice(1)
     const stderr = new PassThrough()
     let err = ''

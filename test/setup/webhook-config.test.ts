@@ -47,7 +47,7 @@ t.test('a bare host gets the default webhook path; plain http is allowed', async
   t.equal(webhookServerUrl('https://h:1/custom/path'), 'https://h:1/custom/path')
   const kc = load(renderWebhookConfig({ server: 'http://127.0.0.1:30007' }))
   t.equal(kc.getCurrentCluster()?.server, 'http://127.0.0.1:30007/k8s-audit')
-  t.same(parse(renderWebhookConfig({ server: 'http://h', insecureSkipTlsVerify: true })).clusters[0].cluster['insecure-skip-tls-verify'], true)
+  t.same(parse(renderWebhookConfig({ server: 'https://h', insecureSkipTlsVerify: true })).clusters[0].cluster['insecure-skip-tls-verify'], true)
 })
 
 t.test('bad input is a usage error', async (t) => {
@@ -57,7 +57,10 @@ t.test('bad input is a usage error', async (t) => {
     [{ server: 'https://h', clientCertPem: CERT }, /go together/],
     [{ server: 'https://h', caPem: 'hello' }, /--ca: not a PEM/],
     [{ server: 'https://h', clientCertPem: CERT, clientKeyPem: CERT }, /--client-key/],
-    [{ server: 'https://h', token: 'two words' }, /token/]
+    [{ server: 'https://h', token: 'two words' }, /token/],
+    // client-go refuses the pair, so kube-apiserver could not build the webhook
+    [{ server: 'https://h', caPem: CA, insecureSkipTlsVerify: true }, /--ca and --insecure-skip-tls-verify exclude each other/],
+    [{ server: 'http://h', insecureSkipTlsVerify: true }, /http:\/\/ server means nothing/]
   ]
   for (const [opts, msg] of bad) {
     let caught: unknown
