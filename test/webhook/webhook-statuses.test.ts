@@ -4,11 +4,29 @@ import t from 'tap'
 import { AppError } from '../../src/errors/index.ts'
 import { auditEvent, encodeEventList, logLine, request } from '../helpers/apiserver-client.ts'
 import { startWebhook } from './fakes.ts'
+import { PassThrough } from 'node:stream'
+import { fileURLToPath } from 'node:url'
+import { loadConfig } from '../../src/config/index.ts'
+import { buildApp } from '../../src/app/build.ts'
+import { createAuditBatchHandler } from '../../src/app/audit-handler.ts'
+import { createLogger } from '../../src/app/logger.ts'
+import type { HandleBodyResult } from '../../src/webhook/index.ts'
+
+// The statuses come from the product's own decoding and evaluation (decodeAuditPayload through
+// the audit batch handler, over Falco's upstream k8s_audit_rules.yaml from ../shared), not from a
+// test stand-in: what the apiserver is answered is what the decoder decides.
+const UPSTREAM_RULES = fileURLToPath(new URL('../../../shared/reference/k8saudit/k8s_audit_rules.yaml', import.meta.url))
+const config = loadConfig({ rules: [UPSTREAM_RULES], overrides: ['json_output=true', 'stdout_output.enabled=false'] })
+const app = await buildApp(config, { stdout: new PassThrough(), logger: createLogger({ level: 'error', stderr: true }, new PassThrough()), defaultMetrics: false })
+if (!(await app.rules.load()).ok) throw new Error('upstream k8s_audit_rules.yaml did not load')
+const decodeAndEvaluate = createAuditBatchHandler({ rules: app.rules, emit: app.emit, metrics: app.metrics, maxEventBytes: config.webhook.maxEventBytes })
+t.teardown(async () => { await app.dispatcher.close(5000) })
+function real (): { handleBody: (body: Buffer) => Promise<HandleBodyResult> } { return { handleBody: decodeAndEvaluate } }
 
 const JSON_HEADERS = { 'content-type': 'application/json' }
 
 t.test('an EventList is answered 200 after handleBody resolved, with its counts', async (t) => {
-  const w = await startWebhook(t)
+  const w = await startWebhook(t, {}, real())
   const items = Array.from({ length: 400 }, (_, i) => auditEvent(i))
   const res = await request(w.url, { method: 'POST', headers: JSON_HEADERS, body: encodeEventList(items) })
   t.equal(res.status, 200)
@@ -23,14 +41,14 @@ t.test('an EventList is answered 200 after handleBody resolved, with its counts'
 })
 
 t.test('a single Event and "application/json; charset=utf-8" are accepted', async (t) => {
-  const w = await startWebhook(t)
+  const w = await startWebhook(t, {}, real())
   const res = await request(w.url, { method: 'POST', headers: { 'content-type': 'application/json; charset=utf-8' }, body: logLine(auditEvent(1)) })
   t.equal(res.status, 200)
   t.same(JSON.parse(res.body), { accepted: 1, rejected: 0 })
 })
 
 t.test('a query string does not change the route', async (t) => {
-  const w = await startWebhook(t)
+  const w = await startWebhook(t, {}, real())
   const res = await request(`${w.url}?timeout=30s`, { method: 'POST', headers: JSON_HEADERS, body: encodeEventList([auditEvent(1)]) })
   t.equal(res.status, 200)
 })
@@ -38,7 +56,7 @@ t.test('a query string does not change the route', async (t) => {
 // Decision (issue 12): kube-apiserver retries any non-2xx 5 times and the same bytes never parse,
 // so invalid or foreign JSON is acknowledged 200 with a body naming the problem (was 400).
 t.test('invalid JSON is acknowledged 200 with ERR_AUDIT_BAD_JSON in the body', async (t) => {
-  const w = await startWebhook(t)
+  const w = await startWebhook(t, {}, real())
   const res = await request(w.url, { method: 'POST', headers: JSON_HEADERS, body: '{"kind": "EventList", "items": [' })
   t.equal(res.status, 200)
   const body = JSON.parse(res.body)
@@ -49,21 +67,21 @@ t.test('invalid JSON is acknowledged 200 with ERR_AUDIT_BAD_JSON in the body', a
 })
 
 t.test('an empty body is bad JSON too', async (t) => {
-  const w = await startWebhook(t)
+  const w = await startWebhook(t, {}, real())
   const res = await request(w.url, { method: 'POST', headers: JSON_HEADERS, body: '' })
   t.equal(res.status, 200)
   t.equal(JSON.parse(res.body).code, 'ERR_AUDIT_BAD_JSON')
 })
 
 t.test('JSON that is not an audit Event/EventList/array is acknowledged 200 with ERR_AUDIT_NOT_RECOGNIZED', async (t) => {
-  const w = await startWebhook(t)
+  const w = await startWebhook(t, {}, real())
   const res = await request(w.url, { method: 'POST', headers: JSON_HEADERS, body: JSON.stringify({ kind: 'Pod', apiVersion: 'v1' }) })
   t.equal(res.status, 200)
   t.equal(JSON.parse(res.body).code, 'ERR_AUDIT_NOT_RECOGNIZED')
 })
 
 t.test('a partially bad batch is 200: bad events cannot be fixed by a retry, so they are counted and logged', async (t) => {
-  const w = await startWebhook(t)
+  const w = await startWebhook(t, {}, real())
   const items = [auditEvent(1), auditEvent(2, { stageTimestamp: undefined }), auditEvent(3)]
   const res = await request(w.url, { method: 'POST', headers: JSON_HEADERS, body: encodeEventList(items) })
   t.equal(res.status, 200)
@@ -75,14 +93,14 @@ t.test('a partially bad batch is 200: bad events cannot be fixed by a retry, so 
 })
 
 t.test('a batch whose every event is bad is still 200 (retrying cannot help)', async (t) => {
-  const w = await startWebhook(t)
+  const w = await startWebhook(t, {}, real())
   const res = await request(w.url, { method: 'POST', headers: JSON_HEADERS, body: encodeEventList([{ kind: 'Event' }]) })
   t.equal(res.status, 200)
   t.same(JSON.parse(res.body), { accepted: 0, rejected: 1 })
 })
 
 t.test('a Content-Type without application/json is 400 ERR_WEBHOOK_CONTENT_TYPE, before the body is read', async (t) => {
-  const w = await startWebhook(t)
+  const w = await startWebhook(t, {}, real())
   for (const headers of [{ 'content-type': 'text/plain' }, {} as Record<string, string>]) {
     const res = await request(w.url, { method: 'POST', headers, body: encodeEventList([auditEvent(1)]) })
     t.equal(res.status, 400)
@@ -92,7 +110,7 @@ t.test('a Content-Type without application/json is 400 ERR_WEBHOOK_CONTENT_TYPE,
 })
 
 t.test('other methods on the path are 405 with Allow: POST', async (t) => {
-  const w = await startWebhook(t)
+  const w = await startWebhook(t, {}, real())
   for (const method of ['GET', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'PROPFIND']) {
     const res = await request(w.url, { method })
     t.equal(res.status, 405, method)
@@ -104,7 +122,7 @@ t.test('other methods on the path are 405 with Allow: POST', async (t) => {
 })
 
 t.test('other paths are 404, a trailing slash included (the match is exact)', async (t) => {
-  const w = await startWebhook(t)
+  const w = await startWebhook(t, {}, real())
   const base = w.url.replace('/k8s-audit', '')
   for (const path of ['/', '/k8s-audit/', '/k8s-audit/x', '/K8S-AUDIT', '/healthz']) {
     const res = await request(base + path, { method: 'POST', headers: JSON_HEADERS, body: '{}' })
@@ -115,7 +133,7 @@ t.test('other paths are 404, a trailing slash included (the match is exact)', as
 })
 
 t.test('a path other than the default is served', async (t) => {
-  const w = await startWebhook(t, { path: '/audit/v1' })
+  const w = await startWebhook(t, { path: '/audit/v1' }, real())
   const ok = await request(w.url, { method: 'POST', headers: JSON_HEADERS, body: logLine(auditEvent(1)) })
   t.equal(ok.status, 200)
   const old = await request(w.url.replace('/audit/v1', '/k8s-audit'), { method: 'POST', headers: JSON_HEADERS, body: '{}' })
@@ -133,7 +151,7 @@ t.test('a handleBody rejection is 500 so the apiserver retries', async (t) => {
 })
 
 t.test('bearer token: 401 without it or with a wrong one, 200 with it', async (t) => {
-  const w = await startWebhook(t, { bearerToken: 's3cret-token' })
+  const w = await startWebhook(t, { bearerToken: 's3cret-token' }, real())
   const body = encodeEventList([auditEvent(1)])
   for (const authorization of [undefined, 'Bearer wrong', 'Bearer s3cret-token-and-more', 'Basic czNjcmV0LXRva2Vu', 's3cret-token']) {
     const headers: Record<string, string> = { ...JSON_HEADERS }
