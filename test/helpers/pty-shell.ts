@@ -7,7 +7,7 @@
  * Opens a pty, forks, makes the slave the child's controlling terminal (os.login_tty: setsid +
  * TIOCSCTTY + dup2) and execs bash there. Sets its own loginuid first when the kernel allows it.
  * Arguments: the loginuid to set, then a command for bash -c (empty or absent: an interactive bash
- * that is typed `exit`). Prints {pid, tty (the slave's st_rdev in tty_nr encoding), loginuid}.
+ * that is typed the third argument, if any, then `exit`). Prints {pid, tty (the slave's st_rdev in tty_nr encoding), loginuid}.
  */
 export const PTY_SHELL = `
 import json, os, sys
@@ -32,7 +32,8 @@ os.close(slave)
 print(json.dumps({'pid': pid, 'tty': tty, 'loginuid': login}), flush=True)
 if len(sys.argv) <= 2 or sys.argv[2] == '':
     # an interactive shell, as kubectl exec -it gives: typed input, then it ends
-    os.write(master, b'exit\\n')
+    typed = sys.argv[3] + '\\n' if len(sys.argv) > 3 and sys.argv[3] != '' else ''
+    os.write(master, (typed + 'exit\\n').encode())
 try:
     while os.read(master, 4096): pass
 except OSError:

@@ -15,6 +15,7 @@ import { ROOT } from './cli-child.ts'
 import { probeSkipReason } from '../fixtures/syscall/probe-harness.ts'
 import { createPodCgroup, podCgroupSkipReason, runInCgroup } from '../helpers/pod-cgroup.ts'
 import { startSyscallServe, type JsonAlert } from '../helpers/serve-syscall.ts'
+import { PTY_SHELL } from '../helpers/pty-shell.ts'
 
 const RULES = ['falco_rules.yaml', 'falco-incubating_rules.yaml', 'falco-sandbox_rules.yaml']
   .map((f) => path.resolve(ROOT, '../shared/reference/falco-rules', f))
@@ -171,6 +172,13 @@ os.execve(fd, ['lanner-memfd', 'marker-${tag}'], {})
       expect: new RegExp(`Log files were tampered \\| file=${logFile} .*process=lanner-clearer `)
     },
     {
+      rule: 'Basic Interactive Reconnaissance',
+      action: 'id typed into an interactive bash on a real pty (its own process group there)',
+      async act () { await run([python, ptyShell, '-1', '', `id lanner-typed-${tag}`]) },
+      ours: (a) => a.output.includes(`lanner-typed-${tag}`),
+      expect: new RegExp(`Basic Interactive Reconnaissance \\| evt_type=execve .*process=id .*command=id lanner-typed-${tag} terminal=[1-9]\\d* `)
+    },
+    {
       rule: 'Redirect STDOUT/STDIN to Network Connection in Container',
       action: 'in a container, a shell whose stdin/stdout are dup2\'d from a connected socket (loopback listener)',
       async act () {
@@ -182,10 +190,21 @@ os.execve(fd, ['lanner-memfd', 'marker-${tag}'], {})
     }
   ]
 
+  const ptyShell = path.join(dir, 'pty-shell.py')
+  writeFileSync(ptyShell, PTY_SHELL)
+  // a witness for the quiet case below: every `id lanner-…` exec, with what the recon rule tests
+  const witness = path.join(dir, 'witness.yaml')
+  writeFileSync(witness, `- rule: e2e recon witness
+  desc: id run by this test
+  condition: evt.type in (execve, execveat) and proc.name = id and proc.args startswith "lanner-"
+  output: "recon witness (args=%proc.args tty=%proc.tty leader=%proc.is_vpgid_leader)"
+  priority: NOTICE
+`)
   const alertsFile = path.join(dir, 'alerts.jsonl')
   const config = path.join(dir, 'falco.yaml')
   writeFileSync(config, `rules_files:
 ${RULES.map((r) => `  - ${r}`).join('\n')}
+  - ${witness}
 json_output: true
 stdout_output: {enabled: false}
 file_output: {enabled: true, keep_alive: false, filename: ${alertsFile}}
@@ -212,6 +231,14 @@ watch_config_files: false
         t.equal(hit?.source, 'syscall')
       })
     }
+
+    t.test('Basic Interactive Reconnaissance stays quiet for id run by a script on the pty (not its group\'s leader)', async (t) => {
+      await run([python, ptyShell, '-1', `id lanner-script-${tag}; true`])
+      const seen = await alertWhere((a) => a.rule === 'e2e recon witness' && a.output.includes(`lanner-script-${tag}`))
+      t.ok(seen, 'the exec was seen')
+      t.match(seen?.output, new RegExp(`tty=[1-9]\\d* leader=false\\)$`), 'on the terminal, in the shell\'s process group')
+      t.equal(started.alerts().find((a) => a.rule === 'Basic Interactive Reconnaissance' && a.output.includes(`lanner-script-${tag}`)), undefined)
+    })
 
     t.test('SIGTERM exits 0', async (t) => {
       serve.child.kill('SIGTERM')
