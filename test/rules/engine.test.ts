@@ -67,9 +67,10 @@ t.test('evaluate never throws: a failing extractor counts as no match and is cou
   const throwingSink = rs.evaluate('test', { name: 'x' }, () => { throw new Error('sink') })
   t.equal(throwingSink, 1, 'a throwing sink does not escape')
   t.equal(rs.evalErrors, 1, 'and is counted')
+  const before = rs.evalErrors
   const badEvent = rs.evaluate('test', null, () => {})
   t.equal(badEvent, 0, 'a malformed event does not escape')
-  t.ok(rs.evalErrors > 0)
+  t.equal(rs.evalErrors, before + 1, 'and is counted once (was: evalErrors > 0, already true before this call)')
 })
 
 t.test('rule summaries list every rule in definition order', async (t) => {
