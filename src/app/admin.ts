@@ -3,6 +3,7 @@
 import { createAdminServer, type AdminOptions, type AdminServer } from '../webhook/index.ts'
 import type { App } from './build.ts'
 import { readTls } from './tls-files.ts'
+import { versionInfo } from './version.ts'
 
 export interface AdminState {
   /** true once shutdown has begun: /readyz answers 503 so the Service stops routing here */
@@ -30,6 +31,7 @@ export async function startAdmin (app: App, state: AdminState = {}): Promise<Adm
     isReady: function rulesLoadedAndServing () { return app.rules.current() !== undefined && state.stopping?.() !== true && state.sourceReady?.() !== false },
     metricsText: async function metricsText () { return await metrics.text() },
     metricsContentType: metrics.contentType,
-    logger: app.logger
+    logger: app.logger,
+    version: versionInfo()
   })
 }

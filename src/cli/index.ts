@@ -21,7 +21,7 @@ const COMMANDS: Record<string, { desc: string, load: () => Promise<CommandModule
 function usage (): string {
   const lines = ['usage: lanner <command> [options]', '', 'commands:']
   for (const [name, c] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(8)} ${c.desc}`)
-  lines.push('', "run 'lanner <command> --help' for a command's options")
+  lines.push('', "run 'lanner <command> --help' for a command's options; 'lanner --version' for the version")
   return lines.join('\n') + '\n'
 }
 
@@ -30,6 +30,11 @@ export async function runCli (argv: string[], io: CliIO = process): Promise<numb
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     io.stdout.write(usage())
     return name === undefined ? 2 : 0
+  }
+  if (name === '--version' || name === '-V' || name === 'version') {
+    const { VERSION } = await import('../app/version.ts')
+    io.stdout.write(`lanner ${VERSION} (node ${process.version})\n`)
+    return 0
   }
   const cmd = COMMANDS[name]
   if (cmd === undefined) {

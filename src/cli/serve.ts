@@ -6,6 +6,7 @@ import { buildApp } from '../app/build.ts'
 import { dryRunReport } from '../app/dry-run.ts'
 import { webhookPreflight } from '../app/webhook-preflight.ts'
 import { readTls } from '../app/tls-files.ts'
+import { VERSION, versionInfo } from '../app/version.ts'
 import { runService } from '../app/service.ts'
 import { runReplay } from '../app/replay.ts'
 import type { Config } from '../config/index.ts'
@@ -48,6 +49,7 @@ export async function run (argv: string[], io: CliIO): Promise<number> {
   }
   if (config.replayFile !== undefined) return await replayOpenParamsFile(config, config.replayFile, io)
   const app = await buildApp(config, { stdout: io.stdout })
+  app.logger.info({ ...versionInfo(), source: config.source, config: config.file }, `lanner ${VERSION} starting`)
   try {
     const code = await runService(app, { onFatal: (line) => io.stderr.write(`lanner serve: ${line}\n`) })
     if (code !== 0) await app.dispatcher.close(1000)

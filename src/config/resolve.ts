@@ -275,7 +275,7 @@ export function resolveConfig (raw: RawConfig, opts: ResolveOptions = {}): Confi
     evalWorkers: raw.lanner.eval_workers,
     watchConfigFiles: raw.watch_config_files,
     rulesStrict: raw.lanner.rules_strict,
-    log: { level: LOG_LEVEL[raw.log_level] ?? 'info', stderr: raw.log_stderr },
+    log: { level: LOG_LEVEL[raw.log_level] ?? 'info', stderr: raw.log_stderr, format: raw.lanner.log_format },
     k8s: raw.lanner.k8s,
     configFiles: [],
     loadedConfigFiles: [],

@@ -145,7 +145,9 @@ const lannerSchema = lannerSection({
   /** hook for the deployment engineer's ConfigMap-watch options; validated by its owner */
   k8s: z.record(z.string(), z.unknown()).default({}),
   /** serve: exit 1 when any rules input fails at start-up, instead of starting without it */
-  rules_strict: bool().default(false)
+  rules_strict: bool().default(false),
+  /** logs on stderr: json (machines), text (people), auto (text when stderr is a terminal) */
+  log_format: z.enum(['auto', 'json', 'text']).default('auto')
 })
 
 export const configSchema = z.object({
@@ -203,7 +205,7 @@ export const configSchema = z.object({
   /** removed in Falco 0.44: accepted with a warning */
   grpc: z.object({ enabled: bool().default(false) }).loose().optional(),
   grpc_output: z.object({ enabled: bool().default(false) }).loose().optional(),
-  lanner: lannerSchema.default({ webhook: {}, eval_workers: 0, user_fields: [], outputs: {}, k8s: {}, rules_strict: false })
+  lanner: lannerSchema.default({ webhook: {}, eval_workers: 0, user_fields: [], outputs: {}, k8s: {}, rules_strict: false, log_format: 'auto' })
 })
 
 export type RawConfig = z.output<typeof configSchema>

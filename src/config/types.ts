@@ -139,7 +139,8 @@ export interface Config {
    * it starts without the failing inputs and alerts about them)
    */
   rulesStrict: boolean
-  log: { level: PinoLevel, stderr: boolean }
+  /** format: `lanner.log_format` (absent = auto: text on a terminal, JSON otherwise) */
+  log: { level: PinoLevel, stderr: boolean, format?: 'auto' | 'json' | 'text' }
   /** `lanner.k8s`: options owned by the ConfigMap watcher, passed through as given */
   k8s: Record<string, unknown>
   /** config_files entries (watched with the config file) */

@@ -11,6 +11,7 @@ export interface AdminServer {
 }
 
 const TEXT = 'text/plain; charset=utf-8'
+const VERSION_PATH = '/version'
 
 export async function createAdminServer (opts: AdminOptions, deps: AdminDeps): Promise<AdminServer> {
   const log = deps.logger?.child({ module: 'admin' })
@@ -36,8 +37,13 @@ export async function createAdminServer (opts: AdminOptions, deps: AdminDeps): P
     }
   }
 
+  async function adminVersion (_request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+    return reply.code(200).type('application/json; charset=utf-8').send(JSON.stringify(deps.version) + '\n')
+  }
+
   const served = [opts.healthzPath, opts.readyzPath]
   if (opts.metricsPath !== undefined) served.push(opts.metricsPath)
+  if (deps.version !== undefined) served.push(VERSION_PATH)
   const tryPaths = served.join(', ')
 
   async function adminNotFound (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
@@ -49,6 +55,7 @@ export async function createAdminServer (opts: AdminOptions, deps: AdminDeps): P
   app.get(opts.readyzPath, adminReadyz)
   // metrics turned off: the path is simply not served, so scrapers see 404 like any unknown path
   if (opts.metricsPath !== undefined) app.get(opts.metricsPath, adminMetrics)
+  if (deps.version !== undefined) app.get(VERSION_PATH, adminVersion)
   app.setNotFoundHandler(adminNotFound)
 
   let port: number

@@ -150,4 +150,6 @@ export interface AdminDeps {
   metricsText(): Promise<string>
   metricsContentType: string
   logger?: WebhookLogger
+  /** served as JSON at /version when given */
+  version?: Record<string, string>
 }
