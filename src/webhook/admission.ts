@@ -45,7 +45,8 @@ export interface AdmissionLimits {
   maxBatches: number
   /** body bytes held; a request is still admitted over it when no other holds bytes, so any body up to the body limit gets in eventually */
   maxBytes?: number
-  onInFlight?: (inFlight: number) => void
+  /** requests admitted (receiving their body or being evaluated): the lanner_webhook_inflight_batches gauge */
+  onInFlight?: (admitted: number) => void
   onInFlightBytes?: (bytes: number) => void
 }
 
@@ -67,10 +68,8 @@ export function createAdmission (limits: AdmissionLimits): Admission {
 
   function releaseOne (bytes: number, busy: boolean): void {
     open--
-    if (busy) {
-      inFlight--
-      onInFlight(inFlight)
-    }
+    if (busy) inFlight--
+    onInFlight(open)
     addBytes(-bytes)
     if (open === 0 && waiters.length > 0) {
       const ws = waiters
@@ -82,6 +81,7 @@ export function createAdmission (limits: AdmissionLimits): Admission {
   function tryAcquire (announced = 0): AdmissionSlot | 'bytes' {
     if (inFlightBytes > 0 && inFlightBytes + announced > maxBytes) return 'bytes'
     open++
+    onInFlight(open)
     let bytes = 0
     let released = false
     let busy = false
@@ -91,7 +91,6 @@ export function createAdmission (limits: AdmissionLimits): Admission {
         if (inFlight >= maxBatches) return false
         busy = true
         inFlight++
-        onInFlight(inFlight)
         return true
       },
       get busy () { return busy },

@@ -80,9 +80,20 @@ export async function createWebhookServer (opts: WebhookOptions, deps: WebhookDe
   })
   // over TLS the request's socket is the TLS one, opened once the handshake is done
   if (opts.tls !== undefined) app.server.on('secureConnection', noteConnection)
-  // while closing, every answer ends its connection: the client learns at once to go elsewhere
-  app.addHook('onSend', async function webhookCloseAfterAnswer (_request, reply) {
-    if (closing) reply.header('connection', 'close')
+  // While closing, an answer ends its connection (Connection: close) so the client learns at once
+  // to go elsewhere; not while pipelined requests wait behind it on the same connection, which node
+  // would then drop unanswered.
+  const pending = new WeakMap<object, number>()
+  app.addHook('onRequest', async function webhookCountPending (request) {
+    const socket = request.raw.socket
+    pending.set(socket, (pending.get(socket) ?? 0) + 1)
+  })
+  app.addHook('onResponse', async function webhookAnswerDone (request) {
+    const socket = request.raw.socket
+    pending.set(socket, (pending.get(socket) ?? 1) - 1)
+  })
+  app.addHook('onSend', async function webhookCloseAfterAnswer (request, reply) {
+    if (closing && pending.get(request.raw.socket) === 1) reply.header('connection', 'close')
   })
 
   registerK8sAuditRoute(app, {

@@ -26,6 +26,8 @@ export function recordingLogger (lines: LogLine[] = []): WebhookLogger & { lines
 export interface RecordedMetrics extends WebhookMetrics {
   received: number
   answered: number[]
+  /** the latency reported with each answer, seconds */
+  answeredSeconds: number[]
   accepted: number
   rejected: number
   /** one entry per issue counted */
@@ -40,6 +42,7 @@ export function recordingMetrics (onAnswer?: (status: number) => void): Recorded
   const m: RecordedMetrics = {
     received: 0,
     answered: [],
+    answeredSeconds: [],
     accepted: 0,
     rejected: 0,
     issues: [],
@@ -50,6 +53,7 @@ export function recordingMetrics (onAnswer?: (status: number) => void): Recorded
     batchAnswered (status, seconds) {
       if (!(seconds >= 0)) throw new Error(`bad latency ${seconds}`)
       m.answered.push(status)
+      m.answeredSeconds.push(seconds)
       onAnswer?.(status)
     },
     events (a, r) { m.accepted += a; m.rejected += r },

@@ -59,29 +59,51 @@ t.test('the bearer check wants exactly "Bearer <token>"', async (t) => {
   t.notOk(check(undefined))
 })
 
-t.test('admission admits up to the limit, releases once per slot and reports drains', async (t) => {
+t.test('admission: uploads hold no batch slot; slots are taken when evaluation starts, released once, drains reported', async (t) => {
   const seen: number[] = []
   const adm = createAdmission({ maxBatches: 2, onInFlight: (n) => seen.push(n) })
   const a = adm.tryAcquire() as AdmissionSlot
   const b = adm.tryAcquire() as AdmissionSlot
-  t.type(a, 'object')
-  t.type(b, 'object')
-  t.equal(adm.tryAcquire(), 'batches', 'the third is refused')
+  const c = adm.tryAcquire() as AdmissionSlot
+  t.type(c, 'object', 'a third upload is admitted: receiving a body holds no batch slot')
+  t.ok(a.startBatch())
+  t.ok(b.startBatch())
+  t.notOk(c.startBatch(), 'the third batch is refused while two are evaluated')
+  t.equal(adm.inFlight, 2)
+  c.release()
   let drained = false
   const d = adm.drained().then(() => { drained = true })
-  a?.release()
-  a?.release()
+  a.release()
+  a.release()
   t.equal(adm.inFlight, 1, 'a double release counts once')
   await Promise.resolve()
   t.notOk(drained)
-  b?.markBusy()
-  t.equal(b?.busy, true)
-  b?.release()
+  t.equal(b.busy, true)
+  b.release()
   await d
   t.ok(drained)
-  t.same(seen, [1, 2, 1, 0])
+  t.same(seen, [1, 2, 3, 2, 1, 0], 'the gauge follows admitted requests')
   await adm.drained()
   t.pass('drained() resolves at once when idle')
+})
+
+t.test('admission: bytes are counted as they arrive; a Content-Length reserves nothing', async (t) => {
+  const adm = createAdmission({ maxBatches: 4, maxBytes: 1000 })
+  const a = adm.tryAcquire(900) as AdmissionSlot
+  t.equal(adm.inFlightBytes, 0, 'announcing 900 bytes holds none')
+  const b = adm.tryAcquire(900) as AdmissionSlot
+  t.type(b, 'object', 'so a second announcing 900 is admitted too')
+  t.ok(a.grow(600))
+  t.equal(adm.tryAcquire(500), 'bytes', 'a Content-Length that cannot fit next to bytes really held is refused')
+  t.notOk(b.grow(500), 'crossing the budget while others hold bytes is refused')
+  t.ok(b.grow(400))
+  t.equal(adm.inFlightBytes, 1000)
+  a.release()
+  b.release()
+  t.equal(adm.inFlightBytes, 0)
+  const alone = adm.tryAcquire() as AdmissionSlot
+  t.ok(alone.grow(5000), 'alone, a body may pass the budget (up to the body limit)')
+  alone.release()
 })
 
 t.test('judgeBatch: 400 only for a body-level issue with nothing accepted', async (t) => {
