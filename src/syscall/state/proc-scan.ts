@@ -71,8 +71,11 @@ export function readProc (procRoot: string, pid: number, bootTime?: number): Pro
   const open = stat.indexOf('(')
   const statComm = stat.slice(open + 1, stat.lastIndexOf(')'))
   const status = read(join(dir, 'status')) ?? ''
-  const uidM = /^Uid:\s+(\d+)/m.exec(status)
-  const gidM = /^Gid:\s+(\d+)/m.exec(status)
+  // columns: real, effective, saved, filesystem. The effective ids decide what the process may
+  // do, and they are what Falco reports (libscap reads the second column): a setuid-root program
+  // run by uid 1000 is user.uid 0.
+  const uidM = /^Uid:\s+\d+\s+(\d+)/m.exec(status)
+  const gidM = /^Gid:\s+\d+\s+(\d+)/m.exec(status)
   const nspid = /^NSpid:\s+([\d\s]+)$/m.exec(status)
   const nsIds = nspid === null ? [] : (nspid[1] as string).trim().split(/\s+/)
   const capInh = /^CapInh:\s+([0-9a-f]+)$/m.exec(status)

@@ -1,4 +1,7 @@
 // Test helper: a fake /proc tree in a tmp dir, and a record builder. Not a test file itself.
+// The files follow proc(5): /proc/<pid>/stat fields in kernel order; status with the four Uid/Gid
+// columns (real, effective, saved set, filesystem) and NSpid listing the pid in each pid namespace
+// from the host's outwards-in (a container process shows "NSpid: <host pid> <pid in container>").
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -11,7 +14,17 @@ export interface FakeProcess {
   argv: string[]
   exe?: string
   cwd?: string
+  /** the effective uid (status column 2, what Falco's user.uid reports) */
   uid?: number
+  /** the other Uid columns (default: equal to uid), e.g. a setuid program: real 1000, effective 0 */
+  realUid?: number
+  savedUid?: number
+  fsUid?: number
+  /** effective gid (default: uid) and the real gid (default: gid) */
+  gid?: number
+  realGid?: number
+  /** pid inside the process's own pid namespace (a container's): NSpid gets a second column */
+  nsPid?: number
   loginuid?: number
   tty?: number
   sid?: number
@@ -34,7 +47,11 @@ export function fakeProc (procs: readonly FakeProcess[], files: { passwd?: strin
     // pid (comm) state ppid pgrp session tty_nr tpgid flags minflt cminflt majflt cmajflt utime stime cutime cstime priority nice threads itrealvalue starttime
     writeFileSync(join(dir, 'stat'), `${p.pid} (${p.comm}) S ${p.ppid} ${p.pid} ${sid} ${p.tty ?? 0} -1 0 0 0 0 0 0 0 0 0 20 0 1 0 500 0 0\n`)
     const uid = p.uid ?? 0
-    writeFileSync(join(dir, 'status'), `Name:\t${p.comm}\nPid:\t${p.pid}\nPPid:\t${p.ppid}\nUid:\t${uid}\t${uid}\t${uid}\t${uid}\nGid:\t${uid}\t${uid}\t${uid}\t${uid}\nNSpid:\t${p.pid}\nCapInh:\t0000000000000000\nCapPrm:\t${p.capEff ?? '0000000000000000'}\nCapEff:\t${p.capEff ?? '0000000000000000'}\n`)
+    const gid = p.gid ?? uid
+    const uids = [p.realUid ?? uid, uid, p.savedUid ?? uid, p.fsUid ?? uid].join('\t')
+    const gids = [p.realGid ?? gid, gid, gid, gid].join('\t')
+    const nspid = p.nsPid === undefined ? `${p.pid}` : `${p.pid}\t${p.nsPid}`
+    writeFileSync(join(dir, 'status'), `Name:\t${p.comm}\nPid:\t${p.pid}\nPPid:\t${p.ppid}\nUid:\t${uids}\nGid:\t${gids}\nNSpid:\t${nspid}\nCapInh:\t0000000000000000\nCapPrm:\t${p.capEff ?? '0000000000000000'}\nCapEff:\t${p.capEff ?? '0000000000000000'}\n`)
     writeFileSync(join(dir, 'comm'), p.comm + '\n')
     writeFileSync(join(dir, 'cmdline'), p.argv.map((a) => a + '\0').join(''))
     writeFileSync(join(dir, 'cgroup'), p.cgroup ?? '0::/user.slice/session-1.scope\n')

@@ -55,3 +55,19 @@ t.test('unset loginuid reads as -1; the real /proc/self is readable', async (t) 
   t.same(splitNul('a\0b\0'), ['a', 'b'])
   t.same(splitNul(''), [])
 })
+
+t.test('the effective uid/gid is the process\'s user, as Falco reads it (status column 2), and NSpid gives the pid in a container', async (t) => {
+  // a setuid-root program started by uid 1000: real 1000, effective 0, saved 0, fs 0; setgid group 42
+  const fp = fakeProc([
+    { pid: 51, ppid: 1, comm: 'passwd', argv: ['passwd'], uid: 0, realUid: 1000, savedUid: 0, fsUid: 0, gid: 42, realGid: 1000 },
+    { pid: 4242, ppid: 1, comm: 'nginx', argv: ['nginx'], nsPid: 7 }
+  ], { passwd: 'root:x:0:0:root:/root:/bin/sh\nalice:x:1000:1000::/home/alice:/bin/sh\n', group: 'root:x:0:\nshadow:x:42:\nalice:x:1000:\n' })
+  t.teardown(fp.cleanup)
+  const setuid = readProc(fp.root, 51, BOOT_TIME)
+  t.equal(setuid?.uid, 0, 'user.uid is the effective uid (root), not the real one (1000)')
+  t.equal(setuid?.gid, 42, 'group.gid is the effective gid')
+  t.equal(loadUserDb({ procRoot: fp.root }).user(setuid?.uid ?? -1)?.name, 'root')
+  const ctr = readProc(fp.root, 4242, BOOT_TIME)
+  t.equal(ctr?.pid, 4242)
+  t.equal(ctr?.vpid, 7, 'proc.vpid: the last NSpid column')
+})
