@@ -121,7 +121,8 @@ function readMerged (file: string | undefined, overrides: readonly Override[], c
   const onFiles = overrides.filter((o) => 'key' in (o.path[0] ?? {}) && (o.path[0] as { key: string }).key === 'config_files')
   const rest = overrides.filter((o) => !onFiles.includes(o))
   applyOverrides(parsed.raw, onFiles)
-  const entries = configFileEntries(parsed.raw.config_files, file === undefined ? cwd : path.dirname(file), file)
+  // without -c there is no falco.yaml whose default would name /etc/falco/config.d
+  const entries = file === undefined && parsed.raw.config_files === undefined ? [] : configFileEntries(parsed.raw.config_files, file === undefined ? cwd : path.dirname(file), file)
   const files = file === undefined ? [] : [file]
   const notes: string[] = []
   parsed.origins = new Map()
