@@ -1,11 +1,21 @@
-// A throw-away container cgroup in the cgroup v1 cpu hierarchy laid out like containerd's
-// (kubepods/besteffort/pod<uid>/<containerId>), and a child run inside it. Removed in teardown.
+// Throw-away container cgroups laid out as the kubelet and the runtime make them, and a child run
+// inside one. Removed in teardown. Two layouts (kubelet's pkg/kubelet/cm cgroup naming):
+// - cgroup v1, cgroupfs driver (docker/containerd with cgroupfs): in the cpu hierarchy,
+//   kubepods/besteffort/pod<uid>/<64-hex container id>;
+// - cgroup v2, systemd driver (most nodes today): in the unified hierarchy,
+//   kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod<uid with - as _>.slice/
+//   cri-containerd-<id>.scope (containerd; CRI-O names it crio-<id>.scope, docker docker-<id>.scope).
+//   systemd escapes '-' as its slice separator, which is why the pod uid's dashes become '_'.
 import { spawn } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { existsSync, mkdirSync, rmdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
 export const CPU_CGROUP_ROOT = '/sys/fs/cgroup/cpu'
+/** where cgroup v2 is mounted: /sys/fs/cgroup on a v2-only node, .../unified on a hybrid one (this VM) */
+export const UNIFIED_CGROUP_ROOT = existsSync('/sys/fs/cgroup/unified/cgroup.controllers') ? '/sys/fs/cgroup/unified' : '/sys/fs/cgroup'
+
+export type ScopeRuntime = 'containerd' | 'cri-o' | 'docker'
 
 interface Teardown { teardown(fn: () => void | Promise<void>): void }
 
@@ -14,11 +24,15 @@ export function podCgroupSkipReason (root = CPU_CGROUP_ROOT): string | undefined
   return existsSync(join(root, 'cgroup.procs')) ? undefined : `no cgroup v1 cpu hierarchy at ${root}`
 }
 
-/** Creates the pod's container cgroup (and any missing parents); returns its directory. */
-export function createPodCgroup (t: Teardown, containerId: string, root = CPU_CGROUP_ROOT): string {
+/** undefined when a cgroup v2 hierarchy is mounted at `root`; otherwise the reason to skip */
+export function podCgroupV2SkipReason (root = UNIFIED_CGROUP_ROOT): string | undefined {
+  return existsSync(join(root, 'cgroup.controllers')) && existsSync(join(root, 'cgroup.procs')) ? undefined : `no cgroup v2 hierarchy at ${root}`
+}
+
+function makeChain (t: Teardown, root: string, parts: readonly string[]): string {
   const created: string[] = []
   let dir = root
-  for (const part of ['kubepods', 'besteffort', `pod${randomUUID()}`, containerId]) {
+  for (const part of parts) {
     dir = join(dir, part)
     if (!existsSync(dir)) { mkdirSync(dir); created.push(dir) }
   }
@@ -32,6 +46,28 @@ export function createPodCgroup (t: Teardown, containerId: string, root = CPU_CG
     }
   })
   return dir
+}
+
+/** Creates the pod's container cgroup, v1 cgroupfs layout (and any missing parents); returns its directory. */
+export function createPodCgroup (t: Teardown, containerId: string, root = CPU_CGROUP_ROOT): string {
+  return makeChain(t, root, ['kubepods', 'besteffort', `pod${randomUUID()}`, containerId])
+}
+
+/** The leaf a runtime's systemd scope is named by. */
+export function scopeName (runtime: ScopeRuntime, containerId: string): string {
+  const prefix = runtime === 'containerd' ? 'cri-containerd' : runtime === 'cri-o' ? 'crio' : 'docker'
+  return `${prefix}-${containerId}.scope`
+}
+
+/**
+ * Creates the container's cgroup in the v2 systemd layout (kubepods.slice/…/<scope>); returns its
+ * directory. `podUid` defaults to a fresh UUID.
+ */
+export function createSystemdPodCgroup (t: Teardown, containerId: string, opts: { root?: string, runtime?: ScopeRuntime, podUid?: string } = {}): string {
+  const pod = (opts.podUid ?? randomUUID()).replace(/-/g, '_')
+  return makeChain(t, opts.root ?? UNIFIED_CGROUP_ROOT, [
+    'kubepods.slice', 'kubepods-besteffort.slice', `kubepods-besteffort-pod${pod}.slice`, scopeName(opts.runtime ?? 'containerd', containerId)
+  ])
 }
 
 /**

@@ -38,7 +38,8 @@ enum ln_kind {
 #define LN_MAX_NUMS 6
 
 /* Fixed record header. Followed by nnum little-endian u64 arguments, then nblob blobs, each
- * {u16 len, bytes}. Blob 0 is always the cgroup v1 (cpu) leaf name of the task. */
+ * {u16 len, bytes}. Blob 0 is always the leaf name of the task's container cgroup: the v1 cpu
+ * controller's, or its cgroup v2 (default hierarchy) one (lanner-put.bpf.h cg_leaf_name). */
 struct ln_hdr {
 	__u16 len;       /* total record length, header included */
 	__u16 kind;      /* enum ln_kind */

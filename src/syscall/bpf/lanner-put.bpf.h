@@ -109,14 +109,29 @@ static __always_inline void put_tuple(struct ln_scratch *s, __u32 *offp, struct 
 	*offp = off + 2 + sizeof(t);
 }
 
-/* cgroup v1 cpu controller leaf name: the container id under kubepods/docker layouts. The name is
- * cached per task against the css pointer it was read for: a task changes cgroup rarely, and the
- * four dependent reads of the name cost more than the rest of a small record. */
+/* The leaf name that names the container. Under cgroup v1 (docker/cgroupfs kubepods layouts) it is
+ * the cpu controller's cgroup. Under cgroup v2 (the systemd driver's
+ * kubepods.slice/.../cri-containerd-<id>.scope, most nodes today) the cpu css may sit on a pod-level
+ * ancestor, so the task's own cgroup in the default hierarchy (css_set->dfl_cgrp) is read instead;
+ * so it is when the cpu controller is not mounted or the task sits at a v1 root. */
+static __always_inline const char *cg_leaf_name(struct cgroup_subsys_state *css, struct cgroup *dfl)
+{
+	struct cgroup *cg = css ? BPF_CORE_READ(css, cgroup) : NULL;
+
+	if (cg && BPF_CORE_READ(cg, level) > 0 && (!dfl || BPF_CORE_READ(cg, root) != BPF_CORE_READ(dfl, root)))
+		return BPF_CORE_READ(cg, kn, name);
+	return dfl ? BPF_CORE_READ(dfl, kn, name) : NULL;
+}
+
+/* The container's cgroup leaf name (cg_leaf_name). It is cached per task against the cgroups it was
+ * read for: a task changes cgroup rarely, and the dependent reads of the name cost more than the
+ * rest of a small record. */
 static __always_inline void put_cgroup(struct ln_scratch *s, __u32 *offp, struct task_struct *task)
 {
 	int id = bpf_core_enum_value(enum cgroup_subsys_id, cpu_cgrp_id);
 	struct cgroup_subsys_state *css = NULL;
 	struct css_set *cs = BPF_CORE_READ(task, cgroups);
+	struct cgroup *dfl = cs ? BPF_CORE_READ(cs, dfl_cgrp) : NULL;
 	struct ln_cg_cache *c;
 	__u32 off, n;
 
@@ -124,14 +139,15 @@ static __always_inline void put_cgroup(struct ln_scratch *s, __u32 *offp, struct
 		bpf_probe_read_kernel(&css, sizeof(css), &cs->subsys[id]);
 	c = bpf_task_storage_get(&cg_cache, bpf_get_current_task_btf(), 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!c) {
-		put_kstr(s, offp, css ? BPF_CORE_READ(css, cgroup, kn, name) : NULL, LN_CGNAME_MAX);
+		put_kstr(s, offp, cg_leaf_name(css, dfl), LN_CGNAME_MAX);
 		return;
 	}
-	if (c->css != (__u64)css) {
-		const char *name = css ? BPF_CORE_READ(css, cgroup, kn, name) : NULL;
+	if (c->css != (__u64)css || c->dfl != (__u64)dfl) {
+		const char *name = cg_leaf_name(css, dfl);
 		long r = name ? bpf_probe_read_kernel_str(c->name, sizeof(c->name), name) : 0;
 		c->len = r > 0 ? r : 0;
 		c->css = (__u64)css;
+		c->dfl = (__u64)dfl;
 	}
 	off = *offp & LN_OFF_MASK;
 	n = c->len & 255; /* never above LN_CGNAME_MAX: it was stored by a read of that size */

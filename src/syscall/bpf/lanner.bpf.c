@@ -94,7 +94,8 @@ struct {
 } exec_tmp SEC(".maps");
 
 struct ln_cg_cache {
-	__u64 css;	/* the css the name was read for */
+	__u64 css;	/* the cpu css the name was read for */
+	__u64 dfl;	/* and the default-hierarchy (cgroup v2) cgroup */
 	__u32 len;	/* bpf_probe_read_kernel_str's result: bytes including the NUL */
 	__u32 pad;
 	char name[LN_CGNAME_MAX];
