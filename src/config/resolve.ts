@@ -240,7 +240,12 @@ export function resolveConfig (raw: RawConfig, opts: ResolveOptions = {}): Confi
   const k8saudit = k8sIdx < 0 ? undefined : { plugin: raw.plugins[k8sIdx] as PluginConfig, index: k8sIdx }
   const source = chooseSource(raw, opts, k8saudit?.plugin)
   if (raw.engine?.kind !== undefined) warnings.push(`engine.kind '${raw.engine.kind}' is ignored: Lanner's source is chosen by --source or lanner.source`)
-  for (const pl of plugins) if (pl.name !== 'k8saudit' && pl.name !== 'json') warnings.push(`plugin '${pl.name}' is not supported by Lanner and is ignored`)
+  for (const pl of plugins) {
+    if (pl.name === 'k8saudit' || pl.name === 'json') continue
+    // Falco 0.41+ ships the container plugin in config.d; Lanner's syscall source has those fields itself
+    if (pl.name === 'container') warnings.push("plugin 'container' is ignored: Lanner's syscall source provides the container.* fields itself (its init_config engines are not read)")
+    else warnings.push(`plugin '${pl.name}' is not supported by Lanner and is ignored`)
+  }
   if (raw.log_syslog === true) warnings.push(ignoredKeyWarning('log_syslog'))
   if (raw.grpc !== undefined || raw.grpc_output !== undefined) warnings.push('grpc / grpc_output are ignored: gRPC output and server were removed in Falco 0.44 and Lanner has neither; use http_output (falcosidekick) or program_output')
   const open = source === 'k8s_audit' ? openParamsOf(k8saudit, p) : {}
