@@ -41,6 +41,10 @@ export async function runCli (argv: string[], io: CliIO = process): Promise<numb
     io.stderr.write(`lanner: unknown command '${name}'\n${usage()}`)
     return 2
   }
+  // A reader that stops early (`lanner rules list | head`) closes our stdout: a normal end for a
+  // command that prints, not a crash. serve has its own answer (the stdout output counts the
+  // failure and the webhook goes on), so it keeps its stream as it is.
+  if (name !== 'serve') io.stdout.on('error', quietOnClosedStdout)
   try {
     const mod = await cmd.load()
     return await mod.run(rest, io)
@@ -51,4 +55,9 @@ export async function runCli (argv: string[], io: CliIO = process): Promise<numb
     }
     throw err
   }
+}
+
+function quietOnClosedStdout (err: NodeJS.ErrnoException): void {
+  if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') process.exit(0)
+  throw err
 }

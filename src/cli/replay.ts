@@ -1,7 +1,10 @@
 // `lanner replay`: evaluate audit events from files (JSON lines, EventList, array; `-` for stdin;
 // gzip) with the same config, rules and outputs as `serve`. Alerts go to the outputs (stdout by
-// default); the summary goes to stderr. Exit 1 is only for config or rules errors.
+// default); the summary goes to stderr. Exit 1 for config or rules errors and for an input that
+// cannot be read at all (a typo in a path is not "0 events"); malformed lines inside a readable
+// input are reported in the summary and skipped.
 import { loadConfig } from '../config/index.ts'
+import { accessSync, constants } from 'node:fs'
 import { AppError } from '../errors/index.ts'
 import { runReplay } from '../app/replay.ts'
 import type { CliIO } from './index.ts'
@@ -23,9 +26,19 @@ export async function run (argv: string[], io: CliIO): Promise<number> {
   const args = parseCommonArgs(argv, REPLAY_FLAGS)
   if (args.help) { io.stdout.write(HELP); return 0 }
   if (args.positional.length === 0) throw new AppError('ERR_CLI_USAGE', 'no input: give one or more files, directories or - for stdin')
+  for (const p of args.positional) if (p !== '-') checkReadable(p)
   const config = loadConfig({ ...configOptionsOf(args, args.json ? ['json_output=true'] : []), source: 'k8s_audit' })
   const result = await runReplay(config, args.positional, io)
   const prefix = result.code === 0 ? '' : 'lanner replay: '
   for (const l of result.report) io.stderr.write(prefix + l + '\n')
   return result.code
+}
+
+/** A missing or unreadable input fails the replay up front, naming the path and the reason. */
+function checkReadable (path: string): void {
+  try { accessSync(path, constants.R_OK) } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'error'
+    const why = code === 'ENOENT' ? 'no such file or directory' : code === 'EACCES' ? 'permission denied' : code
+    throw new AppError('ERR_AUDIT_READ_FAILED', `cannot read ${path}: ${why} (${code})`)
+  }
 }

@@ -68,7 +68,7 @@ export async function run (argv: string[], io: CliIO): Promise<number> {
   // with -c, the rules see the config's static.* fields and append_output, as serve loads them
   const config = configFile === undefined ? undefined : loadConfig({ file: configFile })
   const sources = withStaticFieldsAll(await defaultSources(), config?.staticFields ?? {})
-  const res = loadRules(inputs, { sources, pluginVersions: allBuiltinPlugins(), ...(config !== undefined ? { appendOutput: config.appendOutput } : {}) })
+  const res = loadRules(inputs, { sources, pluginVersions: allBuiltinPlugins(), allErrors: true, ...(config !== undefined ? { appendOutput: config.appendOutput } : {}) })
   return sub === 'validate' ? validate(io, inputs, res, json) : list(io, res, json)
 }
 
@@ -81,8 +81,13 @@ function validate (io: CliIO, inputs: readonly RulesInput[], res: LoadResult, js
     io.stdout.write(JSON.stringify(validateJson(inputs, res), null, 2) + '\n')
     return res.ok ? 0 : 1
   }
-  for (const e of res.errors) io.stderr.write(formatLoadIssue(e))
-  for (const w of res.warnings) io.stderr.write(formatLoadIssue(w))
+  // every error of every file, in file order and then by position (read, validation and compile
+  // errors are found in different passes)
+  const order = new Map(inputs.map((input, i) => [input.name, i]))
+  const byPlace = (a: LoadIssue, b: LoadIssue): number =>
+    (order.get(a.location?.file ?? '') ?? -1) - (order.get(b.location?.file ?? '') ?? -1) || (a.location?.pos?.offset ?? 0) - (b.location?.pos?.offset ?? 0)
+  for (const e of [...res.errors].sort(byPlace)) io.stderr.write(formatLoadIssue(e))
+  for (const w of [...res.warnings].sort(byPlace)) io.stderr.write(formatLoadIssue(w))
   for (const input of inputs) {
     const bad = res.errors.some((e) => e.location?.file === input.name)
     io.stdout.write(`${input.name}: ${bad ? 'Invalid' : 'Ok'}\n`)

@@ -29,6 +29,8 @@ export interface LoadOptions {
   pluginVersions?: Readonly<Record<string, string>>
   /** falco.yaml `append_output`, in order (see load/append-output.ts) */
   appendOutput?: readonly AppendOutputRule[]
+  /** report every compile error of a file, not only Falco's first one (`lanner rules validate`) */
+  allErrors?: boolean
 }
 
 /** One falco.yaml `append_output` entry: match (ANDed) → extra output text and JSON fields. */

@@ -109,3 +109,38 @@ t.test('readRulesPaths: directories contribute .yaml/.yml files in lexical order
   t.same(inputs.map((i) => [i.name.slice(dir.length + 1), i.readError === undefined]),
     [['a.yaml', true], ['b.yml', true], ['dangling.yaml', false], ['link.yaml', true], ['c.txt', true], ['missing.yaml', false]])
 })
+
+t.test('validate reports every error of a file, in file order, not only the first', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'lanner-rules-'))
+  const rule = (name: string, condition: string, output = 'o', priority = 'WARNING'): string =>
+    `- rule: ${name}\n  desc: d\n  condition: ${condition}\n  output: "${output}"\n  priority: ${priority}\n  source: k8s_audit\n`
+  await writeFile(join(dir, 'many.yaml'), [
+    rule('A', 'ka.verb = create and ka.nope = 1'),
+    rule('B', 'ka.verb = ('),
+    rule('C', 'ka.verb = create', '%ka.bogus'),
+    rule('D', 'ka.verb = create', 'o', 'NOPE'),
+    rule('E', 'ka.verb = create')
+  ].join(''))
+  const res = await lanner('rules', 'validate', join(dir, 'many.yaml'))
+  t.equal(res.code, 1)
+  const located = res.stderr.split('\n').filter((l) => l.startsWith(join(dir, 'many.yaml') + ':')).map((l) => /:(\d+):\d+: (\w+):.*\(rule '(\w)'\)/.exec(l)?.slice(1))
+  t.same(located, [['3', 'RULE_COMPILE_UNKNOWN_FIELD', 'A'], ['9', 'RULE_PARSE_UNEXPECTED_TOKEN', 'B'], ['16', 'RULE_COMPILE_UNKNOWN_FIELD', 'C'], ['23', 'LOAD_ERR_YAML_VALIDATE', 'D']], 'four errors, each at its line')
+  const json = JSON.parse((await lanner('rules', 'validate', '--json', join(dir, 'many.yaml'))).stdout)
+  t.equal(json.falco_load_results[0].errors.length, 4, '--json lists them all too')
+})
+
+t.test('list | head: a closed stdout ends the command quietly', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'lanner-rules-'))
+  // far more than a pipe buffer of output, so the writer really meets the closed pipe
+  let many = ''
+  for (let i = 0; i < 3000; i++) many += `- rule: Rule number ${i} with a long enough name to fill the table\n  desc: d\n  condition: ka.verb = create\n  output: o\n  priority: INFO\n  source: k8s_audit\n  tags: [k8s, padding_${i}]\n`
+  await writeFile(join(dir, 'many.yaml'), many)
+  const r = await new Promise<{ code: number, stdout: string, stderr: string }>((resolve) => {
+    execFile('sh', ['-c', `"${process.execPath}" --import tsx src/main.ts rules list "${join(dir, 'many.yaml')}" | head -n 2; echo "lanner=\${PIPESTATUS:-n/a}"`], { cwd: ROOT, timeout: 60_000, shell: undefined }, (err, stdout, stderr) => {
+      resolve({ code: err === null ? 0 : 1, stdout, stderr })
+    })
+  })
+  t.equal(r.code, 0)
+  t.equal(r.stdout.split('\n').filter((l) => l.startsWith('NAME') || l.startsWith('Rule number')).length, 2, 'head got its lines')
+  t.equal(r.stderr, '', 'no EPIPE stack trace')
+})

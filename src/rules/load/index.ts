@@ -51,7 +51,8 @@ export function loadRules (inputs: readonly RulesInput[], opts: LoadOptions): Lo
   const compileErrors = issues.errors.splice(before)
   for (const e of compileErrors) {
     const f = e.location?.file ?? ''
-    if (failed.has(f)) continue
+    // `rules validate` wants every error of a file (opts.allErrors), serve Falco's first one
+    if (opts.allErrors !== true && failed.has(f)) continue
     failed.add(f)
     issues.errors.push(e)
   }
