@@ -160,9 +160,14 @@ export function startConfigWatch (app: App, opts: { debounceMs?: number, signals
     return true
   }
 
+  async function reloadSafely (reason: string): Promise<boolean> {
+    // a reload must never take the instance down: anything unexpected is a rejected reload
+    try { return await reloadOnce(reason) } catch (err) { return reject(reason, err) }
+  }
+
   function reload (reason: string): Promise<boolean> {
     // one reload at a time, in order: a burst of edits ends on the last file state
-    chain = chain.then(async () => await reloadOnce(reason), async () => await reloadOnce(reason))
+    chain = chain.then(async () => await reloadSafely(reason))
     return chain
   }
 
