@@ -9,6 +9,7 @@ import { ConfigError, type SourcePos } from '../errors/index.ts'
 import { trackDuplicateKeys } from '../util/yaml-duplicate-keys.ts'
 import { configSchema, KNOWN_TOP_LEVEL_KEYS, type RawConfig } from './schema.ts'
 import { applyOverrides, parseOverride, type Override } from './overrides.ts'
+import { resolveOverridePaths } from './override-paths.ts'
 import { configFileEntries, filesOfEntry, mergeRoot, originOf, type ConfigFileEntry, type KeyOrigin } from './config-files.ts'
 import { expandEnvTree, type Env } from './env-expand.ts'
 import { ignoredKeyWarning } from './falco-keys.ts'
@@ -145,7 +146,8 @@ function readMerged (file: string | undefined, overrides: readonly Override[], c
 export function loadConfig (opts: LoadConfigOptions = {}): Config {
   const cwd = opts.cwd ?? process.cwd()
   const file = opts.file === undefined ? undefined : path.resolve(cwd, opts.file)
-  const overrides = (opts.overrides ?? []).map(parseOverride)
+  // paths typed on the command line are relative to the working directory, as for -c and -r
+  const overrides = (opts.overrides ?? []).map(parseOverride).map((o) => resolveOverridePaths(o, cwd))
   const { parsed, entries, files, notes } = readMerged(file, overrides, cwd, opts.env ?? process.env)
   const raw = validateRaw(parsed)
   const unknown = Object.keys(parsed.raw).filter((k) => !KNOWN_TOP_LEVEL_KEYS.has(k))

@@ -9,7 +9,7 @@ type Segment = { key: string } | { index: number } | { append: true }
 const SEGMENT_RE = /^([A-Za-z_][A-Za-z0-9_-]*)((?:\[\d*\])*)$/
 
 function badOverride (text: string, why: string): ConfigError {
-  return new ConfigError('ERR_CONFIG_OVERRIDE', `-o '${text}': ${why}; expected key.subkey[=index]=value`, { location: { itemType: 'config', itemName: text } })
+  return new ConfigError('ERR_CONFIG_OVERRIDE', `-o '${text}': ${why}; expected key.subkey=value, key[INDEX].subkey=value or key[]=value (append)`, { location: { itemType: 'config', itemName: text } })
 }
 
 /** Split `plugins[0].name` into segments; throws ERR_CONFIG_OVERRIDE. */
