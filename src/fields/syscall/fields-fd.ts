@@ -85,6 +85,20 @@ function domainField (name: string, which: string, end: (t: SocketTuple) => stri
   }
 }
 
+/**
+ * fd.cproto/sproto/lproto/rproto as Falco prints them: libsinsp's port_to_string with host name
+ * and port resolution off (Falco turns it off), i.e. the port in decimal. A bound or listening
+ * socket has no client end: fd.cproto and fd.sproto read "" there (libsinsp leaves the string
+ * empty), fd.lproto and fd.rproto are absent.
+ */
+function protoField (name: string, which: string, port: (t: SocketTuple) => number): Def {
+  const emptyOnServerSocket = name === 'fd.cproto' || name === 'fd.sproto'
+  return tf(name, 'string', `${which} port as Falco prints it (decimal: Falco resolves no service names)`, function portText (t) {
+    if (!isServerSocket(t)) return String(port(t))
+    return emptyOnServerSocket ? '' : undefined
+  })
+}
+
 const isFile = (fd: FdInfo): boolean => fd.kind === 'file' || fd.kind === 'directory'
 
 function directory (fd: FdInfo): string | undefined {
@@ -177,10 +191,10 @@ export const fdFields: readonly Def[] = [
   domainField('fd.lip.name', 'local', (t) => localRemote(t).lip),
   domainField('fd.rip.name', 'remote', (t) => localRemote(t).rip),
   absentField('fd.proto', 'string', 'protocol name of either end of the connection', { matchAny: true, notEqualAll: true, candidates: () => undefined }),
-  absentField('fd.cproto', 'string', 'protocol name of the client port'),
-  absentField('fd.sproto', 'string', 'protocol name of the server port'),
-  absentField('fd.lproto', 'string', 'protocol name of the local port'),
-  absentField('fd.rproto', 'string', 'protocol name of the remote port'),
+  protoField('fd.cproto', 'client', (t) => t.cport),
+  protoField('fd.sproto', 'server', (t) => t.sport),
+  protoField('fd.lproto', 'local', (t) => localRemote(t).lport),
+  protoField('fd.rproto', 'remote', (t) => localRemote(t).rport),
   absentField('fd.is_upper_layer', 'bool', 'file is in an overlayfs upper layer'),
   absentField('fd.is_lower_layer', 'bool', 'file is in an overlayfs lower layer'),
   absentField('fdlist.nums', 'int', 'fd numbers of a poll event', { isList: true }),
