@@ -160,7 +160,8 @@ export function createRulesManager (cfg: Config, sources: readonly SourceDefinit
       await install(result.ruleset, inputs, [])
       metrics.reload(true)
       logRulesWarnings(log, result.warnings)
-      log.info({ reason, rules: result.ruleset.rules.length, active: sources.map((s) => result.ruleset?.activeCount(s.name)), ...(wasDegraded ? { recovered: true } : {}) }, 'rules reloaded')
+      // the same shape as the start-up line: active rules of this instance's source, a number
+      log.info({ reason, source: cfg.source, rules: result.ruleset.rules.length, active: result.ruleset.activeCount(cfg.source), ...(wasDegraded ? { recovered: true } : {}) }, 'rules reloaded')
       return true
     }
     if (rejected.length > 0) {

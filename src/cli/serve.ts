@@ -61,7 +61,8 @@ export async function run (argv: string[], io: CliIO): Promise<number> {
     // start-up failed (certificate, port in use, probe): release outputs (kept-alive programs)
     await app.dispatcher.close(1000)
     if (err instanceof AppError) throw err
-    io.stderr.write(`lanner serve: ${formatLocated({ code: (err as NodeJS.ErrnoException).code ?? 'ERR_SERVE', message: (err as Error).message })}\n`)
+    const e = err as NodeJS.ErrnoException & { port?: number }
+    io.stderr.write(`lanner serve: ${formatLocated({ code: e.code ?? 'ERR_SERVE', message: e.message + addressHint(e, config) })}\n`)
     return 1
   }
 }
@@ -74,4 +75,15 @@ async function replayOpenParamsFile (config: Config, file: string, io: CliIO): P
   const result = await runReplay(config, [file], io)
   for (const l of result.report) io.stderr.write(`lanner serve: ${l}\n`)
   return result.code
+}
+
+/** For a port already taken or not allowed: which setting chose it. */
+function addressHint (e: NodeJS.ErrnoException & { port?: number }, config: Config): string {
+  if (e.code !== 'EADDRINUSE' && e.code !== 'EACCES' && e.code !== 'EADDRNOTAVAIL') return ''
+  const settings: string[] = []
+  if (config.admin.enabled && e.port === config.admin.port) settings.push(`webserver.listen_port / webserver.listen_address (admin server; e.g. -o webserver.listen_port=${config.admin.port + 1})`)
+  if (config.source === 'k8s_audit' && e.port === config.webhook.port) settings.push(`lanner.webhook.listen or the k8saudit plugin's open_params (audit webhook; e.g. -o lanner.webhook.listen=:${config.webhook.port + 1})`)
+  if (settings.length === 0) return ''
+  const why = e.code === 'EADDRINUSE' ? `port ${e.port ?? '?'} is already in use (another Lanner or program?)` : `address or port ${e.port ?? '?'} cannot be used here`
+  return `: ${why}; change ${settings.join(', or ')}`
 }
