@@ -2,7 +2,7 @@ import t from 'tap'
 import { chmodSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { createDispatcher, createFileChannel } from '../../src/outputs/index.ts'
-import { captureLogger, counters, jsonLine, makeAlert } from './helpers.ts'
+import { captureLogger, counters, jsonLine, makeAlert, messageOf } from './helpers.ts'
 
 for (const keepAlive of [true, false]) {
   t.test(`file output appends one alert per line (keep_alive ${keepAlive})`, async (t) => {
@@ -14,7 +14,7 @@ for (const keepAlive of [true, false]) {
     t.equal(await d.flush(5000), true, 'drained')
     const lines = readFileSync(filename, 'utf8').trimEnd().split('\n')
     t.equal(lines[0], 'existing line', 'appends, never truncates')
-    t.same(lines.slice(1).map((l) => JSON.parse(l).output), ['alert 0', 'alert 1', 'alert 2', 'alert 3', 'alert 4'])
+    t.same(lines.slice(1).map(messageOf), ['alert 0', 'alert 1', 'alert 2', 'alert 3', 'alert 4'])
     t.equal(c.delivered.get('file'), 5)
     await d.close(1000)
   })

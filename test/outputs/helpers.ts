@@ -1,7 +1,8 @@
-// Shared fixtures for the outputs tests: alerts and a JSON formatter stand-in (the real Falco
-// formatter is tested with the rules engine; here only delivery matters).
+// Shared fixtures for the outputs tests: alerts, and the lines the outputs carry made by the
+// product's own Falco JSON formatter (the bytes a consumer such as falcosidekick receives).
 import type { Alert } from '../../src/events/index.ts'
 import type { Logger } from '../../src/outputs/index.ts'
+import { formatAlertJson } from '../../src/rules/format/alert-json.ts'
 
 export function makeAlert (n: number, message = `alert ${n}`): Alert {
   return {
@@ -16,8 +17,14 @@ export function makeAlert (n: number, message = `alert ${n}`): Alert {
   }
 }
 
+/** The alert as Falco's JSON output line (json_output: true, default json_include_* keys). */
 export function jsonLine (a: Alert): string {
-  return JSON.stringify({ rule: a.rule, output: a.message, priority: 'Warning', source: a.source })
+  return formatAlertJson(a)
+}
+
+/** The message part of a JSON line's `output` ("HH:MM:SS.nnnnnnnnn: <Priority> <message>"). */
+export function messageOf (line: string): string {
+  return (JSON.parse(line) as { output: string }).output.replace(/^\S+: \S+ /, '')
 }
 
 export interface CapturedLog extends Logger { lines: Array<{ level: string, obj: Record<string, unknown>, msg?: string }> }

@@ -5,7 +5,9 @@ import { readFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import { gunzipSync } from 'node:zlib'
 import { createDispatcher, createHttpChannel } from '../../src/outputs/index.ts'
-import { captureLogger, counters, jsonLine, makeAlert } from './helpers.ts'
+import { captureLogger, counters, jsonLine, makeAlert, messageOf } from './helpers.ts'
+import { startFalcosidekick } from '../helpers/falcosidekick.ts'
+import { formatAlertJson } from '../../src/rules/format/alert-json.ts'
 import { makeCert } from './certs.ts'
 
 interface Received { body: string, headers: http.IncomingHttpHeaders, clientCert?: string }
@@ -46,9 +48,29 @@ t.test('POSTs one JSON alert per request, falcosidekick style', async (t) => {
   t.equal(sink.received.length, 2)
   t.equal(sink.received[0]?.headers['content-type'], 'application/json')
   t.equal(sink.received[0]?.headers['user-agent'], 'lanner-test')
-  t.same(sink.received.map((r) => JSON.parse(r.body).output), ['alert 1', 'alert 2'])
+  t.same(sink.received.map((r) => messageOf(r.body)), ['alert 1', 'alert 2'])
   t.equal(c.delivered.get('http'), 2)
   await d.close(1000)
+})
+
+t.test('falcosidekick (its FalcoPayload.Check) accepts the JSON alerts; without output_fields it answers 400 and the alert fails', async (t) => {
+  const sidekick = await startFalcosidekick(t)
+  const { c, hooks } = counters()
+  const d = createDispatcher({ channels: [createHttpChannel({ ...base, url: sidekick.url, contentType: 'application/json' })], format: jsonLine, queueSize: 100, logger: captureLogger(), hooks })
+  d.emit(makeAlert(1))
+  await d.flush(10000)
+  t.same(sidekick.posts.map((p) => p.accepted), [true], 'priority, rule, time and output_fields are all there')
+  t.match(sidekick.posts[0]?.payload, { priority: 'Warning', rule: 'rule-1', source: 'k8s_audit', output_fields: { 'ka.verb': 'create' } })
+  t.equal(c.delivered.get('http'), 1)
+  await d.close(1000)
+
+  // json_include_output_fields: false, as some users set it for Slack: falcosidekick refuses it
+  const bare = createDispatcher({ channels: [createHttpChannel({ ...base, url: sidekick.url, contentType: 'application/json' })], format: (a) => formatAlertJson(a, { includeOutputFields: false }), queueSize: 100, logger: captureLogger(), hooks })
+  bare.emit(makeAlert(2))
+  await bare.flush(10000)
+  t.equal(sidekick.posts[1]?.accepted, false)
+  t.equal(c.failed.get('http'), 1, 'a 400 is not retried: counted as failed')
+  await bare.close(1000)
 })
 
 t.test('text alerts are sent as text/plain, gzip when compress_uploads', async (t) => {

@@ -2,7 +2,7 @@ import t from 'tap'
 import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { createDispatcher, createProgramChannel } from '../../src/outputs/index.ts'
-import { captureLogger, counters, jsonLine, makeAlert, until } from './helpers.ts'
+import { captureLogger, counters, jsonLine, makeAlert, messageOf, until } from './helpers.ts'
 
 const HOSTILE = 'pwn $(touch INJECTED) `touch INJECTED2`; touch INJECTED3 \' " \\n'
 
@@ -23,7 +23,7 @@ for (const keepAlive of [true, false]) {
     d.emit(makeAlert(3))
     await d.flush(10000)
     await d.close(5000)
-    const lines = readFileSync(sink, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l).output)
+    const lines = readFileSync(sink, 'utf8').trimEnd().split('\n').map(messageOf)
     t.same(lines, ['alert 1', HOSTILE, 'alert 3'], 'alerts arrive verbatim, in order')
     for (const f of ['INJECTED', 'INJECTED2', 'INJECTED3']) t.notOk(existsSync(path.join(dir, f)), `event data never reaches a shell (${f})`)
     t.equal(c.delivered.get('program'), 3)
