@@ -34,8 +34,8 @@ const MAX_TRIES = 16
 const RELOAD_MS = 10_000
 /** a container never read yet: retried at once for a pid not tried before, else at most this often */
 const RETRY_MS = 1_000
-/** …but never more often than this, however many new pids appear */
-const MIN_RETRY_MS = 100
+/** pids that could not be read through, remembered so each costs one failed read at most */
+const MAX_FAILED = 256
 
 function readText (path: string): string | undefined {
   try { return readFileSync(path, 'utf8') } catch { return undefined }
@@ -70,7 +70,8 @@ class ContainerEntry implements UserDb {
   private byGid = new Map<number, GroupEntry>()
   private loaded = false
   private lastAttempt = -Infinity
-  private readonly tried = new Set<number>()
+  /** pids found gone or elsewhere; a pid number reused later is tried again after a reset */
+  private readonly failed = new Set<number>()
   private readonly recent: number[] = []
 
   constructor (
@@ -99,23 +100,25 @@ class ContainerEntry implements UserDb {
   private due (): boolean {
     const elapsed = this.now() - this.lastAttempt
     if (this.loaded) return elapsed >= RELOAD_MS
-    if (elapsed < MIN_RETRY_MS) return false
-    return elapsed >= RETRY_MS || this.recent.some((p) => !this.tried.has(p))
+    // never read: at once for a process not tried yet (the one asking is usually alive)
+    return elapsed >= RETRY_MS || this.recent.some((p) => !this.failed.has(p))
   }
 
   /** one attempt to (re)read the files through a live process; true when they were read */
   private refresh (): boolean {
     if (!this.due()) return false
+    const retryAll = this.loaded || this.now() - this.lastAttempt >= RETRY_MS
     this.lastAttempt = this.now()
-    this.tried.clear()
+    if (retryAll || this.failed.size > MAX_FAILED) this.failed.clear()
+    let tries = 0
     for (const pid of this.candidates()) {
-      if (this.tried.has(pid)) continue
-      if (this.tried.size >= MAX_TRIES) break
-      this.tried.add(pid)
+      if (this.failed.has(pid)) continue
+      if (tries++ >= MAX_TRIES) break
       const files = readThrough(this.procRoot, pid, this.fullId)
-      if (files === undefined) continue
+      if (files === undefined) { this.failed.add(pid); continue }
       this.set(parsePasswd(files.passwd), parseGroup(files.group))
       this.loaded = true
+      this.failed.clear()
       return true
     }
     // nothing alive to read through: what was read before stays

@@ -38,9 +38,23 @@ t.test('no live process at first: a later, new process of the container is read 
   const c = clock()
   const users = createContainerUsers({ procRoot: fp.root, now: c.now })
   t.equal(users.of(HEX_A, 10).user(1000), undefined, 'the only pid known is gone')
+  t.equal(users.of(HEX_A, 10).user(1000), undefined, 'pid 10 is not read again at once')
   fp.add({ pid: 13, ppid: 1, comm: 'bash', argv: ['bash'], cgroup: CG_A, rootPasswd: PASSWD_A })
-  c.advance(150)
-  t.equal(users.of(HEX_A, 13).user(1000)?.name, 'ctr-admin', 'pid 13 was not tried before')
+  t.equal(users.of(HEX_A, 13).user(1000)?.name, 'ctr-admin', 'pid 13 was not tried before: read at once, however soon')
+})
+
+t.test('a never-read container tries each pid once, then everything again after a second', async (t) => {
+  const fp = fakeProc([])
+  t.teardown(fp.cleanup)
+  const c = clock()
+  const users = createContainerUsers({ procRoot: fp.root, now: c.now })
+  t.equal(users.of(HEX_A, 50).user(0), undefined)
+  // pid 50 comes back (reused) in the container: not re-read within the second…
+  fp.add({ pid: 50, ppid: 1, comm: 'app', argv: ['app'], cgroup: CG_A, rootPasswd: PASSWD_A })
+  c.advance(500)
+  t.equal(users.of(HEX_A, 50).user(1000), undefined, 'a failed pid is not retried at once')
+  c.advance(600)
+  t.equal(users.of(HEX_A, 50).user(1000)?.name, 'ctr-admin', 'but is after RETRY_MS')
 })
 
 t.test('a reused pid in another container is never read for this one', async (t) => {
