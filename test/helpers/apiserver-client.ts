@@ -677,6 +677,23 @@ export function createWebhookBackend (opts: WebhookBackendOptions): WebhookBacke
   }
 }
 
+/**
+ * One batch as kube-apiserver posts it (its headers, its body for these events, a keep-alive
+ * connection of its own), and the answer to that first attempt. For tests that assert the answer;
+ * the real backend would go on retrying anything but a 2xx (createWebhookBackend does).
+ */
+export async function postAsApiserver (server: string, events: readonly unknown[], kubeconfig: Omit<WebhookKubeconfig, 'server'> = {}): Promise<Exchange & { status: number, body: string }> {
+  const backend = createWebhookBackend({ kubeconfig: { ...kubeconfig, server }, mode: 'blocking' })
+  try {
+    const x = await backend.postOnce(events)
+    if (x.status === undefined) throw new Error(`POST ${server}: ${x.error ?? 'no answer'}`)
+    return { ...x, status: x.status, body: x.body ?? '' }
+  } finally {
+    await backend.shutdown()
+    backend.close()
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // The short form most webhook tests need
 

@@ -7,7 +7,8 @@ import { writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { DEFAULTS } from '../../src/config/defaults.ts'
 import { adminPort as adminPortOf, request, startServe, untilServing, webhookListening } from '../helpers/serve-child.ts'
-import { createRule } from '../app/fixtures.ts'
+import { postAsApiserver } from '../helpers/apiserver-client.ts'
+import { auditEvent, createRule } from '../app/fixtures.ts'
 
 function writeConfig (dir: string, webserver: string): string {
   const file = path.join(dir, 'falco.yaml')
@@ -69,5 +70,6 @@ t.test('webserver.enabled: false starts no admin server; the webhook still runs'
   await untilServing(serve, () => serve.logs.some((l) => typeof l.msg === 'string' && l.msg.startsWith('admin server disabled')), 'the admin-disabled notice')
   t.notOk(serve.logs.some((l) => typeof l.msg === 'string' && l.msg.startsWith('admin server listening')), 'no admin listening record')
   await t.rejects(request(`http://127.0.0.1:${port}${DEFAULTS.healthzPath}`), { code: 'ECONNREFUSED' }, 'nothing listens on the configured admin port')
-  t.equal((await request(`http://127.0.0.1:${webhookPort}/k8s-audit`, { method: 'POST', body: '{"kind":"EventList","apiVersion":"audit.k8s.io/v1","items":[]}' })).status, 200, 'the webhook answers')
+  // a real one-event batch: the apiserver never sends an empty one
+  t.equal((await postAsApiserver(`http://127.0.0.1:${webhookPort}/k8s-audit`, [auditEvent({ name: 'cm-admin-off' })])).status, 200, 'the webhook answers')
 })

@@ -8,7 +8,8 @@ import path from 'node:path'
 import { adminPort as adminPortOf, request, startServe, until, untilServing, webhookListening, type ServeChild } from '../helpers/serve-child.ts'
 import { startFakeConfigMapApiServer, configMapServeConfig } from '../helpers/fake-configmap-apiserver.ts'
 import { kubeconfigYaml } from '../helpers/fake-apiserver.ts'
-import { auditEvent, createRule, eventList } from '../app/fixtures.ts'
+import { postAsApiserver } from '../helpers/apiserver-client.ts'
+import { auditEvent, createRule } from '../app/fixtures.ts'
 
 const CM = { namespace: 'lanner', name: 'lanner-custom-rules' }
 
@@ -44,7 +45,7 @@ function counter (metrics: string, name: string): number | undefined {
  */
 async function postBatch (s: ServeChild, webhook: string, file: string, sentinel: string, events: Array<Record<string, unknown>>): Promise<Alert[]> {
   const before = alertsIn(file).length
-  const res = await request(webhook, { method: 'POST', body: eventList([...events, auditEvent({ resource: 'secrets', name: sentinel })]) })
+  const res = await postAsApiserver(webhook, [...events, auditEvent({ resource: 'secrets', name: sentinel })])
   if (res.status !== 200) throw new Error(`webhook answered ${res.status}: ${res.body}`)
   await untilServing(s, () => alertsIn(file).some((a) => a.output_fields['ka.target.name'] === sentinel), `the alert for ${sentinel}`)
   return alertsIn(file).slice(before).filter((a) => a.output_fields['ka.target.name'] !== sentinel)

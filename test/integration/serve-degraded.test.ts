@@ -10,7 +10,8 @@ import { adminPort as adminPortOf, request, startServe, until, untilServing, web
 import { runLanner } from './cli-child.ts'
 import { startFakeConfigMapApiServer, configMapServeConfig } from '../helpers/fake-configmap-apiserver.ts'
 import { kubeconfigYaml } from '../helpers/fake-apiserver.ts'
-import { auditEvent, createRule, eventList } from '../app/fixtures.ts'
+import { postAsApiserver } from '../helpers/apiserver-client.ts'
+import { auditEvent, createRule } from '../app/fixtures.ts'
 
 const BROKEN = `- rule: Secret Created
   desc: a condition that does not compile
@@ -66,14 +67,14 @@ t.test('serve: a broken custom rules file is left out, loudly; fixing it brings 
   t.match(internal, { source: 'internal', priority: 'Error', hostname: 'degraded-host', output_fields: { rules_file: custom, error_code: 'LOAD_ERR_COMPILE_CONDITION', error_detail_code: 'RULE_COMPILE_UNKNOWN_FIELD' } })
   t.match(internal.output, `${custom} is not loaded`)
 
-  t.equal((await request(webhook, { method: 'POST', body: eventList([auditEvent({ name: 'cm-1' }), auditEvent({ resource: 'secrets', name: 's-1' })]) })).status, 200)
+  t.equal((await postAsApiserver(webhook, [auditEvent({ name: 'cm-1' }), auditEvent({ resource: 'secrets', name: 's-1' })])).status, 200)
   await until(() => fileAlerts(dir).some((a) => a.rule === 'ConfigMap Created'), 'the alert of the good rules')
   t.notOk(fileAlerts(dir).some((a) => a.rule === 'Secret Created'), 'the broken file\'s rule is not running')
 
   writeFileSync(custom, createRule('Secret Created', 'secrets'))
   await untilServing(serve, () => serve.logs.some((l) => l.msg === 'rules reloaded' && l.recovered === true), 'the watcher to reload the fixed file')
   t.equal(gauge((await request(`${admin}/metrics`)).body, 'lanner_rules_rejected_inputs'), 0, 'the gauge goes back to 0')
-  t.equal((await request(webhook, { method: 'POST', body: eventList([auditEvent({ resource: 'secrets', name: 's-2' })]) })).status, 200)
+  t.equal((await postAsApiserver(webhook, [auditEvent({ resource: 'secrets', name: 's-2' })])).status, 200)
   const fixed = await until(() => fileAlerts(dir).find((a) => a.rule === 'Secret Created'), 'the fixed rule\'s alert')
   t.match(fixed, { output_fields: { 'ka.target.name': 's-2' } })
 
@@ -101,7 +102,7 @@ t.test('serve: a broken key of an API-watched ConfigMap is left out the same way
   api.send('MODIFIED', api.setData({ 'custom.yaml': createRule('Secret Created', 'secrets') }))
   await untilServing(serve, () => serve.logs.some((l) => l.msg === 'rules reloaded' && l.recovered === true), 'the reload after the ConfigMap edit')
   t.equal(gauge((await request(`${admin}/metrics`)).body, 'lanner_rules_rejected_inputs'), 0)
-  t.equal((await request(`http://127.0.0.1:${port}/k8s-audit`, { method: 'POST', body: eventList([auditEvent({ resource: 'secrets', name: 's-cm' })]) })).status, 200)
+  t.equal((await postAsApiserver(`http://127.0.0.1:${port}/k8s-audit`, [auditEvent({ resource: 'secrets', name: 's-cm' })])).status, 200)
   await until(() => fileAlerts(dir).some((a) => a.rule === 'Secret Created'), 'the ConfigMap rule\'s alert')
   serve.child.kill('SIGTERM')
   t.same(await serve.exited, { code: 0, signal: null })

@@ -4,8 +4,9 @@
 import t from 'tap'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { request, startServe, until, untilServing, webhookListening } from '../helpers/serve-child.ts'
-import { auditEvent, createRule, eventList } from '../app/fixtures.ts'
+import { startServe, until, untilServing, webhookListening } from '../helpers/serve-child.ts'
+import { postAsApiserver } from '../helpers/apiserver-client.ts'
+import { auditEvent, createRule } from '../app/fixtures.ts'
 
 t.test('serve: SIGHUP while draining outputs after SIGTERM is ignored; the drain completes, exit 0', async (t) => {
   const dir = t.testdir({ 'rules.yaml': createRule('ConfigMap Created') })
@@ -19,7 +20,7 @@ t.test('serve: SIGHUP while draining outputs after SIGTERM is ignored; the drain
     '-o', 'lanner.webhook.listen=127.0.0.1:0', '-o', 'webserver.enabled=false'])
   const { child, logs } = serve
   const { port } = await webhookListening(serve)
-  t.equal((await request(`http://127.0.0.1:${port}/k8s-audit`, { method: 'POST', body: eventList([auditEvent({ name: 'held' })]) })).status, 200)
+  t.equal((await postAsApiserver(`http://127.0.0.1:${port}/k8s-audit`, [auditEvent({ name: 'held' })])).status, 200)
 
   child.kill('SIGTERM')
   await untilServing(serve, () => logs.some((l) => typeof l.msg === 'string' && l.msg.startsWith('shutting down')), 'the shutdown to begin')

@@ -5,7 +5,8 @@ import t from 'tap'
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { adminPort as adminPortOf, request, startServe, until, webhookListening } from '../helpers/serve-child.ts'
-import { auditEvent, createRule, eventList } from '../app/fixtures.ts'
+import { postAsApiserver } from '../helpers/apiserver-client.ts'
+import { auditEvent, createRule } from '../app/fixtures.ts'
 
 t.test('serve: stdout closed by its reader (EPIPE) does not stop the instance', async (t) => {
   const dir = t.testdir({ 'rules.yaml': createRule('ConfigMap Created') })
@@ -18,13 +19,13 @@ t.test('serve: stdout closed by its reader (EPIPE) does not stop the instance', 
   const adminPort = await adminPortOf(serve)
   const webhook = `http://127.0.0.1:${port}/k8s-audit`
 
-  t.equal((await request(webhook, { method: 'POST', body: eventList([auditEvent({ name: 'before' })]) })).status, 200)
+  t.equal((await postAsApiserver(webhook, [auditEvent({ name: 'before' })])).status, 200)
   await until(() => serve.stdout().includes('before'), 'the first alert on stdout')
   // the reader exits: our end of the child's stdout pipe closes
   child.stdout.destroy()
 
   for (let i = 0; i < 5; i++) {
-    const res = await request(webhook, { method: 'POST', body: eventList([auditEvent({ name: `after-${i}` })]) })
+    const res = await postAsApiserver(webhook, [auditEvent({ name: `after-${i}` })])
     t.equal(res.status, 200, `batch ${i} after stdout closed is still evaluated and answered`)
   }
   const fileLines = (): string[] => { try { return readFileSync(alertsFile, 'utf8').trim().split('\n') } catch { return [] } }

@@ -3,8 +3,9 @@
 import t from 'tap'
 import { readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { postJson as post, startServe, until, webhookListening } from '../helpers/serve-child.ts'
-import { auditEvent, createRule, eventList } from '../app/fixtures.ts'
+import { startServe, until, webhookListening } from '../helpers/serve-child.ts'
+import { postAsApiserver } from '../helpers/apiserver-client.ts'
+import { auditEvent, createRule } from '../app/fixtures.ts'
 
 t.test('serve with two evaluation workers', async (t) => {
   const dir = t.testdir({ 'rules.yaml': createRule('ConfigMap Created') })
@@ -16,7 +17,7 @@ t.test('serve with two evaluation workers', async (t) => {
   const info = await webhookListening(serve)
   t.equal(info.evalWorkers, 2)
   const url = `http://127.0.0.1:${info.port}/k8s-audit`
-  const codes = await Promise.all([1, 2, 3, 4].map((i) => post(url, eventList([auditEvent({ name: `w${i}` }), auditEvent({ verb: 'get' })]))))
+  const codes = await Promise.all([1, 2, 3, 4].map((i) => postAsApiserver(url, [auditEvent({ name: `w${i}` }), auditEvent({ verb: 'get' })]).then((a) => a.status)))
   t.same(codes, [200, 200, 200, 200])
   const rulesOf = (): string[] => { try { return readFileSync(alerts, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l).rule) } catch { return [] } }
   await until(() => rulesOf().length === 4, 'four alerts')
@@ -24,7 +25,7 @@ t.test('serve with two evaluation workers', async (t) => {
   writeFileSync(path.join(dir, 'rules.yaml'), createRule('After Reload'))
   child.kill('SIGHUP')
   await until(() => serve.stderr().includes('"rules reloaded"'), 'the reload')
-  const again = await Promise.all([1, 2, 3, 4].map((i) => post(url, eventList([auditEvent({ name: `r${i}` })]))))
+  const again = await Promise.all([1, 2, 3, 4].map((i) => postAsApiserver(url, [auditEvent({ name: `r${i}` })]).then((a) => a.status)))
   t.same(again, [200, 200, 200, 200])
   child.kill('SIGTERM')
   t.equal((await serve.exited).code, 0)
