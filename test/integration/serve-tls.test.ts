@@ -1,21 +1,16 @@
 // `lanner serve` with Falco's TLS settings: `open_params: https://…` plus the k8saudit
 // `sslCertificate` (one PEM holding certificate and key), and Lanner's bearer token file.
 import t from 'tap'
-import https from 'node:https'
 import { readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { startServe, webhookListening } from '../helpers/serve-child.ts'
 import { makeCert } from '../outputs/certs.ts'
-import { auditEvent, createRule, eventList } from '../app/fixtures.ts'
+import { postAsApiserver } from '../helpers/apiserver-client.ts'
+import { auditEvent, createRule } from '../app/fixtures.ts'
 
-function post (url: string, ca: Buffer, body: string, token?: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const headers: Record<string, string> = { 'Content-Type': 'application/json' }
-    if (token !== undefined) headers.Authorization = `Bearer ${token}`
-    const req = https.request(url, { method: 'POST', ca, headers }, (res) => { res.resume(); res.on('end', () => { resolve(res.statusCode ?? 0) }) })
-    req.on('error', reject)
-    req.end(body)
-  })
+/** One batch as kube-apiserver sends it with this webhook kubeconfig (CA, optional token): the first attempt's status. */
+async function post (url: string, ca: Buffer, events: Array<Record<string, unknown>>, token?: string): Promise<number> {
+  return (await postAsApiserver(url, events, { certificateAuthority: ca, ...(token === undefined ? {} : { token }) })).status
 }
 
 t.test('https open_params with a combined sslCertificate PEM, and a bearer token file', async (t) => {
@@ -42,7 +37,7 @@ lanner:
   t.equal(listening.tls, true)
   const url = `https://127.0.0.1:${port}/k8s-audit`
   const ca = readFileSync(cert.cert)
-  const body = eventList([auditEvent({ name: 'tls-1' })])
+  const body = [auditEvent({ name: 'tls-1' })]
   t.equal(await post(url, ca, body), 401, 'no bearer token')
   t.equal(await post(url, ca, body, 'wrong'), 401, 'wrong bearer token')
   t.equal(await post(url, ca, body, 's3cret'), 200, 'TLS with the PEM certificate and the right token')
