@@ -93,6 +93,9 @@ function decodeExec (p: RawPayload, args: Args, rec: SyscallRecord): void {
     setProcess(p, args, rec, 1)
     setExeInfo(p.blobs[3], args, rec)
     setTaskInfo(p.blobs[4], args)
+    // a memfd executable: its own name is the path (the exec was given an fd)
+    const memfdName = p.blobs[5] === undefined ? '' : text(p.blobs[5])
+    if (memfdName !== '') args.exepath = memfdName
   }
 }
 

@@ -145,7 +145,7 @@ os.execve(fd, ['lanner-memfd', 'marker-${tag}'], {})
 `])
       },
       ours: (a) => a.output.includes(`marker-${tag}`),
-      expect: new RegExp(`Fileless execution via memfd_create \\| .*evt_type=execve(at)? .*process=memfd:\\S+ .*command=\\S+ marker-${tag} terminal=0 exe_flags=EXE_WRITABLE\\|EXE_FROM_MEMFD$`)
+      expect: new RegExp(`Fileless execution via memfd_create \\| .*evt_type=execve(at)? .*process=memfd:\\S+ proc_exepath=memfd:lanner-e2e parent=\\S+ command=\\S+ marker-${tag} terminal=0 exe_flags=EXE_WRITABLE\\|EXE_FROM_MEMFD$`)
     },
     {
       rule: 'Execution from /dev/shm',
@@ -199,6 +199,11 @@ os.execve(fd, ['lanner-memfd', 'marker-${tag}'], {})
   condition: evt.type in (execve, execveat) and proc.name = id and proc.args startswith "lanner-"
   output: "recon witness (args=%proc.args tty=%proc.tty leader=%proc.is_vpgid_leader)"
   priority: NOTICE
+- rule: e2e memfd witness
+  desc: an executable run from a memfd by this test
+  condition: evt.type in (execve, execveat) and proc.is_exe_from_memfd = true and proc.args startswith "lanner-"
+  output: "memfd witness (exepath=%proc.exepath args=%proc.args)"
+  priority: NOTICE
 `)
   const alertsFile = path.join(dir, 'alerts.jsonl')
   const config = path.join(dir, 'falco.yaml')
@@ -238,6 +243,19 @@ watch_config_files: false
       t.ok(seen, 'the exec was seen')
       t.match(seen?.output, new RegExp(`tty=[1-9]\\d* leader=false\\)$`), 'on the terminal, in the shell\'s process group')
       t.equal(started.alerts().find((a) => a.rule === 'Basic Interactive Reconnaissance' && a.output.includes(`lanner-script-${tag}`)), undefined)
+    })
+
+    t.test('Fileless execution via memfd_create stays quiet for runc\'s own memfd clone (memfd:runc_cloned:/proc/self/exe)', async (t) => {
+      await run([python, '-c', `
+import os
+fd = os.memfd_create('runc_cloned:/proc/self/exe', 0)
+os.write(fd, open('${which('true')}', 'rb').read())
+os.execve(fd, ['runc', 'lanner-runc-${tag}'], {})
+`])
+      const seen = await alertWhere((a) => a.rule === 'e2e memfd witness' && a.output.includes(`lanner-runc-${tag}`))
+      t.ok(seen, 'the exec was seen')
+      t.match(seen?.output, `memfd witness (exepath=memfd:runc_cloned:/proc/self/exe args=lanner-runc-${tag})`)
+      t.equal(started.alerts().find((a) => a.rule === 'Fileless execution via memfd_create' && a.output.includes(`lanner-runc-${tag}`)), undefined, 'the upstream exception holds')
     })
 
     t.test('SIGTERM exits 0', async (t) => {

@@ -76,6 +76,9 @@ t.test('execve exit: facts about the new executable for proc.is_exe_*', async t 
   t.equal(run(1000, { mode: 0o100755, uid: 0, upper: true }).flags, 2)
   t.equal(run(0, { mode: 0o100777, nlink: 0, memfd: true }).flags, 5)
   t.equal(run(1000, { mode: 0o100755, uid: 0, lower: true }).flags, 8)
+  const memfd = decode({ kind: 'execveat', res: 0, nums: [0, 0], blobs: ['', 'x', '', blob({ mode: 0o100777, nlink: 0, memfd: true }), taskInfo({}), 'memfd:runc_cloned:/proc/self/exe'] })
+  t.equal(memfd.args.exepath, 'memfd:runc_cloned:/proc/self/exe', 'a memfd executable is named by the kernel')
+  t.equal(decode({ kind: 'execve', res: 0, blobs: ['/x', 'x', '', blob({ mode: 0o100755 }), taskInfo({}), new Uint8Array(0)] }).args.exepath, undefined, 'other executables: from the filename')
 })
 
 t.test('exec and a new child carry the task\'s terminal, login uid, session and process group', async t => {

@@ -147,7 +147,8 @@ static __always_inline __u32 fill(struct ln_scratch *s, struct pt_regs *regs, __
 			put_cwd(s, &off);
 			put_exe_info(s, &off, task);
 			put_task_info(s, &off, task);
-			nblob += 5;
+			put_memfd_exe_name(s, &off, task);
+			nblob += 6;
 		} else {
 			nblob += 1;
 		}

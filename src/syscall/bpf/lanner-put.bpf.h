@@ -272,6 +272,28 @@ static __always_inline void put_exe_info(struct ln_scratch *s, __u32 *offp, stru
 	*offp = off + 2 + sizeof(e);
 }
 
+/* the executable's own name when it is a memfd ("memfd:<name>", what Falco shows as proc.exepath:
+ * the path given to exec is an fd, /proc/self/fd/N or ""), else an empty blob */
+static __always_inline void put_memfd_exe_name(struct ln_scratch *s, __u32 *offp, struct task_struct *task)
+{
+	struct file *f = BPF_CORE_READ(task, mm, exe_file);
+	struct inode *ino = f ? BPF_CORE_READ(f, f_inode) : NULL;
+	const unsigned char *name;
+	char head[8] = {};
+
+	if (!ino || BPF_CORE_READ(ino, i_nlink) != 0) {
+		put_empty(s, offp);
+		return;
+	}
+	name = BPF_CORE_READ(f, f_path.dentry, d_name.name);
+	bpf_probe_read_kernel_str(head, sizeof(head), name);
+	if (!(head[0] == 'm' && head[1] == 'e' && head[2] == 'm' && head[3] == 'f' && head[4] == 'd' && head[5] == ':')) {
+		put_empty(s, offp);
+		return;
+	}
+	put_kstr(s, offp, name, LN_NAME_MAX + 1);
+}
+
 /* a struct pid's number at one namespace level (0: the pid is not visible that deep) */
 static __always_inline __u32 pid_nr_at(struct pid *p, __u32 level)
 {

@@ -95,9 +95,13 @@ function applyExec (procs: ProcessTable, rec: SyscallRecord, containerOf: (leaf:
   const seen = procs.peek(rec.pid)
   // an exited entry is a process that had this pid before: nothing of it carries over
   let old = seen?.exited === true ? undefined : seen
-  const given = argStr(pick(a, 'exepath', 'trusted_exepath', 'filename', 'pathname'))
-  // exec resolves a relative filename against the cwd it had before the call
-  const exepath = given === undefined ? undefined : resolvePath(given, old?.cwd ?? procs.peek(rec.ppid)?.cwd)
+  // the kernel's own name for a memfd executable is final; a filename is resolved the way exec
+  // resolved it, against the cwd it had before the call
+  const kernelPath = argStr(pick(a, 'exepath', 'trusted_exepath'))
+  const given = argStr(pick(a, 'filename', 'pathname'))
+  const exepath = kernelPath !== undefined && kernelPath !== ''
+    ? kernelPath
+    : given === undefined ? undefined : resolvePath(given, old?.cwd ?? procs.peek(rec.ppid)?.cwd)
   if (argv === undefined && exeArg === undefined && rest === undefined) {
     // nothing in the record: the process is alive right after a successful exec, so ask /proc
     const fresh = procs.refresh(rec.pid)

@@ -89,11 +89,13 @@ if (skip !== undefined) {
       const child = spawn('python3', ['-c', code], { stdio: 'ignore' })
       await new Promise(r => child.on('exit', r))
       const m = await rec.waitFor(r => r.type === 'execve' && r.pid === child.pid && r.argv?.[0] === 'memfd-marker', m => m.length > 0)
-      t.match(m[0]?.args, { exe_from_memfd: 1, exe_nlink: 0 })
+      t.match(m[0]?.args, { exe_from_memfd: 1, exe_nlink: 0, exepath: 'memfd:lanner' })
+      t.match(String(m[0]?.args.filename), /^\/proc\/self\/fd\/\d+$/, 'exec was given the fd\'s path')
       // the same record through enrichment and the field table, as a rule would read it
       const ev = createEnricher({ scan: false }).enrich(m[0]!)
       t.equal(syscallFields.bind('proc.is_exe_from_memfd', undefined)(ev), true, 'proc.is_exe_from_memfd')
       t.equal(syscallFields.bind('proc.exe_ino', undefined)(ev), m[0]?.args.exe_ino, 'proc.exe_ino')
+      t.equal(syscallFields.bind('proc.exepath', undefined)(ev), 'memfd:lanner', 'proc.exepath is the memfd\'s own name, as Falco shows it')
     })
 
     t.test('overlayfs', async t => {
