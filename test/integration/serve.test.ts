@@ -7,7 +7,8 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import path from 'node:path'
 import { adminPort as adminPortOf, request, startServe, until, webhookListening } from '../helpers/serve-child.ts'
-import { auditEvent, createRule, eventList } from '../app/fixtures.ts'
+import { postAsApiserver } from '../helpers/apiserver-client.ts'
+import { auditEvent, createRule } from '../app/fixtures.ts'
 import { startFalcosidekick } from '../helpers/falcosidekick.ts'
 
 /** falcosidekick stand-in (test/helpers/falcosidekick.ts): validates like falcosidekick, records every POST. */
@@ -42,7 +43,7 @@ plugins:
   const webhook = `http://127.0.0.1:${port}/k8s-audit`
   t.equal((await request(`http://127.0.0.1:${adminPort}/readyz`)).status, 200, 'ready once rules are loaded')
 
-  const res = await request(webhook, { method: 'POST', body: eventList([auditEvent({ name: 'e2e-1' }), auditEvent({ verb: 'get' })]) })
+  const res = await postAsApiserver(webhook, [auditEvent({ name: 'e2e-1' }), auditEvent({ verb: 'get' })])
   t.equal(res.status, 200)
   t.same(JSON.parse(res.body), { accepted: 2, rejected: 0 })
 
@@ -69,7 +70,7 @@ plugins:
   writeFileSync(path.join(dir, 'rules.yaml'), createRule('Secret Created', 'secrets'))
   child.kill('SIGHUP')
   await until(() => logs.some((l) => l.msg === 'rules reloaded'), 'the SIGHUP reload')
-  t.equal((await request(webhook, { method: 'POST', body: eventList([auditEvent({ resource: 'secrets', name: 'after-hup' })]) })).status, 200)
+  t.equal((await postAsApiserver(webhook, [auditEvent({ resource: 'secrets', name: 'after-hup' })])).status, 200)
 
   // SIGTERM right away: the last alert must still be flushed to every output before exit
   child.kill('SIGTERM')
@@ -100,7 +101,7 @@ t.test('serve: an HTTP receiver that never answers does not stall the webhook; i
   const { port } = await webhookListening(serve)
   const adminPort = await adminPortOf(serve)
   for (let i = 0; i < 10; i++) {
-    const res = await request(`http://127.0.0.1:${port}/k8s-audit`, { method: 'POST', body: eventList([auditEvent({ name: `slow-${i}` })]) })
+    const res = await postAsApiserver(`http://127.0.0.1:${port}/k8s-audit`, [auditEvent({ name: `slow-${i}` })])
     t.equal(res.status, 200, `batch ${i} answered while the HTTP sink hangs`)
   }
   const fileCount = (): number => { try { return readFileSync(alertsFile, 'utf8').trim().split('\n').length } catch { return 0 } }
