@@ -29,14 +29,18 @@ loopback. Outputs print one value: the server end, or the parent. With an index
 ## Where the data comes from
 
 - Process fields: a process table seeded from /proc at start and kept by exec, clone/fork and
-  exit records; a process first seen in a later event is read from /proc once.
+  exit records; a process first seen in a later event is read from /proc once. \`proc.tty\`,
+  \`user.loginuid\`, \`proc.sid\`, \`proc.vpid\` and \`proc.vpgid\` come from the kernel with every
+  successful exec and every new child (no /proc read that a short-lived process could outrun);
+  \`proc.tty\` is the terminal's device number as Falco prints it (34816 is /dev/pts/0).
 - fd fields: open/openat/openat2/creat results, socket, connect, accept, bind, listen,
   sendto/sendmsg/recvfrom/recvmsg, dup and close records; an fd opened before the probe attached
   is read from /proc/<pid>/fd, except on its close (by the time the record arrives the number may
   already name another file, so such a close shows no fd name).
-- user/group names: the passwd and group files the process sees: its container image's
-  (read through /proc/<pid>/root/etc), or for host processes the node's (through /proc/1/root/etc
-  when visible).
+- user/group names: the passwd and group files the process sees: its container image's, kept
+  per container id and read through /proc/<pid>/root/etc of any of the container's live processes
+  (each checked to still be in the container), so they outlive the first process; for host
+  processes the node's (through /proc/1/root/etc when visible).
 - container.id: the probe's in-kernel cgroup leaf name, else /proc/<pid>/cgroup (containerd,
   CRI-O, docker, podman; systemd and cgroupfs layouts); \`host\` for host processes.
 - container names, images and \`k8s.*\`: a watch of this node's pods and of namespaces; absent

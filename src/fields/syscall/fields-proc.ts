@@ -109,7 +109,7 @@ export const procFields: readonly Def[] = [
   }),
   pf('proc.exepath', 'string', 'full path of the executable', (p) => p.exepath === '' ? undefined : p.exepath),
   pf('proc.cwd', 'string', 'current working directory, with a trailing slash', (p) => cwdText(p.cwd)),
-  pf('proc.tty', 'int', 'controlling terminal number, 0 when none', (p) => p.tty),
+  pf('proc.tty', 'int', 'controlling terminal\'s device number as Falco prints it (34816: /dev/pts/0), 0 when none', (p) => p.tty),
   pf('proc.ppid', 'int', 'parent process id', (p) => p.ppid),
   parentF('proc.pname', 'string', 'parent process name', (p) => p.name),
   parentF('proc.pcmdline', 'string', 'parent command line', (p) => cmdline(p)),
