@@ -3,7 +3,7 @@
 import t from 'tap'
 import { decodeAuditPayload } from '../../src/audit/index.ts'
 import type { HandleBodyResult } from '../../src/webhook/index.ts'
-import { auditEvent, createApiserverClient, createWebhookBackend, encodeEventList, request } from '../helpers/apiserver-client.ts'
+import { auditEvent, createApiserverClient, createWebhookBackend, postAsApiserver, request } from '../helpers/apiserver-client.ts'
 import { startWebhook } from './fakes.ts'
 
 const JSON_HEADERS = { 'content-type': 'application/json' }
@@ -57,7 +57,7 @@ t.test('events without stageTimestamp or over the per-event limit: 200, counted 
     auditEvent(3, { requestObject: { blob: 'x'.repeat(MAX_EVENT_BYTES) } }),
     auditEvent(4)
   ]
-  const res = await request(w.url, { method: 'POST', headers: JSON_HEADERS, body: encodeEventList(items) })
+  const res = await postAsApiserver(w.url, items)
   t.equal(res.status, 200)
   t.same(JSON.parse(res.body), { accepted: 2, rejected: 2 })
   t.same(w.metrics.issues.sort(), ['ERR_AUDIT_EVENT_TOO_LARGE', 'ERR_AUDIT_NO_TIMESTAMP'])

@@ -1,7 +1,7 @@
 // close(): stop accepting connections, answer new requests on open connections 503 with
 // Retry-After, let in-flight batches finish (their clients get 200), then resolve.
 import t from 'tap'
-import { auditEvent, encodeEventList, logLine, openRawConnection, rawPost, request } from '../helpers/apiserver-client.ts'
+import { auditEvent, encodeEventList, logLine, openRawConnection, postAsApiserver, rawPost, request } from '../helpers/apiserver-client.ts'
 import { decodeForTest, deferred, startWebhook } from './fakes.ts'
 
 function portOf (url: string): number {
@@ -18,7 +18,7 @@ t.test('close() waits for an in-flight batch, which is answered 200', async (t) 
       return decodeForTest(body)
     }
   })
-  const inFlight = request(w.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: encodeEventList([auditEvent(1), auditEvent(2)]) })
+  const inFlight = postAsApiserver(w.url, [auditEvent(1), auditEvent(2)])
   await inHandler.promise
   let closed = false
   const closing = w.server.close().then(() => { closed = true })

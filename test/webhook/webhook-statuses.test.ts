@@ -2,7 +2,7 @@
 // each with the {statusCode, code, error, message} body, as kube-apiserver's retry logic needs.
 import t from 'tap'
 import { AppError } from '../../src/errors/index.ts'
-import { auditEvent, encodeEventList, logLine, request } from '../helpers/apiserver-client.ts'
+import { auditEvent, encodeEventList, logLine, postAsApiserver, request } from '../helpers/apiserver-client.ts'
 import { startWebhook } from './fakes.ts'
 import { PassThrough } from 'node:stream'
 import { fileURLToPath } from 'node:url'
@@ -28,7 +28,7 @@ const JSON_HEADERS = { 'content-type': 'application/json' }
 t.test('an EventList is answered 200 after handleBody resolved, with its counts', async (t) => {
   const w = await startWebhook(t, {}, real())
   const items = Array.from({ length: 400 }, (_, i) => auditEvent(i))
-  const res = await request(w.url, { method: 'POST', headers: JSON_HEADERS, body: encodeEventList(items) })
+  const res = await postAsApiserver(w.url, items)
   t.equal(res.status, 200)
   t.same(JSON.parse(res.body), { accepted: 400, rejected: 0 })
   t.equal(w.bodies.length, 1, 'handleBody got the body once')
@@ -49,7 +49,7 @@ t.test('a single Event and "application/json; charset=utf-8" are accepted', asyn
 
 t.test('a query string does not change the route', async (t) => {
   const w = await startWebhook(t, {}, real())
-  const res = await request(`${w.url}?timeout=30s`, { method: 'POST', headers: JSON_HEADERS, body: encodeEventList([auditEvent(1)]) })
+  const res = await postAsApiserver(`${w.url}?timeout=30s`, [auditEvent(1)])
   t.equal(res.status, 200)
 })
 
@@ -83,7 +83,7 @@ t.test('JSON that is not an audit Event/EventList/array is acknowledged 200 with
 t.test('a partially bad batch is 200: bad events cannot be fixed by a retry, so they are counted and logged', async (t) => {
   const w = await startWebhook(t, {}, real())
   const items = [auditEvent(1), auditEvent(2, { stageTimestamp: undefined }), auditEvent(3)]
-  const res = await request(w.url, { method: 'POST', headers: JSON_HEADERS, body: encodeEventList(items) })
+  const res = await postAsApiserver(w.url, items)
   t.equal(res.status, 200)
   t.same(JSON.parse(res.body), { accepted: 2, rejected: 1 })
   t.equal(w.metrics.rejected, 1)
@@ -94,7 +94,7 @@ t.test('a partially bad batch is 200: bad events cannot be fixed by a retry, so 
 
 t.test('a batch whose every event is bad is still 200 (retrying cannot help)', async (t) => {
   const w = await startWebhook(t, {}, real())
-  const res = await request(w.url, { method: 'POST', headers: JSON_HEADERS, body: encodeEventList([{ kind: 'Event' }]) })
+  const res = await postAsApiserver(w.url, [{ kind: 'Event' }])
   t.equal(res.status, 200)
   t.same(JSON.parse(res.body), { accepted: 0, rejected: 1 })
 })
@@ -142,7 +142,7 @@ t.test('a path other than the default is served', async (t) => {
 
 t.test('a handleBody rejection is 500 so the apiserver retries', async (t) => {
   const w = await startWebhook(t, {}, { handleBody: async () => { throw new Error('output queue exploded') } })
-  const res = await request(w.url, { method: 'POST', headers: JSON_HEADERS, body: encodeEventList([auditEvent(1)]) })
+  const res = await postAsApiserver(w.url, [auditEvent(1)])
   t.equal(res.status, 500)
   t.match(JSON.parse(res.body), { statusCode: 500, code: 'ERR_WEBHOOK_HANDLER_FAILED' })
   t.notMatch(res.body, /exploded/, 'internal error text is not sent to the client')
