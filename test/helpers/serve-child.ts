@@ -33,7 +33,7 @@ export async function until<T> (get: () => T | undefined | false, what: string, 
 }
 
 /** Spawns `lanner <args>` (usually `serve …`) and starts collecting its output. */
-export function startServe (t: Teardown, args: string[], opts: { env?: NodeJS.ProcessEnv } = {}): ServeChild {
+export function startServe (t: Teardown, args: string[], opts: { env?: NodeJS.ProcessEnv, built?: string, cwd?: string } = {}): ServeChild {
   const child = spawnLanner(args, opts)
   const logs: LogLine[] = []
   let stdout = ''
