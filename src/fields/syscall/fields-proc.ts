@@ -136,19 +136,19 @@ export const procFields: readonly Def[] = [
     return sid === undefined || sid <= 0 ? undefined : ev.ctx.procs.get(sid)?.exepath
   }),
   pf('proc.is_sid_leader', 'bool', 'the process leads its session', (p) => p.sid === p.pid),
-  // host-namespace pgid is the virtual one only outside pid namespaces
+  // the leader is found by the host-namespace pgid, inside a pid namespace too
   pf('proc.vpgid', 'int', 'process group id in the pid namespace', (p) => p.vpgid ?? (p.vpid === p.pid ? p.pgid : undefined)),
   field('proc.vpgid.name', 'string', 'name of the process group leader', (ev) => {
     const p = ev.proc
-    return p === undefined || p.vpid !== p.pid || p.pgid === undefined ? undefined : ev.ctx.procs.get(p.pgid)?.name
+    return p === undefined || p.pgid === undefined ? undefined : ev.ctx.procs.get(p.pgid)?.name
   }),
   field('proc.vpgid.exe', 'string', "process group leader's argv[0]", (ev) => {
     const p = ev.proc
-    return p === undefined || p.vpid !== p.pid || p.pgid === undefined ? undefined : ev.ctx.procs.get(p.pgid)?.exe
+    return p === undefined || p.pgid === undefined ? undefined : ev.ctx.procs.get(p.pgid)?.exe
   }),
   field('proc.vpgid.exepath', 'string', "process group leader's executable path", (ev) => {
     const p = ev.proc
-    return p === undefined || p.vpid !== p.pid || p.pgid === undefined ? undefined : ev.ctx.procs.get(p.pgid)?.exepath
+    return p === undefined || p.pgid === undefined ? undefined : ev.ctx.procs.get(p.pgid)?.exepath
   }),
   pf('proc.is_vpgid_leader', 'bool', 'the process leads its process group', (p) => p.pgid === p.pid),
   field('proc.duration', 'reltime', 'time since the process started', (ev) => durationSinceStart(ev, ev.proc)),

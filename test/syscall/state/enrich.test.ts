@@ -1,6 +1,7 @@
 import t from 'tap'
 import { createEnricher } from '../../../src/syscall/enrich.ts'
 import { userDbFrom } from '../../../src/syscall/state/users.ts'
+import { syscallFields } from '../../../src/fields/syscall/index.ts'
 import { fakeProc, rec, HEX_A, HEX_B } from './fake-proc.ts'
 
 function setup (t: { teardown(fn: () => void): void }) {
@@ -192,4 +193,23 @@ t.test('a pid reused after an exit, its clone unseen: the new process comes from
   // gone from /proc too (records in flight after an exit): one failed read, the old entry kept
   const other = en.enrich(rec('procexit', { dir: '>', pid: 200, tid: 200, ppid: 1, res: undefined }))
   t.equal(other.proc?.name, 'nginx')
+})
+
+t.test('terminal and session identity from the records: a child in a pid namespace, its exec', async (t) => {
+  const { en } = setup(t)
+  const field = (name: string, ev: ReturnType<typeof en.enrich>) => syscallFields.bind(name, undefined)(ev)
+  // bash (100, the group leader) forks 4242, which is pid 7 and pgid 5 in its own pid namespace
+  const child = en.enrich(rec('clone', { pid: 4242, tid: 4242, ppid: 100, res: 0, args: { flags: 0x11, tty: 34816, loginuid: 1000, sid: 100, host_pgid: 100, pgid: 5, vpid: 7 } }))
+  t.match(child.proc, { pid: 4242, tty: 34816, loginuid: 1000, sid: 100, pgid: 100, vpid: 7, vpgid: 5 })
+  t.equal(field('proc.vpgid', child), 5, 'the namespace\'s own pgid')
+  t.equal(field('proc.vpgid.name', child), 'bash', 'the group leader, found by its host pgid')
+  t.equal(field('proc.is_vpgid_leader', child), false)
+  t.equal(field('proc.sname', child), 'bash')
+  const ex = en.enrich(rec('execve', { pid: 4242, tid: 4242, ppid: 100, res: 0, comm: 'id', argv: ['id'], args: { filename: '/usr/bin/id', tty: 34817, loginuid: -1, sid: 4242, host_pgid: 4242, pgid: 1, vpid: 7 } }))
+  t.match(ex.proc, { name: 'id', tty: 34817, loginuid: -1, sid: 4242, pgid: 4242, vpgid: 1 })
+  t.equal(field('proc.tty', ex), 34817)
+  t.equal(field('user.loginuid', ex), -1)
+  t.equal(field('proc.is_vpgid_leader', ex), true)
+  const noFacts = en.enrich(rec('execve', { pid: 4242, tid: 4242, ppid: 100, res: 0, comm: 'true', argv: ['true'], args: { filename: '/usr/bin/true' } }))
+  t.equal(noFacts.proc?.tty, 34817, 'a record without them (an older helper) keeps what was known')
 })
