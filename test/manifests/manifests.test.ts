@@ -141,6 +141,20 @@ t.test('audit Deployment: replicas, probes on the admin port, hardening, resourc
   t.equal(c.image, `lanner:${version}`, 'image tag follows package.json')
 })
 
+t.test('audit: the memory limit, the in-flight byte budget and the config README agree', async (t) => {
+  const pod = find(audit, 'Deployment').spec.template.spec
+  const { config } = workloadConfig(audit, pod)
+  const limit = /^(\d+)(Mi|Gi)$/.exec(pod.containers[0].resources.limits.memory)
+  const limitBytes = Number(limit?.[1]) * (limit?.[2] === 'Gi' ? 1024 ** 3 : 1024 ** 2)
+  const budget = config.webhook.maxInflightBytes
+  t.equal(budget, DEFAULTS.maxInflightBytes, 'the Deployment runs the default budget')
+  // the sizing rule the README derives from bench/webhook-memory.bench.ts (peak ≈ 310 MiB + 1.4 × budget)
+  t.ok(limitBytes >= 1.5 * budget + 400 * 1024 ** 2, `limit ${pod.containers[0].resources.limits.memory} ≥ 1.5 × ${budget / 1024 ** 2} MiB + 400 MiB`)
+  const readme = readFileSync(join(REPO, 'src/config/README.md'), 'utf8')
+  t.match(readme, new RegExp(`with the ${budget / 1024 ** 2} MiB\\s+default`), 'the README measures the default budget')
+  t.match(readme, new RegExp(`\\*\\*${limitBytes / 1024 ** 3} GiB memory limit\\*\\*`), 'and names the shipped limit')
+})
+
 t.test('audit: rules files and directories are ConfigMap volumes, mounted whole (never subPath)', async (t) => {
   const pod = find(audit, 'Deployment').spec.template.spec
   const c = pod.containers[0]
