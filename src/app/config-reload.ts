@@ -96,8 +96,8 @@ export function startConfigWatch (app: App, opts: { debounceMs?: number, signals
 
   function reject (reason: string, err: unknown): false {
     counters.failed()
-    const e = err as ConfigError
-    log.error({ reason, code: e.code ?? 'ERR_CONFIG', error: typeof e.code === 'string' ? formatLocated({ code: e.code, message: e.message, location: e.location }) : String(err) }, 'config reload rejected: the running config is kept')
+    const e = (typeof err === 'object' && err !== null ? err : {}) as Partial<ConfigError>
+    log.error({ reason, code: e.code ?? 'ERR_CONFIG', error: typeof e.code === 'string' ? formatLocated({ code: e.code, message: e.message ?? '', location: e.location }) : String(err) }, 'config reload rejected: the running config is kept')
     return false
   }
 

@@ -88,7 +88,8 @@ export function withFalcoMetrics (base: AppMetrics, current: () => Pick<Config, 
     syscallDrops (n) { if (n > 0) drops += n; base.syscallDrops(n) },
     outputHooks: {
       ...base.outputHooks,
-      dropped (output, n) { outputDrops += n; base.outputHooks.dropped?.(output, n) }
+      // every argument passed on: the outputs may report more about a drop than the count
+      dropped (...args: Parameters<NonNullable<AppMetrics['outputHooks']['dropped']>>) { outputDrops += args[1]; base.outputHooks.dropped?.(...args) }
     },
     webhook: {
       ...base.webhook,
