@@ -29,6 +29,8 @@ export async function startAuditMode (app: App): Promise<RunningMode> {
     maxBodyBytes: wh.maxBodyBytes,
     maxInFlightBatches: wh.maxInflightBatches,
     maxInFlightBytes: wh.maxInflightBytes,
+    maxBodyValues: wh.maxBodyValues,
+    minUploadBytesPerSecond: wh.minUploadBytesPerSecond,
     retryAfterSeconds: wh.retryAfterSeconds
   }
   const preflight = webhookPreflight(app.config)

@@ -3,7 +3,7 @@
 import type { Config } from '../config/index.ts'
 import type { Alert } from '../events/index.ts'
 import type { SourceDefinition } from '../fields/index.ts'
-import { buildChannels, createDispatcher, type Dispatcher } from '../outputs/index.ts'
+import { buildChannels, createDispatcher, createRateLimitedLog, type Dispatcher } from '../outputs/index.ts'
 import { buildAlertFormatter } from './alert-format.ts'
 import { createLogger, type AppLogger } from './logger.ts'
 import { createMetrics, type AppMetrics } from './metrics.ts'
@@ -42,6 +42,8 @@ export async function buildApp (config: Config, opts: BuildAppOptions = {}): Pro
   const metrics = withFalcoMetrics(createMetrics({ defaultMetrics: opts.defaultMetrics }), () => app?.config ?? config, () => app?.rules.inputs())
   const sources = await buildSources(config)
   const outLog = logger.child({ module: 'outputs' })
+  // one line per interval however many children fail (a program failing per alert would log per alert)
+  const exitLog = createRateLimitedLog(outLog)
   const channels = buildChannels(config.outputs, {
     json: config.json.enabled,
     stdout: opts.stdout,
@@ -49,7 +51,9 @@ export async function buildApp (config: Config, opts: BuildAppOptions = {}): Pro
       const failed = info.code !== 0
       metrics.programExit(failed)
       // a kept-alive program that stops by itself is worth a warning; one we ended on SIGHUP is not
-      if (failed || (info.keepAlive && info.requested !== true)) outLog.warn({ code: info.code, signal: info.signal, keepAlive: info.keepAlive }, 'program output exited')
+      if (failed || (info.keepAlive && info.requested !== true)) {
+        exitLog.warn(failed ? 'program-exit-failed' : 'program-exit', { code: info.code, signal: info.signal, keepAlive: info.keepAlive }, 'program output exited')
+      }
     }
   })
   let format = buildAlertFormatter(config)
@@ -60,6 +64,7 @@ export async function buildApp (config: Config, opts: BuildAppOptions = {}): Pro
     logger: outLog,
     hooks: metrics.outputHooks
   })
+  metrics.watchOutputQueues(dispatcher.depths)
   function emitAlert (alert: Alert): void {
     metrics.alert(alert)
     dispatcher.emit(alert)

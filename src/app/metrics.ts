@@ -35,6 +35,8 @@ export interface AppMetrics {
   /** a byte-identical re-delivery of an evaluated batch, answered without evaluating it again */
   duplicateBatch(events: number): void
   readonly outputHooks: OutputHooks
+  /** the lanner_output_queue_depth gauge reads `depths` at each scrape (no cost per alert) */
+  watchOutputQueues(depths: () => Array<{ output: string, depth: number }>): void
   readonly webhook: WebhookMetrics
 }
 
@@ -53,6 +55,16 @@ export function createMetrics (opts: { defaultMetrics?: boolean } = {}): AppMetr
   const outDelivered = new Counter({ name: 'lanner_output_alerts_total', help: 'Alerts delivered by each output', labelNames: ['output'], registers })
   const outFailed = new Counter({ name: 'lanner_output_failures_total', help: 'Alerts an output failed to deliver', labelNames: ['output'], registers })
   const outDropped = new Counter({ name: 'lanner_output_drops_total', help: 'Alerts dropped because an output queue was full or closed', labelNames: ['output'], registers })
+  const outDroppedRule = new Counter({ name: 'lanner_output_dropped_alerts_total', help: 'Alerts dropped by an output queue (full, or closed at shutdown), by rule and priority', labelNames: ['output', 'rule', 'priority'], registers })
+  let queueDepths: () => Array<{ output: string, depth: number }> = () => []
+  // eslint-disable-next-line no-new -- registered on the registry, read through collect()
+  new Gauge({
+    name: 'lanner_output_queue_depth',
+    help: 'Alerts waiting in each output queue',
+    labelNames: ['output'],
+    registers,
+    collect () { for (const d of queueDepths()) this.set({ output: d.output }, d.depth) }
+  })
   const programExits = new Counter({ name: 'lanner_output_program_exits_total', help: 'Program output children that exited, by outcome', labelNames: ['outcome'], registers })
   const reloads = new Counter({ name: 'lanner_rules_reloads_total', help: 'Rules reloads that succeeded', registers })
   const reloadFailures = new Counter({ name: 'lanner_rules_reload_failures_total', help: 'Rules reloads rejected (old rules kept)', registers })
@@ -95,8 +107,10 @@ export function createMetrics (opts: { defaultMetrics?: boolean } = {}): AppMetr
     outputHooks: {
       delivered (output, n) { outDelivered.inc({ output }, n) },
       failed (output, n) { outFailed.inc({ output }, n) },
-      dropped (output, n) { outDropped.inc({ output }, n) }
+      dropped (output, n) { outDropped.inc({ output }, n) },
+      droppedRule (output, rule, priority, n) { outDroppedRule.inc({ output, rule, priority: PRIORITY_NAMES[priority] ?? 'Debug' }, n) }
     },
+    watchOutputQueues (depths) { queueDepths = depths },
     webhook: {
       batchReceived () { webhookRequests.inc() },
       batchAnswered (status, seconds) { webhookAnswers.inc({ status: String(status) }); webhookSeconds.observe(seconds) },

@@ -30,12 +30,18 @@ export const DEFAULTS = Object.freeze({
   maxInflightBatches: 16,
   /** body bytes of the batches in flight before the webhook answers 429 (why: src/config/README.md) */
   maxInflightBytes: 256 * 1024 * 1024,
+  /** JSON values per body: bounds the event-loop time of one JSON.parse (why: docs/reliability.md) */
+  maxBodyValues: 300_000,
+  /** slowest accepted upload after a 5 s grace (a slow-loris is ended, a real link never is) */
+  minUploadBytesPerSecond: 32 * 1024,
   retryAfterSeconds: 1,
   /** per-output bounded queue length, in alerts */
   outputQueueSize: 10000,
   /** SIGTERM: how long outputs may take to drain */
   shutdownDrainMs: 10000,
   httpOutputTimeoutMs: 10000,
+  /** a program run or write that takes longer fails its alerts and its process group is killed */
+  programOutputTimeoutMs: 10000,
   httpOutputRetries: 3,
   /** POSTs in flight per HTTP output; alerts may then arrive out of order, as with any webhook fan-in */
   httpOutputConcurrency: 4,

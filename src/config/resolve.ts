@@ -110,6 +110,8 @@ function resolveWebhook (raw: RawConfig, k8saudit: { plugin: PluginConfig, index
     maxEventBytes: lw.max_event_bytes ?? num(coerceNumber(ic.maxEventSize ?? ic.maxEventBytes), `${icPath}.maxEventSize`) ?? DEFAULTS.maxEventBytes,
     maxInflightBatches: lw.max_inflight_batches ?? DEFAULTS.maxInflightBatches,
     maxInflightBytes: lw.max_inflight_bytes ?? DEFAULTS.maxInflightBytes,
+    maxBodyValues: lw.max_body_values ?? DEFAULTS.maxBodyValues,
+    minUploadBytesPerSecond: lw.min_upload_bytes_per_second ?? DEFAULTS.minUploadBytesPerSecond,
     retryAfterSeconds: lw.retry_after_seconds ?? DEFAULTS.retryAfterSeconds
   }
   if (lw.tls !== undefined) {
@@ -169,7 +171,7 @@ function resolveOutputs (raw: RawConfig, p: (f: string) => string, warnings: str
     drainTimeoutMs: lo.drain_timeout_ms ?? DEFAULTS.shutdownDrainMs,
     stdout: { enabled: raw.stdout_output.enabled },
     file: { enabled: raw.file_output.enabled, keepAlive: raw.file_output.keep_alive, filename: raw.file_output.filename === '' ? '' : p(raw.file_output.filename) },
-    program: { ...raw.program_output, keepAlive: raw.program_output.keep_alive },
+    program: { ...raw.program_output, keepAlive: raw.program_output.keep_alive, timeoutMs: lo.program_timeout_ms ?? raw.output_timeout ?? DEFAULTS.programOutputTimeoutMs },
     http: {
       enabled: h?.enabled ?? false,
       url: h?.url ?? '',

@@ -126,6 +126,8 @@ const lannerSchema = lannerSection({
     max_event_bytes: num(z.number().int().positive()).optional(),
     max_inflight_batches: num(z.number().int().positive()).optional(),
     max_inflight_bytes: num(z.number().int().positive()).optional(),
+    max_body_values: num(z.number().int().positive()).optional(),
+    min_upload_bytes_per_second: num(z.number().int().min(0)).optional(),
     retry_after_seconds: num(z.number().int().min(0)).optional(),
     tls: lannerSection(tlsShape).optional(),
     bearer_token_file: z.string().optional(),
@@ -140,7 +142,8 @@ const lannerSchema = lannerSection({
     drain_timeout_ms: num(z.number().int().min(0)).optional(),
     http_timeout_ms: num(z.number().int().positive()).optional(),
     http_retries: num(z.number().int().min(0)).optional(),
-    http_concurrency: num(z.number().int().positive()).optional()
+    http_concurrency: num(z.number().int().positive()).optional(),
+    program_timeout_ms: num(z.number().int().positive()).optional()
   }).default({}),
   /** hook for the deployment engineer's ConfigMap-watch options; validated by its owner */
   k8s: z.record(z.string(), z.unknown()).default({}),

@@ -23,6 +23,10 @@ export interface WebhookConfig {
   maxInflightBatches: number
   /** body bytes of the batches in flight; one batch alone is admitted whatever its size */
   maxInflightBytes: number
+  /** JSON values a body may hold (counted before parsing); above it 413 */
+  maxBodyValues: number
+  /** slowest accepted body upload, after a 5 s grace; slower: 408 */
+  minUploadBytesPerSecond: number
   retryAfterSeconds: number
   tls?: TlsFiles
   bearerTokenFile?: string
@@ -77,7 +81,8 @@ export interface OutputsConfig {
   drainTimeoutMs: number
   stdout: { enabled: boolean }
   file: { enabled: boolean, keepAlive: boolean, filename: string }
-  program: { enabled: boolean, keepAlive: boolean, program: string }
+  /** timeoutMs: deadline of one program run (keep_alive false) or batch write (keep_alive true) */
+  program: { enabled: boolean, keepAlive: boolean, program: string, timeoutMs: number }
   http: HttpOutputOptions
   /** Falco's output_timeout (ms), when set: how long an output may block on one alert */
   outputTimeoutMs?: number

@@ -17,7 +17,7 @@ export function buildChannels (cfg: OutputsConfig, opts: BuildChannelsOptions): 
   const out: OutputChannel[] = []
   if (cfg.stdout.enabled) out.push(createStdoutChannel({ stream: opts.stdout, buffered: cfg.buffered }))
   if (cfg.file.enabled) out.push(createFileChannel({ filename: cfg.file.filename, keepAlive: cfg.file.keepAlive }))
-  if (cfg.program.enabled) out.push(createProgramChannel({ program: cfg.program.program, keepAlive: cfg.program.keepAlive, onExit: opts.onProgramExit }))
+  if (cfg.program.enabled) out.push(createProgramChannel({ program: cfg.program.program, keepAlive: cfg.program.keepAlive, timeoutMs: cfg.program.timeoutMs, onExit: opts.onProgramExit }))
   if (cfg.http.enabled) out.push(createHttpChannel({ ...cfg.http, contentType: opts.json ? 'application/json' : 'text/plain' }))
   return out
 }

@@ -1,7 +1,10 @@
-// Fans each alert out to every channel: formats it once, pushes the line into each channel's
-// bounded queue and returns at once. Implements the engine's AlertSink; never throws, never waits.
+// Fans each alert out to every channel: formats it once, pushes it into each channel's bounded,
+// priority-ordered queue and returns at once. Implements the engine's AlertSink; never throws,
+// never waits. Drops are counted per rule and summarised as one log line per output and interval
+// ("N alerts of rule X dropped"), so a flood shows up as one fact rather than as silence.
 import type { Alert, AlertSink } from '../events/index.ts'
-import { createChannelQueue, type ChannelQueue } from './channel-queue.ts'
+import { createChannelQueue, type ChannelQueue, type QueuedAlert } from './channel-queue.ts'
+import { createDropTally } from './drop-tally.ts'
 import { createRateLimitedLog } from './rate-limited-log.ts'
 import type { AlertFormatter, Logger, OutputChannel, OutputHooks } from './types.ts'
 
@@ -19,9 +22,14 @@ export interface DispatcherOptions {
 export interface Dispatcher extends AlertSink {
   /** alerts queued in all channels */
   pending(): number
+  /** alerts queued per output: the lanner_output_queue_depth gauge */
+  depths(): Array<{ output: string, depth: number }>
   /** wait until every queue is empty, at most `timeoutMs`; resolves true when fully drained */
   flush(timeoutMs: number): Promise<boolean>
-  /** flush with a deadline, count whatever is left as dropped, then close every channel */
+  /**
+   * flush with a deadline, count whatever is left as dropped, close every channel and count what
+   * is still in flight as failed: every alert ends as delivered, failed or dropped
+   */
   close(timeoutMs: number): Promise<boolean>
   /** SIGHUP: reopen files and restart kept-alive programs */
   reopen(): void
@@ -31,9 +39,13 @@ function errorText (err: unknown): string {
   return err instanceof Error ? err.message : String(err)
 }
 
+/** How long close() waits for a batch in flight after its channel was closed (children killed, sockets destroyed). */
+const IN_FLIGHT_GRACE_MS = 2000
+
 export function createDispatcher (opts: DispatcherOptions): Dispatcher {
   const log = createRateLimitedLog(opts.logger, opts.logIntervalMs)
   const hooks = opts.hooks ?? {}
+  const tally = createDropTally({ logger: opts.logger, intervalMs: opts.logIntervalMs ?? 10000, queueSize: opts.queueSize })
   const queues: ChannelQueue[] = opts.channels.map(function queueFor (ch) {
     return createChannelQueue(ch, opts.queueSize, {
       delivered (n) { hooks.delivered?.(ch.name, n) },
@@ -41,9 +53,10 @@ export function createDispatcher (opts: DispatcherOptions): Dispatcher {
         hooks.failed?.(ch.name, n, err)
         log.error(`fail:${ch.name}`, { output: ch.name, alerts: n, err: errorText(err), code: 'ERR_OUTPUT_FAILED' }, `output ${ch.name} failed to deliver alerts`)
       },
-      dropped (n) {
-        hooks.dropped?.(ch.name, n)
-        log.warn(`drop:${ch.name}`, { output: ch.name, alerts: n, queueSize: opts.queueSize, code: 'ERR_OUTPUT_QUEUE_FULL' }, `output ${ch.name} queue full or closed: alerts dropped`)
+      dropped (alerts) {
+        hooks.dropped?.(ch.name, alerts.length)
+        for (const a of alerts) hooks.droppedRule?.(ch.name, a.rule, a.priority, 1)
+        tally.add(ch.name, alerts)
       }
     })
   })
@@ -58,8 +71,9 @@ export function createDispatcher (opts: DispatcherOptions): Dispatcher {
       log.error('format', { rule: alert.rule, err: errorText(err) }, 'alert could not be formatted')
       return
     }
-    // after close() the queues are closed too: push() counts and logs the drop
-    for (const q of queues) q.push(line)
+    const queued: QueuedAlert = { line, priority: alert.priority, rule: alert.rule }
+    // after close() the queues are closed too: push() counts the drop
+    for (const q of queues) q.push(queued)
   }
 
   async function flush (timeoutMs: number): Promise<boolean> {
@@ -76,6 +90,7 @@ export function createDispatcher (opts: DispatcherOptions): Dispatcher {
   return {
     emit,
     pending: () => queues.reduce((n, q) => n + q.length, 0),
+    depths: () => queues.map((q) => ({ output: q.name, depth: q.length })),
     flush,
     async close (timeoutMs) {
       const drained = await flush(timeoutMs)
@@ -83,7 +98,13 @@ export function createDispatcher (opts: DispatcherOptions): Dispatcher {
         const lost = q.discard()
         if (lost > 0) opts.logger.error({ output: q.name, alerts: lost, code: 'ERR_OUTPUT_FAILED' }, `output ${q.name} did not drain before the shutdown deadline`)
       }
-      await Promise.allSettled(queues.map(async (q) => { await q.close() }))
+      const abandoned = await Promise.all(queues.map(async (q) => {
+        try { return await q.close(IN_FLIGHT_GRACE_MS) } catch { return 0 }
+      }))
+      abandoned.forEach((n, i) => {
+        if (n > 0) opts.logger.error({ output: queues[i]?.name, alerts: n, code: 'ERR_OUTPUT_FAILED' }, `output ${queues[i]?.name} still had alerts in flight at shutdown: counted as failed`)
+      })
+      tally.close()
       return drained
     },
     reopen () {

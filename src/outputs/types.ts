@@ -28,4 +28,6 @@ export interface OutputHooks {
   delivered?(channel: string, count: number): void
   failed?(channel: string, count: number, err: unknown): void
   dropped?(channel: string, count: number): void
+  /** the same drops by rule and priority (0 = Emergency … 7 = Debug) */
+  droppedRule?(channel: string, rule: string, priority: number, count: number): void
 }

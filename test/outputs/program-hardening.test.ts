@@ -1,0 +1,112 @@
+// A stuck or vanishing program output is visible and bounded (issue 15): every run and write has a
+// deadline, children run in their own process group and are killed with it, a kept-alive program
+// that exits without reading fails its alerts instead of counting them delivered, and at shutdown
+// every alert ends as exactly one of delivered / failed / dropped. Real children, real signals.
+import t from 'tap'
+import { readdirSync, readFileSync } from 'node:fs'
+import { PassThrough } from 'node:stream'
+import { createDispatcher, createProgramChannel } from '../../src/outputs/index.ts'
+import { loadConfig } from '../../src/config/index.ts'
+import { buildApp } from '../../src/app/build.ts'
+import { createLogger } from '../../src/app/logger.ts'
+import { captureLogger, counters, jsonLine, makeAlert, until } from './helpers.ts'
+
+/** pids of processes running `sleep <secs>` (a duration no other test uses marks ours) */
+function sleepers (secs: string): number[] {
+  const out: number[] = []
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue
+    try {
+      const argv = readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0')
+      if (argv.some((a) => a.endsWith('sleep')) && argv.includes(secs)) out.push(Number(d))
+    } catch { /* exited meanwhile */ }
+  }
+  return out
+}
+
+/** a `sleep` duration unique to this run, so concurrent test runs never see each other's children */
+function marker (): string {
+  return String(100_000 + Math.floor(Math.random() * 800_000))
+}
+
+function total (c: ReturnType<typeof counters>['c'], ch: string): number {
+  return (c.delivered.get(ch) ?? 0) + (c.failed.get(ch) ?? 0) + (c.dropped.get(ch) ?? 0)
+}
+
+t.test('a per-alert program that hangs fails each alert at its deadline and leaves no process behind', async (t) => {
+  const { c, hooks } = counters()
+  const log = captureLogger()
+  const m311 = marker()
+  const ch = createProgramChannel({ program: `sleep ${m311}; true`, keepAlive: false, timeoutMs: 300 })
+  const d = createDispatcher({ channels: [ch], format: jsonLine, queueSize: 100, logger: log, hooks })
+  for (let i = 0; i < 3; i++) d.emit(makeAlert(i))
+  // the first alert left at once (its run started), the two others wait: the depth gauge shows them
+  t.equal(d.depths()[0]?.depth, 2, 'queue depth')
+  await until(() => sleepers(m311).length > 0, 'the first child to run')
+  t.equal(await d.flush(10_000), true, 'the queue drains: each run is bounded by its deadline')
+  t.equal(c.failed.get('program'), 3)
+  t.equal(c.delivered.get('program'), undefined)
+  t.ok(log.lines.some((l) => l.obj.code === 'ERR_OUTPUT_FAILED' && /did not finish within 300 ms/.test(String(l.obj.err))), 'the timeout is logged')
+  await until(() => sleepers(m311).length === 0, 'the timed-out children and their `sleep` to be gone')
+  await d.close(1000)
+})
+
+t.test('a kept-alive program that exits without reading fails its alerts (not delivered)', async (t) => {
+  const { c, hooks } = counters()
+  const ch = createProgramChannel({ program: 'exit 0', keepAlive: true })
+  const d = createDispatcher({ channels: [ch], format: jsonLine, queueSize: 100, logger: captureLogger(), hooks })
+  for (let i = 0; i < 5; i++) {
+    d.emit(makeAlert(i))
+    await d.flush(5000)
+  }
+  t.equal(c.delivered.get('program'), undefined, 'nothing counted as delivered')
+  t.equal(c.failed.get('program'), 5)
+  await d.close(1000)
+})
+
+t.test('a kept-alive program that never reads: writes time out, the child is replaced, metrics move', async (t) => {
+  const { c, hooks } = counters()
+  const m313 = marker()
+  const ch = createProgramChannel({ program: `sleep ${m313}`, keepAlive: true, timeoutMs: 300 })
+  const d = createDispatcher({ channels: [ch], format: jsonLine, queueSize: 10_000, logger: captureLogger(), hooks })
+  // ~3 MB of alerts: far more than the socket buffers between us and a child that never reads
+  const big = 'x'.repeat(3000)
+  for (let i = 0; i < 1000; i++) d.emit(makeAlert(i, big))
+  await until(() => (c.failed.get('program') ?? 0) > 0, 'a write to time out')
+  await until(() => sleepers(m313).length <= 1, 'the stuck child to be killed (at most its replacement runs)')
+  await d.close(200)
+  t.equal(total(c, 'program'), 1000, 'every alert is delivered, failed or dropped, exactly once')
+  await until(() => sleepers(m313).length === 0, 'no `sleep` left after close')
+})
+
+t.test('shutdown with runs in flight: every alert ends exactly once, no child outlives close()', async (t) => {
+  const { c, hooks } = counters()
+  const m317 = marker()
+  const ch = createProgramChannel({ program: `sleep ${m317}`, keepAlive: false })
+  const d = createDispatcher({ channels: [ch], format: jsonLine, queueSize: 100, logger: captureLogger(), hooks })
+  for (let i = 0; i < 300; i++) d.emit(makeAlert(i))
+  await until(() => sleepers(m317).length > 0, 'a run to start')
+  t.equal(await d.close(100), false, 'the drain deadline passes')
+  t.equal(total(c, 'program'), 300, `delivered + failed + dropped = 300 (${JSON.stringify([...c.failed, ...c.dropped])})`)
+  // the first alert left alone at once (the queue was idle), the rest waited behind it
+  t.equal(c.failed.get('program'), 1, 'the run in flight is killed and fails')
+  t.equal(c.dropped.get('program'), 299, 'what never left the queue is dropped')
+  // SIGKILL was sent to the group by close(); the kernel takes a moment to remove the processes
+  await until(() => sleepers(m317).length === 0, 'no child left after close()', 5000)
+  t.pass('no child outlives close()')
+})
+
+t.test('a program failing for every alert logs one warning per interval, not one per alert', async (t) => {
+  const logs = new PassThrough()
+  const lines: string[] = []
+  logs.on('data', (b: Buffer) => lines.push(...b.toString().trimEnd().split('\n')))
+  const config = loadConfig({ overrides: ['stdout_output.enabled=false', 'program_output={enabled: true, keep_alive: false, program: "exit 1"}'] })
+  const app = await buildApp(config, { logger: createLogger({ level: 'info', stderr: true }, logs), defaultMetrics: false })
+  for (let i = 0; i < 40; i++) app.emit(makeAlert(i))
+  t.equal(await app.dispatcher.flush(20_000), true)
+  await app.dispatcher.close(1000)
+  const exits = lines.filter((l) => l.includes('program output exited'))
+  t.equal(exits.length, 1, `40 failing runs, ${exits.length} warning line(s)`)
+  t.match(await app.metrics.text(), /lanner_output_program_exits_total\{outcome="error"\} 40/)
+  t.match(await app.metrics.text(), /lanner_output_queue_depth\{output="program"\} 0/, 'the queue depth gauge exists for the output')
+})
