@@ -9,7 +9,6 @@ import { createEvalPool, type EvalPool } from './eval-pool.ts'
 import { loadOptionsFrom } from './rules-manager.ts'
 import type { App } from './build.ts'
 import { startAdmin } from './admin.ts'
-import { readToken } from './tls-files.ts'
 import { refusalOf, webhookPreflight } from './webhook-preflight.ts'
 
 export interface RunningMode {
@@ -39,7 +38,7 @@ export async function startAuditMode (app: App): Promise<RunningMode> {
   for (const f of preflight.findings) app.logger.warn({ code: f.code, key: f.key }, f.message)
   if (preflight.tls !== undefined) opts.tls = preflight.tls
   if (preflight.bearerToken !== undefined) opts.bearerToken = preflight.bearerToken
-  if (wh.basicAuth !== undefined) opts.basicAuth = { username: wh.basicAuth.username, password: readToken(wh.basicAuth.passwordFile, 'lanner.webhook.basic_auth.password_file') }
+  if (preflight.basicAuth !== undefined) opts.basicAuth = preflight.basicAuth
   const pool = await startPool(app)
   const truncation = createTruncationReporter({ intervalMs: DEFAULTS.truncationReportIntervalMs, metrics: app.metrics, logger: app.logger, emit: app.emit })
   const evaluateBatch = pool === undefined

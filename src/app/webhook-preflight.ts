@@ -1,5 +1,5 @@
 // What a real start of the audit webhook reads before listening, done the same way for `serve`
-// and `serve --dry-run`: the TLS and token files (unreadable or malformed ones are errors that
+// and `serve --dry-run`: the TLS, token and Basic password files (unreadable or malformed ones are errors that
 // name the config key) and the authentication findings (webhook-auth.ts).
 import { createSecureContext } from 'node:tls'
 import { AppError, ConfigError } from '../errors/index.ts'
@@ -12,6 +12,7 @@ import { webhookAuthFindings, type AuthFinding } from './webhook-auth.ts'
 export interface WebhookPreflight {
   tls?: WebhookTlsOptions
   bearerToken?: string
+  basicAuth?: { username: string, password: string }
   findings: AuthFinding[]
 }
 
@@ -28,6 +29,7 @@ export function webhookPreflight (config: Config): WebhookPreflight {
     }
   }
   if (wh.bearerTokenFile !== undefined) out.bearerToken = readToken(wh.bearerTokenFile, 'lanner.webhook.bearer_token_file')
+  if (wh.basicAuth !== undefined) out.basicAuth = { username: wh.basicAuth.username, password: readToken(wh.basicAuth.passwordFile, 'lanner.webhook.basic_auth.password_file') }
   out.findings = webhookAuthFindings(wh, { cert: out.tls?.cert, ca: out.tls?.ca })
   return out
 }
