@@ -1,0 +1,149 @@
+// Hostile load against a spawned `lanner serve` (not part of npm test): bodies built to exhaust
+// memory or the event loop, slow-loris uploads next to the apiserver's real batches, and SIGTERM
+// with kept-alive connections open. Prints what held; docs/reliability.md records the figures.
+// Run: npm run bench fuzz-overload [slow connections, default 200]
+import { spawn } from 'node:child_process'
+import http from 'node:http'
+import net from 'node:net'
+import { readdirSync, readFileSync } from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+const SAMPLES = path.join(ROOT, '..', 'shared', 'reference', 'audit-samples')
+const SLOW = Number(process.argv[2] ?? 200)
+const MIB = 1024 * 1024
+
+function sampleItems (): unknown[] {
+  const items: unknown[] = []
+  for (const f of readdirSync(SAMPLES).filter((n) => /\.jsonl?$/.test(n)).sort()) {
+    const text = readFileSync(path.join(SAMPLES, f), 'utf8')
+    for (const line of f.endsWith('.jsonl') ? text.split('\n') : [text]) {
+      if (line.trim() === '') continue
+      // the webhook's items carry no kind/apiVersion
+      const { kind: _k, apiVersion: _a, ...item } = JSON.parse(line) as Record<string, unknown>
+      items.push(item)
+    }
+  }
+  return items
+}
+
+function post (port: number, body: Buffer, agent?: http.Agent): Promise<{ status: number, ms: number }> {
+  const start = performance.now()
+  return new Promise((resolve) => {
+    const req = http.request({ host: '127.0.0.1', port, path: '/k8s-audit', method: 'POST', agent: agent ?? false, headers: { 'content-type': 'application/json', 'content-length': body.length } }, (res) => {
+      res.resume()
+      res.on('end', () => { resolve({ status: res.statusCode ?? 0, ms: performance.now() - start }) })
+    })
+    req.on('error', () => { resolve({ status: -1, ms: performance.now() - start }) })
+    req.end(body)
+  })
+}
+
+function get (url: string): Promise<{ status: number, body: string, ms: number }> {
+  const start = performance.now()
+  return new Promise((resolve) => {
+    http.get(url, { agent: false }, (res) => {
+      let body = ''
+      res.on('data', (b: Buffer) => { body += b.toString() })
+      res.on('end', () => { resolve({ status: res.statusCode ?? 0, body, ms: performance.now() - start }) })
+    }).on('error', () => { resolve({ status: -1, body: '', ms: performance.now() - start }) })
+  })
+}
+
+async function main (): Promise<void> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src', 'main.ts'), 'serve', '-o', 'stdout_output.enabled=false',
+    '-o', 'lanner.webhook.listen=127.0.0.1:0', '-o', 'webserver={listen_address: 127.0.0.1, listen_port: 0}'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] })
+  let stderr = ''
+  child.stderr.on('data', (b: Buffer) => { stderr += b.toString() })
+  const exited = new Promise<{ code: number | null, signal: string | null }>((resolve) => child.on('close', (code, signal) => { resolve({ code, signal }) }))
+  const portOf = (prefix: string): number | undefined => {
+    for (const line of stderr.split('\n')) {
+      try { const r = JSON.parse(line) as { msg?: string, port?: number }; if (r.msg?.startsWith(prefix) === true && typeof r.port === 'number') return r.port } catch { /* partial */ }
+    }
+    return undefined
+  }
+  let webhook: number | undefined
+  let adminPort: number | undefined
+  while (webhook === undefined || adminPort === undefined) {
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    webhook = portOf('audit webhook listening')
+    adminPort = portOf('admin server listening')
+  }
+  const admin = `http://127.0.0.1:${adminPort}`
+  const metric = async (re: RegExp): Promise<number> => Number(re.exec((await get(`${admin}/metrics`)).body)?.[1] ?? NaN)
+  const rss = async (): Promise<number> => await metric(/^lanner_process_resident_memory_bytes (\d+)/m) / MIB
+  const out: string[] = [`idle RSS ${(await rss()).toFixed(0)} MiB`]
+
+  // 1. bodies built to cost: millions of tiny items, with /healthz polled meanwhile
+  const items = sampleItems()
+  const list = (parts: string[]): Buffer => Buffer.from('{"kind":"EventList","apiVersion":"audit.k8s.io/v1","metadata":{},"items":[' + parts.join(',') + ']}\n')
+  const cases: Array<[string, Buffer]> = [
+    ['8 MB of {} (2.7M items)', list(Array(2_700_000).fill('{}'))],
+    ['60 MB of {} (20M items)', list(Array(20_000_000).fill('{}'))],
+    ['60 MB of 1-byte numbers in one item', Buffer.from('{"kind":"EventList","items":[[' + '1,'.repeat(30_000_000) + '1]]}')],
+    ['140k {} items (within the bound)', list(Array(140_000).fill('{}'))],
+    ['90k minimal events (within the bound)', list(Array(90_000).fill('{"stageTimestamp":"2026-01-01T00:00:00.000000Z","verb":"get"}'))],
+    ['400 real sample events', list(Array.from({ length: 400 }, (_, i) => JSON.stringify(items[i % items.length])))]
+  ]
+  for (const [name, body] of cases) {
+    let worst = 0
+    let polling = true
+    const poll = (async () => { while (polling) { const h = await get(`${admin}/healthz`); worst = Math.max(worst, h.ms) } })()
+    const r = await post(webhook, body)
+    polling = false
+    await poll
+    out.push(`${name}: ${(body.length / MIB).toFixed(1)} MiB → ${r.status} in ${r.ms.toFixed(0)} ms; /healthz worst ${worst.toFixed(0)} ms; RSS ${(await rss()).toFixed(0)} MiB`)
+  }
+
+  // 2. slow-loris uploads next to the apiserver's batches
+  const slow: net.Socket[] = []
+  const slowAnswers: Array<Promise<{ status: number, at: number }>> = []
+  const slowStart = performance.now()
+  for (let i = 0; i < SLOW; i++) {
+    const length = i < 4 ? 64 * MIB : 100_000
+    const s = net.connect(webhook, '127.0.0.1')
+    s.on('error', () => {})
+    slowAnswers.push(new Promise((resolve) => {
+      let data = ''
+      s.on('data', (b: Buffer) => { data += b.toString() })
+      s.on('close', () => { resolve({ status: Number(/^HTTP\/1\.1 (\d+)/.exec(data)?.[1] ?? -1), at: performance.now() - slowStart }) })
+    }))
+    s.write(`POST /k8s-audit HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${length}\r\n\r\n{`)
+    slow.push(s)
+  }
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 4 })
+  const batch = list(Array.from({ length: 400 }, (_, i) => JSON.stringify(items[i % items.length])))
+  const served = await Promise.all(Array.from({ length: 40 }, async () => await post(webhook as number, batch, agent)))
+  const statuses = new Map<number, number>()
+  for (const s of served) statuses.set(s.status, (statuses.get(s.status) ?? 0) + 1)
+  out.push(`${SLOW} slow uploads open (4 announcing 64 MiB, ${SLOW - 4} × 100 kB, one byte sent each); 40 real 400-event batches meanwhile: ${[...statuses].map(([s, n]) => `${s} ×${n}`).join(', ')}, slowest ${Math.max(...served.map((s) => s.ms)).toFixed(0)} ms`)
+  const ended = await Promise.all(slowAnswers)
+  const endStatuses = new Map<number, number>()
+  for (const e of ended) endStatuses.set(e.status, (endStatuses.get(e.status) ?? 0) + 1)
+  out.push(`slow uploads ended: ${[...endStatuses].map(([s, n]) => `${s} ×${n}`).join(', ')} after ${Math.min(...ended.map((e) => e.at)).toFixed(0)}–${Math.max(...ended.map((e) => e.at)).toFixed(0)} ms`)
+  out.push(`peak RSS after all of the above: ${(await rss()).toFixed(0)} MiB`)
+
+  // 3. SIGTERM with kept-alive connections: a request on each after the signal
+  const conns = await Promise.all(Array.from({ length: 4 }, async () => await new Promise<net.Socket>((resolve) => {
+    const s = net.connect(webhook as number, '127.0.0.1', () => { resolve(s) })
+    s.on('error', () => {})
+  })))
+  const small = list([JSON.stringify(items[0])]).toString()
+  const req = `POST /k8s-audit HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(small)}\r\n\r\n${small}`
+  const firstAnswers = conns.map(async (s) => await new Promise<void>((resolve) => { s.once('data', () => { resolve() }); s.write(req) }))
+  await Promise.all(firstAnswers)
+  child.kill('SIGTERM')
+  while (!stderr.includes('webhook closing')) await new Promise((resolve) => setTimeout(resolve, 5))
+  const afterTerm = await Promise.all(conns.map(async (s) => await new Promise<string>((resolve) => {
+    let data = ''
+    s.on('data', (b: Buffer) => { data += b.toString() })
+    s.on('close', () => { resolve(/^HTTP\/1\.1 (\d+)/.exec(data)?.[1] ?? (data === '' ? 'reset/closed' : 'other')) })
+    s.write(req)
+  })))
+  out.push(`SIGTERM with 4 kept-alive connections, a batch sent on each after it: ${afterTerm.join(', ')}`)
+  out.push(`exit: ${JSON.stringify(await exited)}`)
+  process.stdout.write(out.join('\n') + '\n')
+}
+
+await main()
