@@ -96,6 +96,9 @@ function decodeExec (p: RawPayload, args: Args, rec: SyscallRecord): void {
     // a memfd executable: its own name is the path (the exec was given an fd)
     const memfdName = p.blobs[5] === undefined ? '' : text(p.blobs[5])
     if (memfdName !== '') args.exepath = memfdName
+    // the file the kernel runs, symlinks resolved (Falco's trusted_exepath); absent if not whole
+    const exe = p.blobs[6]
+    if (exe !== undefined && exe.length > 0) args.trusted_exepath = cwdText(exe)
   }
 }
 

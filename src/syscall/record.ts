@@ -41,7 +41,9 @@ export interface SyscallRecord {
  *                      also the new executable's exe_ino, exe_mode, exe_uid, exe_gid, exe_nlink and
  *                      0/1 flags exe_upper_layer (overlayfs upper copy), exe_from_memfd, exe_writable
  *                      (write bit for the process's uid/gid, or root) for proc.is_exe_*
- *                      and, for a memfd executable, exepath ("memfd:<name>", its own name), flags
+ *                      and trusted_exepath (the executable's path with symlinks resolved, relative to
+ *                      the process's root; absent when it could not be read whole), for a memfd
+ *                      executable exepath ("memfd:<name>", its own name), flags
  *                      (Falco's PPM_EXE_* bits: 1 writable, 2 upper layer, 4 memfd, 8 lower layer)
  *                      and the task's identity (also in a new child, below): tty (tty_nr encoding, 0
  *                      none), loginuid (-1 unset), sid, pgid (in its pid namespace, 0 if not visible

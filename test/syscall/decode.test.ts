@@ -78,6 +78,9 @@ t.test('execve exit: facts about the new executable for proc.is_exe_*', async t 
   t.equal(run(1000, { mode: 0o100755, uid: 0, lower: true }).flags, 8)
   const memfd = decode({ kind: 'execveat', res: 0, nums: [0, 0], blobs: ['', 'x', '', blob({ mode: 0o100777, nlink: 0, memfd: true }), taskInfo({}), 'memfd:runc_cloned:/proc/self/exe'] })
   t.equal(memfd.args.exepath, 'memfd:runc_cloned:/proc/self/exe', 'a memfd executable is named by the kernel')
+  const sh = decode({ kind: 'execve', res: 0, blobs: ['/bin/sh', 'sh', '', blob({ mode: 0o100755 }), taskInfo({}), new Uint8Array(0), 'dash\0bin\0usr\0'] })
+  t.equal(sh.args.trusted_exepath, '/usr/bin/dash', 'the kernel\'s path, symlinks resolved, leaf first in the record')
+  t.equal(sh.args.filename, '/bin/sh')
   t.equal(decode({ kind: 'execve', res: 0, blobs: ['/x', 'x', '', blob({ mode: 0o100755 }), taskInfo({}), new Uint8Array(0)] }).args.exepath, undefined, 'other executables: from the filename')
 })
 

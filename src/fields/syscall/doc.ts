@@ -33,6 +33,9 @@ loopback. Outputs print one value: the server end, or the parent. With an index
   \`user.loginuid\`, \`proc.sid\`, \`proc.vpid\` and \`proc.vpgid\` come from the kernel with every
   successful exec and every new child (no /proc read that a short-lived process could outrun);
   \`proc.tty\` is the terminal's device number as Falco prints it (34816 is /dev/pts/0).
+  \`proc.exepath\` is the file the kernel runs, as Falco's trusted exepath (exec of /bin/sh shows
+  /usr/bin/dash where sh is a link to it; a memfd shows \`memfd:<name>\`); processes seeded from
+  /proc at start show their /proc/<pid>/exe link.
 - fd fields: open/openat/openat2/creat results, socket, connect, accept, bind, listen,
   sendto/sendmsg/recvfrom/recvmsg, dup and close records; an fd opened before the probe attached
   is read from /proc/<pid>/fd, except on its close (by the time the record arrives the number may

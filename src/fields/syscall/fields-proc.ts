@@ -107,7 +107,7 @@ export const procFields: readonly Def[] = [
       return p === undefined ? undefined : envOf(p, undefined)
     }
   }),
-  pf('proc.exepath', 'string', 'full path of the executable', (p) => p.exepath === '' ? undefined : p.exepath),
+  pf('proc.exepath', 'string', 'full path of the executable, symlinks resolved by the kernel (memfd:<name> for a memfd)', (p) => p.exepath === '' ? undefined : p.exepath),
   pf('proc.cwd', 'string', 'current working directory, with a trailing slash', (p) => cwdText(p.cwd)),
   pf('proc.tty', 'int', 'controlling terminal\'s device number as Falco prints it (34816: /dev/pts/0), 0 when none', (p) => p.tty),
   pf('proc.ppid', 'int', 'parent process id', (p) => p.ppid),

@@ -148,7 +148,8 @@ static __always_inline __u32 fill(struct ln_scratch *s, struct pt_regs *regs, __
 			put_exe_info(s, &off, task);
 			put_task_info(s, &off, task);
 			put_memfd_exe_name(s, &off, task);
-			nblob += 6;
+			put_exe_path(s, &off);
+			nblob += 7;
 		} else {
 			nblob += 1;
 		}

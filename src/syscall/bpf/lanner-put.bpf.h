@@ -157,9 +157,15 @@ static __always_inline void put_cgroup(struct ln_scratch *s, __u32 *offp, struct
 	*offp = off + 2 + n;
 }
 
-/* working directory as path components, leaf first, NUL separated (userspace reverses them) */
-/* global (not inlined) so the verifier checks the loop once, not once per call site */
-__noinline __u32 ln_put_cwd(struct ln_scratch *s, __u32 start)
+#define LN_PATH_CWD 0
+#define LN_PATH_EXE 1
+
+/* A path as components, leaf first, NUL separated (userspace reverses them), walked up to the
+ * task's root across mounts: the working directory (LN_PATH_CWD: a very deep one keeps its
+ * leaf-most components) or the executable (LN_PATH_EXE: all or nothing, since a cut path would
+ * name another file; symlinks are already resolved, as in Falco's trusted exepath).
+ * Global (not inlined) so the verifier checks the loop once, not once per call site. */
+__noinline __u32 ln_put_path(struct ln_scratch *s, __u32 start, __u32 which)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	__u32 off;
@@ -168,14 +174,20 @@ __noinline __u32 ln_put_cwd(struct ln_scratch *s, __u32 start)
 	struct dentry *d;
 	struct vfsmount *vmnt;
 	struct mount *m;
+	int complete = 0;
 
 	if (!s)
 		return start;
 	start &= LN_OFF_MASK;
 	off = start + 2;
-	if (fs) {
-		BPF_CORE_READ_INTO(&pwd, fs, pwd);
+	if (fs)
 		BPF_CORE_READ_INTO(&root, fs, root);
+	if (which == LN_PATH_EXE) {
+		struct file *f = BPF_CORE_READ(task, mm, exe_file);
+		if (f)
+			BPF_CORE_READ_INTO(&pwd, f, f_path);
+	} else if (fs) {
+		BPF_CORE_READ_INTO(&pwd, fs, pwd);
 	}
 	d = pwd.dentry;
 	vmnt = pwd.mnt;
@@ -185,21 +197,26 @@ __noinline __u32 ln_put_cwd(struct ln_scratch *s, __u32 start)
 		const unsigned char *name;
 		long n;
 
-		if (d == root.dentry && vmnt == root.mnt)
+		if (d == root.dentry && vmnt == root.mnt) {
+			complete = 1;
 			break;
+		}
 		mroot = BPF_CORE_READ(vmnt, mnt_root);
 		parent = BPF_CORE_READ(d, d_parent);
 		if (d == mroot || d == parent) {
 			struct mount *mp = BPF_CORE_READ(m, mnt_parent);
-			if (!mp || mp == m)
+			if (!mp || mp == m) {
+				/* the top of the mount tree: the root, unless the task is chrooted below it */
+				complete = !root.dentry;
 				break;
+			}
 			d = BPF_CORE_READ(m, mnt_mountpoint);
 			m = mp;
 			vmnt = (struct vfsmount *)((char *)mp + bpf_core_field_offset(struct mount, mnt));
 			continue;
 		}
 		/* stay inside the blob budget and below the offset mask (masking would wrap onto
-		 * the header); a deeper cwd keeps only its leaf-most components */
+		 * the header) */
 		if (off > start + LN_CWD_MAX - LN_NAME_MAX - 1 || off > LN_OFF_MASK - LN_NAME_MAX - 1)
 			break;
 		name = BPF_CORE_READ(d, d_name.name);
@@ -211,7 +228,7 @@ __noinline __u32 ln_put_cwd(struct ln_scratch *s, __u32 start)
 		d = parent;
 	}
 	off &= LN_OFF_MASK;
-	if (off < start + 2)
+	if (off < start + 2 || (which == LN_PATH_EXE && !complete))
 		off = start + 2;
 	put_len(s, start, off - start - 2);
 	return off;
@@ -219,7 +236,13 @@ __noinline __u32 ln_put_cwd(struct ln_scratch *s, __u32 start)
 
 static __always_inline void put_cwd(struct ln_scratch *s, __u32 *offp)
 {
-	*offp = ln_put_cwd(s, *offp);
+	*offp = ln_put_path(s, *offp, LN_PATH_CWD);
+}
+
+/* the executable's path as the kernel resolved it (empty when it cannot be had whole) */
+static __always_inline void put_exe_path(struct ln_scratch *s, __u32 *offp)
+{
+	*offp = ln_put_path(s, *offp, LN_PATH_EXE);
 }
 
 static __always_inline void put_argv(struct ln_scratch *s, __u32 *offp, struct task_struct *task)

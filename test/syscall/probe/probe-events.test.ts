@@ -37,6 +37,7 @@ if (skip !== undefined) {
     t.ok(shExec, 'execve of sh seen')
     t.match(shExec, { dir: '<', res: 0, args: { exe: 'sh', args: 'cat /etc/hostname; exec true', cwd: dir } })
     t.match(String(shExec?.args.filename), /\/sh$/)
+    t.equal(shExec?.args.trusted_exepath, realpathSync(String(shExec?.args.filename)), 'the kernel\'s path of the executable, symlinks resolved')
     t.ok(shExec !== undefined && shExec.ts >= before - 1_000_000_000n && shExec.ts <= after + 1_000_000_000n, 'timestamp is epoch ns')
     t.equal(shExec?.containerId, '', 'a host process has no container id')
     t.equal(shExec?.ppid, process.pid, 'ppid is the spawning process')
@@ -74,6 +75,8 @@ if (skip !== undefined) {
     const cwd = String(ex[0]?.args.cwd)
     t.ok(deep.endsWith(cwd), 'a suffix of the real cwd')
     t.ok(cwd.length > 3000, `most of it is kept (${cwd.length} of ${deep.length} characters)`)
+    const exe = ex[0]?.args.trusted_exepath
+    t.ok(exe === undefined || exe === realpathSync('/bin/true'), `the executable's path is whole or absent, never cut (${String(exe)})`)
   })
 
   t.test('exe facts: inode, memfd execution, overlayfs upper layer', async t => {
