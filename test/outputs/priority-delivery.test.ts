@@ -5,6 +5,7 @@
 import t from 'tap'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
+import type { Alert, Priority } from '../../src/events/index.ts'
 import { createDispatcher, createHttpChannel } from '../../src/outputs/index.ts'
 import { captureLogger, counters, jsonLine, makeAlert } from './helpers.ts'
 
@@ -33,7 +34,7 @@ async function heldReceiver (): Promise<Receiver> {
   }
 }
 
-function alertOf (n: number, rule: string, priority: number) {
+function alertOf (n: number, rule: string, priority: Priority): Alert {
   return { ...makeAlert(n, `${rule} ${n}`), rule, priority }
 }
 
