@@ -5,7 +5,9 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { runLanner, ROOT } from '../integration/cli-child.ts'
 import { adminPort, request, startServe, untilServing, webhookListening } from '../helpers/serve-child.ts'
+import { PassThrough } from 'node:stream'
 import { formatLogLine } from '../../src/app/log-text.ts'
+import { createLogger } from '../../src/app/logger.ts'
 
 const version = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version
 const LISTEN = ['-o', 'lanner.webhook.listen=127.0.0.1:0', '-o', 'webserver.listen_address=127.0.0.1', '-o', 'webserver.listen_port=0']
@@ -48,4 +50,19 @@ t.test('formatLogLine', async (t) => {
   t.equal(formatLogLine('{"level":40,"time":"2026-01-01T00:00:00.000Z","name":"lanner","msg":"probe problem","code":"E1","err":"a b","n":3,"list":[1]}'),
     '2026-01-01T00:00:00.000Z WARN  probe problem code=E1 err="a b" n=3 list=[1]\n')
   t.equal(formatLogLine('not json'), 'not json\n', 'anything else passes unchanged')
+})
+
+t.test('log_format auto: text on a terminal, JSON otherwise; json and text force either', async (t) => {
+  function linesOf (format: 'auto' | 'json' | 'text' | undefined, tty: boolean): string {
+    const out = Object.assign(new PassThrough(), { isTTY: tty })
+    let text = ''
+    out.on('data', (b: Buffer) => { text += b.toString() })
+    createLogger({ level: 'info', stderr: true, ...(format === undefined ? {} : { format }) }, out).info({ port: 1 }, 'hello')
+    return text
+  }
+  t.match(linesOf('auto', true), /^\S+Z INFO {2}hello port=1\n$/, 'a terminal gets text')
+  t.match(linesOf(undefined, true), /INFO {2}hello/, 'auto is the default')
+  t.match(JSON.parse(linesOf('auto', false)), { msg: 'hello', port: 1, level: 30 }, 'a pipe or file gets JSON')
+  t.match(JSON.parse(linesOf('json', true)), { msg: 'hello' }, 'json even on a terminal')
+  t.match(linesOf('text', false), /INFO {2}hello port=1/, 'text even into a pipe')
 })
