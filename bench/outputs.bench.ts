@@ -4,6 +4,7 @@
 // JSON.parse of the same body, and the same handler over two evaluation workers (on a busy 2-core
 // machine the pool loses to the main thread, which is why lanner.eval_workers defaults to 0).
 // Run: node --import tsx bench/outputs.bench.ts [alerts, default 20000]
+import { createHash } from 'node:crypto'
 import http from 'node:http'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -61,13 +62,14 @@ async function batchHandler (): Promise<void> {
   const handle = createAuditBatchHandler({ rules: app.rules, emit: app.emit, metrics: app.metrics, maxEventBytes: config.webhook.maxEventBytes })
   const ts = '2026-01-01T00:00:00.000000Z'
   const items = Array.from({ length: 400 }, (_, i) => ({
-    kind: 'Event', apiVersion: 'audit.k8s.io/v1', level: 'Metadata', auditID: `id-${i}`, stage: 'ResponseComplete',
+    // the webhook's real form: items carry no kind/apiVersion
+    level: 'Metadata', auditID: `id-${i}`, stage: 'ResponseComplete',
     requestURI: `/api/v1/namespaces/default/pods/p-${i}`, verb: i % 4 === 0 ? 'create' : 'get',
     user: { username: 'system:serviceaccount:kube-system:controller', groups: ['system:authenticated'] }, sourceIPs: ['10.0.0.1'],
     objectRef: { resource: 'pods', namespace: 'default', name: `p-${i}`, apiVersion: 'v1' }, responseStatus: { code: 200 },
     requestReceivedTimestamp: ts, stageTimestamp: ts
   }))
-  const body = Buffer.from(JSON.stringify({ kind: 'EventList', apiVersion: 'audit.k8s.io/v1', items }))
+  const body = Buffer.from(JSON.stringify({ kind: 'EventList', apiVersion: 'audit.k8s.io/v1', metadata: {}, items }) + '\n')
   const batches = 100
   for (let i = 0; i < 10; i++) await handle(body)
   let t0 = process.hrtime.bigint()
@@ -79,6 +81,11 @@ async function batchHandler (): Promise<void> {
   const perSec = (ns: bigint): number => Math.round(batches * 400 / (Number(ns) / 1e9))
   console.log(`${'JSON.parse of a 400-event EventList'.padEnd(44)} ${String(perSec(parseNs)).padStart(10)} events/s`)
   console.log(`${'batch handler (decode + default rules)'.padEnd(44)} ${String(perSec(handleNs)).padStart(10)} events/s  (${(Number(handleNs) / 1e6 / batches).toFixed(2)} ms per batch)`)
+  // what serve adds in front of it: the duplicate filter's one SHA-1 per batch (duplicate-batches.ts)
+  t0 = process.hrtime.bigint()
+  for (let i = 0; i < batches; i++) createHash('sha1').update(body).digest('base64')
+  const digestNs = process.hrtime.bigint() - t0
+  console.log(`${'duplicate filter digest (SHA-1 per batch)'.padEnd(44)} ${String(perSec(digestNs)).padStart(10)} events/s  (${(Number(digestNs) / 1e6 / batches).toFixed(3)} ms per batch of ${body.length} bytes)`)
   // the same through two evaluation workers, four batches in flight (as concurrent webhook requests)
   const { sources: _s, ...loadOptions } = loadOptionsFrom(config, app.sources)
   const pool = createEvalPool(2, { userFields: [], loadOptions, maxEventBytes: config.webhook.maxEventBytes }, app.logger)
