@@ -11,7 +11,8 @@ const EVENTS_PER_BATCH = 400
 function auditEvent (i: number): Record<string, unknown> {
   const ts = new Date(Date.UTC(2026, 0, 1, 0, 0, i % 60)).toISOString()
   return {
-    kind: 'Event', apiVersion: 'audit.k8s.io/v1', level: 'Metadata', auditID: `id-${i}`, stage: 'ResponseComplete',
+    // as a webhook item: no kind/apiVersion (only the list has them)
+    level: 'Metadata', auditID: `id-${i}`, stage: 'ResponseComplete',
     requestURI: `/api/v1/namespaces/default/pods/pod-${i}`, verb: 'get',
     user: { username: 'system:serviceaccount:kube-system:controller', groups: ['system:serviceaccounts', 'system:authenticated'] },
     sourceIPs: ['10.0.0.1'], userAgent: 'kube-controller-manager/v1.31.0',
@@ -24,7 +25,7 @@ function auditEvent (i: number): Record<string, unknown> {
 const BODY = Buffer.from(JSON.stringify({
   kind: 'EventList', apiVersion: 'audit.k8s.io/v1', metadata: {},
   items: Array.from({ length: EVENTS_PER_BATCH }, (_, i) => auditEvent(i))
-}))
+}) + '\n')
 
 function countItems (body: Buffer): number {
   const doc = JSON.parse(body.toString('utf8')) as { items?: unknown[] }
