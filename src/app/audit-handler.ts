@@ -5,7 +5,7 @@
 // events/s per core, bench/outputs.bench.ts), while kube-apiserver sends at most 10 batches/s, so a
 // worker pool would add message copies and reload fan-out for no gain at real load.
 import { setImmediate as nextTurn } from 'node:timers/promises'
-import { decodeAuditPayload, type DecodeResult } from '../audit/index.ts'
+import { decodeAuditPayloadInTurns, type DecodeResult } from '../audit/index.ts'
 import { AppError } from '../errors/index.ts'
 import type { Alert } from '../events/index.ts'
 import type { BodyIssue, HandleBodyResult } from '../webhook/index.ts'
@@ -65,7 +65,7 @@ export function createAuditBatchHandler (deps: AuditHandlerDeps): (body: Buffer)
   const emitAlert = deps.emit
   return async function handleAuditBatch (body) {
     const started = process.hrtime.bigint()
-    const decoded = decodeAuditPayload(body, decodeOpts)
+    const decoded = await decodeAuditPayloadInTurns(body, decodeOpts, nextTurn)
     const { events } = decoded
     const ruleset = deps.rules.current()
     // the webhook starts after the first load, so this is a guard: 503 makes the apiserver retry

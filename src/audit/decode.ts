@@ -39,7 +39,41 @@ export const MAX_EXAMPLES_PER_CODE = 3
 
 /** Decode a webhook body or one line of a file. Never throws. */
 export function decodeAuditPayload (body: string | Buffer | unknown, opts: DecodeOptions): DecodeResult {
-  const out: DecodeResult = { events: [], issues: [], issueCounts: {}, rejected: 0 }
+  const out = emptyResult()
+  const parsed = parsePayload(body, opts, out)
+  if (parsed === undefined) return out
+  new Walker(out, limitOf(opts), parsed.measure).value(parsed.value)
+  return out
+}
+
+/**
+ * The same, giving the event loop a turn (`pause`) every `every` items of a list: the walk costs
+ * microseconds per item, and a body may hold a few hundred thousand of them. JSON.parse itself
+ * cannot be split; the webhook bounds it before calling this (lanner.webhook.max_body_values).
+ */
+export async function decodeAuditPayloadInTurns (body: string | Buffer, opts: DecodeOptions, pause: () => Promise<void>, every = 1024): Promise<DecodeResult> {
+  const out = emptyResult()
+  const parsed = parsePayload(body, opts, out)
+  if (parsed === undefined) return out
+  const walk = new Walker(out, limitOf(opts), parsed.measure)
+  const v = parsed.value
+  const items = isObject(v) && v.kind === 'EventList' && Array.isArray(v.items) ? v.items : undefined
+  const list = Array.isArray(v) ? v : items
+  if (list === undefined) { walk.value(v); return out }
+  for (let i = 0; i < list.length; i++) {
+    if (i > 0 && i % every === 0) await pause()
+    // the same steps as Walker.value on a top-level array or EventList
+    if (items !== undefined) walk.item(list[i]); else walk.value(list[i], 1)
+  }
+  return out
+}
+
+function emptyResult (): DecodeResult {
+  return { events: [], issues: [], issueCounts: {}, rejected: 0 }
+}
+
+/** JSON.parse and the top-level check; undefined (with the issue recorded) when there is nothing to walk. */
+function parsePayload (body: unknown, opts: DecodeOptions, out: DecodeResult): { value: unknown, measure: boolean } | undefined {
   let value: unknown = body
   // a text body whose size is within the limit cannot hold an event over it, so skip measuring
   let measure = true
@@ -51,18 +85,16 @@ export function decodeAuditPayload (body: string | Buffer | unknown, opts: Decod
     } catch (err) {
       // V8's message quotes a fragment of the body: keep it short
       addIssue(out, { code: 'ERR_AUDIT_BAD_JSON', message: `invalid JSON: ${clip((err as Error).message, 2 * MAX_QUOTED)}` })
-      return out
+      return undefined
     }
     const bytes = typeof body === 'string' ? Buffer.byteLength(body, 'utf8') : body.length
     measure = bytes > limitOf(opts)
   }
   if (!isPayload(value)) {
     addIssue(out, { code: 'ERR_AUDIT_NOT_RECOGNIZED', message: 'data not recognized as a k8s audit event' })
-    return out
+    return undefined
   }
-  const walk = new Walker(out, limitOf(opts), measure)
-  walk.value(value)
-  return out
+  return { value, measure }
 }
 
 function addIssue (out: DecodeResult, issue: AuditIssue): void {
@@ -128,7 +160,7 @@ class Walker {
     }
     if (v.kind === 'EventList') {
       if (Array.isArray(v.items)) {
-        for (const el of v.items) this.#item(el)
+        for (const el of v.items) this.item(el)
       } else {
         this.#issue('ERR_AUDIT_NOT_RECOGNIZED', 'EventList without an items array')
       }
@@ -145,7 +177,7 @@ class Walker {
    * An EventList item is an event whatever its kind: kube-apiserver writes the items without their
    * own kind/apiVersion (only the list carries TypeMeta), and Falco's plugin takes them as they are.
    */
-  #item (v: unknown): void {
+  item (v: unknown): void {
     if (!isObject(v)) {
       this.#issue('ERR_AUDIT_NOT_OBJECT', `item is ${v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v}, not an audit Event object`)
       return

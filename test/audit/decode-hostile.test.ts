@@ -44,3 +44,16 @@ t.test('a JSON parse error quotes little of the body', async (t) => {
   t.equal(res.rejected, 0, 'a body-level problem refuses no item')
   t.ok(res.issues[0]!.message.length < 200, `message is ${res.issues[0]!.message.length} characters`)
 })
+
+t.test('decodeAuditPayloadInTurns: the same result as the one-go decode, with a turn every 1024 items', async (t) => {
+  const { decodeAuditPayloadInTurns, decodeAuditPayload: once } = await import('../../src/audit/decode.ts')
+  const list = '{"kind":"EventList","items":[' + Array.from({ length: 5000 }, (_, i) => i % 3 === 0 ? '{}' : JSON.stringify(auditEvent(i))).join(',') + ']}'
+  const bodies = [list, `[${JSON.stringify({ ...auditEvent(1), kind: 'Event' })}, 5, [[]]]`, JSON.stringify({ ...auditEvent(2), kind: 'Event' }), '{"kind":', '"x"']
+  for (const body of bodies) {
+    let pauses = 0
+    const inTurns = await decodeAuditPayloadInTurns(body, OPTS, async () => { pauses++ })
+    const sync = once(body, OPTS)
+    t.same({ ...inTurns, events: inTurns.events.map((e) => [e.obj, e.time]) }, { ...sync, events: sync.events.map((e) => [e.obj, e.time]) }, `same result for ${body.slice(0, 30)}`)
+    if (body === list) t.equal(pauses, 4, '5000 items: a turn after each 1024')
+  }
+})
