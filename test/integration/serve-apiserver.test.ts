@@ -7,7 +7,7 @@
 import t from 'tap'
 import { readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { createWebhookBackend, loadAuditSamples, type WebhookBackend } from '../helpers/apiserver-client.ts'
+import { createWebhookBackend, loadAuditSamples, type WebhookBackend, type WebhookKubeconfig } from '../helpers/apiserver-client.ts'
 import { createTestPki } from '../helpers/certs.ts'
 import { startServe, until, webhookListening, type ServeChild } from '../helpers/serve-child.ts'
 
@@ -165,55 +165,79 @@ ${webhook}
   return file
 }
 
-t.test('HTTP, batch mode: samples and attacks in EventLists of up to 400, all 200 first time', async (t) => {
-  const dir = t.testdir({})
-  const serve = startServe(t, ['serve', '-c', config(dir, `plugins:
+interface Transport { name: string, start(t: Teardown): Promise<{ serve: ServeChild, dir: string, kubeconfig: WebhookKubeconfig }> }
+interface Teardown { teardown(fn: () => unknown): void, testdir(files?: Record<string, string>): string }
+
+const HTTP: Transport = {
+  name: 'HTTP',
+  async start (t) {
+    const dir = t.testdir({})
+    const serve = startServe(t, ['serve', '-c', config(dir, `plugins:
   - name: k8saudit
     open_params: "http://127.0.0.1:0/k8s-audit"`)])
-  const { port } = await webhookListening(serve)
-  const backend = createWebhookBackend({ kubeconfig: { server: `http://127.0.0.1:${port}/k8s-audit` }, mode: 'batch', batchMaxSize: 5, batchMaxWaitMs: 50 })
-  t.teardown(async () => { await backend.shutdown(); backend.close() })
-  const expected = attacks('batch')
-  const samples = loadAuditSamples().map((s) => s.event)
-  t.equal(samples.length, 13)
-  await deliver(t, backend, 'batch', [...samples, ...expected.map((e) => e.event)])
-  t.ok(backend.outcomes.length >= 4, `several lists (${backend.outcomes.length})`)
-  t.notMatch(backend.outcomes.map((o) => o.body).join(''), /"kind":"Event"/, 'real form: no item kind')
-  // lists sent at once each take a connection, as the apiserver's concurrent sends do; reuse is checked in blocking mode
-  t.ok(backend.connections <= backend.outcomes.length)
-  await checkAlerts(t, serve, path.join(dir, 'alerts.jsonl'), expected)
-})
+    const { port } = await webhookListening(serve)
+    return { serve, dir, kubeconfig: { server: `http://127.0.0.1:${port}/k8s-audit` } }
+  }
+}
 
-t.test('mTLS + bearer token, blocking mode: one synchronous 1-event list per request, all 200 first time', async (t) => {
-  const pki = await createTestPki()
-  t.teardown(() => pki.remove())
-  const dir = t.testdir({ token: 'webhook-s3cret\n' })
-  const serve = startServe(t, ['serve', '-c', config(dir, `lanner:
+const MTLS: Transport = {
+  name: 'mTLS + bearer token',
+  async start (t) {
+    const pki = await createTestPki()
+    t.teardown(() => pki.remove())
+    const dir = t.testdir({ token: 'webhook-s3cret\n' })
+    const serve = startServe(t, ['serve', '-c', config(dir, `lanner:
   webhook:
     listen: "127.0.0.1:0"
     tls: {cert: ${pki.files.serverCert}, key: ${pki.files.serverKey}, ca: ${path.join(pki.dir, 'rogue-ca.crt')}, client_auth: require}
     bearer_token_file: ${path.join(dir, 'token')}`)])
-  const listening = await webhookListening(serve)
-  t.equal(listening.tls, true)
-  const backend = createWebhookBackend({
-    kubeconfig: {
-      server: `https://127.0.0.1:${listening.port}/k8s-audit`,
-      certificateAuthority: pki.caCert,
-      // the client CA must not be the one that signed the server certificate (Lanner refuses that)
-      clientCertificate: pki.rogueCert,
-      clientKey: pki.rogueKey,
-      token: 'webhook-s3cret'
-    },
-    mode: 'blocking'
+    const listening = await webhookListening(serve)
+    if (listening.tls !== true) throw new Error('the webhook does not serve TLS')
+    return {
+      serve,
+      dir,
+      kubeconfig: {
+        server: `https://127.0.0.1:${listening.port}/k8s-audit`,
+        certificateAuthority: pki.caCert,
+        // the client CA must not be the one that signed the server certificate (Lanner refuses that)
+        clientCertificate: pki.rogueCert,
+        clientKey: pki.rogueKey,
+        token: 'webhook-s3cret'
+      }
+    }
+  }
+}
+
+function slug (s: string): string { return s.replace(/\W+/g, '-').toLowerCase() }
+
+for (const transport of [HTTP, MTLS]) {
+  t.test(`${transport.name}, batch mode: samples and attacks in EventLists, all 200 first time`, async (t) => {
+    const { serve, dir, kubeconfig } = await transport.start(t)
+    const backend = createWebhookBackend({ kubeconfig, mode: 'batch', batchMaxSize: 5, batchMaxWaitMs: 50 })
+    t.teardown(async () => { await backend.shutdown(); backend.close() })
+    const expected = attacks(`batch-${slug(transport.name)}`)
+    const samples = loadAuditSamples().map((s) => s.event)
+    t.equal(samples.length, 13)
+    await deliver(t, backend, 'batch', [...samples, ...expected.map((e) => e.event)])
+    t.ok(backend.outcomes.length >= 4, `several lists (${backend.outcomes.length})`)
+    t.notMatch(backend.outcomes.map((o) => o.body).join(''), /"kind":"Event"/, 'real form: no item kind')
+    // lists sent at once each take a connection, as the apiserver's concurrent sends do; reuse is checked in blocking mode
+    t.ok(backend.connections <= backend.outcomes.length)
+    await checkAlerts(t, serve, path.join(dir, 'alerts.jsonl'), expected)
   })
-  t.teardown(async () => { await backend.shutdown(); backend.close() })
-  const expected = attacks('blocking')
-  const events = [...loadAuditSamples().map((s) => s.event), ...expected.map((e) => e.event)]
-  await deliver(t, backend, 'blocking', events)
-  t.equal(backend.outcomes.length, events.length)
-  t.equal(backend.connections, 1, 'one keep-alive TLS connection for every request')
-  await checkAlerts(t, serve, path.join(dir, 'alerts.jsonl'), expected)
-})
+
+  t.test(`${transport.name}, blocking mode: one synchronous 1-event list per request, all 200 first time`, async (t) => {
+    const { serve, dir, kubeconfig } = await transport.start(t)
+    const backend = createWebhookBackend({ kubeconfig, mode: 'blocking' })
+    t.teardown(async () => { await backend.shutdown(); backend.close() })
+    const expected = attacks(`blocking-${slug(transport.name)}`)
+    const events = [...loadAuditSamples().map((s) => s.event), ...expected.map((e) => e.event)]
+    await deliver(t, backend, 'blocking', events)
+    t.equal(backend.outcomes.length, events.length)
+    t.equal(backend.connections, 1, 'one keep-alive connection for every request')
+    await checkAlerts(t, serve, path.join(dir, 'alerts.jsonl'), expected)
+  })
+}
 
 t.test('Basic auth from lanner.webhook.basic_auth over TLS: the kubeconfig username/password is admitted, a wrong one is not', async (t) => {
   const pki = await createTestPki()
