@@ -32,6 +32,8 @@ export const DEFAULTS = Object.freeze({
   maxInflightBytes: 256 * 1024 * 1024,
   /** JSON values per body: bounds the event-loop time of one JSON.parse (why: docs/reliability.md) */
   maxBodyValues: 300_000,
+  /** the same with lanner.eval_workers > 0: the parse happens in a worker, the bound is memory's */
+  maxBodyValuesWithWorkers: 4_000_000,
   /** slowest accepted upload after a 5 s grace (a slow-loris is ended, a real link never is) */
   minUploadBytesPerSecond: 32 * 1024,
   retryAfterSeconds: 1,

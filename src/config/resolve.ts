@@ -110,7 +110,8 @@ function resolveWebhook (raw: RawConfig, k8saudit: { plugin: PluginConfig, index
     maxEventBytes: lw.max_event_bytes ?? num(coerceNumber(ic.maxEventSize ?? ic.maxEventBytes), `${icPath}.maxEventSize`) ?? DEFAULTS.maxEventBytes,
     maxInflightBatches: lw.max_inflight_batches ?? DEFAULTS.maxInflightBatches,
     maxInflightBytes: lw.max_inflight_bytes ?? DEFAULTS.maxInflightBytes,
-    maxBodyValues: lw.max_body_values ?? DEFAULTS.maxBodyValues,
+    // with evaluation workers JSON.parse runs off the main thread, so only memory bounds it
+    maxBodyValues: lw.max_body_values ?? (raw.lanner.eval_workers > 0 ? DEFAULTS.maxBodyValuesWithWorkers : DEFAULTS.maxBodyValues),
     minUploadBytesPerSecond: lw.min_upload_bytes_per_second ?? DEFAULTS.minUploadBytesPerSecond,
     retryAfterSeconds: lw.retry_after_seconds ?? DEFAULTS.retryAfterSeconds
   }
