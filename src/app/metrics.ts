@@ -79,7 +79,7 @@ export function createMetrics (opts: { defaultMetrics?: boolean } = {}): AppMetr
   const webhookIssues = new Counter({ name: 'lanner_webhook_issues_total', help: 'Audit decode problems, by code', labelNames: ['code'], registers })
   const inflight = new Gauge({ name: 'lanner_webhook_inflight_batches', help: 'Batches being received or evaluated', registers })
   const inflightBytes = new Gauge({ name: 'lanner_webhook_inflight_bytes', help: 'Body bytes of the batches being received or evaluated (Content-Length, or received so far when chunked)', registers })
-  const unusableBatches = new Counter({ name: 'lanner_webhook_unusable_batches_total', help: 'Webhook bodies that held nothing to evaluate, once per batch (its retries are not counted again), by reason: ERR_AUDIT_BAD_JSON, ERR_AUDIT_NOT_RECOGNIZED, ERR_AUDIT_NOT_OBJECT (acknowledged 200), ERR_WEBHOOK_TOO_LARGE (413)', labelNames: ['reason'], registers })
+  const unusableBatches = new Counter({ name: 'lanner_webhook_unusable_batches_total', help: 'Webhook bodies that held nothing to evaluate, once per batch (its retries are not counted again), by reason: ERR_AUDIT_BAD_JSON, ERR_AUDIT_NOT_RECOGNIZED, ERR_AUDIT_NOT_OBJECT (acknowledged 200), ERR_WEBHOOK_TOO_LARGE, ERR_WEBHOOK_TOO_COMPLEX (413)', labelNames: ['reason'], registers })
   const duplicateBatches = new Counter({ name: 'lanner_webhook_duplicate_batches_total', help: 'Byte-identical re-deliveries of an already evaluated batch (the apiserver retrying after a lost answer), acknowledged without a second evaluation', registers })
   const duplicateEvents = new Counter({ name: 'lanner_webhook_duplicate_events_total', help: 'Events of those re-deliveries: not evaluated twice, so their alerts are not doubled', registers })
 

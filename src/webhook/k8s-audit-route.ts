@@ -47,6 +47,7 @@ function buildBatchHandler (kit: RouteKit): (request: FastifyRequest, reply: Fas
     if (values > maxValues) {
       slot?.release()
       warnThrottled('ERR_WEBHOOK_TOO_COMPLEX', { bytes: body.length, limit: maxValues }, 'audit batch holds more JSON values than lanner.webhook.max_body_values')
+      noteOversize(ctx, request, 'ERR_WEBHOOK_TOO_COMPLEX', `request body holds more than ${maxValues} JSON values (lanner.webhook.max_body_values)`)
       return sendError(reply, 'ERR_WEBHOOK_TOO_COMPLEX', `request body holds more than ${maxValues} JSON values (lanner.webhook.max_body_values); send smaller batches`)
     }
     let result: HandleBodyResult

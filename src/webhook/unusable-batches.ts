@@ -3,7 +3,7 @@
 // an error line (its apiserver_audit_error_total counts the events):
 // - a body that is not JSON or not audit data: re-sending the same bytes cannot help, so it is
 //   acknowledged with 200 and a body naming the problem; the loss is reported once, here.
-// - a body over max_body_bytes: 413, kept. Lanner never read it, so it cannot say which events
+// - a body over max_body_bytes (or over max_body_values): 413, kept. Lanner never read it, so it cannot say which events
 //   were in it; the apiserver can (its error line lists them) and the fix is on its side
 //   (--audit-webhook-truncate-enabled bounds each event to 100 KiB, so batch-max-size x 100 KiB
 //   fits the default 64 MiB). Its five attempts are reported once: same client address and
@@ -50,17 +50,15 @@ export function createOversizeMemory (now: () => number = Date.now): { firstSigh
 
 const memories = new WeakMap<RouteContext, ReturnType<typeof createOversizeMemory>>()
 
-/** A 413 is about to be answered: report it when it is not a retry of one already reported. */
-export function noteOversize (ctx: RouteContext, request: FastifyRequest): void {
+/**
+ * A 413 is about to be answered (body over max_body_bytes, or over max_body_values): report it
+ * when it is not a retry of one already reported.
+ */
+export function noteOversize (ctx: RouteContext, request: FastifyRequest, reason = 'ERR_WEBHOOK_TOO_LARGE',
+  message = `request body over the limit of ${ctx.opts.maxBodyBytes} bytes (lanner.webhook.max_body_bytes)`): void {
   let memory = memories.get(ctx)
   if (memory === undefined) { memory = createOversizeMemory(); memories.set(ctx, memory) }
   const length = request.headers['content-length']
-  if (!memory.firstSighting(request.ip, length)) return
-  ctx.onUnusableBatch?.({
-    reason: 'ERR_WEBHOOK_TOO_LARGE',
-    message: `request body over the limit of ${ctx.opts.maxBodyBytes} bytes (lanner.webhook.max_body_bytes)`,
-    bytes: Number(length ?? 0),
-    remote: request.ip,
-    status: 413
-  })
+  if (!memory.firstSighting(`${reason} ${request.ip}`, length)) return
+  ctx.onUnusableBatch?.({ reason, message, bytes: Number(length ?? 0), remote: request.ip, status: 413 })
 }

@@ -35,7 +35,7 @@ stdout_output: {enabled: false}
 file_output: {enabled: true, keep_alive: true, filename: ${alertsFile}}
 webserver: {enabled: true, listen_address: 127.0.0.1, listen_port: 0}
 lanner:
-  webhook: {listen: "127.0.0.1:0", max_body_bytes: 8192}
+  webhook: {listen: "127.0.0.1:0", max_body_bytes: 8192, max_body_values: 200}
 `)
   const serve = startServe(t, ['serve', '-c', path.join(dir, 'falco.yaml')])
   const { port } = await webhookListening(serve)
@@ -59,12 +59,18 @@ lanner:
   t.equal(await apiserver.processEvents(...big), false, 'given up after its retries')
   t.same(apiserver.outcomes[2]?.attempts.map((a) => a.status), [413, 413, 413, 413, 413])
 
+  // 2b. within the byte limit but over max_body_values: 413 too, counted once
+  const busy = Array.from({ length: 12 }, (_, i) => auditEvent(50 + i)) // ~300 values
+  t.ok(encodeEventList(busy).length < 8192)
+  t.equal(await apiserver.processEvents(...busy), false)
+  t.same(apiserver.outcomes[3]?.attempts.map((a) => a.status), [413, 413, 413, 413, 413])
+
   // 3. a batch evaluated, then re-sent byte for byte (our 200 lost in the apiserver's timeout)
   const batch = [auditEvent(100, { verb: 'create', objectRef: { resource: 'configmaps', namespace: 'default', name: 'dup-1', apiVersion: 'v1' } })]
   t.equal(await apiserver.processEvents(...batch), true)
   await until(() => alerts().some((a) => a.rule === 'ConfigMap Created'), 'the alert of the batch')
   t.equal(await apiserver.deliverBody(encodeEventList(batch)), true, 'the re-delivery is acknowledged')
-  t.match(JSON.parse(apiserver.outcomes[4]?.attempts[0]?.exchanges[0]?.body ?? '{}'), { accepted: 0, rejected: 0 })
+  t.match(JSON.parse(apiserver.outcomes[5]?.attempts[0]?.exchanges[0]?.body ?? '{}'), { accepted: 0, rejected: 0 })
 
   // 4. one good event and two without stageTimestamp: two drops, one reason each
   t.equal(await apiserver.processEvents(auditEvent(200), auditEvent(201, { stageTimestamp: undefined }), auditEvent(202, { stageTimestamp: undefined })), true)
@@ -73,7 +79,8 @@ lanner:
   t.equal(metric(metrics, 'lanner_webhook_unusable_batches_total{reason="ERR_AUDIT_BAD_JSON"}'), 1)
   t.equal(metric(metrics, 'lanner_webhook_unusable_batches_total{reason="ERR_AUDIT_NOT_RECOGNIZED"}'), 1)
   t.equal(metric(metrics, 'lanner_webhook_unusable_batches_total{reason="ERR_WEBHOOK_TOO_LARGE"}'), 1, 'once for the batch, not once per retry')
-  t.equal(metric(metrics, 'lanner_webhook_responses_total{status="413"}'), 5, 'while every retry is answered 413')
+  t.equal(metric(metrics, 'lanner_webhook_unusable_batches_total{reason="ERR_WEBHOOK_TOO_COMPLEX"}'), 1)
+  t.equal(metric(metrics, 'lanner_webhook_responses_total{status="413"}'), 10, 'while every retry is answered 413')
   t.equal(metric(metrics, 'lanner_webhook_duplicate_batches_total'), 1)
   t.equal(metric(metrics, 'lanner_webhook_duplicate_events_total'), 1)
   t.equal(sumOf(metrics, 'lanner_events_dropped_total{source="k8s_audit"'), 2, 'two rejected events, two drops in the sum over reasons')
@@ -85,7 +92,7 @@ lanner:
   t.equal(all.filter((a) => a.rule === 'ConfigMap Created').length, 1, 'the re-delivered batch raised no second alert')
   const internal = all.filter((a) => a.rule === 'Lanner internal: unusable audit batches')
   t.ok(internal.every((a) => a.priority === 'Error'))
-  t.equal(internal.reduce((n, a) => n + Number(a.output_fields.n_batches), 0), 3, 'three unusable batches reported (the first at once, the rest summed by shutdown)')
+  t.equal(internal.reduce((n, a) => n + Number(a.output_fields.n_batches), 0), 4, 'four unusable batches reported (the first at once, the rest summed by shutdown)')
   t.match(internal[0]?.output_fields, { last_reason: 'ERR_AUDIT_BAD_JSON', last_status: 200 })
   t.equal(serve.logs.filter((l) => typeof l.msg === 'string' && l.msg.startsWith('audit batches held nothing')).length, internal.length, 'one log line per alert')
 })
