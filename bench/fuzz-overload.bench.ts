@@ -161,8 +161,12 @@ async function main (): Promise<void> {
     s.write(req)
   })))
   out.push(`SIGTERM with 4 kept-alive connections, a batch sent on each after it: ${afterTerm.join(', ')}`)
-  out.push(`exit: ${JSON.stringify(await exited)}`)
+  const exit = await exited
+  out.push(`exit: ${JSON.stringify(exit)}`)
   process.stdout.write(out.join('\n') + '\n')
+  // what must hold: every real batch served, no 5xx anywhere, a clean exit
+  const held = served.every((s) => s.status === 200) && !out.some((l) => / → 5\d\d /.test(l)) && exit.code === 0
+  process.exitCode = held ? 0 : 1
 }
 
 await main()
