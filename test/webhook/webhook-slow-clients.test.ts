@@ -1,4 +1,4 @@
-// Slow clients cannot starve the apiserver (issue 15): connections that announce a body and trickle
+// Slow or hostile clients cannot starve the apiserver (issue 15): connections that announce a body and trickle
 // it hold no batch slot and only the bytes they really sent, so the apiserver's real batches are
 // answered 200 while they hang on; and once the grace period is over, each is answered 408 and
 // closed for arriving slower than the minimum upload rate. Over loopback, with the webhook's real
@@ -53,4 +53,25 @@ t.test('20 slow uploads (16 × 100 kB, 4 × 64 MiB announced) do not keep real b
   await Promise.all(slow.map(async (c) => { await c.closed }))
   t.ok(w.logger.lines.some((l) => l.level === 'warn' && l.obj.code === 'ERR_WEBHOOK_UPLOAD_TOO_SLOW'), 'logged (throttled)')
   t.equal(w.metrics.inFlightBytesSeen.at(-1), 0, 'the bytes they held are released')
+})
+
+t.test('10,000 bad items: one metric call per code, one throttled log line with the counts', async (t) => {
+  const { decodeAuditPayload } = await import('../../src/audit/index.ts')
+  const { batchOutcome } = await import('../../src/app/audit-handler.ts')
+  const w = await startWebhook(t, {}, {
+    async handleBody (body) {
+      const d = decodeAuditPayload(body, { maxEventBytes: 4 * MIB })
+      return batchOutcome(d.events.length, d)
+    }
+  })
+  const items = [...Array(10_000).fill('{}'), ...Array(10).fill('5')]
+  const body = '{"kind":"EventList","apiVersion":"audit.k8s.io/v1","metadata":{},"items":[' + items.join(',') + ']}\n'
+  // a hostile body, not the apiserver's: posted by hand
+  const res = await fetch(w.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+  t.equal(res.status, 200)
+  t.same(await res.json(), { accepted: 0, rejected: 10_010 })
+  t.same(w.metrics.issueCalls.sort(), [['ERR_AUDIT_NOT_OBJECT', 10], ['ERR_AUDIT_NO_TIMESTAMP', 10_000]], 'one call per code and batch')
+  const warn = w.logger.lines.filter((l) => l.level === 'warn' && l.msg === 'audit batch had events that could not be used')
+  t.equal(warn.length, 1)
+  t.same(warn[0]?.obj.issues, { ERR_AUDIT_NO_TIMESTAMP: 10_000, ERR_AUDIT_NOT_OBJECT: 10 }, 'the log line carries counts, not 10,010 objects')
 })
