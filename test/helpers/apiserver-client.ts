@@ -23,6 +23,8 @@
 //   of one call are split into batches of at most 10 MiB. It wraps the buffered backend.
 // - users[].user of the webhook kubeconfig: certificate-authority, client certificate/key, token
 //   (Bearer) or username/password (Basic).
+// Known difference: events are JavaScript values, so a number inside requestObject/responseObject
+// is written as JavaScript writes it (1.0 becomes 1), where Go copies the object's raw bytes.
 // Time scales are parameters (initialBackoffMs, retryAfterSecondMs, batchMaxWaitMs) so tests stay
 // fast; every default is the real value. Nothing here is a convenience the real client lacks:
 // `idle()` and the recorded exchanges only observe.
