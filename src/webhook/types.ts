@@ -66,7 +66,7 @@ export interface WebhookOptions {
   closeTimeoutMs?: number
   /**
    * after close(), how long idle keep-alive connections stay open answering 503 + Retry-After
-   * (so a request already on its way gets an answer, not a reset); default 2 s, never past closeTimeoutMs
+   * (so a request already on its way gets an answer, not a reset); default 1 s, never past closeTimeoutMs
    */
   closeLingerMs?: number
 }
