@@ -146,6 +146,8 @@ export function createProgramChannel (opts: ProgramOptions): OutputChannel {
   /** process groups this channel started */
   const mine = new Set<number>()
   const bornAt = new WeakMap<ChildProcess, number>()
+  /** one exit promise per kept-alive child: a listener per write would pile up on a long-lived child */
+  const exitOf = new WeakMap<ChildProcess, Promise<true>>()
 
   function spawnOwn (): ChildProcess {
     if (mine.size >= 64) for (const g of mine) if (!signalGroup(g, 0)) mine.delete(g)
@@ -204,7 +206,11 @@ export function createProgramChannel (opts: ProgramOptions): OutputChannel {
   async function writeKeptAlive (lines: readonly string[]): Promise<void> {
     if (closed) throw new Error('program output closed')
     const c = current()
-    const exited = waitExit(c).then(() => true, () => true)
+    let exited = exitOf.get(c)
+    if (exited === undefined) {
+      exited = waitExit(c).then(() => true as const, () => true as const)
+      exitOf.set(c, exited)
+    }
     await withDeadline(writeTo(c, lines.join('\n') + '\n'), timeoutMs, `writing to program '${opts.program}'`, function programStuck () {
       // not reading: the next batch gets a fresh child
       retiring.add(c)
