@@ -108,6 +108,8 @@ export interface PodContainerSpec {
   image?: string
   /** default: running (terminated for a Succeeded/Failed pod or an init container) */
   state?: 'running' | 'waiting' | 'terminated'
+  privileged?: boolean
+  volumeMounts?: Array<{ name: string, mountPath: string, readOnly?: boolean }>
 }
 
 export interface PodOptions {
@@ -129,6 +131,12 @@ export interface PodOptions {
   /** extra app containers besides `app` */
   containers?: PodContainerSpec[]
   uid?: string
+  /** pod volumes; `hostPath` makes a hostPath volume (type DirectoryOrCreate omitted), else an emptyDir */
+  volumes?: Array<{ name: string, hostPath?: string }>
+  /** the app container's mounts and securityContext */
+  appMounts?: PodContainerSpec['volumeMounts']
+  privileged?: boolean
+  hostNetwork?: boolean
 }
 
 // Deterministic ids from names, so expectations can be written down.
@@ -188,7 +196,7 @@ export function podObject (opts: PodOptions): Record<string, unknown> {
   }
   if (Object.keys(labels).length === 0) delete metadata.labels
   const terminal = phase === 'Succeeded' || phase === 'Failed'
-  const app: PodContainerSpec = { name: 'app', containerId: opts.containerId, image, state: phase === 'Pending' ? 'waiting' : terminal ? 'terminated' : 'running' }
+  const app: PodContainerSpec = { name: 'app', containerId: opts.containerId, image, state: phase === 'Pending' ? 'waiting' : terminal ? 'terminated' : 'running', privileged: opts.privileged, volumeMounts: opts.appMounts }
   const mains = [app, ...(opts.containers ?? [])]
   const inits = opts.initContainers ?? []
   const ephemerals = opts.ephemeralContainers ?? []
@@ -199,6 +207,8 @@ export function podObject (opts: PodOptions): Record<string, unknown> {
     serviceAccountName: 'default',
     containers: mains.map((c) => containerSpec(c, opts.name))
   }
+  if (opts.hostNetwork === true) spec.hostNetwork = true
+  if (opts.volumes !== undefined) spec.volumes = opts.volumes.map((v) => v.hostPath !== undefined ? { name: v.name, hostPath: { path: v.hostPath, type: '' } } : { name: v.name, emptyDir: {} })
   if (inits.length > 0) spec.initContainers = inits.map((c) => containerSpec(c, opts.name))
   if (ephemerals.length > 0) spec.ephemeralContainers = ephemerals.map((c) => ({ ...containerSpec(c, opts.name), targetContainerName: 'app' }))
   const status: Record<string, unknown> = {
@@ -218,7 +228,10 @@ export function podObject (opts: PodOptions): Record<string, unknown> {
 }
 
 function containerSpec (c: PodContainerSpec, pod: string): Record<string, unknown> {
-  return { name: c.name, image: c.image ?? `registry.local/${pod}-${c.name}:v1`, imagePullPolicy: 'IfNotPresent', resources: {}, terminationMessagePath: '/dev/termination-log', terminationMessagePolicy: 'File' }
+  const out: Record<string, unknown> = { name: c.name, image: c.image ?? `registry.local/${pod}-${c.name}:v1`, imagePullPolicy: 'IfNotPresent', resources: {}, terminationMessagePath: '/dev/termination-log', terminationMessagePolicy: 'File' }
+  if (c.privileged !== undefined) out.securityContext = { privileged: c.privileged }
+  if (c.volumeMounts !== undefined) out.volumeMounts = c.volumeMounts
+  return out
 }
 
 // kubelet's status for one container: before creation there is no containerID, only a waiting state.
@@ -545,7 +558,7 @@ export interface FakeApiServer {
    */
   lists: Record<WatchedKind, unknown[]>
   openWatches(): number
-  /** resolves once the requests the server has seen satisfy `cond` */
+  /** resolves once `cond` holds, re-checked at each request and each hung request the client closes */
   untilSeen(cond: () => boolean): Promise<void>
   /** resolves once no watch stream is open any more */
   allWatchesClosed(): Promise<void>
@@ -599,7 +612,7 @@ export async function startFakeApiServer (t: Teardown, initial: Partial<Record<W
       if (failNextList > 0) { failNextList--; return 500 }
       return undefined
     },
-    onHungClosed () { hungClosed++ },
+    onHungClosed () { hungClosed++; for (const f of seenHooks.splice(0)) f() },
     onWatchOpened () {
       if (api.openWatches('pods') > 0 && api.openWatches('namespaces') > 0) bothResolve()
     },

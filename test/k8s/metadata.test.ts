@@ -129,3 +129,45 @@ t.test('containerOfStatusId: the kubelet\'s <runtime>://<64 hex>, nothing else',
   t.equal(containerOfStatusId('containerd://abc'), undefined, 'not a full id')
   t.equal(containerOfStatusId(`containerd://${id('A')}`), undefined, 'upper case is not what runtimes write')
 })
+
+t.test('hostPath mounts, privileged and hostNetwork as the spec says (the docker socket DaemonSet)', async (t) => {
+  const api = await startFakeApiServer(t, {
+    pods: [podObject({
+      name: 'logger-x1', namespace: 'ops', containerId: id('7'), owner: { daemonSet: 'logger' }, privileged: true, hostNetwork: true,
+      volumes: [{ name: 'sock', hostPath: '/var/run/docker.sock' }, { name: 'scratch' }, { name: 'logs', hostPath: '/var/log' }],
+      appMounts: [{ name: 'sock', mountPath: '/var/run/docker.sock' }, { name: 'scratch', mountPath: '/tmp' }, { name: 'logs', mountPath: '/host/logs', readOnly: true }]
+    })]
+  })
+  const w = createK8sWatch({ kubeConfig: api.kubeConfig, nodeName: 'node-1' })
+  t.teardown(() => { w.stop() })
+  await w.start()
+  const c = w.index.container(id('7'))
+  t.equal(c?.privileged, true)
+  t.equal(c?.pod.hostNetwork, true)
+  t.equal(c?.pod.hostPid, false)
+  t.same(c?.mounts, [{ source: '/var/run/docker.sock', dest: '/var/run/docker.sock', readOnly: false }, { source: '/var/log', dest: '/host/logs', readOnly: true }], 'hostPath volumes only, emptyDir left out')
+})
+
+t.test('objects missing what the apiserver always sends still index without throwing', async (t) => {
+  const index = new K8sIndex()
+  index.upsertPod({})
+  t.equal(index.podCount, 1, 'a pod with no metadata is keyed by "/"')
+  index.deletePod({})
+  t.equal(index.podCount, 0)
+  // a status for a container the spec does not name (a race between spec and status updates):
+  // the runtime's image from the status, no mounts
+  index.upsertPod({
+    metadata: { name: 'p', namespace: 'n', uid: 'u' },
+    status: { containerStatuses: [{ name: 'ghost', containerID: `cri-o://${id('6')}`, image: 'docker.io/library/busybox:1.36', state: { running: { startedAt: 'not a date' } } }, { name: 'never-started', containerID: `containerd://${id('5')}` }] }
+  })
+  const ghost = index.container(id('6'))
+  t.equal(ghost?.image, 'docker.io/library/busybox:1.36')
+  t.equal(ghost?.startTs, undefined, 'an unparsable startedAt is no start time')
+  t.same(ghost?.mounts, [])
+  t.equal(ghost?.pod.ip, undefined)
+  t.same(ghost?.pod.labels, {})
+  t.equal(index.container(id('5'))?.startTs, undefined, 'no state at all')
+  t.equal(index.container(id('5'))?.image, '')
+  index.upsertPod({ metadata: { name: 'q' }, spec: {}, status: {} })
+  t.equal(index.podCount, 2)
+})
