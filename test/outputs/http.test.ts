@@ -1,7 +1,8 @@
 import t from 'tap'
 import http from 'node:http'
 import https from 'node:https'
-import { readFileSync } from 'node:fs'
+import { copyFileSync, readFileSync } from 'node:fs'
+import path from 'node:path'
 import type { AddressInfo } from 'node:net'
 import { gunzipSync } from 'node:zlib'
 import { createDispatcher, createHttpChannel } from '../../src/outputs/index.ts'
@@ -147,6 +148,51 @@ t.test('HTTPS: verifies the server against ca_cert; insecure skips verification;
   t.equal(sink.received.length, 2, 'ca_cert verifies the server')
   t.equal(sink.received[1]?.clientCert, 'client', 'the client certificate was presented')
   await mtls.close(1000)
+})
+
+t.test('HTTPS trust from ca_path (every .pem/.crt of the directory, other files ignored) and ca_bundle; a missing ca_path means the system CAs', async (t) => {
+  const dir = t.testdir({ cas: { 'README': 'not a certificate', 'unrelated.txt': 'x' } })
+  const server = makeCert(dir, 'server')
+  const other = makeCert(dir, 'other')
+  copyFileSync(other.cert, path.join(dir, 'cas', 'other.pem'))
+  copyFileSync(server.cert, path.join(dir, 'cas', 'server.crt'))
+  const sink = await startSink(t, { tls: { cert: readFileSync(server.cert), key: readFileSync(server.key) } })
+  const viaPath = createDispatcher({ channels: [createHttpChannel({ ...base, caPath: path.join(dir, 'cas'), url: sink.url, contentType: 'application/json' })], format: jsonLine, queueSize: 10, logger: captureLogger() })
+  viaPath.emit(makeAlert(1))
+  await viaPath.flush(10000)
+  t.equal(sink.received.length, 1, 'the server certificate found in ca_path verifies it')
+  await viaPath.close(1000)
+
+  const viaBundle = createDispatcher({ channels: [createHttpChannel({ ...base, caBundle: server.cert, url: sink.url, contentType: 'application/json' })], format: jsonLine, queueSize: 10, logger: captureLogger() })
+  viaBundle.emit(makeAlert(2))
+  await viaBundle.flush(10000)
+  t.equal(sink.received.length, 2, 'ca_bundle too')
+  await viaBundle.close(1000)
+
+  const { c, hooks } = counters()
+  const systemOnly = createDispatcher({ channels: [createHttpChannel({ ...base, retries: 0, caPath: path.join(dir, 'no-such-dir'), url: sink.url, contentType: 'application/json' })], format: jsonLine, queueSize: 10, logger: captureLogger(), hooks })
+  systemOnly.emit(makeAlert(3))
+  await systemOnly.flush(10000)
+  t.equal(c.failed.get('http'), 1, 'Falco\'s default ca_path absent: system CAs only, which do not know the test CA')
+  t.equal(sink.received.length, 2)
+  await systemOnly.close(1000)
+})
+
+t.test('mtls: true without client_cert/client_key is a config error naming http_output.mtls; a server requiring a client certificate refuses a client without one', async (t) => {
+  t.throws(() => createHttpChannel({ ...base, mtls: true, url: 'https://127.0.0.1:1/', contentType: 'application/json' }), { code: 'ERR_CONFIG_INVALID', location: { itemName: 'http_output.mtls' } })
+  t.throws(() => createHttpChannel({ ...base, mtls: true, clientCert: '/nonexistent/c.pem', clientKey: '/nonexistent/k.pem', url: 'https://127.0.0.1:1/', contentType: 'application/json' }), { code: 'ERR_CONFIG_INVALID', location: { itemName: 'http_output.client_cert' } })
+  t.doesNotThrow(() => createHttpChannel({ ...base, mtls: true, url: 'http://127.0.0.1:1/', contentType: 'application/json' }), 'plain http: no TLS, so no client certificate is needed')
+  const dir = t.testdir({})
+  const server = makeCert(dir, 'server')
+  const client = makeCert(dir, 'client')
+  const sink = await startSink(t, { tls: { cert: readFileSync(server.cert), key: readFileSync(server.key), ca: readFileSync(client.cert), requestCert: true, rejectUnauthorized: true } })
+  const { c, hooks } = counters()
+  const noCert = createDispatcher({ channels: [createHttpChannel({ ...base, retries: 0, caCert: server.cert, url: sink.url, contentType: 'application/json' })], format: jsonLine, queueSize: 10, logger: captureLogger(), hooks })
+  noCert.emit(makeAlert(1))
+  await noCert.flush(10000)
+  t.equal(c.failed.get('http'), 1, 'the handshake fails without a client certificate')
+  t.equal(sink.received.length, 0)
+  await noCert.close(1000)
 })
 
 t.test('bad settings are config errors naming the key', async (t) => {
