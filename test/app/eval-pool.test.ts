@@ -4,6 +4,7 @@ import t from 'tap'
 import { PassThrough } from 'node:stream'
 import path from 'node:path'
 import { writeFileSync } from 'node:fs'
+import { Worker } from 'node:worker_threads'
 import { loadConfig } from '../../src/config/index.ts'
 import { buildApp } from '../../src/app/build.ts'
 import { createAuditBatchHandler, createPooledAuditBatchHandler } from '../../src/app/audit-handler.ts'
@@ -65,4 +66,46 @@ t.test('a message a worker fails on is answered with an error, never left pendin
   // the worker survives and still holds its last good rules
   const r = await pool.evaluate(Buffer.from(eventList([auditEvent()])))
   t.equal(r.alerts.length, 1, 'the worker still evaluates with the rules it had')
+})
+
+t.test('a worker that dies is replaced: its in-flight batch is rejected as retryable, the replacement gets the current rules and evaluates', { timeout: 60000 }, async (t) => {
+  const dir = t.testdir({ 'rules.yaml': createRule('ConfigMap Created') })
+  const config = loadConfig({ rules: [path.join(dir, 'rules.yaml')] })
+  const logLines: string[] = []
+  const logSink = new PassThrough()
+  logSink.on('data', (b: Buffer) => logLines.push(...b.toString().trimEnd().split('\n')))
+  const app = await buildApp(config, { stdout: new PassThrough(), logger: createLogger({ level: 'warn', stderr: true }, logSink), defaultMetrics: false })
+  t.equal((await app.rules.load()).ok, true)
+  const { sources: _s, ...loadOptions } = loadOptionsFrom(config, app.sources)
+  // the pool keeps its workers to itself: learn them from the messages they are sent
+  const workers = new Set<Worker>()
+  let onNewWorker: (w: Worker) => void = () => {}
+  const post = Worker.prototype.postMessage
+  Worker.prototype.postMessage = function spyPostMessage (this: Worker, ...args: Parameters<Worker['postMessage']>) {
+    if (!workers.has(this)) { workers.add(this); onNewWorker(this) }
+    return post.apply(this, args)
+  }
+  t.teardown(() => { Worker.prototype.postMessage = post })
+  const pool = createEvalPool(1, { userFields: config.userFields, loadOptions, maxEventBytes: config.webhook.maxEventBytes }, app.logger)
+  t.teardown(async () => { await pool.close(); await app.dispatcher.close(100) })
+  await pool.setRules(app.rules.inputs() ?? [])
+  const [first] = [...workers]
+  t.ok(first, 'the worker was seen')
+
+  // a batch in flight when the worker dies (terminate() is what an OOM kill or a crash looks like to the pool)
+  const exited = new Promise<number>((resolve) => first?.once('exit', resolve))
+  const inFlight = pool.evaluate(Buffer.from(eventList([auditEvent()])))
+  await first?.terminate()
+  await exited
+  await t.rejects(inFlight, { code: 'ERR_WEBHOOK_HANDLER_FAILED', message: /evaluation worker exited \(1\); retry/ })
+
+  // the replacement is sent the current rules; once it has answered them, it evaluates
+  const replacement = [...workers].find((w) => w !== first) ?? await new Promise<Worker>((resolve) => { onNewWorker = resolve })
+  await t.rejects(pool.evaluate(Buffer.from(eventList([auditEvent()]))), { code: 'ERR_WEBHOOK_HANDLER_FAILED', message: /no evaluation worker has rules yet/ }, 'meanwhile: retryable')
+  await new Promise((resolve) => replacement.once('message', resolve))
+  await new Promise<void>((resolve) => setImmediate(resolve))
+  const r = await pool.evaluate(Buffer.from(eventList([auditEvent()])))
+  t.equal(r.alerts.length, 1, 'the replacement evaluates with the current rules')
+  t.ok([...workers].length >= 2, 'a new worker was started')
+  t.ok(logLines.some((l) => l.includes('evaluation worker exited: replacing it')), 'logged')
 })
