@@ -8,6 +8,7 @@ import { buildAlertFormatter } from './alert-format.ts'
 import { createLogger, type AppLogger } from './logger.ts'
 import { createMetrics, type AppMetrics } from './metrics.ts'
 import { withFalcoMetrics } from './falco-metrics.ts'
+import { outputDropsAlert } from './internal-alerts.ts'
 import { createRulesManager, type RulesManager } from './rules-manager.ts'
 import { buildSources } from './sources.ts'
 
@@ -62,7 +63,8 @@ export async function buildApp (config: Config, opts: BuildAppOptions = {}): Pro
     format: function formatAlert (alert) { return format(alert) },
     queueSize: config.outputs.queueSize,
     logger: outLog,
-    hooks: metrics.outputHooks
+    hooks: metrics.outputHooks,
+    onDropSummary: function outputDropped (s) { emitAlert(outputDropsAlert(BigInt(Date.now()) * 1_000_000n, s)) }
   })
   metrics.watchOutputQueues(dispatcher.depths)
   function emitAlert (alert: Alert): void {

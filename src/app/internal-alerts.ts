@@ -4,6 +4,7 @@
 import { hostname as osHostname } from 'node:os'
 import type { TruncatedRequest } from '../audit/index.ts'
 import type { Alert } from '../events/index.ts'
+import type { DropSummary } from '../outputs/index.ts'
 
 export const DROP_RULE = 'Falco internal: syscall event drop'
 
@@ -173,5 +174,26 @@ export function unusableBatchesAlert (time: bigint, w: UnusableWindow, hostname 
       last_remote: w.last.remote,
       last_status: w.last.status
     }
+  }
+}
+
+export const OUTPUT_DROPS_RULE = 'Lanner internal: output alerts dropped'
+
+/**
+ * One output's drops over one interval, as one alert (Warning: under a flood of lower-priority
+ * alerts it takes the place of one of them in the full queue, so the flood is reported where
+ * the alerts go, not only in Lanner's log and metrics).
+ */
+export function outputDropsAlert (time: bigint, s: DropSummary, hostname = process.env.FALCO_HOSTNAME ?? osHostname()): Alert {
+  const top = Object.entries(s.rules).map(([rule, n]) => `${n} of '${rule}'`).join(', ')
+  return {
+    time,
+    rule: OUTPUT_DROPS_RULE,
+    priority: 4,
+    source: 'internal',
+    tags: [],
+    hostname,
+    message: `Lanner internal: output ${s.output} dropped ${s.dropped} alerts (queue full): ${top}.`,
+    outputFields: { output: s.output, n_dropped: s.dropped, rules: s.rules }
   }
 }

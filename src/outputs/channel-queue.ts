@@ -12,6 +12,8 @@ export interface QueuedAlert {
   /** Falco's numeric priority, 0 = Emergency … 7 = Debug */
   readonly priority: number
   readonly rule: string
+  /** an alert Lanner raised about itself (source `internal`) */
+  readonly internal?: boolean
 }
 
 export interface QueueEvents {

@@ -4,7 +4,7 @@
 // ("N alerts of rule X dropped"), so a flood shows up as one fact rather than as silence.
 import type { Alert, AlertSink } from '../events/index.ts'
 import { createChannelQueue, type ChannelQueue, type QueuedAlert } from './channel-queue.ts'
-import { createDropTally } from './drop-tally.ts'
+import { createDropTally, type DropSummary } from './drop-tally.ts'
 import { createRateLimitedLog } from './rate-limited-log.ts'
 import type { AlertFormatter, Logger, OutputChannel, OutputHooks } from './types.ts'
 
@@ -17,6 +17,11 @@ export interface DispatcherOptions {
   hooks?: OutputHooks
   /** minimum time between two log lines about the same channel problem */
   logIntervalMs?: number
+  /**
+   * each output's drop summary (at most one per output and interval): the app raises an internal
+   * alert from it. Not called after close(), nor for drops of internal alerts only
+   */
+  onDropSummary?(summary: DropSummary): void
 }
 
 export interface Dispatcher extends AlertSink {
@@ -45,7 +50,21 @@ const IN_FLIGHT_GRACE_MS = 2000
 export function createDispatcher (opts: DispatcherOptions): Dispatcher {
   const log = createRateLimitedLog(opts.logger, opts.logIntervalMs)
   const hooks = opts.hooks ?? {}
-  const tally = createDropTally({ logger: opts.logger, intervalMs: opts.logIntervalMs ?? 10000, queueSize: opts.queueSize })
+  let closing = false
+  const tally = createDropTally({
+    logger: opts.logger,
+    intervalMs: opts.logIntervalMs ?? 10000,
+    queueSize: opts.queueSize,
+    onSummary (s) {
+      // an alert about dropped internal alerts would only be dropped in turn
+      if (closing || s.onlyInternal || opts.onDropSummary === undefined) return
+      const raise = opts.onDropSummary
+      // after the push that dropped: the summary's alert is emitted, never re-entered into a queue mid-push
+      queueMicrotask(function raiseDropSummary () {
+        try { raise(s) } catch { /* the summary is logged already */ }
+      })
+    }
+  })
   const queues: ChannelQueue[] = opts.channels.map(function queueFor (ch) {
     return createChannelQueue(ch, opts.queueSize, {
       delivered (n) { hooks.delivered?.(ch.name, n) },
@@ -71,7 +90,7 @@ export function createDispatcher (opts: DispatcherOptions): Dispatcher {
       log.error('format', { rule: alert.rule, err: errorText(err) }, 'alert could not be formatted')
       return
     }
-    const queued: QueuedAlert = { line, priority: alert.priority, rule: alert.rule }
+    const queued: QueuedAlert = { line, priority: alert.priority, rule: alert.rule, internal: alert.source === 'internal' }
     // after close() the queues are closed too: push() counts the drop
     for (const q of queues) q.push(queued)
   }
@@ -93,6 +112,7 @@ export function createDispatcher (opts: DispatcherOptions): Dispatcher {
     depths: () => queues.map((q) => ({ output: q.name, depth: q.length })),
     flush,
     async close (timeoutMs) {
+      closing = true
       const drained = await flush(timeoutMs)
       for (const q of queues) {
         const lost = q.discard()

@@ -9,8 +9,20 @@ const PRIORITY_NAMES = ['Emergency', 'Alert', 'Critical', 'Error', 'Warning', 'N
 /** Rules named in one summary line; the rest are counted together. */
 const MAX_RULES_NAMED = 10
 
+/** One output's drops over one interval. */
+export interface DropSummary {
+  output: string
+  dropped: number
+  /** the most dropped rules and their counts */
+  rules: Record<string, number>
+  /** whether the summary counts only internal alerts (which must not raise another) */
+  onlyInternal: boolean
+}
+
 export interface DropTallyOptions {
   logger: Logger
+  /** called with each summary after it is logged (the app raises an internal alert) */
+  onSummary?(summary: DropSummary): void
   intervalMs: number
   queueSize: number
   now?: () => number
@@ -25,7 +37,7 @@ export interface DropTally {
 interface PerOutput {
   last: number
   total: number
-  rules: Map<string, { n: number, priority: number }>
+  rules: Map<string, { n: number, priority: number, internal: boolean }>
   timer: NodeJS.Timeout | undefined
 }
 
@@ -46,9 +58,12 @@ export function createDropTally (opts: DropTallyOptions): DropTally {
     for (const [rule, r] of named) rules[rule] = r.n
     opts.logger.warn({ output, dropped: s.total, rules, queueSize: opts.queueSize, code: 'ERR_OUTPUT_QUEUE_FULL' },
       `output ${output} queue full or closed: ${s.total} alerts dropped: ${parts.join(', ')}`)
+    const onlyInternal = ranked.every(([, r]) => r.internal)
+    const total = s.total
     s.total = 0
     s.rules.clear()
     s.last = now()
+    opts.onSummary?.({ output, dropped: total, rules, onlyInternal })
   }
 
   return {
@@ -60,7 +75,7 @@ export function createDropTally (opts: DropTallyOptions): DropTally {
       }
       for (const a of alerts) {
         const r = s.rules.get(a.rule)
-        if (r === undefined) s.rules.set(a.rule, { n: 1, priority: a.priority })
+        if (r === undefined) s.rules.set(a.rule, { n: 1, priority: a.priority, internal: a.internal === true })
         else r.n++
       }
       s.total += alerts.length

@@ -1,6 +1,7 @@
 // Public surface of the outputs module.
 export type { AlertFormatter, Logger, OutputChannel, OutputHooks } from './types.ts'
 export { createDispatcher, type Dispatcher, type DispatcherOptions } from './dispatcher.ts'
+export type { DropSummary } from './drop-tally.ts'
 export { createStdoutChannel } from './stdout.ts'
 export { createFileChannel } from './file.ts'
 export { createProgramChannel, PartialDeliveryError } from './program.ts'

@@ -94,3 +94,28 @@ t.test('a full queue of equal or higher priority drops the newcomer, never an ol
   t.same(recv.bodies.map((b) => JSON.parse(b).rule), ['first', 'critical', 'critical', 'critical'], 'the three queued Criticals, none of the late ones')
   await d.close(1000)
 })
+
+t.test('the drop summary is raised as a Warning internal alert that reaches the flooded sink', async (t) => {
+  const recv = await heldReceiver()
+  t.teardown(() => recv.close())
+  const ch = createHttpChannel({ url: recv.url, userAgent: 'test', insecure: false, mtls: false, compressUploads: false, keepAlive: true, timeoutMs: 30_000, retries: 0, contentType: 'application/json', concurrency: 1 })
+  const { outputDropsAlert } = await import('../../src/app/internal-alerts.ts')
+  const summaries: unknown[] = []
+  const d = createDispatcher({
+    channels: [ch],
+    format: jsonLine,
+    queueSize: 10,
+    logger: captureLogger(),
+    logIntervalMs: 60_000,
+    onDropSummary (s) { summaries.push(s); d.emit(outputDropsAlert(1n, s, 'test-host')) }
+  })
+  for (let i = 0; i < 500; i++) d.emit(alertOf(i, 'Forged notice', 5))
+  while (recv.waiting() < 1) await new Promise((resolve) => setImmediate(resolve))
+  recv.release()
+  t.equal(await d.flush(10_000), true)
+  t.equal(summaries.length, 1, 'one summary in the interval (the first drop)')
+  const rules = recv.bodies.map((b) => JSON.parse(b).rule as string)
+  t.equal(rules[1], 'Lanner internal: output alerts dropped', 'the internal alert left first after the one in flight')
+  t.match(JSON.parse(recv.bodies[1] as string), { priority: 'Warning', source: 'internal', output_fields: { output: 'http', n_dropped: 1 } })
+  await d.close(1000)
+})
