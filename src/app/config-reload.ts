@@ -18,7 +18,7 @@ import { buildSources } from './sources.ts'
 import type { FalcoMetrics } from './falco-metrics.ts'
 
 /** Config parts that only take effect at start, with the keys a user would look for. */
-const RESTART_ONLY: ReadonlyArray<[keyof Config | 'json.enabled', string]> = [
+const RESTART_ONLY: ReadonlyArray<[keyof Config | 'json.enabled' | 'log.stderr', string]> = [
   ['source', 'lanner.source / --source'],
   ['rulesPaths', 'rules_files'],
   ['json.enabled', 'json_output'],
@@ -30,13 +30,16 @@ const RESTART_ONLY: ReadonlyArray<[keyof Config | 'json.enabled', string]> = [
   ['k8s', 'lanner.k8s'],
   ['rulesStrict', 'lanner.rules_strict'],
   ['watchConfigFiles', 'watch_config_files'],
-  ['replayFile', 'plugins (k8saudit open_params)']
+  ['replayFile', 'plugins (k8saudit open_params)'],
+  ['log.stderr', 'log_stderr']
 ]
 
 const RULES_KEYS = ['selection', 'minPriority', 'ruleMatching', 'appendOutput', 'staticFields'] as const
 
-function valueAt (c: Config, key: keyof Config | 'json.enabled'): unknown {
-  return key === 'json.enabled' ? c.json.enabled : c[key]
+function valueAt (c: Config, key: keyof Config | 'json.enabled' | 'log.stderr'): unknown {
+  if (key === 'json.enabled') return c.json.enabled
+  if (key === 'log.stderr') return c.log.stderr
+  return c[key]
 }
 
 function same (a: unknown, b: unknown): boolean {
@@ -135,7 +138,7 @@ export function startConfigWatch (app: App, opts: { debounceMs?: number, signals
       json: { ...next.json, enabled: running.json.enabled },
       timeFormatIso8601: next.timeFormatIso8601,
       metrics: next.metrics,
-      log: next.log,
+      log: { ...next.log, stderr: running.log.stderr },
       configFiles: next.configFiles,
       loadedConfigFiles: next.loadedConfigFiles,
       warnings: next.warnings
@@ -145,7 +148,7 @@ export function startConfigWatch (app: App, opts: { debounceMs?: number, signals
     }
     app.config = applied
     if (d.format) app.setFormat(applied)
-    if (d.log) app.logger.level = applied.log.stderr ? applied.log.level : 'silent'
+    if (d.log && applied.log.stderr) app.logger.level = applied.log.level
     if (d.files) arm()
     counters.ok()
     const falcoMetrics = app.metrics as Partial<FalcoMetrics>
