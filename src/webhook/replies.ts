@@ -37,9 +37,11 @@ export type BatchVerdict =
   | { ok: false, code: string, message: string }
 
 /**
- * 400 when nothing was accepted and the body is not audit data: invalid JSON, an unknown document,
- * or items none of which is an Event. Otherwise 200, even when some or all events were refused for
- * their content (a retry would refuse them again; they are counted and logged instead).
+ * Not ok when nothing was accepted and the body is not audit data: invalid JSON, an unknown
+ * document, or items none of which is an object. The route acknowledges that too (200 naming the
+ * problem, unusable-batches.ts): kube-apiserver would resend the same bytes five times. Ok even
+ * when some or all events were refused for their content (a retry would refuse them again; they
+ * are counted and logged instead).
  */
 export function judgeBatch (result: HandleBodyResult): BatchVerdict {
   if (result.accepted > 0 || result.issues.length === 0) return { ok: true }

@@ -3,11 +3,11 @@
 // an error line (its apiserver_audit_error_total counts the events):
 // - a body that is not JSON or not audit data: re-sending the same bytes cannot help, so it is
 //   acknowledged with 200 and a body naming the problem; the loss is reported once, here.
-// - a body over max_body_bytes (or over max_body_values): 413, kept. Lanner never read it, so it cannot say which events
-//   were in it; the apiserver can (its error line lists them) and the fix is on its side
-//   (--audit-webhook-truncate-enabled bounds each event to 100 KiB, so batch-max-size x 100 KiB
-//   fits the default 64 MiB). Its five attempts are reported once: same client address and
-//   Content-Length within the retry window.
+// - a body over max_body_bytes (or over max_body_values): 413, kept. Lanner did not read (or
+//   parse) it, so it cannot say which events were in it; the apiserver can (its error line lists
+//   them) and the fix is on its side (--audit-webhook-truncate-enabled bounds each event to
+//   100 KiB, so batch-max-size x 100 KiB fits the default 64 MiB; smaller batches). Its five
+//   attempts are reported once: same client address and Content-Length within the retry window.
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { RouteContext } from './route-kit.ts'
 
