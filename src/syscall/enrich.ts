@@ -44,7 +44,9 @@ export const MAX_CONTAINER_MEMO = 4096
 
 function fdFromLink (n: number, target: string): FdInfo {
   const kind = kindFromLink(target)
-  return { num: n, kind, name: kind === 'file' ? target : '', nameRaw: target, connected: false, nameChanged: false }
+  // memfd: the name memfd_create gives it ("memfd:<name>"), as when the probe saw the call
+  const name = kind === 'file' ? target : kind === 'memfd' ? target.slice(1).replace(/ \(deleted\)$/, '') : ''
+  return { num: n, kind, name, nameRaw: target, connected: false, nameChanged: false }
 }
 
 /** An inherited socket: a listener is the server end; otherwise we assume we connected. */

@@ -67,6 +67,8 @@ export function socketFd (num: number, tuple: SocketTuple, connected: boolean, n
  * tells more.
  */
 export function kindFromLink (target: string): FdKind {
+  // a memfd links as "/memfd:<name> (deleted)": before the path rule, or it reads as a file
+  if (target.startsWith('/memfd:')) return 'memfd'
   if (target.startsWith('/')) return 'file'
   if (target.startsWith('pipe:')) return 'pipe'
   if (target.startsWith('socket:')) return 'unknown'
@@ -85,6 +87,5 @@ export function kindFromLink (target: string): FdKind {
       default: return 'unknown'
     }
   }
-  if (target.startsWith('/memfd:')) return 'memfd'
   return 'unknown'
 }
