@@ -11,11 +11,12 @@ export const ENGINE_VERSION = '0.63.0'
  * stands for. Rules files name these in `required_plugin_versions`: since Falco 0.41 every
  * upstream syscall rules file requires the `container` plugin (container.* and k8s.pod/ns
  * fields), which Lanner fills from cgroups and the pod watch itself; audit rules require
- * k8saudit and json. Any other plugin (k8smeta, cloudtrail, …) Lanner does not provide.
+ * k8saudit and json. container 0.6.1 is the version Falco's chart deploys (collectors.containerEngine
+ * pluginRef). Any other plugin (k8smeta, cloudtrail, …) Lanner does not provide.
  */
 export const BUILTIN_PLUGINS: Readonly<Record<string, Readonly<Record<string, string>>>> = Object.freeze({
   k8s_audit: Object.freeze({ k8saudit: '0.18.0', json: '0.7.4' }),
-  syscall: Object.freeze({ container: '0.6.0' })
+  syscall: Object.freeze({ container: '0.6.1' })
 })
 
 type Semver = [number, number, number]

@@ -15,14 +15,14 @@ const firstError = (text: string, plugins: Record<string, string>): { code?: str
   return { code: e?.code, message: e?.message }
 }
 
-t.test('the syscall source provides the container plugin at 0.6.0; k8s_audit keeps k8saudit and json', async (t) => {
-  t.same(BUILTIN_PLUGINS.syscall, { container: '0.6.0' })
+t.test('the syscall source provides the container plugin at 0.6.1 (the chart default); k8s_audit keeps k8saudit and json', async (t) => {
+  t.same(BUILTIN_PLUGINS.syscall, { container: '0.6.1' })
   t.same(BUILTIN_PLUGINS.k8s_audit, { k8saudit: '0.18.0', json: '0.7.4' })
   const ok = (v: string): boolean => loadRules([{ name: 'a.yaml', content: req('container', v) }], { sources: [syscallSource] }).ok
   t.equal(ok('0.4.0'), true, 'what upstream rules ask')
   t.equal(ok('0.1.0'), true)
-  t.equal(ok('0.6.0'), true, 'equal')
-  t.equal(ok('0.6.1'), false, 'newer patch than provided')
+  t.equal(ok('0.6.1'), true, 'equal')
+  t.equal(ok('0.6.2'), false, 'newer patch than provided')
   t.equal(ok('0.7.0'), false, 'newer minor than provided')
   t.equal(ok('1.0.0'), false, 'another major')
 })
