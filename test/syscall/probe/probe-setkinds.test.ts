@@ -51,8 +51,13 @@ function logOf (log: string): Array<{ pid: number, argv?: string[], line?: strin
   return readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l))
 }
 
-async function start (t: { teardown(fn: () => Promise<void>): void }, bin: string, kinds = ['openat', 'procexit']): Promise<ProbeHandle> {
-  const p = await startProbe({ onRecords () {}, helperPath: bin, kinds, confTimeoutMs: 300, restartMinMs: 10 })
+/**
+ * confTimeoutMs: how long setKinds waits for the helper's answer. A helper that answers gets a
+ * bound it never reaches even on a loaded machine (a short one made these tests flaky); only the
+ * silent helper, which never answers, is given a short one.
+ */
+async function start (t: { teardown(fn: () => Promise<void>): void }, bin: string, kinds = ['openat', 'procexit'], confTimeoutMs = 30_000): Promise<ProbeHandle> {
+  const p = await startProbe({ onRecords () {}, helperPath: bin, kinds, confTimeoutMs, restartMinMs: 10 })
   t.teardown(async function stop () { await p.stop() })
   return p
 }
@@ -82,7 +87,7 @@ t.test('changes are applied in call order', async t => {
 
 t.test('a helper that does not answer (older binary) is restarted with the new set', async t => {
   const { bin, log } = fakeHelper('silent', 'silent')
-  const p = await start(t, bin)
+  const p = await start(t, bin, undefined, 300)
   const pid = p.pid
   t.equal(await p.setKinds(['openat', 'procexit', 'mkdir']), 'restarted')
   t.not(p.pid, pid, 'a new helper')
