@@ -210,3 +210,14 @@ t.test('truncating backend: big Request/RequestResponse events lose their object
   t.same(first?.annotations, { 'audit.k8s.io/truncated': 'true', 'z/z': 'z' })
   t.match(b.outcomes[0]?.body ?? '', /"annotations":\{"audit\.k8s\.io\/truncated":"true","z\/z":"z"\}/, 'sorted like any map')
 })
+
+t.test('batch mode: the throttle lets burst lists go at once, then qps per second', async (t) => {
+  const r = await recorder(t)
+  const b = backend(t, r.url, { batchMaxSize: 1, batchMaxWaitMs: 1000, throttleQps: 20, throttleBurst: 2 })
+  const started = Date.now()
+  await b.processEvents(auditEvent(1), auditEvent(2), auditEvent(3), auditEvent(4))
+  await b.idle()
+  t.equal(r.got.length, 4)
+  // two tokens at start, then one every 50 ms: the fourth list cannot leave before ~100 ms
+  t.ok(Date.now() - started >= 90, `the token bucket held lists back (${Date.now() - started} ms)`)
+})
