@@ -221,3 +221,13 @@ t.test('batch mode: the throttle lets burst lists go at once, then qps per secon
   // two tokens at start, then one every 50 ms: the fourth list cannot leave before ~100 ms
   t.ok(Date.now() - started >= 90, `the token bucket held lists back (${Date.now() - started} ms)`)
 })
+
+t.test('a receiver that never answers: each attempt times out (30 s upstream) and is retried', async (t) => {
+  const sockets = new Set<net.Socket>()
+  const silent = net.createServer((s) => { sockets.add(s); s.on('error', () => {}) })
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => { silent.close(); for (const s of sockets) s.destroy() })
+  const b = backend(t, `http://127.0.0.1:${(silent.address() as net.AddressInfo).port}/k8s-audit`, { mode: 'blocking-strict', requestTimeoutMs: 30 })
+  t.equal(await b.processEvents(auditEvent(1)), false)
+  t.same(b.outcomes[0]?.attempts.map((a) => a.error), Array(5).fill('Client.Timeout exceeded'))
+})
