@@ -198,3 +198,14 @@ t.test('docs/falco-compatibility.md has a row for every Falco 0.44 key; ignored 
   t.ok(c.warnings.some((w) => w.startsWith("config key 'log_syslog' is ignored:")))
   t.ok(c.warnings.includes("config key 'nonsense_key' is not used by Lanner and is ignored"))
 })
+
+t.test('an invalid item appended to a list by config_files is reported in its own file, at its own line', async (t) => {
+  const dir = t.testdir({
+    'falco.yaml': 'rules:\n  - disable: {rule: a}\n  - enable: {tag: b}\nconfig_files: [more.yaml]\n',
+    'more.yaml': '# appended\nrules:\n  - disable: {tag: c}\n  - bogus: {rule: d}\n'
+  })
+  const err = t.throws(() => loadConfig({ file: path.join(dir, 'falco.yaml') })) as ConfigError
+  t.equal(err.code, 'ERR_CONFIG_INVALID')
+  t.equal(err.location?.file, path.join(dir, 'more.yaml'))
+  t.match(err.location, { pos: { line: 4 }, itemName: 'rules[3]' }, 'item 3 of the merged list is item 1 of more.yaml, on its line 4')
+})
