@@ -21,6 +21,9 @@ export interface AuthMaterial {
   ca?: Buffer | string
 }
 
+/** More CAs than a deployment's own PKI plausibly rotates through at once. */
+const PUBLIC_BUNDLE_MIN = 8
+
 function certsOf (pem: Buffer | string | undefined): X509Certificate[] {
   const out: X509Certificate[] = []
   for (const b of splitPem(String(pem ?? ''))) {
@@ -64,6 +67,10 @@ export function webhookAuthFindings (wh: WebhookConfig, material: AuthMaterial =
   if (tls.clientAuth !== 'none') {
     const ca = certsOf(material.ca)
     const chain = certsOf(material.cert)
+    // a bundle of many CAs is a system trust store: every certificate any public CA issues passes
+    if (ca.length > PUBLIC_BUNDLE_MIN) {
+      out.push({ severity: 'warn', code: 'WARN_CONFIG_INSECURE', key: 'lanner.webhook.tls.ca', message: `the client CA bundle (${tls.ca ?? ''}) holds ${ca.length} CAs, like a system trust store: a certificate from any of them passes as kube-apiserver. Use the one CA that signs the apiserver's client certificate (lanner setup tls makes one)` })
+    }
     if (ca.length > 0 && chain.length > 0 && caSignedServer(ca, chain)) {
       out.push({ severity: 'refuse', code: 'ERR_CONFIG_INSECURE', key: 'lanner.webhook.tls.ca', message: `the client CA (${tls.ca ?? ''}) also signed the server certificate: every certificate it issues, Lanner's own serving certificate included, would pass as kube-apiserver. Use a CA that signs only the apiserver's client certificate (lanner setup tls makes one)` })
     }

@@ -49,7 +49,7 @@ export async function run (argv: string[], io: CliIO): Promise<number> {
   }
   if (config.replayFile !== undefined) return await replayOpenParamsFile(config, config.replayFile, io)
   const app = await buildApp(config, { stdout: io.stdout })
-  app.logger.info({ ...versionInfo(), source: config.source, config: config.file }, `lanner ${VERSION} starting`)
+  app.logger.info({ ...versionInfo(), source: config.source }, `lanner ${VERSION} starting`)
   try {
     const code = await runService(app, { onFatal: (line) => io.stderr.write(`lanner serve: ${line}\n`) })
     if (code !== 0) await app.dispatcher.close(1000)

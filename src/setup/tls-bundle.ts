@@ -76,7 +76,7 @@ export function renderTlsSecret (files: { cert: string, key: string, clientCa: s
     metadata: {
       name: SETUP.tlsSecretName,
       namespace: SETUP.namespace,
-      labels: { 'app.kubernetes.io/name': 'lanner', 'app.kubernetes.io/part-of': 'lanner', 'app.kubernetes.io/component': 'audit' }
+      labels: { 'app.kubernetes.io/name': 'lanner', 'app.kubernetes.io/part-of': 'lanner', 'app.kubernetes.io/component': 'audit', 'app.kubernetes.io/instance': `lanner${SETUP.auditSuffix}` }
     },
     type: 'Opaque',
     data: {

@@ -3,6 +3,7 @@
 // real start reads.
 import t from 'tap'
 import path from 'node:path'
+import { existsSync } from 'node:fs'
 import { runLanner } from '../integration/cli-child.ts'
 import { createTestPki, type TestPki } from '../helpers/certs.ts'
 
@@ -48,6 +49,15 @@ t.test('a bearer token over plain HTTP: refused; over TLS: fine', async (t) => {
   t.equal(ok.code, 0, ok.stderr)
   t.match(ok.stdout, /webhook authentication: bearer token/)
   t.notMatch(ok.stderr, /INSECURE/)
+})
+
+const SYSTEM_BUNDLE = ['/etc/ssl/certs/ca-certificates.crt', '/etc/pki/tls/certs/ca-bundle.crt'].find((f) => existsSync(f))
+
+t.test('a system trust store as client CA: warned', { skip: SYSTEM_BUNDLE === undefined ? 'no system CA bundle here' : false }, async (t) => {
+  const bundle = SYSTEM_BUNDLE as string
+  const r = await runLanner(['serve', ...LISTEN, ...tlsArgs('require', bundle), '--dry-run'])
+  t.equal(r.code, 0, r.stderr)
+  t.match(r.stderr, /WARN_CONFIG_INSECURE: lanner\.webhook\.tls\.ca: the client CA bundle .* holds \d+ CAs, like a system trust store/)
 })
 
 t.test('a Basic-auth password over plain HTTP: refused; with client_auth request it counts as the credential', async (t) => {

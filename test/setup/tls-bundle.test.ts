@@ -55,6 +55,7 @@ t.test('lanner setup tls: a consistent set; the kubeconfig gets in, nothing else
   const secret = parse(secretYaml)
   t.equal(secret.metadata.name, SETUP.tlsSecretName)
   t.equal(secret.metadata.namespace, SETUP.namespace)
+  t.match(secret.metadata.labels, { 'app.kubernetes.io/name': 'lanner', 'app.kubernetes.io/component': 'audit', 'app.kubernetes.io/instance': 'lanner-audit' }, 'labelled like the overlay\'s objects')
   t.same(Object.keys(secret.data).sort(), Object.values(SECRET_KEYS).sort())
   const mount = join(dir, 'etc-lanner-tls')
   const files = mountSecret(secretYaml, mount)
