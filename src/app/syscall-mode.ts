@@ -38,13 +38,16 @@ export async function startSyscallMode (app: App): Promise<RunningMode> {
     resolve: { file: kubeconfig },
     onError: function k8sWatchError (err) { log.warn({ code: err.code, err: err.message }, 'kubernetes metadata watch problem (retrying)') }
   })
+  let k8sFailed = false
   try {
     await k8s.start()
   } catch (err) {
+    k8sFailed = true
     log.error({ code: 'ERR_K8S_WATCH', err: (err as Error).message, kubeconfig }, 'cannot use the kubeconfig: k8s.* fields stay absent')
   }
   if (k8s.enabled) log.info({ node: process.env.NODE_NAME, connection: k8s.source }, 'kubernetes metadata watch started')
-  else log.info({}, 'no Kubernetes API (no service account, no kubeconfig): k8s.* fields stay absent')
+  // (after a kubeconfig error, "no kubeconfig" would be wrong: the error above said what is)
+  else if (!k8sFailed) log.info({}, 'no Kubernetes API (no service account, no kubeconfig): k8s.* fields stay absent')
   const enricher = createEnricher({ k8s: k8s.index })
   const drops = createDropAlerter(DEFAULTS.dropAlertIntervalMs, app.emit)
   let evalErrors = 0
