@@ -1,15 +1,22 @@
 // Falco 0.42's `static_fields`: fixed `static.<name>` string fields from the config, the same on
 // every event of every source (cluster name, region, environment). They are usable in conditions
-// and outputs like any field; this wraps a source's table so its own fields are untouched.
+// and outputs like any field, and they are suggested output fields: with append_output's
+// suggested_output (on in Falco's default falco.yaml) every rule's output gains
+// `static_<name>=<value>`. This wraps a source's table so its own fields are untouched.
 import { createFieldTable, type FieldDef, type FieldTable, type SourceDefinition } from './registry.ts'
 
 export const STATIC_FIELD_PREFIX = 'static.'
 
 /** A table holding only the `static.*` fields of `values` (name without the prefix → value). */
 export function staticFieldTable (source: string, values: Readonly<Record<string, string>>): FieldTable<unknown> {
-  const defs: FieldDef<unknown>[] = Object.entries(values).map(function staticDef ([name, value]) {
+  // sorted by name, as Falco's libs keep them, so the suggested output lists them in that order
+  const defs: FieldDef<unknown>[] = Object.keys(values).sort().map(function staticDef (name) {
+    const value = values[name] as string
     const extract = (): string => value
-    return { name: STATIC_FIELD_PREFIX + name, type: 'string', desc: `static field from the config (static_fields.${name})`, bind: () => extract }
+    // Falco appends static fields to every rule's output when append_output.suggested_output is
+    // on (as `static_<name>=<value>`): they are suggested output fields
+    const def = { name: STATIC_FIELD_PREFIX + name, type: 'string' as const, desc: `static field from the config (static_fields.${name})`, suggestedOutput: true, bind: () => extract }
+    return def
   })
   return createFieldTable(source, defs)
 }

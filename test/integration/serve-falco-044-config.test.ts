@@ -90,6 +90,7 @@ output_timeout: 2000
 static_fields:
   cluster: replaced-by-override.d
 append_output:
+  - suggested_output: true
   - match:
       source: k8s_audit
     extra_output: "cluster=%static.cluster"
@@ -169,7 +170,7 @@ t.test('a Falco 0.44 falco.yaml with config.d, env expansion, append_output, sta
   await untilServing(serve, () => ruleAlerts(serve, 'Pod deleted').length >= 1 && ruleAlerts(serve, 'Pod created in the production cluster').length >= 1, 'the first alerts')
 
   const created = ruleAlerts(serve, 'Pod created in the production cluster')[0] as JsonAlert
-  t.match(created.output, /^\d\d:\d\d:\d\d\.\d{9}: Notice Pod created \(user=alice@example\.com pod=pod-1\) cluster=prod-eu$/, 'extra_output with the static field, ${CLUSTER_NAME} from override.d')
+  t.match(created.output, /^\d\d:\d\d:\d\d\.\d{9}: Notice Pod created \(user=alice@example\.com pod=pod-1\) static_cluster=prod-eu cluster=prod-eu$/, 'suggested_output appends the static field as Falco does, then extra_output; ${CLUSTER_NAME} from override.d')
   t.same(created.output_fields, {
     'evt.time': created.output_fields['evt.time'],
     'ka.target.name': 'pod-1',
@@ -181,7 +182,7 @@ t.test('a Falco 0.44 falco.yaml with config.d, env expansion, append_output, sta
   }, 'the pci rule: extra_fields (typed field, literal, template) only in output_fields')
   t.notMatch(created.output, /payments/, 'extra_fields never reach the text')
   const deleted = ruleAlerts(serve, 'Pod deleted')[0] as JsonAlert
-  t.match(deleted.output, /Warning Pod deleted \(user=bob@example\.com pod=pod-2\) cluster=prod-eu$/)
+  t.match(deleted.output, /Warning Pod deleted \(user=bob@example\.com pod=pod-2\) static_cluster=prod-eu cluster=prod-eu$/)
   t.same(Object.keys(deleted.output_fields).sort(), ['evt.time', 'ka.target.name', 'ka.user.name', 'static.cluster'], 'no pci tag: no extra_fields')
   t.same(ruleAlerts(serve, 'Noisy pod listing'), [], 'config.d (append) added a disable by tag to the main file\'s rules list')
 
@@ -211,7 +212,7 @@ t.test('a Falco 0.44 falco.yaml with config.d, env expansion, append_output, sta
   await untilServing(serve, () => serve.logs.filter((l) => l.msg === 'config reloaded').length > reloadsBefore, 'the config reload')
   await client.send([create(), del()])
   await untilServing(serve, () => ruleAlerts(serve, 'Pod deleted').length >= 2, 'the deletion after the edit')
-  t.match((ruleAlerts(serve, 'Pod deleted')[1] as JsonAlert).output, /pod=pod-5\) cluster=staging$/, 'the new static value is in the output')
+  t.match((ruleAlerts(serve, 'Pod deleted')[1] as JsonAlert).output, /pod=pod-5\) static_cluster=staging cluster=staging$/, 'the new static value is in the output')
   t.equal(ruleAlerts(serve, 'Pod created in the production cluster').length, 1, 'and in the condition: static.cluster is no longer prod-eu')
 
   // a key that applies only at start: named in a warning, the running webserver untouched

@@ -77,3 +77,12 @@ t.test('an unknown field in append_output is an error naming append_output', asy
   const f = run([{ tags: [], extraFields: [{ key: 'x', field: 'ka.nosuch' }], suggestedOutput: false }], { cluster: 'prod-eu' })
   t.match(f.errors.join('\n'), /append_output/)
 })
+
+t.test('suggested_output appends the static fields (Falco: static_<name>=<value>, in name order)', async (t) => {
+  const { alerts, errors } = run([{ tags: [], extraFields: [], suggestedOutput: true }], { cluster: 'prod-eu', az: 'b' })
+  t.same(errors, [])
+  t.same(alerts.map((a) => a.message), ['pod created (user=alice) static_az=b static_cluster=prod-eu', 'deleted p1 static_az=b static_cluster=prod-eu'])
+  t.match(alerts[1]?.outputFields, { 'static.az': 'b', 'static.cluster': 'prod-eu', 'ka.target.name': 'p1' })
+  const off = run([{ tags: [], extraFields: [], suggestedOutput: false }], { cluster: 'prod-eu' })
+  t.same(off.alerts.map((a) => a.message), ['pod created (user=alice)', 'deleted p1'], 'suggested_output false: nothing appended')
+})
