@@ -3,8 +3,8 @@
 // appends its `extra_output` to the output text (one space between) and adds its `extra_fields`
 // to the alert's output_fields only (JSON), in entry order. `suggested_output` appends the fields
 // a field table marks as suggested (a `suggestedOutput: true` on its FieldInfo; Falco: plugin
-// fields flagged addOutput), as `name_with_underscores=%name`. Lanner's native k8s_audit and
-// syscall tables mark none today, so it changes nothing there.
+// fields flagged addOutput, and the static fields), as `name_with_underscores=%name`. In Lanner
+// only the static fields are marked (fields/static-fields.ts); the native tables mark none.
 import type { FieldTable } from '../../fields/index.ts'
 import type { JsonValue } from '../../events/index.ts'
 import type { AppendOutputRule } from '../api.ts'
