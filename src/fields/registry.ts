@@ -84,6 +84,12 @@ export interface FieldDef<E> extends FieldInfo {
    * constants; returns the predicate, or undefined for the generic comparison of the value.
    */
   compareConstants?: (op: string, values: readonly string[]) => ((ev: E) => boolean) | undefined
+  /**
+   * Rewrites each constant a condition compares this field with before it is parsed as the
+   * field's type, as libsinsp's per-type value parsers do (ports: a service name becomes its
+   * number). Compile time only; throws a RuleError for a value the field cannot take.
+   */
+  normalizeConstant?: (text: string) => string
 }
 
 export interface FieldTable<E = unknown> {
@@ -100,6 +106,8 @@ export interface FieldTable<E = unknown> {
   bindCandidates?(name: string, arg: string | undefined): Extract<E> | undefined
   /** The field's own comparison against constants (FieldDef.compareConstants), if it has one. */
   bindCompare?(name: string, arg: string | undefined): FieldDef<E>['compareConstants']
+  /** The field's constant rewriter (FieldDef.normalizeConstant), if it has one. */
+  bindConstant?(name: string, arg: string | undefined): FieldDef<E>['normalizeConstant']
   /** For sources with event types (syscall): the names `evt.type` accepts. */
   readonly eventTypes?: ReadonlySet<string>
 }
@@ -133,7 +141,7 @@ export function createFieldTable<E> (source: string, defs: readonly FieldDef<E>[
     if ((d.matchAny === true) !== (d.candidates !== undefined)) throw new Error(`field ${d.name} in ${source} table: matchAny and candidates go together`)
     byName.set(d.name, d)
   }
-  const infos: readonly FieldInfo[] = Object.freeze(defs.map(({ bind: _b, candidates: _c, compareConstants: _k, ...info }) => Object.freeze(info)))
+  const infos: readonly FieldInfo[] = Object.freeze(defs.map(({ bind: _b, candidates: _c, compareConstants: _k, normalizeConstant: _n, ...info }) => Object.freeze(info)))
   return {
     source,
     eventTypes: opts.eventTypes,
@@ -154,6 +162,9 @@ export function createFieldTable<E> (source: string, defs: readonly FieldDef<E>[
     },
     bindCompare (name) {
       return byName.get(name)?.compareConstants
+    },
+    bindConstant (name) {
+      return byName.get(name)?.normalizeConstant
     }
   }
 }

@@ -8,6 +8,7 @@ import { localRemote, typeChar, type FdInfo, type SocketTuple } from '../../sysc
 import type { Extract, FieldValue } from '../registry.ts'
 import { absentField, argField, field, type Def, type Ev } from './define.ts'
 import { nameOf, watchName, type DnsEntry } from './dns-names.ts'
+import { portConstant } from './port-names.ts'
 
 function ff (name: string, type: Def['type'], desc: string, get: (fd: FdInfo, ev: Ev) => FieldValue): Def {
   return field(name, type, desc, (ev) => {
@@ -18,6 +19,11 @@ function ff (name: string, type: Def['type'], desc: string, get: (fd: FdInfo, ev
 function tf (name: string, type: Def['type'], desc: string, get: (t: SocketTuple, fd: FdInfo) => FieldValue): Def {
   return ff(name, type, desc, (fd) => fd.tuple === undefined ? undefined : get(fd.tuple, fd))
 }
+/** Port fields take service names as constants (`fd.sport = https`), as libsinsp's PT_PORT parser. */
+function port (d: Def): Def {
+  return { ...d, normalizeConstant: portConstant }
+}
+
 /**
  * A bound or listening socket with no peer yet: libsinsp's SCAP_FD_IPV4/6_SERVSOCK, whose
  * match-any checks compare the bound address and port only.
@@ -143,11 +149,11 @@ export const fdFields: readonly Def[] = [
   tf('fd.sip', 'ipaddr', 'server IP address', (t) => t.sip),
   tf('fd.lip', 'ipaddr', 'local IP address', (t) => localRemote(t).lip),
   tf('fd.rip', 'ipaddr', 'remote IP address', (t) => localRemote(t).rip),
-  eitherEnd('fd.port', 'int', 'port of either end of the connection (conditions match client or server; outputs print the server end)', (t) => t.cport, (t) => t.sport),
-  tf('fd.cport', 'int', 'client port', (t) => t.cport),
-  tf('fd.sport', 'int', 'server port', (t) => t.sport),
-  tf('fd.lport', 'int', 'local port', (t) => localRemote(t).lport),
-  tf('fd.rport', 'int', 'remote port', (t) => localRemote(t).rport),
+  port(eitherEnd('fd.port', 'int', 'port of either end of the connection (conditions match client or server; outputs print the server end)', (t) => t.cport, (t) => t.sport)),
+  port(tf('fd.cport', 'int', 'client port', (t) => t.cport)),
+  port(tf('fd.sport', 'int', 'server port', (t) => t.sport)),
+  port(tf('fd.lport', 'int', 'local port', (t) => localRemote(t).lport)),
+  port(tf('fd.rport', 'int', 'remote port', (t) => localRemote(t).rport)),
   eitherEnd('fd.net', 'ipnet', 'network of either end of the connection, for CIDR matches (conditions match client or server; outputs print the server end)', (t) => t.cip, (t) => t.sip),
   tf('fd.cnet', 'ipnet', 'client network', (t) => t.cip),
   tf('fd.snet', 'ipnet', 'server network', (t) => t.sip),
@@ -190,7 +196,8 @@ export const fdFields: readonly Def[] = [
   domainField('fd.sip.name', 'server', (t) => t.sip),
   domainField('fd.lip.name', 'local', (t) => localRemote(t).lip),
   domainField('fd.rip.name', 'remote', (t) => localRemote(t).rip),
-  absentField('fd.proto', 'string', 'protocol name of either end of the connection', { matchAny: true, notEqualAll: true, candidates: () => undefined }),
+  // libsinsp's fd.proto is a port field compared like fd.port (compare_port): `fd.proto = http` is port 80 at either end
+  port(eitherEnd('fd.proto', 'int', 'port of either end, for comparisons with a service name (fd.proto = https); outputs print the server port', (t) => t.cport, (t) => t.sport)),
   protoField('fd.cproto', 'client', (t) => t.cport),
   protoField('fd.sproto', 'server', (t) => t.sport),
   protoField('fd.lproto', 'local', (t) => localRemote(t).lport),

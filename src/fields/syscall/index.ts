@@ -50,6 +50,7 @@ function withDottedArgs<E> (inner: FieldTable<E>): FieldTable<E> {
     // dotted names are keyed scalars, never match-any
     bindCandidates: (name, arg) => inner.bindCandidates?.(name, arg),
     bindCompare: (name, arg) => inner.bindCompare?.(name, arg),
+    bindConstant: (name, arg) => inner.bindConstant?.(name, arg),
     bind (name, arg) {
       if (inner.info(name) !== undefined) return inner.bind(name, arg)
       const split = splitDottedArg(name)

@@ -5,7 +5,7 @@
 import type { FieldValue, Scalar } from '../../fields/index.ts'
 import type { CheckExpr, ListLiteral, Literal } from '../lang/ast.ts'
 import { hasRegexMeta } from '../../util/regex.ts'
-import { compileError, type Ctx } from './context.ts'
+import { compileError, withPos, type Ctx } from './context.ts'
 import { compileOperandIn, type CompiledOperand } from './operand.ts'
 import { constantTest, dynamicCompare, pmatchTest, setTest, type ScalarTest } from './scalar-ops.ts'
 import { familyOf, LEGAL_OPS, parseBig, parseBool, parseNumber, parseString, type Family } from './values.ts'
@@ -67,9 +67,10 @@ function compileOn<E> (c: CheckExpr, left: CompiledOperand<E>, ctx: Ctx<E>): Pre
   if (!LEGAL_OPS[family].has(op)) {
     throw compileError('RULE_COMPILE_BAD_OPERATOR_TYPE', `'${c.op}' operator not supported for type ${left.type} (${left.baseField})`, c.pos)
   }
-  const right = c.right
-  if (right === undefined) throw compileError('RULE_PARSE_UNEXPECTED_TOKEN', `'${c.op}' needs a right-hand value`, c.pos)
-  if (right.kind === 'operand') return fieldRhs(c, op, left, compileOperandIn(right.operand, ctx))
+  const written = c.right
+  if (written === undefined) throw compileError('RULE_PARSE_UNEXPECTED_TOKEN', `'${c.op}' needs a right-hand value`, c.pos)
+  if (written.kind === 'operand') return fieldRhs(c, op, left, compileOperandIn(written.operand, ctx))
+  const right = left.normalizeConstant === undefined ? written : normalizedRight(written, left.normalizeConstant)
   checkWarnings(c, left, op, right, ctx)
   if (c.modifier !== undefined) return modifierPred(c, op, left, asList(right))
   if (op === 'in' || op === 'intersects') {
@@ -85,6 +86,18 @@ function compileOn<E> (c: CheckExpr, left: CompiledOperand<E>, ctx: Ctx<E>): Pre
   const own = ownCompare(left, op, [right])
   if (own !== undefined) return own
   return specialised(left.extract, family, op, right) ?? scalarPred(left.extract, constantTest(family, op, right))
+}
+
+/** The constants as the field reads them (port fields: service names become numbers). */
+function normalizedRight (r: Literal | ListLiteral, norm: (text: string) => string): Literal | ListLiteral {
+  const one = (l: Literal): Literal => {
+    try {
+      return { ...l, value: norm(l.value) }
+    } catch (err) {
+      throw withPos(err, l.pos)
+    }
+  }
+  return r.kind === 'list' ? { ...r, items: r.items.map(one) } : one(r)
 }
 
 /** A field's own comparison against constants (fd.*ip.name), when it has one for `op`. */

@@ -25,6 +25,8 @@ export interface CompiledOperand<E> {
   notEqualAll?: boolean
   /** a plain field that compares against constants itself (FieldDef.compareConstants) */
   compareConstants?: (op: string, values: readonly string[]) => ((ev: E) => boolean) | undefined
+  /** a plain field whose constants are rewritten before parsing (FieldDef.normalizeConstant) */
+  normalizeConstant?: (text: string) => string
 }
 
 /** Public form: compile an operand for the output formatter. */
@@ -95,6 +97,8 @@ function compileField<E> (ref: FieldRef, ctx: Ctx<E>): CompiledOperand<E> {
   }
   const own = ctx.fields.bindCompare?.(ref.name, ref.arg)
   if (own !== undefined) out.compareConstants = own
+  const norm = ctx.fields.bindConstant?.(ref.name, ref.arg)
+  if (norm !== undefined) out.normalizeConstant = norm
   const cand = ctx.fields.bindCandidates?.(ref.name, ref.arg)
   if (cand !== undefined) {
     out.candidates = ctx.guard ? guard(cand) : cand

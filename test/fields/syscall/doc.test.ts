@@ -29,7 +29,7 @@ const EXPECTED_NO_DATA = [
   'thread.vtid', 'thread.exectime', 'thread.totexectime', 'thread.cgroups', 'thread.cgroup', 'thread.pfmajor',
   'thread.pfminor', 'thread.vmsize', 'thread.vmrss', 'thread.cpu', 'thread.cpu.user', 'thread.cpu.system',
   // application protocols and overlayfs layers
-  'fd.proto', 'fd.is_upper_layer', 'fd.is_lower_layer',
+  'fd.is_upper_layer', 'fd.is_lower_layer',
   // fdlist.* belongs to Falco's poll-family events
   'fdlist.nums', 'fdlist.names', 'fdlist.cips', 'fdlist.sips', 'fdlist.cports', 'fdlist.sports',
   // the container runtime's own API (CRI) is not queried

@@ -67,7 +67,8 @@ t.test('fd.ip / fd.port / fd.net match either end of the connection', async (t) 
   const file = en.enrich(rec('openat', { pid: 30, res: 5, args: { dirfd: -100, name: '/etc/hosts', flags: 0 } }))
   t.equal(matches('fd.ip exists', file), false, 'no connection: no candidates')
   t.equal(matches('fd.ip != 127.0.0.1', file), false)
-  t.equal(matches('fd.proto exists', out), false, 'fd.proto has no data yet')
+  t.equal(matches('fd.proto = 80', out), true, 'fd.proto is a port field like fd.port (libsinsp compare_port)')
+  t.equal(matches('fd.proto = 40000', out), true)
 })
 
 // Expected values from libsinsp sinsp_filtercheck_fd.cpp compare_ip / compare_net / compare_port:
