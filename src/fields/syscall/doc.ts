@@ -26,6 +26,10 @@ an unbound socket (source 0.0.0.0), and \`fd.net != "127.0.0.0/8"\` is false whe
 loopback. Outputs print one value: the server end, or the parent. With an index
 (\`proc.aname[2]\`) the ancestor fields are ordinary scalars.
 
+Port fields (\`fd.port\`, \`fd.cport\`, \`fd.sport\`, \`fd.lport\`, \`fd.rport\`, \`fd.proto\`) take a
+service name as well as a number in conditions, as in Falco: \`fd.sport = https\` is
+\`fd.sport = 443\` (looked up in /etc/services; an unknown name is a compile error).
+
 ## Where the data comes from
 
 - Process fields: a process table seeded from /proc at start and kept by exec, clone/fork and
