@@ -15,7 +15,7 @@ const COMMANDS: Record<string, { desc: string, load: () => Promise<CommandModule
   serve: { desc: 'run a source (audit webhook by default, or --source syscall) and emit alerts', load: async () => await import('./serve.ts') as CommandModule },
   replay: { desc: 'evaluate audit events from files (JSON lines, EventList, array; - for stdin; gzip)', load: async () => await import('./replay.ts') as CommandModule },
   rules: { desc: 'rules validate|list FILE|DIR...', load: async () => await import('./rules.ts') as CommandModule },
-  setup: { desc: 'print cluster set-up files: audit-policy, webhook-config, kops, minikube, kind', load: async () => await import('./setup.ts') as CommandModule }
+  setup: { desc: 'cluster set-up: tls (credentials + Secret + webhook kubeconfig), audit-policy, webhook-config, kops, minikube, kind', load: async () => await import('./setup.ts') as CommandModule }
 }
 
 function usage (): string {
