@@ -21,8 +21,10 @@ interface Teardown { teardown(fn: () => void | Promise<void>): void }
 /**
  * Resolves with the first value `get` returns that is neither undefined nor false, polling every
  * `stepMs`; rejects naming `what` after `limitMs` so a broken child fails the test, not hangs it.
+ * The default bound is generous (60 s): a child's start-up (tsx, @kubernetes/client-node) takes
+ * seconds on a loaded machine, and the bound is only ever reached when something is broken.
  */
-export async function until<T> (get: () => T | undefined | false, what: string, limitMs = 20000, stepMs = 25): Promise<T> {
+export async function until<T> (get: () => T | undefined | false, what: string, limitMs = 60_000, stepMs = 25): Promise<T> {
   const start = Date.now()
   for (;;) {
     const v = get()
