@@ -31,12 +31,25 @@ async function systemLookup (name: string): Promise<readonly string[]> {
   return answers.map((a) => a.address)
 }
 
+/**
+ * LANNER_DNS_LOOKUP=off: no name is ever looked up (each watched name is reported once as not
+ * resolving, and the checks on it do not match). For air-gapped nodes and for the test suite,
+ * whose network traffic must stay on loopback: the sandbox rules alone name dozens of domains.
+ */
+async function disabledLookup (): Promise<readonly string[]> {
+  throw Object.assign(new Error('name lookups are turned off (LANNER_DNS_LOOKUP=off)'), { code: 'ELOOKUPOFF' })
+}
+
+function defaultLookup (): DnsLookup {
+  return process.env.LANNER_DNS_LOOKUP === 'off' ? disabledLookup : systemLookup
+}
+
 const entries = new Map<string, DnsEntry>()
 const timers = new Map<string, NodeJS.Timeout>()
 const pending = new Set<Promise<void>>()
 /** address → the smallest watched name resolving to it */
 let reverse = new Map<string, string>()
-let lookup: DnsLookup = systemLookup
+let lookup: DnsLookup = defaultLookup()
 let problemListener: ((p: DnsProblem) => void) | undefined
 
 /** Start watching `name` (once per name) and return its entry; compile time only. */
@@ -75,7 +88,7 @@ export function resetDnsNames (fn?: DnsLookup): void {
   timers.clear()
   entries.clear()
   reverse = new Map()
-  lookup = fn ?? systemLookup
+  lookup = fn ?? defaultLookup()
 }
 
 function resolveAndSchedule (e: DnsEntry, nextMs: number): void {

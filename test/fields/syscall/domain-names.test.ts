@@ -118,12 +118,31 @@ t.test('a failing name is reported once, not on every refresh; again after it re
 })
 
 t.test('the system resolver: localhost from /etc/hosts', async (t) => {
+  // the suite turns lookups off (test/helpers/offline-env.ts); localhost is answered by /etc/hosts
+  // without any network traffic, so this one test uses the system resolver
+  const saved = process.env.LANNER_DNS_LOOKUP
+  delete process.env.LANNER_DNS_LOOKUP
+  t.teardown(() => { if (saved !== undefined) process.env.LANNER_DNS_LOOKUP = saved })
   resetDnsNames()
   const { connect } = world(t)
   const eq = compile('fd.sip.name = localhost')
   await dnsSettled()
   t.equal(eq(connect(9, '127.0.0.1', '127.0.0.1', 8080)), true)
   t.equal(eq(connect(10, '10.244.1.5', '10.96.0.1', 443)), false)
+})
+
+t.test('LANNER_DNS_LOOKUP=off: no lookup at all; each name reported once as not resolving, its checks do not match', async (t) => {
+  const saved = process.env.LANNER_DNS_LOOKUP
+  process.env.LANNER_DNS_LOOKUP = 'off'
+  t.teardown(() => { if (saved === undefined) delete process.env.LANNER_DNS_LOOKUP; else process.env.LANNER_DNS_LOOKUP = saved })
+  const problems: DnsProblem[] = []
+  onDnsProblem((p) => problems.push(p))
+  resetDnsNames()
+  const { connect } = world(t)
+  const eq = compile('fd.sip.name = localhost')
+  await dnsSettled()
+  t.same(problems, [{ name: 'localhost', error: 'ELOOKUPOFF' }])
+  t.equal(eq(connect(9, '127.0.0.1', '127.0.0.1', 8080)), false, 'even /etc/hosts is not read')
 })
 
 t.test("upstream 'Contact K8S API Server From Container' fires for a connect to the API server's address", async (t) => {
