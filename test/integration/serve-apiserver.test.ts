@@ -11,6 +11,9 @@ import { createWebhookBackend, loadAuditSamples, type WebhookBackend, type Webho
 import { createTestPki } from '../helpers/certs.ts'
 import { startServe, until, webhookListening, type ServeChild } from '../helpers/serve-child.ts'
 
+// The apiserver's retries are real, but quick: a failed first attempt is then reported with its
+// answer at once instead of the test running into its timeout during 10 s x 1.5 backoffs
+const FAST_BACKOFF_MS = 20
 const KUBECTL = 'kubectl/v1.33.1 (linux/amd64) kubernetes/8adc0f0'
 let seq = 0
 
@@ -213,7 +216,7 @@ function slug (s: string): string { return s.replace(/\W+/g, '-').toLowerCase() 
 for (const transport of [HTTP, MTLS]) {
   t.test(`${transport.name}, batch mode: samples and attacks in EventLists, all 200 first time`, async (t) => {
     const { serve, dir, kubeconfig } = await transport.start(t)
-    const backend = createWebhookBackend({ kubeconfig, mode: 'batch', batchMaxSize: 5, batchMaxWaitMs: 50 })
+    const backend = createWebhookBackend({ kubeconfig, mode: 'batch', batchMaxSize: 5, batchMaxWaitMs: 50, initialBackoffMs: FAST_BACKOFF_MS })
     t.teardown(async () => { await backend.shutdown(); backend.close() })
     const expected = attacks(`batch-${slug(transport.name)}`)
     const samples = loadAuditSamples().map((s) => s.event)
@@ -228,7 +231,7 @@ for (const transport of [HTTP, MTLS]) {
 
   t.test(`${transport.name}, blocking mode: one synchronous 1-event list per request, all 200 first time`, async (t) => {
     const { serve, dir, kubeconfig } = await transport.start(t)
-    const backend = createWebhookBackend({ kubeconfig, mode: 'blocking' })
+    const backend = createWebhookBackend({ kubeconfig, mode: 'blocking', initialBackoffMs: FAST_BACKOFF_MS })
     t.teardown(async () => { await backend.shutdown(); backend.close() })
     const expected = attacks(`blocking-${slug(transport.name)}`)
     const events = [...loadAuditSamples().map((s) => s.event), ...expected.map((e) => e.event)]
@@ -251,7 +254,7 @@ t.test('Basic auth from lanner.webhook.basic_auth over TLS: the kubeconfig usern
     basic_auth: {username: kube-apiserver, password_file: ${path.join(dir, 'password')}}`)])
   const { port } = await webhookListening(serve)
   const server = `https://127.0.0.1:${port}/k8s-audit`
-  const good = createWebhookBackend({ kubeconfig: { server, certificateAuthority: pki.caCert, username: 'kube-apiserver', password: 'ch0se-n' }, mode: 'blocking-strict' })
+  const good = createWebhookBackend({ kubeconfig: { server, certificateAuthority: pki.caCert, username: 'kube-apiserver', password: 'ch0se-n' }, mode: 'blocking-strict', initialBackoffMs: FAST_BACKOFF_MS })
   const bad = createWebhookBackend({ kubeconfig: { server, certificateAuthority: pki.caCert, username: 'kube-apiserver', password: 'guess' }, mode: 'blocking-strict', initialBackoffMs: 1 })
   t.teardown(() => { good.close(); bad.close() })
   const [attack] = attacks('basic')
