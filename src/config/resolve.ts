@@ -195,7 +195,7 @@ function resolveOutputs (raw: RawConfig, p: (f: string) => string, warnings: str
   }
 }
 
-/** append_output entries as the rules loader takes them; Falco's default when the key is absent */
+/** append_output entries as the rules loader takes them; none when the key is absent, as in Falco */
 function resolveAppendOutput (list: AppendOutputConfig[] | undefined): AppendOutputSpec[] {
   return (list ?? []).map(function specOf (e): AppendOutputSpec {
     const spec: AppendOutputSpec = {
@@ -287,8 +287,11 @@ export function resolveConfig (raw: RawConfig, opts: ResolveOptions = {}): Confi
     k8s: raw.lanner.k8s,
     configFiles: [],
     loadedConfigFiles: [],
-    // Falco's falco.yaml ships `append_output: [{suggested_output: true}]`
-    appendOutput: resolveAppendOutput(raw.append_output ?? [{ match: {}, extra_fields: [], suggested_output: true }]),
+    // Falco's falco.yaml ships `append_output: [{suggested_output: true}]`, but without the key
+    // Falco appends nothing (configuration.cpp reads it as an optional sequence): a falco.yaml
+    // that enables suggested_output gains container_id=… container_name=… on syscall alerts,
+    // a config without the key (and `lanner serve` without -c) keeps the rules' outputs as written
+    appendOutput: resolveAppendOutput(raw.append_output),
     staticFields: raw.static_fields,
     metrics: resolveMetrics(raw, p, warnings),
     ...(open.file !== undefined ? { replayFile: open.file } : {}),

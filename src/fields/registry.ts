@@ -62,6 +62,11 @@ export interface FieldInfo {
    * absent, and the loader warns LOAD_FIELD_NO_DATA for every rule that uses it.
    */
   noData?: string
+  /**
+   * A suggested output field (libsinsp EPF_FORMAT_SUGGESTED; a plugin field with addOutput, and
+   * the static fields): append_output's `suggested_output` appends it to every rule's output
+   */
+  suggestedOutput?: boolean
 }
 
 export type Extract<E> = (ev: E) => FieldValue

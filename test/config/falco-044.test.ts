@@ -158,7 +158,7 @@ metrics:
   t.equal(c.outputs.http.timeoutMs, 2000, 'output_timeout bounds an HTTP delivery unless lanner.outputs.http_timeout_ms is set')
   t.match(c.metrics, { enabled: true, intervalMs: 90000, outputRule: true, rulesCounters: true, resourceUtilization: true })
   const d = loadConfig({})
-  t.same(d.appendOutput, [{ tags: [], extraFields: [], suggestedOutput: true }], 'without append_output: Falco\'s shipped default')
+  t.same(d.appendOutput, [], 'without append_output: nothing appended, as in Falco (configuration.cpp reads an optional sequence; the shipped falco.yaml is what enables suggested_output)')
   t.equal(d.metrics.enabled, false)
   t.equal(d.outputs.queueSize, DEFAULTS.outputQueueSize)
   t.throws(() => loadConfig({ overrides: ['metrics.interval=soon'] }), { code: 'ERR_CONFIG_INVALID', message: /metrics\.interval/ })

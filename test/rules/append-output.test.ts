@@ -1,13 +1,18 @@
 // append_output and static_fields in the rules engine: extra_output appended to the text (with
 // %fields), extra_fields only in output_fields (typed field values, rendered templates, static
-// values), matching by source / tags (all of them) / rule name, static.* in conditions, and a bad
-// field in append_output reported as such.
+// values), matching by source / tags (all of them) / rule name, static.* in conditions, a bad
+// field in append_output reported as such, and suggested_output on k8s_audit and syscall rules.
 import t from 'tap'
 import { decodeAuditPayload } from '../../src/audit/index.ts'
 import { createK8sAuditSource } from '../../src/fields/k8saudit/index.ts'
 import { withStaticFieldsAll } from '../../src/fields/static-fields.ts'
 import { loadRules, type AppendOutputRule } from '../../src/rules/index.ts'
 import type { Alert } from '../../src/events/index.ts'
+import { syscallSource } from '../../src/fields/syscall/index.ts'
+import { createEnricher } from '../../src/syscall/enrich.ts'
+import { userDbFrom } from '../../src/syscall/state/users.ts'
+import { K8sIndex } from '../../src/k8s/metadata.ts'
+import { fakeProc, rec, HEX_A } from '../syscall/state/fake-proc.ts'
 
 const RULES = `
 - rule: Pod created
@@ -85,4 +90,58 @@ t.test('suggested_output appends the static fields (Falco: static_<name>=<value>
   t.match(alerts[1]?.outputFields, { 'static.az': 'b', 'static.cluster': 'prod-eu', 'ka.target.name': 'p1' })
   const off = run([{ tags: [], extraFields: [], suggestedOutput: false }], { cluster: 'prod-eu' })
   t.same(off.alerts.map((a) => a.message), ['pod created (user=alice)', 'deleted p1'], 'suggested_output false: nothing appended')
+})
+
+// a syscall rule through the real enricher: fixture /proc, a pod's container from the K8s index
+const SYSCALL_RULES = `
+- rule: Curl run
+  desc: d
+  condition: evt.type = execve and proc.name = curl
+  output: curl run (user=%user.name)
+  priority: NOTICE
+  source: syscall
+`
+
+function runSyscall (t: { teardown(fn: () => void): void }, appendOutput: AppendOutputRule[], statics: Record<string, string>): { alerts: Alert[], errors: string[] } {
+  const fp = fakeProc([
+    { pid: 1, ppid: 0, comm: 'systemd', argv: ['/sbin/init'], exe: '/usr/lib/systemd/systemd', cwd: '/' },
+    { pid: 10, ppid: 1, comm: 'containerd-shim', argv: ['/usr/bin/containerd-shim-runc-v2'], cwd: '/' },
+    { pid: 20, ppid: 10, comm: 'bash', argv: ['bash'], exe: '/usr/bin/bash', cwd: '/root', uid: 0, cgroup: `0::/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-podu1.slice/cri-containerd-${HEX_A}.scope\n` }
+  ])
+  t.teardown(fp.cleanup)
+  const k8s = new K8sIndex()
+  k8s.upsertPod({
+    metadata: { name: 'web-1', namespace: 'shop', uid: 'u1' },
+    spec: { containers: [{ name: 'web', image: 'docker.io/library/nginx:1.25' }] },
+    status: { containerStatuses: [{ name: 'web', containerID: `containerd://${HEX_A}`, imageID: 'docker.io/library/nginx@sha256:' + 'c'.repeat(64), state: { running: { startedAt: '2026-01-01T00:00:00Z' } } }] }
+  })
+  const users = userDbFrom([{ name: 'root', uid: 0, gid: 0, home: '/root', shell: '/bin/bash' }], [{ name: 'root', gid: 0 }])
+  const en = createEnricher({ procRoot: fp.root, users, k8s, hostname: 'node-1' })
+  const r = loadRules([{ name: 'rules.yaml', content: SYSCALL_RULES }], { sources: withStaticFieldsAll([syscallSource], statics), appendOutput })
+  if (!r.ok || r.ruleset === undefined) return { alerts: [], errors: r.errors.map((e) => `${e.code}: ${e.message}`) }
+  const alerts: Alert[] = []
+  // curl in the pod's container (child of its bash), then curl on the host (child of pid 1)
+  en.enrich(rec('fork', { pid: 30, tid: 30, ppid: 20, res: 0 }))
+  const inPod = en.enrich(rec('execve', { pid: 30, ppid: 20, comm: 'curl', argv: ['curl', 'x'], args: { filename: '/usr/bin/curl', exe: 'curl', args: 'x', cwd: '/root' } }))
+  en.enrich(rec('fork', { pid: 40, tid: 40, ppid: 1, res: 0 }))
+  const onHost = en.enrich(rec('execve', { pid: 40, ppid: 1, comm: 'curl', argv: ['curl', 'x'], args: { filename: '/usr/bin/curl', exe: 'curl', args: 'x', cwd: '/' } }))
+  for (const ev of [inPod, onHost]) r.ruleset.evaluate('syscall', ev, (a) => alerts.push(a))
+  return { alerts, errors: [] }
+}
+
+t.test('suggested_output on a syscall rule: static fields, then container_id and container_name (the container plugin\'s suggested fields)', async (t) => {
+  const id = HEX_A.slice(0, 12)
+  const { alerts, errors } = runSyscall(t, [{ tags: [], extraFields: [], suggestedOutput: true }], { cluster: 'prod-eu' })
+  t.same(errors, [])
+  t.same(alerts.map((a) => a.message), [
+    `curl run (user=root) static_cluster=prod-eu container_id=${id} container_name=web`,
+    'curl run (user=root) static_cluster=prod-eu container_id=host container_name=host'
+  ])
+  t.same(alerts[0]?.outputFields, { 'user.name': 'root', 'static.cluster': 'prod-eu', 'container.id': id, 'container.name': 'web' })
+  t.same(alerts[1]?.outputFields, { 'user.name': 'root', 'static.cluster': 'prod-eu', 'container.id': 'host', 'container.name': 'host' })
+  const off = runSyscall(t, [{ tags: [], extraFields: [], suggestedOutput: false }], {})
+  t.same(off.alerts.map((a) => a.message), ['curl run (user=root)', 'curl run (user=root)'], 'suggested_output false: the rule\'s output as written')
+  t.same(Object.keys(off.alerts[0]?.outputFields ?? {}), ['user.name'])
+  const none = runSyscall(t, [], {})
+  t.same(none.alerts.map((a) => a.message), ['curl run (user=root)', 'curl run (user=root)'], 'no append_output (no -c): unchanged')
 })

@@ -30,6 +30,11 @@ Port fields (\`fd.port\`, \`fd.cport\`, \`fd.sport\`, \`fd.lport\`, \`fd.rport\`
 service name as well as a number in conditions, as in Falco: \`fd.sport = https\` is
 \`fd.sport = 443\` (looked up in /etc/services; an unknown name is a compile error).
 
+Suggested output fields, as Falco 0.41+'s container plugin flags them: \`container.id\` and
+\`container.name\`. With \`append_output: [{suggested_output: true}]\` (in Falco's shipped
+falco.yaml) every syscall rule's output gains \`container_id=%container.id
+container_name=%container.name\`, after any \`static_<name>=\` fields.
+
 ## Where the data comes from
 
 - Process fields: a process table seeded from /proc at start and kept by exec, clone/fork and

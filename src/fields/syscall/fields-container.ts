@@ -60,11 +60,14 @@ function mountField (name: string, desc: string, by: 'source' | 'dest', read: (m
 }
 
 const HOST: Extract<Ev> = (ev) => ev.container === undefined ? 'host' : undefined
+const SUGGESTED = { suggestedOutput: true }
 
 export const containerFields: readonly Def[] = [
-  field('container.id', 'string', "12-character container id, 'host' for host processes", (ev) => ev.container?.id ?? 'host'),
+  // container.id and container.name are the container plugin's suggested output fields (addOutput
+  // in its field table; Falco 0.41+), so `suggested_output` appends them to every syscall rule
+  field('container.id', 'string', "12-character container id, 'host' for host processes", (ev) => ev.container?.id ?? 'host', SUGGESTED),
   field('container.full_id', 'string', "64-character container id, 'host' for host processes", (ev) => ev.container?.fullId ?? 'host'),
-  field('container.name', 'string', "container name (from the pod spec), 'host' for host processes", (ev) => ev.container?.k8s?.name ?? HOST(ev)),
+  field('container.name', 'string', "container name (from the pod spec), 'host' for host processes", (ev) => ev.container?.k8s?.name ?? HOST(ev), SUGGESTED),
   field('container.type', 'string', 'container runtime: containerd, cri-o, docker, podman', (ev) => ev.container?.runtime ?? ev.container?.k8s?.runtime),
   kf('container.image', 'string', 'image as written in the pod spec', (m) => m.image),
   kf('container.image.repository', 'string', 'image repository (without tag or digest)', (m) => splitImage(m.image).repository),

@@ -2,10 +2,12 @@
 // holds for the rule (source, rule name and ALL listed tags; an empty match holds for every rule)
 // appends its `extra_output` to the output text (one space between) and adds its `extra_fields`
 // to the alert's output_fields only (JSON), in entry order. `suggested_output` appends the fields
-// a field table marks as suggested (a `suggestedOutput: true` on its FieldInfo; Falco: plugin
-// fields flagged addOutput, and the static fields), as `name_with_underscores=%name`. In Lanner
-// only the static fields are marked (fields/static-fields.ts); the native tables mark none.
-import type { FieldTable } from '../../fields/index.ts'
+// a field table marks as suggested (`suggestedOutput` on its FieldInfo; Falco: libsinsp's
+// EPF_FORMAT_SUGGESTED, set on plugin fields flagged addOutput and on the static fields), as
+// `name_with_underscores=%name`: the static fields (fields/static-fields.ts), then container.id and
+// container.name in the syscall source (the container plugin's suggested fields). Falco registers
+// the static filtercheck ahead of the plugins' filterchecks, hence the static fields first.
+import { STATIC_FIELD_PREFIX, type FieldTable } from '../../fields/index.ts'
 import type { JsonValue } from '../../events/index.ts'
 import type { AppendOutputRule } from '../api.ts'
 import { compileOutput, type CompiledOutput, type OperandCompiler } from '../format/output-format.ts'
@@ -34,15 +36,22 @@ export function appendPlanFor (entries: readonly AppendOutputRule[], r: RuleIden
     if (!matches(e, r)) continue
     any = true
     if (e.extraOutput !== undefined && e.extraOutput !== '') suffix += ' ' + e.extraOutput
-    if (e.suggestedOutput) {
-      for (const f of table.list()) if ((f as { suggestedOutput?: boolean }).suggestedOutput === true) suffix += ` ${f.name.replace(/\./g, '_')}=%${f.name}`
-    }
+    if (e.suggestedOutput) suffix += suggestedSuffix(table)
     // a later entry giving the same key wins, as a later map assignment does in Falco
     for (const f of e.extraFields) fields.set(f.key, f)
   }
   if (!any || (suffix === '' && fields.size === 0)) return undefined
   return { suffix, extraFields: [...fields.values()] }
 }
+
+/** ` name_with_underscores=%name` for each suggested field, the static ones first (as in Falco) */
+function suggestedSuffix (table: FieldTable<any>): string {
+  const suggested = table.list().filter((f) => f.suggestedOutput === true)
+  const ordered = [...suggested.filter(isStatic), ...suggested.filter((f) => !isStatic(f))]
+  return ordered.map((f) => ` ${f.name.replace(/\./g, '_')}=%${f.name}`).join('')
+}
+
+function isStatic (f: { name: string }): boolean { return f.name.startsWith(STATIC_FIELD_PREFIX) }
 
 /**
  * Wrap a compiled output with the extra fields: a `field` entry carries the field's typed value
