@@ -155,7 +155,7 @@ t.test('an unauthenticated exec (401, empty user) is the refused rule, not "sess
   const alerts = fired(execUnauthenticated())
   t.same(alerts.map((a) => a.rule), ['K8s Exec, Attach or Port-Forward Refused'])
   const a = alerts[0]
-  t.match(a?.message, /^Pod exec refused by the apiserver, no session opened \(status=401 decision=<NA> user=<NA> verb=get target=pods\/etcd-minikube namespace=kube-system /)
+  t.match(a?.message, /^Pod exec refused by the apiserver, no session opened \(status=401 decision=<NA> user=<NA> impersonated=<NA> verb=get target=pods\/etcd-minikube namespace=kube-system /)
   t.same(a?.outputFields['ka.sourceips'], ['203.0.113.45'], 'where the attempt came from')
   t.equal(a?.outputFields['jevt.value[/responseStatus/message]'], 'Authentication failed, attempted: bearer')
   t.same(names(execUnauthenticated({ verb: 'create' })), ['K8s Exec, Attach or Port-Forward Refused'], 'SPDY form too')
@@ -206,10 +206,19 @@ t.test('the sample pod create (Metadata level, no objects) raises nothing', asyn
 t.test('a privileged init container, and a privileged native sidecar (restartPolicy: Always)', async (t) => {
   const init = fired(podCreated({ initContainers: [ctr('setup', 'busybox:1.36', { privileged: true })], containers: [ctr('webapp-color', 'kodekloud/webapp-color')] }))
   t.same(init.map((a) => a.rule), ['K8s Privileged Pod Created'])
-  t.match(init[0]?.message, /user=kubernetes-admin verb=create target=pods\/webapp-color namespace=citadel images=\(kodekloud\/webapp-color\) init_images=\(busybox:1\.36\)\)$/)
+  t.match(init[0]?.message, /user=kubernetes-admin impersonated=agent-smith verb=create target=pods\/webapp-color namespace=citadel images=\(kodekloud\/webapp-color\) init_images=\(busybox:1\.36\)\)$/)
   const sidecar = podCreated({ initContainers: [{ ...ctr('mesh-proxy', 'envoyproxy/envoy:v1.30.1', { privileged: true }), restartPolicy: 'Always' }], containers: [ctr('webapp-color', 'kodekloud/webapp-color')] })
   t.same(names(sidecar), ['K8s Privileged Pod Created'])
   t.same(names(podCreated({ initContainers: [{ ...ctr('mesh-proxy', 'envoyproxy/envoy:v1.30.1'), restartPolicy: 'Always' }], containers: [ctr('webapp-color', 'kodekloud/webapp-color')] })), [], 'unprivileged sidecar: quiet')
+})
+
+t.test('the kodekloud create (kubectl --as agent-smith) names the impersonated user next to the authenticated one', async (t) => {
+  t.match(podCreateSample, { user: { username: 'kubernetes-admin' }, impersonatedUser: { username: 'agent-smith' } }, 'the sample is an impersonated request')
+  const [alert] = fired(podCreated({ containers: [ctr('webapp-color', 'kodekloud/webapp-color', { privileged: true })] }))
+  t.equal(alert?.rule, 'K8s Privileged Pod Created')
+  t.equal(alert?.message, 'Privileged pod created (user=kubernetes-admin impersonated=agent-smith verb=create target=pods/webapp-color namespace=citadel images=(kodekloud/webapp-color) init_images=<NA>)')
+  t.equal(alert?.outputFields['ka.impuser.name'], 'agent-smith')
+  t.equal(alert?.outputFields['ka.user.name'], 'kubernetes-admin')
 })
 
 t.test('kubectl debug: an ephemeral container added with a PATCH on pods/ephemeralcontainers', async (t) => {
@@ -312,6 +321,6 @@ t.test('TokenRequest is not a service account creation', async (t) => {
   })
   const byAdmin = fired(tokenRequest({ username: 'kubernetes-admin', groups: ['kubeadm:cluster-admins', 'system:authenticated'] }))
   t.same(byAdmin.map((a) => a.rule), ['K8s Token Requested For System Service Account'], 'reported as what it is')
-  t.match(byAdmin[0]?.message, /^Token issued for a system service account \(user=kubernetes-admin verb=create target=serviceaccounts\/clusterrole-aggregation-controller subresource=token namespace=kube-system expiration_seconds=3600\)$/)
+  t.match(byAdmin[0]?.message, /^Token issued for a system service account \(user=kubernetes-admin impersonated=<NA> verb=create target=serviceaccounts\/clusterrole-aggregation-controller subresource=token namespace=kube-system expiration_seconds=3600\)$/)
   t.same(names(tokenRequest({ username: 'system:kube-controller-manager', groups: ['system:authenticated'] })), [], 'the control plane minting its own tokens')
 })

@@ -360,17 +360,17 @@ t.test('health and discovery endpoints never alert, whatever the stage', async (
 t.test('alerts read well', async (t) => {
   const rs = load()
   const [alert] = fired(rs, CASES['K8s Privileged Pod Created']!.fire[0]!)
-  t.equal(alert?.message, 'Privileged pod created (user=alice verb=create target=pods/web-1 namespace=default images=(evil/miner:1) init_images=<NA>)')
+  t.equal(alert?.message, 'Privileged pod created (user=alice impersonated=<NA> verb=create target=pods/web-1 namespace=default images=(evil/miner:1) init_images=<NA>)')
   t.equal(alert?.priority, 4, 'Warning')
   const [exec] = fired(rs, CASES['K8s Exec or Attach Into Pod']!.fire[0]!)
-  t.equal(exec?.message, 'Interactive session opened in a pod (user=alice verb=get target=pods/web-1 namespace=default action=exec container=web command=(sh,-c,id) status=101)')
+  t.equal(exec?.message, 'Interactive session opened in a pod (user=alice impersonated=<NA> verb=get target=pods/web-1 namespace=default action=exec container=web command=(sh,-c,id) status=101)')
   const [denied] = fired(rs, CASES['K8s Exec, Attach or Port-Forward Refused']!.fire[0]!)
-  t.equal(denied?.message, 'Pod exec refused by the apiserver, no session opened (status=403 decision=forbid user=mallory verb=get target=pods/web-1 ' +
+  t.equal(denied?.message, 'Pod exec refused by the apiserver, no session opened (status=403 decision=forbid user=mallory impersonated=<NA> verb=get target=pods/web-1 ' +
     'namespace=default container=web command=(sh,-c,id) source_ips=(10.1.2.3) user_agent=kubectl/v1.31.0 (linux/amd64) kubernetes/9edcffc ' +
     'message=pods "web-1" is forbidden: User "mallory" cannot get resource "pods/exec" in API group "" in the namespace "default")')
   t.equal(denied?.priority, 4, 'Warning')
   const [unauthenticated] = fired(rs, CASES['K8s Exec, Attach or Port-Forward Refused']!.fire[2]!)
-  t.match(unauthenticated?.message, /^Pod exec refused by the apiserver, no session opened \(status=401 decision=<NA> user=<NA> verb=get .* message=Authentication failed, attempted: bearer\)$/)
+  t.match(unauthenticated?.message, /^Pod exec refused by the apiserver, no session opened \(status=401 decision=<NA> user=<NA> impersonated=<NA> verb=get .* message=Authentication failed, attempted: bearer\)$/)
 })
 
 t.test('user_known_* macros and lists silence rules from a later file', async (t) => {
