@@ -160,10 +160,6 @@ export function registerK8sAuditRoute (app: FastifyInstance, ctx: RouteContext):
   const checks = buildRequestChecks(kit)
   const { metrics, opts } = ctx
 
-  async function webhookAnswered (): Promise<void> {
-    if (ctx.isClosing()) ctx.onAnsweredWhileClosing()
-  }
-
   async function webhookObserveAnswer (request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const arrived = kit.arrivals.get(request)
     const seconds = arrived === undefined ? reply.elapsedTime / 1000 : Number(process.hrtime.bigint() - arrived) / 1e9
@@ -181,7 +177,6 @@ export function registerK8sAuditRoute (app: FastifyInstance, ctx: RouteContext):
     done()
   })
   app.addHook('onRequest', checks.webhookRouteUnknown)
-  app.addHook('onResponse', webhookAnswered)
   app.route({
     method: 'POST',
     url: opts.path,

@@ -24,8 +24,6 @@ export interface RouteContext {
   /** Basic username/password; with checkBearer, either one admits the request */
   checkBasic?: ((authorization: string | undefined) => boolean) | undefined
   isClosing: () => boolean
-  /** called after each answer while closing, so finished keep-alive connections let close() end */
-  onAnsweredWhileClosing: () => void
 }
 
 export interface RouteKit {

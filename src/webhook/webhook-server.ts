@@ -108,7 +108,6 @@ export async function createWebhookServer (opts: WebhookOptions, deps: WebhookDe
     checkBearer: opts.bearerToken === undefined || opts.bearerToken === '' ? undefined : createBearerCheck(opts.bearerToken),
     checkBasic: opts.basicAuth === undefined ? undefined : createBasicCheck(opts.basicAuth.username, opts.basicAuth.password),
     isClosing: () => closing,
-    onAnsweredWhileClosing: function webhookAnsweredWhileClosing () {}
   })
 
   let port: number
