@@ -10,7 +10,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { AppError } from '../errors/index.ts'
 import { judgeBatch, sendError } from './replies.ts'
-import { countJsonValues } from './body-values.ts'
+import { countJsonValues, REAL_BODY_MIN_BYTES_PER_VALUE } from './body-values.ts'
 import { buildRequestChecks, OVER_BUDGET, TOO_SLOW } from './request-checks.ts'
 import { createRouteKit, type RouteContext, type RouteKit } from './route-kit.ts'
 import { acknowledgeUnusable, noteOversize } from './unusable-batches.ts'
@@ -42,13 +42,17 @@ function buildBatchHandler (kit: RouteKit): (request: FastifyRequest, reply: Fas
       warnThrottled('ERR_WEBHOOK_OVERLOADED', { inFlight: ctx.admission.inFlight, refused: 'batches' }, 'webhook overloaded: answering 429 so the apiserver retries later')
       return retryLater(reply, 'ERR_WEBHOOK_OVERLOADED', `${ctx.opts.maxInFlightBatches} batches already being evaluated; retry later`)
     }
-    // JSON.parse cannot be interrupted: what it would cost is bounded before it starts
-    const values = countJsonValues(body, maxValues)
-    if (values > maxValues) {
+    // JSON.parse cannot be interrupted: what it would cost is bounded before it starts. A body as
+    // dense in values as real audit events is never refused on its count (a 400-event batch of
+    // large RequestResponse objects can hold millions of values; refusing it would make the
+    // apiserver drop real events): only bodies denser than any real batch are held to the bound.
+    const limit = Math.max(maxValues, Math.floor(body.length / REAL_BODY_MIN_BYTES_PER_VALUE))
+    const values = countJsonValues(body, limit)
+    if (values > limit) {
       slot?.release()
-      warnThrottled('ERR_WEBHOOK_TOO_COMPLEX', { bytes: body.length, limit: maxValues }, 'audit batch holds more JSON values than lanner.webhook.max_body_values')
-      noteOversize(ctx, request, 'ERR_WEBHOOK_TOO_COMPLEX', `request body holds more than ${maxValues} JSON values (lanner.webhook.max_body_values)`)
-      return sendError(reply, 'ERR_WEBHOOK_TOO_COMPLEX', `request body holds more than ${maxValues} JSON values (lanner.webhook.max_body_values); send smaller batches`)
+      warnThrottled('ERR_WEBHOOK_TOO_COMPLEX', { bytes: body.length, limit }, 'audit batch holds more JSON values than lanner.webhook.max_body_values')
+      noteOversize(ctx, request, 'ERR_WEBHOOK_TOO_COMPLEX', `request body holds more than ${limit} JSON values (lanner.webhook.max_body_values, or one per ${REAL_BODY_MIN_BYTES_PER_VALUE} bytes)`)
+      return sendError(reply, 'ERR_WEBHOOK_TOO_COMPLEX', `request body holds more than ${limit} JSON values (lanner.webhook.max_body_values, or one per ${REAL_BODY_MIN_BYTES_PER_VALUE} bytes); send smaller batches`)
     }
     let result: HandleBodyResult
     try {

@@ -2,7 +2,8 @@
 // webhook double (its real retry loops) and from Lanner's own metrics, log and internal alerts:
 // - not JSON / not audit data: 200 on the first attempt (the apiserver would otherwise send the
 //   same bytes 5 times), the problem in the body, counted once per batch;
-// - over max_body_bytes: 413, which the apiserver retries 5 times, counted once per batch;
+// - over max_body_bytes, or over max_body_values and denser than real events: 413, which the
+//   apiserver retries 5 times, counted once per batch; a batch as sparse as real ones is admitted;
 // - a byte-identical re-delivery of an evaluated batch: 200, not evaluated twice, counted;
 // - a rejected event is one drop under one reason.
 import t from 'tap'
@@ -59,9 +60,11 @@ lanner:
   t.equal(await apiserver.processEvents(...big), false, 'given up after its retries')
   t.same(apiserver.outcomes[2]?.attempts.map((a) => a.status), [413, 413, 413, 413, 413])
 
-  // 2b. within the byte limit but over max_body_values: 413 too, counted once
-  const busy = Array.from({ length: 12 }, (_, i) => auditEvent(50 + i)) // ~300 values
+  // 2b. within the byte limit but over max_body_values and denser than any real batch (2 bytes a
+  // value): 413 too, counted once
+  const busy = [auditEvent(50, { requestObject: { items: Array.from({ length: 2500 }, () => 0) } })]
   t.ok(encodeEventList(busy).length < 8192)
+  t.ok(encodeEventList(busy).length / 2500 < 16, 'denser than real audit events')
   t.equal(await apiserver.processEvents(...busy), false)
   t.same(apiserver.outcomes[3]?.attempts.map((a) => a.status), [413, 413, 413, 413, 413])
 
@@ -74,6 +77,13 @@ lanner:
 
   // 4. one good event and two without stageTimestamp: two drops, one reason each
   t.equal(await apiserver.processEvents(auditEvent(200), auditEvent(201, { stageTimestamp: undefined }), auditEvent(202, { stageTimestamp: undefined })), true)
+
+  // 5. over max_body_values but as sparse as real events (~27 bytes a value): never refused on
+  // its count, since the apiserver would drop a real batch after its retries
+  const real = Array.from({ length: 12 }, (_, i) => auditEvent(300 + i)) // ~300 values
+  t.ok(encodeEventList(real).length < 8192)
+  t.equal(await apiserver.processEvents(...real), true, 'admitted at the first attempt')
+  t.same(apiserver.outcomes.at(-1)?.attempts.map((a) => a.status), [200])
 
   const metrics = (await request(`${admin}/metrics`)).body
   t.equal(metric(metrics, 'lanner_webhook_unusable_batches_total{reason="ERR_AUDIT_BAD_JSON"}'), 1)
