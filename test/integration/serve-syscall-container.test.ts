@@ -20,6 +20,7 @@ import { createPodCgroup, podCgroupSkipReason, runInCgroup } from '../helpers/po
 import { spawnInCgroup } from '../helpers/cgroup-child.ts'
 import { PTY_SHELL } from '../helpers/pty-shell.ts'
 import { seedYamlBlock, startSyscallServe, type JsonAlert } from '../helpers/serve-syscall.ts'
+import { probeUnsupported } from '../helpers/probe-required.ts'
 
 const UPSTREAM = path.resolve(ROOT, '../shared/reference/falco-rules/falco_rules.yaml')
 const SEEDS = path.resolve(ROOT, '../shared/reference/seed-examples.md')
@@ -79,8 +80,7 @@ lanner:
   const env: NodeJS.ProcessEnv = { KUBECONFIG: path.join(dir, 'absent'), HOME: dir, KUBERNETES_SERVICE_HOST: '', NODE_NAME: 'node-1' }
   const started = await startSyscallServe(t, config, alertsFile, env)
   if (typeof started === 'string') {
-    t.comment(`skipped: ${started}`)
-    t.pass('probe unsupported here')
+    probeUnsupported(t, started)
   } else {
     const { serve, alertWhere } = started
     t.ok(api.seen.some((r) => r.path === '/api/v1/pods'), 'pods came from the apiserver')

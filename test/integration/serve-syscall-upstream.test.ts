@@ -16,6 +16,7 @@ import { probeSkipReason } from '../fixtures/syscall/probe-harness.ts'
 import { createPodCgroup, podCgroupSkipReason, runInCgroup } from '../helpers/pod-cgroup.ts'
 import { startSyscallServe, type JsonAlert } from '../helpers/serve-syscall.ts'
 import { PTY_SHELL } from '../helpers/pty-shell.ts'
+import { probeUnsupported } from '../helpers/probe-required.ts'
 
 const RULES = ['falco_rules.yaml', 'falco-incubating_rules.yaml', 'falco-sandbox_rules.yaml']
   .map((f) => path.resolve(ROOT, '../shared/reference/falco-rules', f))
@@ -219,8 +220,7 @@ watch_config_files: false
   const env: NodeJS.ProcessEnv = { KUBECONFIG: path.join(dir, 'absent'), HOME: dir, KUBERNETES_SERVICE_HOST: '' }
   const started = await startSyscallServe(t, config, alertsFile, env)
   if (typeof started === 'string') {
-    t.comment(`skipped: ${started}`)
-    t.pass('probe unsupported here')
+    probeUnsupported(t, started)
   } else {
     const { serve, alertWhere } = started
     const loadErrors = serve.logs.filter((l) => typeof l.code === 'string' && l.code.startsWith('LOAD_ERR'))

@@ -16,6 +16,7 @@ import { probeSkipReason } from '../fixtures/syscall/probe-harness.ts'
 import { createPodCgroup, podCgroupSkipReason } from '../helpers/pod-cgroup.ts'
 import { spawnInCgroup } from '../helpers/cgroup-child.ts'
 import { startSyscallServe } from '../helpers/serve-syscall.ts'
+import { probeUnsupported } from '../helpers/probe-required.ts'
 
 function unshareMissing (): string | undefined {
   try { execFileSync('unshare', ['--version'], { stdio: 'ignore' }); return undefined } catch { return 'unshare (util-linux) missing' }
@@ -52,8 +53,7 @@ watch_config_files: false
   const env: NodeJS.ProcessEnv = { KUBECONFIG: path.join(dir, 'absent'), HOME: dir, KUBERNETES_SERVICE_HOST: '' }
   const started = await startSyscallServe(t, config, alertsFile, env)
   if (typeof started === 'string') {
-    t.comment(`skipped: ${started}`)
-    t.pass('probe unsupported here')
+    probeUnsupported(t, started)
   } else {
     const { serve, alertWhere } = started
 
