@@ -7,6 +7,7 @@
 import type { TruncatedRequest, TruncationTally } from '../audit/index.ts'
 import type { Alert } from '../events/index.ts'
 import { truncatedEventsAlert } from './internal-alerts.ts'
+import { createIntervalReport, type IntervalReportDeps } from './interval-report.ts'
 import type { AppLogger } from './logger.ts'
 import type { AppMetrics } from './metrics.ts'
 
@@ -20,22 +21,12 @@ export interface TruncationReporter {
   close(): void
 }
 
-export interface TruncationReporterDeps {
-  intervalMs: number
+export interface TruncationReporterDeps extends IntervalReportDeps {
   metrics: Pick<AppMetrics, 'auditTruncated'>
   logger: Pick<AppLogger, 'warn'>
   /** hands the internal alert to the outputs (App.emit) */
   emit: (a: Alert) => void
   hostname?: string
-  now?: () => number
-  /** the timer that reports a window nobody else closes; returns its canceller */
-  schedule?: (fn: () => void, ms: number) => () => void
-}
-
-function unrefTimer (fn: () => void, ms: number): () => void {
-  const h = setTimeout(fn, ms)
-  h.unref()
-  return function cancelTimer () { clearTimeout(h) }
 }
 
 /**
@@ -45,20 +36,11 @@ function unrefTimer (fn: () => void, ms: number): () => void {
  * when it ends, by a timer, so a lone burst is not held back until the next truncated event.
  */
 export function createTruncationReporter (deps: TruncationReporterDeps): TruncationReporter {
-  const now = deps.now ?? Date.now
-  const schedule = deps.schedule ?? unrefTimer
   let truncated = 0
   let blinded = 0
   let last: TruncatedRequest | undefined
-  let windowStart = 0
-  let lastReport: number | undefined
-  let cancel: (() => void) | undefined
 
-  function report (): void {
-    cancel = undefined
-    if (truncated === 0) return
-    const t = now()
-    const seconds = (t - windowStart) / 1000
+  const interval = createIntervalReport(deps, function reportTruncated (t, seconds) {
     deps.logger.warn({ truncated, neededByRules: blinded, windowSeconds: Math.round(seconds), last }, blinded > 0
       ? 'audit events arrived truncated (audit.k8s.io/truncated): kube-apiserver removed their requestObject/responseObject, and rules that read those objects could not match them'
       : 'audit events arrived truncated (audit.k8s.io/truncated): kube-apiserver removed their requestObject/responseObject; no loaded rule needed them')
@@ -68,25 +50,17 @@ export function createTruncationReporter (deps: TruncationReporterDeps): Truncat
     truncated = 0
     blinded = 0
     last = undefined
-    lastReport = t
-  }
+  })
 
   return {
     record (tally) {
       if (tally.truncated === 0) return
       deps.metrics.auditTruncated(tally.truncated, tally.blinded)
-      if (truncated === 0) windowStart = now()
       truncated += tally.truncated
       blinded += tally.blinded
       if (tally.last !== undefined) last = tally.last
-      if (cancel !== undefined) return
-      const wait = lastReport === undefined ? 0 : lastReport + deps.intervalMs - now()
-      if (wait <= 0) report()
-      else cancel = schedule(report, wait)
+      interval.recorded()
     },
-    close () {
-      cancel?.()
-      report()
-    }
+    close: interval.close
   }
 }

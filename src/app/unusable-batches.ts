@@ -6,6 +6,7 @@
 import type { Alert } from '../events/index.ts'
 import type { UnusableBatch } from '../webhook/index.ts'
 import { unusableBatchesAlert, type UnusableWindow } from './internal-alerts.ts'
+import { createIntervalReport, type IntervalReportDeps } from './interval-report.ts'
 import type { AppLogger } from './logger.ts'
 import type { AppMetrics } from './metrics.ts'
 
@@ -15,58 +16,34 @@ export interface UnusableReporter {
   close(): void
 }
 
-export interface UnusableReporterDeps {
-  intervalMs: number
+export interface UnusableReporterDeps extends IntervalReportDeps {
   metrics: Pick<AppMetrics, 'unusableBatch'>
   logger: Pick<AppLogger, 'warn'>
   emit: (a: Alert) => void
   hostname?: string
-  now?: () => number
-  schedule?: (fn: () => void, ms: number) => () => void
-}
-
-function unrefTimer (fn: () => void, ms: number): () => void {
-  const h = setTimeout(fn, ms)
-  h.unref()
-  return function cancelTimer () { clearTimeout(h) }
 }
 
 export function createUnusableReporter (deps: UnusableReporterDeps): UnusableReporter {
-  const now = deps.now ?? Date.now
-  const schedule = deps.schedule ?? unrefTimer
   let byReason: Record<string, number> = {}
   let last: UnusableWindow['last'] | undefined
-  let windowStart = 0
-  let lastReport: number | undefined
-  let cancel: (() => void) | undefined
 
-  function report (): void {
-    cancel = undefined
+  const interval = createIntervalReport(deps, function reportUnusable (t, seconds) {
     if (last === undefined) return
-    const t = now()
-    const w: UnusableWindow = { byReason, seconds: (t - windowStart) / 1000, last }
+    const w: UnusableWindow = { byReason, seconds, last }
     deps.logger.warn({ byReason, windowSeconds: Math.round(w.seconds), last },
       'audit batches held nothing that could be evaluated; their events are lost (not JSON or not audit data: acknowledged 200 so kube-apiserver does not resend them; over max_body_bytes: 413, kube-apiserver drops them after its retries)')
     deps.emit(unusableBatchesAlert(BigInt(t) * 1_000_000n, w, deps.hostname))
     byReason = {}
     last = undefined
-    lastReport = t
-  }
+  })
 
   return {
     record (batch) {
       deps.metrics.unusableBatch(batch.reason)
-      if (last === undefined) windowStart = now()
       byReason[batch.reason] = (byReason[batch.reason] ?? 0) + 1
       last = { reason: batch.reason, message: batch.message, bytes: batch.bytes, remote: batch.remote, status: batch.status }
-      if (cancel !== undefined) return
-      const wait = lastReport === undefined ? 0 : lastReport + deps.intervalMs - now()
-      if (wait <= 0) report()
-      else cancel = schedule(report, wait)
+      interval.recorded()
     },
-    close () {
-      cancel?.()
-      report()
-    }
+    close: interval.close
   }
 }
