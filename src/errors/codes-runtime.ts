@@ -1,9 +1,12 @@
 // Codes for running sources and sinks: webhook, audit decoding, outputs, syscall probe, k8s.
 import type { CodeInfo } from './codes.ts'
 
+// The three body-level audit codes (NOT_RECOGNIZED, BAD_JSON, NOT_OBJECT) carry no statusCode: the
+// webhook acknowledges such a batch 200 with the code in the body, since kube-apiserver would only
+// resend the same bytes (decided in src/webhook/replies.ts judgeBatch; docs/falco-compatibility.md).
 export const RUNTIME_CODES = {
-  ERR_AUDIT_NOT_RECOGNIZED: { severity: 'error', summary: 'data not recognized as a k8s audit event', statusCode: 400 },
-  ERR_AUDIT_BAD_JSON: { severity: 'error', summary: 'body is not valid JSON', statusCode: 400 },
+  ERR_AUDIT_NOT_RECOGNIZED: { severity: 'error', summary: 'data not recognized as a k8s audit event' },
+  ERR_AUDIT_BAD_JSON: { severity: 'error', summary: 'body is not valid JSON' },
   ERR_AUDIT_NO_TIMESTAMP: { severity: 'error', summary: "audit event has no valid stageTimestamp" },
   ERR_AUDIT_EVENT_TOO_LARGE: { severity: 'error', summary: 'audit event larger than the per-event limit' },
   ERR_AUDIT_NOT_OBJECT: { severity: 'error', summary: 'an EventList item or array element is not an audit event object' },

@@ -1,7 +1,7 @@
 // What a client sees from the audit webhook over real loopback HTTP: one status per situation,
 // each with the {statusCode, code, error, message} body, as kube-apiserver's retry logic needs.
 import t from 'tap'
-import { AppError } from '../../src/errors/index.ts'
+import { AppError, CODES, type CodeInfo } from '../../src/errors/index.ts'
 import { auditEvent, encodeEventList, logLine, postAsApiserver, request } from '../helpers/apiserver-client.ts'
 import { startWebhook } from './fakes.ts'
 import { PassThrough } from 'node:stream'
@@ -24,6 +24,11 @@ t.teardown(async () => { await app.dispatcher.close(5000) })
 function real (): { handleBody: (body: Buffer) => Promise<HandleBodyResult> } { return { handleBody: decodeAndEvaluate } }
 
 const JSON_HEADERS = { 'content-type': 'application/json' }
+
+/** The error catalog must not list an error status for a code the webhook acknowledges 200. */
+function catalogStatus (code: string): number | undefined {
+  return (CODES as Record<string, CodeInfo>)[code]?.statusCode
+}
 
 t.test('an EventList is answered 200 after handleBody resolved, with its counts', async (t) => {
   const w = await startWebhook(t, {}, real())
@@ -64,6 +69,7 @@ t.test('invalid JSON is acknowledged 200 with ERR_AUDIT_BAD_JSON in the body', a
   t.match(res.headers['content-type'], /application\/json/)
   t.same(w.metrics.issues, ['ERR_AUDIT_BAD_JSON'])
   t.ok(w.logger.lines.some((l) => l.level === 'warn' && l.obj.code === 'ERR_AUDIT_BAD_JSON'), 'logged as a warning')
+  t.equal(catalogStatus(body.code), undefined, 'the catalog lists no error status for a code answered 200')
 })
 
 t.test('an empty body is bad JSON too', async (t) => {
@@ -78,6 +84,15 @@ t.test('JSON that is not an audit Event/EventList/array is acknowledged 200 with
   const res = await request(w.url, { method: 'POST', headers: JSON_HEADERS, body: JSON.stringify({ kind: 'Pod', apiVersion: 'v1' }) })
   t.equal(res.status, 200)
   t.equal(JSON.parse(res.body).code, 'ERR_AUDIT_NOT_RECOGNIZED')
+  t.equal(catalogStatus('ERR_AUDIT_NOT_RECOGNIZED'), undefined, 'the catalog lists no error status for a code answered 200')
+})
+
+t.test('an EventList none of whose items is an object is acknowledged 200 with ERR_AUDIT_NOT_OBJECT', async (t) => {
+  const w = await startWebhook(t, {}, real())
+  const res = await request(w.url, { method: 'POST', headers: JSON_HEADERS, body: JSON.stringify({ kind: 'EventList', apiVersion: 'audit.k8s.io/v1', items: [1, null] }) })
+  t.equal(res.status, 200)
+  t.match(JSON.parse(res.body), { accepted: 0, rejected: 0, code: 'ERR_AUDIT_NOT_OBJECT' })
+  t.equal(catalogStatus('ERR_AUDIT_NOT_OBJECT'), undefined, 'the catalog lists no error status for a code answered 200')
 })
 
 t.test('a partially bad batch is 200: bad events cannot be fixed by a retry, so they are counted and logged', async (t) => {
