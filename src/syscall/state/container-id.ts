@@ -67,12 +67,3 @@ export function containerFromProcCgroup (text: string): ContainerRef | undefined
   }
   return found
 }
-
-/** Runtime named by a Kubernetes containerStatus id such as `containerd://<64hex>`. */
-export function containerFromStatusId (statusId: string): ContainerRef | undefined {
-  const m = /^([a-z-]+):\/\/([0-9a-f]{64})$/.exec(statusId)
-  if (m === null) return undefined
-  const scheme = m[1] as string
-  const runtime: ContainerRuntime | undefined = scheme === 'containerd' ? 'containerd' : scheme === 'cri-o' ? 'cri-o' : scheme === 'docker' ? 'docker' : undefined
-  return toRef(m[2] as string, runtime)
-}

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { containerFromCgroupPath, containerFromProcCgroup, containerFromStatusId } from '../../../src/syscall/state/container-id.ts'
+import { containerFromCgroupPath, containerFromProcCgroup } from '../../../src/syscall/state/container-id.ts'
 import { HEX_A } from './fake-proc.ts'
 
 t.test('systemd-driver leaf names name the runtime', async (t) => {
@@ -49,13 +49,4 @@ t.test('/proc/<pid>/cgroup on a hybrid host: any v1 or v2 line may name the cont
   t.equal(containerFromProcCgroup(''), undefined)
   t.equal(containerFromProcCgroup('garbage without colons'), undefined)
   t.equal(containerFromProcCgroup(`0::/system.slice/docker-${HEX_A}.scope\n`)?.runtime, 'docker', 'pure cgroup v2')
-})
-
-t.test('Kubernetes status ids', async (t) => {
-  t.same(containerFromStatusId(`containerd://${HEX_A}`), { fullId: HEX_A, id: HEX_A.slice(0, 12), runtime: 'containerd' })
-  t.equal(containerFromStatusId(`cri-o://${HEX_A}`)?.runtime, 'cri-o')
-  t.equal(containerFromStatusId(`docker://${HEX_A}`)?.runtime, 'docker')
-  t.equal(containerFromStatusId(`other://${HEX_A}`)?.runtime, undefined)
-  t.equal(containerFromStatusId(HEX_A), undefined)
-  t.equal(containerFromStatusId('containerd://abc'), undefined)
 })
