@@ -1,5 +1,5 @@
 // Codes for configuration and command-line problems.
-import type { CodeInfo } from './codes.ts'
+import type { CodeInfo } from './code-info.ts'
 
 export const CONFIG_CODES = {
   ERR_CONFIG_READ: { severity: 'error', summary: 'config file cannot be read' },

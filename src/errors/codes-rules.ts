@@ -1,6 +1,6 @@
 // Codes for the rules language: loading (Falco's LOAD_* names, so `validate --json` reads like
 // Falco's), and condition/output compilation (RULE_<stage>_<what>).
-import type { CodeInfo } from './codes.ts'
+import type { CodeInfo } from './code-info.ts'
 
 // Retired, never to be reused: LOAD_WARNING_EXTENSION (Falco's warning for rules-file extensions
 // registered by plugins; Lanner has no such extensions, so nothing ever emitted it).

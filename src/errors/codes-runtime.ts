@@ -1,5 +1,5 @@
 // Codes for running sources and sinks: webhook, audit decoding, outputs, syscall probe, k8s.
-import type { CodeInfo } from './codes.ts'
+import type { CodeInfo } from './code-info.ts'
 
 // The three body-level audit codes (NOT_RECOGNIZED, BAD_JSON, NOT_OBJECT) carry no statusCode: the
 // webhook acknowledges such a batch 200 with the code in the body, since kube-apiserver would only

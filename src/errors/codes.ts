@@ -4,15 +4,9 @@
 import { RULE_CODES } from './codes-rules.ts'
 import { CONFIG_CODES } from './codes-config.ts'
 import { RUNTIME_CODES } from './codes-runtime.ts'
+import type { CodeInfo } from './code-info.ts'
 
-export interface CodeInfo {
-  /** one line: what went wrong */
-  summary: string
-  /** HTTP status when the error reaches a client */
-  statusCode?: number
-  /** 'warning' codes never fail a load */
-  severity: 'error' | 'warning'
-}
+export type { CodeInfo }
 
 export const CODES = Object.freeze({
   ...RULE_CODES,
