@@ -1,6 +1,6 @@
 // Decoders for file-system record kinds (open family, unlink, rename, chmod, links, directories,
 // mount). Registered by kind in decode-kinds.ts; argument names are listed in record.ts.
-import type { RawPayload } from './decode-kinds.ts'
+import type { RawPayload } from './raw-payload.ts'
 import type { SyscallRecord } from './record.ts'
 import { text } from './decode-text.ts'
 

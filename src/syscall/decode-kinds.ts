@@ -9,25 +9,12 @@ import {
   decodeMount, decodeOpen, decodeOpenat, decodeOpenat2, decodeRename, decodeRenameat, decodeSymlink,
   decodeSymlinkat, decodeUnlink, decodeUnlinkat, withFd
 } from './decode-kinds-fs.ts'
+import type { RawPayload } from './raw-payload.ts'
 
 export { cwdText, strings, text }
+export type { RawPayload }
 
 type Args = SyscallRecord['args']
-
-/** A record's payload as the decoders see it: numeric slots and blobs (blob 0, the cgroup, excluded). */
-export interface RawPayload {
-  dir: '>' | '<'
-  res: number
-  /** slot i as a signed 32-bit value (fds, dirfds) */
-  i32(i: number): number
-  /** slot i as an unsigned 32-bit value (flags, modes, ids) */
-  u32(i: number): number
-  /** slot i as a full unsigned 64-bit value */
-  u64(i: number): bigint
-  readonly nnum: number
-  /** blobs after the cgroup name */
-  readonly blobs: Uint8Array[]
-}
 
 export type KindDecoder = (p: RawPayload, args: Args, rec: SyscallRecord) => void
 
