@@ -1,1 +1,2 @@
 export * from './types.ts'
+export type { CachedEvent } from './cached-event.ts'

@@ -17,6 +17,9 @@
 // (fd.ip: the server end; proc.aname: the parent) and `candidates` gives the array conditions
 // test. With an argument (`proc.aname[2]`) the field is an ordinary scalar.
 import { RuleError } from '../errors/index.ts'
+import type { CachedEvent } from '../events/index.ts'
+
+export type { CachedEvent }
 
 export type FieldType =
   | 'string'   // charbuf, fspath, fsrelpath
@@ -176,9 +179,9 @@ export function createFieldTable<E> (source: string, defs: readonly FieldDef<E>[
 
 /**
  * Per-event memoisation for expensive extractors. An event that wants caching carries a
- * `cache` array; each cached extractor owns one slot, assigned at bind time.
+ * `cache` array (CachedEvent, declared in events/ and re-exported here); each cached extractor
+ * owns one slot, assigned at bind time.
  */
-export interface CachedEvent { cache: unknown[] }
 const UNSET = undefined
 let nextSlot = 0
 /** Wrap an extractor so that it runs at most once per event. */
