@@ -6,28 +6,14 @@ import { spawn } from 'node:child_process'
 import http from 'node:http'
 import net from 'node:net'
 import { Worker } from 'node:worker_threads'
-import { readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { auditSampleItems } from '../test/helpers/apiserver-client.ts'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const SAMPLES = path.join(ROOT, '..', 'shared', 'reference', 'audit-samples')
 const SLOW = Number(process.argv[2] ?? 200)
 const MIB = 1024 * 1024
-
-function sampleItems (): unknown[] {
-  const items: unknown[] = []
-  for (const f of readdirSync(SAMPLES).filter((n) => /\.jsonl?$/.test(n)).sort()) {
-    const text = readFileSync(path.join(SAMPLES, f), 'utf8')
-    for (const line of f.endsWith('.jsonl') ? text.split('\n') : [text]) {
-      if (line.trim() === '') continue
-      // the webhook's items carry no kind/apiVersion
-      const { kind: _k, apiVersion: _a, ...item } = JSON.parse(line) as Record<string, unknown>
-      items.push(item)
-    }
-  }
-  return items
-}
 
 function post (port: number, body: Buffer, agent?: http.Agent): Promise<{ status: number, ms: number }> {
   const start = performance.now()
@@ -77,7 +63,7 @@ async function main (): Promise<void> {
   const out: string[] = [`idle RSS ${(await rss()).toFixed(0)} MiB`]
 
   // 1. bodies built to cost: millions of tiny items, with /healthz polled meanwhile
-  const items = sampleItems()
+  const items = auditSampleItems(SAMPLES)
   const list = (parts: string[]): Buffer => Buffer.from('{"kind":"EventList","apiVersion":"audit.k8s.io/v1","metadata":{},"items":[' + parts.join(',') + ']}\n')
   const cases: Array<[string, Buffer]> = [
     ['8 MB of {} (2.7M items)', list(Array(2_700_000).fill('{}'))],

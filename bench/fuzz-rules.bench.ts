@@ -11,18 +11,12 @@ import { AuditEvent } from '../src/audit/index.ts'
 import { k8sAuditSource } from '../src/fields/k8saudit/index.ts'
 import { syscallSource } from '../src/fields/syscall/index.ts'
 import { loadRules } from '../src/rules/index.ts'
+import { mutateLines, seededRandom, type SeededRandom } from '../test/helpers/fuzz.ts'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const UPSTREAM = path.join(ROOT, '..', 'shared', 'reference', 'falco-rules')
 const COUNT = Number(process.argv[2] ?? 10_000)
 const SEED = Number(process.argv[3] ?? 15)
-
-function rng (seed: number): { next: () => number, int: (n: number) => number, pick: <T>(a: readonly T[]) => T } {
-  let s = seed
-  const next = (): number => { s = (s * 1103515245 + 12345) % 2147483648; return s / 2147483648 }
-  const int = (n: number): number => Math.floor(next() * n)
-  return { next, int, pick: (a) => a[int(a.length)] as never }
-}
 
 function seeds (): Array<{ name: string, text: string }> {
   const files = [
@@ -55,34 +49,8 @@ const SNIPPETS = [
 ]
 const VALUES = ['[]', '[[]]', '[[], []]', '{}', '~', '""', "' '", '123', '1.5', 'true', '*a', '&a x', '[*a]', '!!binary aGk=', '[a, [b, [c]]]', '{a: 1}', '"%"', '"(("', 'replace', 'append']
 
-function mutate (r: ReturnType<typeof rng>, text: string, edits: number): string {
-  const lines = text.split('\n')
-  for (let i = 0; i < edits; i++) {
-    const li = r.int(lines.length)
-    const line = lines[li] ?? ''
-    const at = r.int(line.length + 1)
-    switch (r.int(9)) {
-      case 0: lines[li] = line.slice(0, at) + r.pick(SNIPPETS) + line.slice(at); break
-      case 1: lines[li] = line.slice(0, at) + line.slice(at + 1 + r.int(6)); break
-      case 2: lines.splice(li, 1); break
-      case 3: lines.splice(li, 0, lines[r.int(lines.length)] ?? ''); break
-      case 4: lines[li] = line.slice(0, at) + String.fromCharCode(r.int(256)) + line.slice(at); break
-      case 5: { const j = r.int(lines.length); [lines[li], lines[j]] = [lines[j] ?? '', line]; break }
-      case 6: { // empty a flow sequence or mapping
-        const open = line.indexOf(r.next() < 0.5 ? '[' : '{', at)
-        const close = open < 0 ? -1 : line.indexOf(line[open] === '[' ? ']' : '}', open)
-        if (close > open) lines[li] = line.slice(0, open + 1) + line.slice(close)
-        break
-      }
-      case 7: { // replace a value by another shape
-        const colon = line.indexOf(': ')
-        if (colon >= 0) lines[li] = line.slice(0, colon + 2) + r.pick(VALUES)
-        break
-      }
-      default: lines[li] = ' '.repeat(r.int(5)) + line.trimStart() // indentation
-    }
-  }
-  return lines.join('\n')
+function mutate (r: SeededRandom, text: string, edits: number): string {
+  return mutateLines(r, text, edits, { snippets: SNIPPETS, values: VALUES, reindent: true })
 }
 
 const hostileEvents = [
@@ -93,7 +61,7 @@ const hostileEvents = [
 ].map((o) => new AuditEvent(o, 1n))
 
 function main (): void {
-  const r = rng(SEED)
+  const r = seededRandom(SEED)
   const all = seeds()
   const perSeed = all.map((s) => {
     const items = itemsOf(s.text)

@@ -7,9 +7,10 @@
 // Run: npm run bench fuzz-webhook [bodies, default 10000] [seed]
 import { spawn } from 'node:child_process'
 import http from 'node:http'
-import { readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { auditSampleItems } from '../test/helpers/apiserver-client.ts'
+import { seededRandom, type SeededRandom } from '../test/helpers/fuzz.ts'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const SAMPLES = path.join(ROOT, '..', 'shared', 'reference', 'audit-samples')
@@ -17,26 +18,9 @@ const COUNT = Number(process.argv[2] ?? 10_000)
 const SEED = Number(process.argv[3] ?? 15)
 const CONCURRENCY = 4
 
-/** A small LCG: the same seed gives the same bodies on every run. */
-function rng (seed: number): { next: () => number, int: (n: number) => number, pick: <T>(a: readonly T[]) => T } {
-  let s = seed
-  const next = (): number => { s = (s * 1103515245 + 12345) % 2147483648; return s / 2147483648 }
-  const int = (n: number): number => Math.floor(next() * n)
-  return { next, int, pick: (a) => a[int(a.length)] as never }
-}
-
 /** The samples as webhook items: log-backend lines carry kind/apiVersion, the webhook's items do not. */
 function loadItems (): Array<Record<string, unknown>> {
-  const items: Array<Record<string, unknown>> = []
-  for (const f of readdirSync(SAMPLES).filter((n) => /\.jsonl?$/.test(n)).sort()) {
-    const text = readFileSync(path.join(SAMPLES, f), 'utf8')
-    // .json holds one pretty-printed event, .jsonl one event per line
-    for (const line of f.endsWith('.jsonl') ? text.split('\n') : [text]) {
-      if (line.trim() === '') continue
-      const { kind: _k, apiVersion: _a, ...item } = JSON.parse(line) as Record<string, unknown>
-      items.push(item)
-    }
-  }
+  const items = auditSampleItems(SAMPLES)
   if (items.length === 0) throw new Error(`no audit samples under ${SAMPLES}`)
   return items
 }
@@ -46,7 +30,7 @@ const SHAPES: unknown[] = [null, true, 0, -1, 1e308, '', 'x', '\u0000', '\ud800'
 const SNIPPETS = ['{', '}', '[', ']', ',', ':', '"', '\\', '\\u', '\\ud800', 'null', '-', '1e999', '\u0000', '\xff', '{"kind":"EventList","items":[',
   '"kind":"Event",', '"stageTimestamp":"', ']]]]]]]]', '[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[', ' ', '\n', '\ufeff']
 
-function deepMutate (r: ReturnType<typeof rng>, v: unknown, depth = 0): unknown {
+function deepMutate (r: SeededRandom, v: unknown, depth = 0): unknown {
   if (depth > 6 || v === null || typeof v !== 'object') return r.next() < 0.3 ? r.pick(SHAPES) : v
   if (Array.isArray(v)) return v.map((e) => r.next() < 0.2 ? deepMutate(r, e, depth + 1) : e)
   const o: Record<string, unknown> = {}
@@ -61,7 +45,7 @@ function deepMutate (r: ReturnType<typeof rng>, v: unknown, depth = 0): unknown 
 
 type Body = { body: Buffer, kind: string, chunked?: boolean, contentType?: string }
 
-function makeBody (r: ReturnType<typeof rng>, items: ReadonlyArray<Record<string, unknown>>, i: number): Body {
+function makeBody (r: SeededRandom, items: ReadonlyArray<Record<string, unknown>>, i: number): Body {
   const n = 1 + r.int(60)
   const list = Array.from({ length: n }, () => structuredClone(r.pick(items)))
   const base = { kind: 'EventList', apiVersion: 'audit.k8s.io/v1', metadata: {}, items: list as unknown[] }
@@ -146,7 +130,7 @@ async function main (): Promise<void> {
       if (exited !== undefined) { clearInterval(timer); reject(new Error(`serve exited at start: ${stderr.slice(-2000)}`)) }
     }, 50)
   })
-  const r = rng(SEED)
+  const r = seededRandom(SEED)
   const statuses = new Map<string, number>()
   const kinds = new Map<string, number>()
   let next = 0

@@ -227,6 +227,14 @@ export function loadAuditSamples (dir = AUDIT_SAMPLES_DIR): SampleEvent[] {
   return out
 }
 
+/** The samples' events as the webhook backend sends them, EventList items without their TypeMeta. */
+export function auditSampleItems (dir = AUDIT_SAMPLES_DIR): Array<Record<string, unknown>> {
+  return loadAuditSamples(dir).map(function withoutTypeMeta ({ event }) {
+    const { kind: _k, apiVersion: _a, ...item } = event
+    return item
+  })
+}
+
 // ---------------------------------------------------------------------------------------------
 // Plain HTTP for the tests' own requests (malformed bodies, probes): not the apiserver.
 

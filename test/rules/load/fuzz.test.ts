@@ -10,17 +10,10 @@ import { syscallSource } from '../../../src/fields/syscall/index.ts'
 import { AuditEvent } from '../../../src/audit/index.ts'
 import { compileOutput, loadRules } from '../../../src/rules/index.ts'
 import { parseCondition } from '../../../src/rules/lang/index.ts'
+import { mutateLines, seededRandom, type SeededRandom } from '../../helpers/fuzz.ts'
 
 const SEEDS = ['../../../rules/k8s_audit_rules.yaml', '../../../rules/syscall_rules.yaml']
   .map((p) => readFileSync(new URL(p, import.meta.url), 'utf8'))
-
-/** A small LCG: the same seed gives the same inputs on every run. */
-function rng (seed: number): { next: () => number, pick: <T>(a: readonly T[]) => T, int: (n: number) => number } {
-  let s = seed
-  const next = (): number => { s = (s * 1103515245 + 12345) % 2147483648; return s / 2147483648 }
-  const int = (n: number): number => Math.floor(next() * n)
-  return { next, int, pick: (a) => a[int(a.length)] as never }
-}
 
 // fragments that stress YAML (anchors, aliases, merge keys, tags, flow syntax, odd scalars) and
 // the condition/output languages (operators, quotes, escapes, nesting, % tokens)
@@ -34,33 +27,8 @@ const SNIPPETS = [
 
 const VALUES = ['[]', '[[]]', '[[], []]', '{}', '~', '""', "' '", '123', '1.5', 'true', '*a', '&a x', '[*a]', '!!binary aGk=', '[a, [b, [c]]]', '{a: 1}', '"%"', '"(("']
 
-function mutate (r: ReturnType<typeof rng>, text: string, edits: number): string {
-  const lines = text.split('\n')
-  for (let i = 0; i < edits; i++) {
-    const li = r.int(lines.length)
-    const line = lines[li] ?? ''
-    const at = r.int(line.length + 1)
-    switch (r.int(8)) {
-      case 6: { // empty a flow sequence or mapping
-        const open = line.indexOf(r.next() < 0.5 ? '[' : '{', at)
-        const close = open < 0 ? -1 : line.indexOf(line[open] === '[' ? ']' : '}', open)
-        if (close > open) lines[li] = line.slice(0, open + 1) + line.slice(close)
-        break
-      }
-      case 7: { // replace a value by another shape
-        const colon = line.indexOf(': ')
-        if (colon >= 0) lines[li] = line.slice(0, colon + 2) + r.pick(VALUES)
-        break
-      }
-      case 0: lines[li] = line.slice(0, at) + r.pick(SNIPPETS) + line.slice(at); break
-      case 1: lines[li] = line.slice(0, at) + line.slice(at + 1 + r.int(6)); break
-      case 2: lines.splice(li, 1); break
-      case 3: lines.splice(li, 0, lines[r.int(lines.length)] ?? ''); break
-      case 4: lines[li] = line.slice(0, at) + String.fromCharCode(r.int(256)) + line.slice(at); break
-      default: { const j = r.int(lines.length); [lines[li], lines[j]] = [lines[j] ?? '', line] }
-    }
-  }
-  return lines.join('\n')
+function mutate (r: SeededRandom, text: string, edits: number): string {
+  return mutateLines(r, text, edits, { snippets: SNIPPETS, values: VALUES })
 }
 
 /** Conditions and outputs as written in the seeds, for the expression-level fuzzers. */
@@ -77,7 +45,7 @@ const hostileEvents = [
 ].map((o) => new AuditEvent(o, 1n))
 
 t.test('loadRules collects issues for mutated rules files and never throws', async (t) => {
-  const r = rng(20261123)
+  const r = seededRandom(20261123)
   let loaded = 0
   let failed = 0
   for (let i = 0; i < 60; i++) {
@@ -103,7 +71,7 @@ t.test('loadRules collects issues for mutated rules files and never throws', asy
 })
 
 t.test('parseCondition and compileOutput throw only RuleError on mutated expressions', async (t) => {
-  const r = rng(7)
+  const r = seededRandom(7)
   const conds = expressions('condition')
   const outs = expressions('output')
   t.ok(conds.length > 10 && outs.length > 10, 'the seeds provide expressions')
