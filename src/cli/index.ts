@@ -3,13 +3,9 @@
 // `lanner rules validate` never pays for fastify or the eBPF loader.
 import { AppError, formatLocated } from '../errors/index.ts'
 
-export interface CliIO {
-  stdout: NodeJS.WritableStream
-  stderr: NodeJS.WritableStream
-  stdin: NodeJS.ReadableStream
-}
+import type { CliIO, CommandModule } from './io.ts'
 
-type CommandModule = { run(argv: string[], io: CliIO): Promise<number> }
+export type { CliIO }
 
 const COMMANDS: Record<string, { desc: string, load: () => Promise<CommandModule> }> = {
   serve: { desc: 'run a source (audit webhook by default, or --source syscall) and emit alerts', load: async () => await import('./serve.ts') as CommandModule },

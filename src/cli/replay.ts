@@ -7,7 +7,7 @@ import { loadConfig } from '../config/index.ts'
 import { accessSync, constants } from 'node:fs'
 import { AppError } from '../errors/index.ts'
 import { runReplay } from '../app/replay.ts'
-import type { CliIO } from './index.ts'
+import type { CliIO } from './io.ts'
 import { configOptionsOf, parseCommonArgs, SHARED_OPTIONS_HELP } from './args.ts'
 
 const REPLAY_FLAGS = new Set(['config', 'rules', 'overrides', 'tagsKeep', 'tagsDrop', 'json', 'help'] as const)

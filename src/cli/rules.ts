@@ -14,7 +14,7 @@
 import { AppError } from '../errors/index.ts'
 import type { SourceDefinition } from '../fields/index.ts'
 import { BUILTIN_PLUGINS, formatLoadIssue, loadRules, priorityName, readRulesPaths, type LoadIssue, type LoadResult, type RulesInput } from '../rules/index.ts'
-import type { CliIO } from './index.ts'
+import type { CliIO } from './io.ts'
 import { loadConfig } from '../config/index.ts'
 import { withStaticFieldsAll } from '../fields/static-fields.ts'
 

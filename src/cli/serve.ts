@@ -14,7 +14,7 @@ import { loadOptionsFrom, loadRulesFromPaths } from '../app/rules-manager.ts'
 import { buildSources } from '../app/sources.ts'
 import { k8sOptionsOf } from '../app/configmap-rules.ts'
 import { AppError } from '../errors/index.ts'
-import type { CliIO } from './index.ts'
+import type { CliIO } from './io.ts'
 import { configOptionsOf, parseCommonArgs, SHARED_OPTIONS_HELP } from './args.ts'
 
 const EXIT_GRACE_MS = 2000
