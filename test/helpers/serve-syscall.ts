@@ -1,7 +1,10 @@
 // `lanner serve --source syscall` on the real probe for end-to-end tests: started from a config
 // file, awaited through /readyz (ready = the probe attached and records flowing), its JSON alerts
 // read from the file output. Reports why it cannot run here (unsupported kernel) instead of failing.
-import { readFileSync } from 'node:fs'
+// Also serve over a fake probe helper (LANNER_PROBE_HELPER) for the tests that need no privileges.
+import { readFileSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { ABI_VERSION, HELLO } from '../../src/syscall/abi.ts'
 import { adminPort, request, startServe, until, type ServeChild } from './serve-child.ts'
 import { probeRequired } from './probe-required.ts'
 
@@ -78,6 +81,62 @@ export async function startSyscallServe (t: Teardown, config: string, alertsFile
       }
     }
   }
+}
+
+/**
+ * Writes `falco.yaml` in `dir` for startSyscallServe: the rules files, JSON alerts to `alerts.jsonl`
+ * (no stdout), the webserver on loopback, no config watch; `extra` is appended as more YAML keys.
+ */
+export function writeSyscallServeConfig (dir: string, rulesFiles: readonly string[], extra = ''): { config: string, alertsFile: string } {
+  const alertsFile = path.join(dir, 'alerts.jsonl')
+  const config = path.join(dir, 'falco.yaml')
+  writeFileSync(config, `rules_files:
+${rulesFiles.map((r) => `  - ${r}`).join('\n')}
+json_output: true
+stdout_output: {enabled: false}
+file_output: {enabled: true, keep_alive: false, filename: ${alertsFile}}
+webserver: {enabled: true, listen_address: 127.0.0.1, listen_port: 0}
+watch_config_files: false
+${extra}`)
+  return { config, alertsFile }
+}
+
+/** A node outside Kubernetes: no kubeconfig, no in-cluster service, HOME in the test's dir. */
+export function standaloneNodeEnv (dir: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return { KUBECONFIG: path.join(dir, 'absent'), HOME: dir, KUBERNETES_SERVICE_HOST: '', ...extra }
+}
+
+/**
+ * The start of a fake probe helper's script (node, ESM): the HELLO record the real helper sends
+ * first, in the ABI's layout, with its own pid and one CPU.
+ */
+export function fakeHelperHello (): string {
+  return `const hello = Buffer.alloc(${HELLO.size})
+hello.writeUInt16LE(${HELLO.size}, 0); hello.writeUInt16LE(${HELLO.type}, 2); hello.writeUInt32LE(${ABI_VERSION}, ${HELLO.abi})
+hello.writeUInt32LE(process.pid, ${HELLO.helperPid}); hello.writeUInt32LE(1, ${HELLO.ncpu})
+process.stdout.write(hello)`
+}
+
+/** A syscall rule that never fires here: enough for serve to start and load its rules. */
+export const NEVER_FIRING_RULE = `- rule: Marker Opened
+  desc: never fires here
+  condition: evt.type = openat and evt.dir=< and fd.name = "/nonexistent/marker"
+  output: "marker (file=%fd.name)"
+  priority: NOTICE
+  source: syscall
+`
+
+/**
+ * `lanner serve --source syscall -r rulesFile` over the fake probe helper `helper`: no stdout
+ * output, no config watch, the webserver on loopback, no kubeconfig (`no-kubeconfig` in `dir`) and
+ * no in-cluster service; `extraEnv` adds to the environment.
+ */
+export function startServeOverFakeHelper (t: Teardown, dir: string, rulesFile: string, helper: string, extraEnv: NodeJS.ProcessEnv = {}): ServeChild {
+  const env: NodeJS.ProcessEnv = { ...process.env, LANNER_PROBE_HELPER: helper, KUBECONFIG: path.join(dir, 'no-kubeconfig'), ...extraEnv }
+  delete env.KUBERNETES_SERVICE_HOST
+  return startServe(t, ['serve', '--source', 'syscall', '-r', rulesFile,
+    '-o', 'stdout_output.enabled=false', '-o', 'watch_config_files=false',
+    '-o', 'webserver={listen_address: 127.0.0.1, listen_port: 0}'], { env })
 }
 
 /** The yaml block of a section of ../shared/reference/seed-examples.md, as users copy it. */

@@ -5,16 +5,13 @@
 import t from 'tap'
 import { chmodSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { ABI_VERSION, HELLO } from '../../src/syscall/abi.ts'
-import { startServe, untilServing } from '../helpers/serve-child.ts'
+import { untilServing } from '../helpers/serve-child.ts'
+import { fakeHelperHello, startServeOverFakeHelper } from '../helpers/serve-syscall.ts'
 
 function helloOnlyHelper (dir: string): string {
   const bin = path.join(dir, 'fake-probe.mjs')
   writeFileSync(bin, `#!/usr/bin/env node
-const hello = Buffer.alloc(${HELLO.size})
-hello.writeUInt16LE(${HELLO.size}, 0); hello.writeUInt16LE(${HELLO.type}, 2); hello.writeUInt32LE(${ABI_VERSION}, ${HELLO.abi})
-hello.writeUInt32LE(process.pid, ${HELLO.helperPid}); hello.writeUInt32LE(1, ${HELLO.ncpu})
-process.stdout.write(hello)
+${fakeHelperHello()}
 process.stdin.resume()
 process.on('SIGTERM', () => process.exit(0))
 `)
@@ -36,11 +33,7 @@ t.test('serve logs each rule built on a no-data field at warn level', async (t) 
   priority: NOTICE
 `
   })
-  const env: NodeJS.ProcessEnv = { ...process.env, LANNER_PROBE_HELPER: helloOnlyHelper(dir), KUBECONFIG: path.join(dir, 'no-kubeconfig') }
-  delete env.KUBERNETES_SERVICE_HOST
-  const serve = startServe(t, ['serve', '--source', 'syscall', '-r', path.join(dir, 'rules.yaml'),
-    '-o', 'stdout_output.enabled=false', '-o', 'watch_config_files=false',
-    '-o', 'webserver={listen_address: 127.0.0.1, listen_port: 0}'], { env })
+  const serve = startServeOverFakeHelper(t, dir, path.join(dir, 'rules.yaml'), helloOnlyHelper(dir))
   const line = await untilServing(serve, () => serve.logs.find((l) => l.msg === 'rule uses a field Lanner never fills'), 'the no-data warning in the start log')
   t.match(line, { level: 40, code: 'LOAD_FIELD_NO_DATA', rule: 'Healthcheck shell' })
   t.match(line.warning, /rules\.yaml:3:\d+: LOAD_FIELD_NO_DATA: Rule 'Healthcheck shell' uses field 'proc\.is_container_healthcheck'.*can never match/)

@@ -19,7 +19,7 @@ import { createVethNamespace, ipSkipReason, listenInNamespace } from '../helpers
 import { createPodCgroup, podCgroupSkipReason, runInCgroup } from '../helpers/pod-cgroup.ts'
 import { spawnInCgroup } from '../helpers/cgroup-child.ts'
 import { PTY_SHELL } from '../helpers/pty-shell.ts'
-import { seedYamlBlock, startSyscallServe, type JsonAlert } from '../helpers/serve-syscall.ts'
+import { seedYamlBlock, standaloneNodeEnv, startSyscallServe, writeSyscallServeConfig, type JsonAlert } from '../helpers/serve-syscall.ts'
 import { probeUnsupported } from '../helpers/probe-required.ts'
 
 const UPSTREAM = path.resolve(ROOT, '../shared/reference/falco-rules/falco_rules.yaml')
@@ -57,19 +57,8 @@ if (skip !== undefined) {
   output: "pod connect (ns=%k8s.ns.name pod=%k8s.pod.name network=%k8s.ns.label.network container=%container.id dst=%fd.sip:%fd.sport)"
   priority: NOTICE
 `)
-  const alertsFile = path.join(dir, 'alerts.jsonl')
-  const config = path.join(dir, 'falco.yaml')
   // the -pk style suffix of the seed alert, the way Falco >= 0.39 users add it (append_output)
-  writeFileSync(config, `rules_files:
-  - ${UPSTREAM}
-  - ${path.join(dir, 'seed.yaml')}
-  - ${path.join(dir, 'test.yaml')}
-json_output: true
-json_include_output_property: true
-stdout_output: {enabled: false}
-file_output: {enabled: true, keep_alive: false, filename: ${alertsFile}}
-webserver: {enabled: true, listen_address: 127.0.0.1, listen_port: 0}
-watch_config_files: false
+  const { config, alertsFile } = writeSyscallServeConfig(dir, [UPSTREAM, path.join(dir, 'seed.yaml'), path.join(dir, 'test.yaml')], `json_include_output_property: true
 append_output:
   - match: {rule: Terminal shell in container}
     extra_output: "k8s.ns=%k8s.ns.name k8s.pod=%k8s.pod.name container=%container.id"
@@ -77,8 +66,7 @@ lanner:
   k8s:
     kubeconfig: kubeconfig
 `)
-  const env: NodeJS.ProcessEnv = { KUBECONFIG: path.join(dir, 'absent'), HOME: dir, KUBERNETES_SERVICE_HOST: '', NODE_NAME: 'node-1' }
-  const started = await startSyscallServe(t, config, alertsFile, env)
+  const started = await startSyscallServe(t, config, alertsFile, standaloneNodeEnv(dir, { NODE_NAME: 'node-1' }))
   if (typeof started === 'string') {
     probeUnsupported(t, started)
   } else {

@@ -5,8 +5,8 @@
 import t from 'tap'
 import { chmodSync, existsSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { ABI_VERSION, HELLO } from '../../src/syscall/abi.ts'
-import { adminPort as adminPortOf, request, startServe, untilServing } from '../helpers/serve-child.ts'
+import { adminPort as adminPortOf, request, untilServing } from '../helpers/serve-child.ts'
+import { fakeHelperHello, NEVER_FIRING_RULE, startServeOverFakeHelper } from '../helpers/serve-syscall.ts'
 import { record } from '../fixtures/syscall/records.ts'
 
 /**
@@ -22,10 +22,7 @@ function fakeHelper (dir: string): { bin: string, crashed: string, sigterm: stri
   const release = path.join(dir, 'release')
   writeFileSync(bin, `#!/usr/bin/env node
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
-const hello = Buffer.alloc(${HELLO.size})
-hello.writeUInt16LE(${HELLO.size}, 0); hello.writeUInt16LE(${HELLO.type}, 2); hello.writeUInt32LE(${ABI_VERSION}, ${HELLO.abi})
-hello.writeUInt32LE(process.pid, ${HELLO.helperPid}); hello.writeUInt32LE(1, ${HELLO.ncpu})
-process.stdout.write(hello)
+${fakeHelperHello()}
 if (!existsSync(${JSON.stringify(crashed)})) {
   writeFileSync(${JSON.stringify(crashed)}, String(process.pid))
   setTimeout(() => process.exit(1), 50)
@@ -44,21 +41,9 @@ process.on('SIGTERM', () => {
 }
 
 t.test('syscall mode: a helper crash is counted; readiness drops at SIGTERM', async (t) => {
-  const dir = t.testdir({
-    'rules.yaml': `- rule: Marker Opened
-  desc: never fires here
-  condition: evt.type = openat and evt.dir=< and fd.name = "/nonexistent/marker"
-  output: "marker (file=%fd.name)"
-  priority: NOTICE
-  source: syscall
-`
-  })
+  const dir = t.testdir({ 'rules.yaml': NEVER_FIRING_RULE })
   const helper = fakeHelper(dir)
-  const env: NodeJS.ProcessEnv = { ...process.env, LANNER_PROBE_HELPER: helper.bin, KUBECONFIG: path.join(dir, 'no-kubeconfig') }
-  delete env.KUBERNETES_SERVICE_HOST
-  const serve = startServe(t, ['serve', '--source', 'syscall', '-r', path.join(dir, 'rules.yaml'),
-    '-o', 'stdout_output.enabled=false', '-o', 'watch_config_files=false',
-    '-o', 'webserver={listen_address: 127.0.0.1, listen_port: 0}'], { env })
+  const serve = startServeOverFakeHelper(t, dir, path.join(dir, 'rules.yaml'), helper.bin)
   const admin = `http://127.0.0.1:${await adminPortOf(serve)}`
   await untilServing(serve, () => serve.stderr().includes('syscall probe running'), 'the probe to start')
 

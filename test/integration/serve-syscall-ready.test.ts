@@ -6,8 +6,8 @@
 import t from 'tap'
 import { chmodSync, existsSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { ABI_VERSION, HELLO } from '../../src/syscall/abi.ts'
-import { adminPort as adminPortOf, request, startServe, untilServing } from '../helpers/serve-child.ts'
+import { adminPort as adminPortOf, request, untilServing } from '../helpers/serve-child.ts'
+import { fakeHelperHello, NEVER_FIRING_RULE, startServeOverFakeHelper } from '../helpers/serve-syscall.ts'
 import { record } from '../fixtures/syscall/records.ts'
 
 /**
@@ -24,10 +24,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 let run = 1
 while (existsSync(${at('run')} + run)) run++
 writeFileSync(${at('run')} + run, String(process.pid))
-const hello = Buffer.alloc(${HELLO.size})
-hello.writeUInt16LE(${HELLO.size}, 0); hello.writeUInt16LE(${HELLO.type}, 2); hello.writeUInt32LE(${ABI_VERSION}, ${HELLO.abi})
-hello.writeUInt32LE(process.pid, ${HELLO.helperPid}); hello.writeUInt32LE(1, ${HELLO.ncpu})
-process.stdout.write(hello)
+${fakeHelperHello()}
 let sent = false
 setInterval(() => {
   if (!sent && existsSync(${at('go')} + run)) { sent = true; process.stdout.write(readFileSync(${at('record.bin')})) }
@@ -41,20 +38,8 @@ process.on('SIGTERM', () => process.exit(0))
 }
 
 t.test('syscall mode: /readyz follows the records, not only the helper being attached', async (t) => {
-  const dir = t.testdir({
-    'rules.yaml': `- rule: Marker Opened
-  desc: never fires here
-  condition: evt.type = openat and evt.dir=< and fd.name = "/nonexistent/marker"
-  output: "marker (file=%fd.name)"
-  priority: NOTICE
-  source: syscall
-`
-  })
-  const env: NodeJS.ProcessEnv = { ...process.env, LANNER_PROBE_HELPER: fakeHelper(dir), KUBECONFIG: path.join(dir, 'no-kubeconfig') }
-  delete env.KUBERNETES_SERVICE_HOST
-  const serve = startServe(t, ['serve', '--source', 'syscall', '-r', path.join(dir, 'rules.yaml'),
-    '-o', 'stdout_output.enabled=false', '-o', 'watch_config_files=false',
-    '-o', 'webserver={listen_address: 127.0.0.1, listen_port: 0}'], { env })
+  const dir = t.testdir({ 'rules.yaml': NEVER_FIRING_RULE })
+  const serve = startServeOverFakeHelper(t, dir, path.join(dir, 'rules.yaml'), fakeHelper(dir))
   const readyz = `http://127.0.0.1:${await adminPortOf(serve)}/readyz`
   /** polls /readyz (one request at a time, bounded) until it answers `want` */
   async function readyzBecomes (want: number): Promise<number> {

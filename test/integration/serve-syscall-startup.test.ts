@@ -5,16 +5,8 @@
 import t from 'tap'
 import { chmodSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { ABI_VERSION, HELLO } from '../../src/syscall/abi.ts'
 import { startServe, untilServing, type LogLine } from '../helpers/serve-child.ts'
-
-const RULES = `- rule: Marker Opened
-  desc: never fires here
-  condition: evt.type = openat and evt.dir=< and fd.name = "/nonexistent/marker"
-  output: "marker (file=%fd.name)"
-  priority: NOTICE
-  source: syscall
-`
+import { fakeHelperHello, NEVER_FIRING_RULE, startServeOverFakeHelper } from '../helpers/serve-syscall.ts'
 
 function script (dir: string, name: string, body: string): string {
   const bin = path.join(dir, name)
@@ -27,10 +19,7 @@ function script (dir: string, name: string, body: string): string {
 function helloHelper (dir: string): string {
   const bin = path.join(dir, 'hello-probe.mjs')
   writeFileSync(bin, `#!/usr/bin/env node
-const hello = Buffer.alloc(${HELLO.size})
-hello.writeUInt16LE(${HELLO.size}, 0); hello.writeUInt16LE(${HELLO.type}, 2); hello.writeUInt32LE(${ABI_VERSION}, ${HELLO.abi})
-hello.writeUInt32LE(process.pid, ${HELLO.helperPid}); hello.writeUInt32LE(1, ${HELLO.ncpu})
-process.stdout.write(hello)
+${fakeHelperHello()}
 process.stdin.resume()
 process.stdin.on('end', () => process.exit(0))
 process.on('SIGTERM', () => process.exit(0))
@@ -46,10 +35,9 @@ function envFor (dir: string, helper: string, extra: NodeJS.ProcessEnv = {}): No
 }
 
 t.test('a helper that cannot load the probe: serve exits non-zero with ERR_SYSCALL_UNSUPPORTED, saying why', async (t) => {
-  const dir = t.testdir({ 'rules.yaml': RULES })
+  const dir = t.testdir({ 'rules.yaml': NEVER_FIRING_RULE })
   const helper = script(dir, 'no-bpf', 'echo "lanner-probe: load failed: Operation not permitted" >&2; exit 3')
-  const serve = startServe(t, ['serve', '--source', 'syscall', '-r', path.join(dir, 'rules.yaml'),
-    '-o', 'stdout_output.enabled=false', '-o', 'watch_config_files=false', '-o', 'webserver={listen_address: 127.0.0.1, listen_port: 0}'], { env: envFor(dir, helper) })
+  const serve = startServeOverFakeHelper(t, dir, path.join(dir, 'rules.yaml'), helper, { HOME: dir })
   const exit = await serve.exited
   t.not(exit.code, 0, 'a failed start is a failed process')
   t.match(serve.stderr(), /ERR_SYSCALL_UNSUPPORTED[^\n]*Operation not permitted/)
@@ -58,7 +46,7 @@ t.test('a helper that cannot load the probe: serve exits non-zero with ERR_SYSCA
 })
 
 t.test('an unreadable lanner.k8s.kubeconfig is logged as ERR_K8S_WATCH; serve runs on without k8s metadata', async (t) => {
-  const dir = t.testdir({ 'rules.yaml': RULES, 'kubeconfig': 'clusters: [this is: not {valid yaml' })
+  const dir = t.testdir({ 'rules.yaml': NEVER_FIRING_RULE, 'kubeconfig': 'clusters: [this is: not {valid yaml' })
   writeFileSync(path.join(dir, 'lanner.yaml'), [
     'rules_files: [rules.yaml]', 'stdout_output: {enabled: false}', 'watch_config_files: false',
     'webserver: {enabled: true, listen_address: 127.0.0.1, listen_port: 0}',

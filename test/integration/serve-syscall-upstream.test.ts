@@ -14,7 +14,7 @@ import path from 'node:path'
 import { ROOT } from './cli-child.ts'
 import { probeSkipReason } from '../fixtures/syscall/probe-harness.ts'
 import { createPodCgroup, podCgroupSkipReason, runInCgroup } from '../helpers/pod-cgroup.ts'
-import { startSyscallServe, type JsonAlert } from '../helpers/serve-syscall.ts'
+import { standaloneNodeEnv, startSyscallServe, writeSyscallServeConfig, type JsonAlert } from '../helpers/serve-syscall.ts'
 import { PTY_SHELL } from '../helpers/pty-shell.ts'
 import { probeUnsupported } from '../helpers/probe-required.ts'
 
@@ -206,19 +206,8 @@ os.execve(fd, ['lanner-memfd', 'marker-${tag}'], {})
   output: "memfd witness (exepath=%proc.exepath args=%proc.args)"
   priority: NOTICE
 `)
-  const alertsFile = path.join(dir, 'alerts.jsonl')
-  const config = path.join(dir, 'falco.yaml')
-  writeFileSync(config, `rules_files:
-${RULES.map((r) => `  - ${r}`).join('\n')}
-  - ${witness}
-json_output: true
-stdout_output: {enabled: false}
-file_output: {enabled: true, keep_alive: false, filename: ${alertsFile}}
-webserver: {enabled: true, listen_address: 127.0.0.1, listen_port: 0}
-watch_config_files: false
-`)
-  const env: NodeJS.ProcessEnv = { KUBECONFIG: path.join(dir, 'absent'), HOME: dir, KUBERNETES_SERVICE_HOST: '' }
-  const started = await startSyscallServe(t, config, alertsFile, env)
+  const { config, alertsFile } = writeSyscallServeConfig(dir, [...RULES, witness])
+  const started = await startSyscallServe(t, config, alertsFile, standaloneNodeEnv(dir))
   if (typeof started === 'string') {
     probeUnsupported(t, started)
   } else {

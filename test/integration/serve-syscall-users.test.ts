@@ -15,7 +15,7 @@ import path from 'node:path'
 import { probeSkipReason } from '../fixtures/syscall/probe-harness.ts'
 import { createPodCgroup, podCgroupSkipReason } from '../helpers/pod-cgroup.ts'
 import { spawnInCgroup } from '../helpers/cgroup-child.ts'
-import { startSyscallServe } from '../helpers/serve-syscall.ts'
+import { standaloneNodeEnv, startSyscallServe, writeSyscallServeConfig } from '../helpers/serve-syscall.ts'
 import { probeUnsupported } from '../helpers/probe-required.ts'
 
 function unshareMissing (): string | undefined {
@@ -41,17 +41,8 @@ if (skip !== undefined) {
   output: "later started (user=%user.name uid=%user.uid group=%group.name pid=%proc.pid)"
   priority: NOTICE
 `)
-  const alertsFile = path.join(dir, 'alerts.jsonl')
-  const config = path.join(dir, 'falco.yaml')
-  writeFileSync(config, `rules_files: [${path.join(dir, 'rules.yaml')}]
-json_output: true
-stdout_output: {enabled: false}
-file_output: {enabled: true, keep_alive: false, filename: ${alertsFile}}
-webserver: {enabled: true, listen_address: 127.0.0.1, listen_port: 0}
-watch_config_files: false
-`)
-  const env: NodeJS.ProcessEnv = { KUBECONFIG: path.join(dir, 'absent'), HOME: dir, KUBERNETES_SERVICE_HOST: '' }
-  const started = await startSyscallServe(t, config, alertsFile, env)
+  const { config, alertsFile } = writeSyscallServeConfig(dir, [path.join(dir, 'rules.yaml')])
+  const started = await startSyscallServe(t, config, alertsFile, standaloneNodeEnv(dir))
   if (typeof started === 'string') {
     probeUnsupported(t, started)
   } else {
