@@ -54,13 +54,19 @@ function outputPacer (dispatcher: Pick<Dispatcher, 'pending' | 'flush'>, queueSi
     log.warn({ stallMs, pending: dispatcher.pending() }, 'outputs stalled: replay goes on without waiting for them; alerts beyond their queues are dropped and counted')
   }
   return function paceReplay () {
-    return stalled || dispatcher.pending() < highWater ? undefined : waitForOutputs()
+    if (stalled) return undefined
+    const pending = dispatcher.pending()
+    if (pending < highWater) return undefined
+    // at debug: with a slow consumer this is once every queue_size/2 alerts
+    log.debug({ pending, highWater }, 'replay paused: outputs are half full; reading resumes once they drain')
+    return waitForOutputs()
   }
 }
 
-export async function runReplay (config: Config, paths: readonly string[], io: { stdout: NodeJS.WritableStream, stdin: NodeJS.ReadableStream }): Promise<ReplayRun> {
+/** `logDest`: where logs go (default fd 2, as in serve) */
+export async function runReplay (config: Config, paths: readonly string[], io: { stdout: NodeJS.WritableStream, stdin: NodeJS.ReadableStream, logDest?: NodeJS.WritableStream }): Promise<ReplayRun> {
   // a replay is a batch job: no process metrics, no admin or webhook server
-  const app = await buildApp(config, { stdout: io.stdout, defaultMetrics: false })
+  const app = await buildApp(config, { stdout: io.stdout, logDest: io.logDest, defaultMetrics: false })
   const loaded = await app.rules.load()
   for (const w of describeIssues(loaded.warnings)) app.logger.debug({ warning: w }, 'rules warning')
   if (!loaded.ok || loaded.ruleset === undefined) {

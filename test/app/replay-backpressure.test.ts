@@ -39,13 +39,29 @@ t.test('replay waits for slow outputs instead of dropping alerts', async (t) => 
   writeFileSync(file, Array.from({ length: n }, (_, i) => JSON.stringify(auditEvent({ name: `cm-${i}` }))).join('\n') + '\n')
   const config = loadConfig({
     rules: [path.join(dir, 'rules.yaml')],
-    overrides: ['json_output=true', 'log_level=error', 'lanner.outputs={queue_size: 8, drain_timeout_ms: 60000}']
+    overrides: ['json_output=true', 'log_level=debug', 'lanner.log_format=json', 'lanner.outputs={queue_size: 8, drain_timeout_ms: 60000}']
   })
   const stdout = gatedStdout()
-  const run = runReplay(config, [file], { stdout, stdin: new PassThrough() })
+  const logs = new PassThrough()
+  const paused = new Promise<{ pending: number, highWater: number }>((resolve) => {
+    let text = ''
+    logs.on('data', function scan (b: Buffer) {
+      text += b.toString()
+      for (const line of text.split('\n').slice(0, -1)) {
+        const o = JSON.parse(line) as { msg: string, pending: number, highWater: number }
+        if (o.msg.startsWith('replay paused')) resolve(o)
+      }
+      text = text.slice(text.lastIndexOf('\n') + 1)
+    })
+  })
+  const run = runReplay(config, [file], { stdout, stdin: new PassThrough(), logDest: logs })
   await stdout.firstWrite
-  // let the replay run on as far as it would while the consumer is stuck
-  await new Promise((resolve) => setTimeout(resolve, 100))
+  // the replay itself says it stopped reading for the stuck consumer (without back-pressure it
+  // would queue past the outputs and drop, and this line would never come: the test times out)
+  const pause = await paused
+  t.equal(pause.highWater, 4, 'half of queue_size 8')
+  t.ok(pause.pending >= pause.highWater, `paused with ${pause.pending} alerts pending`)
+  t.ok(stdout.lines.length < n, `paused while the consumer had taken ${stdout.lines.length} of ${n}`)
   stdout.open()
   const result = await run
   t.equal(result.code, 0)
