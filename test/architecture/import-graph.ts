@@ -18,6 +18,8 @@ export interface ImportEdge {
   /** `import type`, `export type`, or braces holding only `type` specifiers: erased at compile time */
   typeOnly: boolean
   relative: boolean
+  /** for relative imports: the imported file, relative to the scanned root */
+  target?: string
 }
 
 export interface HouseTable {
@@ -86,7 +88,7 @@ export function scanImports (root: string): ImportEdge[] {
         const target = resolve(dirname(file), spec)
         const to = relative(root, target).includes('/') ? moduleOf(root, target) : ''
         const inner = relative(join(root, to), target)
-        edges.push({ file: relative(root, file), from, to, spec, typeOnly, relative: true, deep: to !== from && inner !== 'index.ts' && inner !== 'index.js' && inner !== 'index' })
+        edges.push({ file: relative(root, file), from, to, spec, typeOnly, relative: true, deep: to !== from && inner !== 'index.ts' && inner !== 'index.js' && inner !== 'index', target: relative(root, target) })
       } else {
         const pkg = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0] as string
         edges.push({ file: relative(root, file), from, to: pkg, spec, typeOnly, relative: false, deep: false })
@@ -164,4 +166,63 @@ export function violations (edges: readonly ImportEdge[], table: HouseTable): st
 /** Files behind one violation line (for messages). */
 export function filesOf (edges: readonly ImportEdge[], from: string, to: string): string[] {
   return [...new Set(edges.filter((e) => e.from === from && e.to === to).map((e) => e.file))]
+}
+
+/** Strongly connected parts (more than one node) of a directed graph, each sorted, in a stable order. */
+function stronglyConnected (graph: ReadonlyMap<string, ReadonlySet<string>>): string[][] {
+  let next = 0
+  const index = new Map<string, number>()
+  const low = new Map<string, number>()
+  const stack: string[] = []
+  const onStack = new Set<string>()
+  const parts: string[][] = []
+  function visit (v: string): void {
+    index.set(v, next)
+    low.set(v, next)
+    next++
+    stack.push(v)
+    onStack.add(v)
+    for (const w of graph.get(v) ?? []) {
+      if (!index.has(w)) {
+        visit(w)
+        low.set(v, Math.min(low.get(v) as number, low.get(w) as number))
+      } else if (onStack.has(w)) {
+        low.set(v, Math.min(low.get(v) as number, index.get(w) as number))
+      }
+    }
+    if (low.get(v) !== index.get(v)) return
+    const part: string[] = []
+    let w: string
+    do {
+      w = stack.pop() as string
+      onStack.delete(w)
+      part.push(w)
+    } while (w !== v)
+    if (part.length > 1) parts.push(part.sort())
+  }
+  for (const v of [...graph.keys()].sort()) if (!index.has(v)) visit(v)
+  return parts.sort((a, b) => (a[0] as string).localeCompare(b[0] as string))
+}
+
+/**
+ * Import cycles, one line each: files that import each other (directly or round a loop; `import
+ * type` counts, since the design is cyclic even when the emitted code is not) and modules that do.
+ */
+export function cycles (edges: readonly ImportEdge[]): string[] {
+  const files = new Map<string, Set<string>>()
+  const modules = new Map<string, Set<string>>()
+  const link = (g: Map<string, Set<string>>, a: string, b: string): void => {
+    const set = g.get(a) ?? new Set<string>()
+    set.add(b)
+    g.set(a, set)
+  }
+  for (const e of edges) {
+    if (!e.relative || e.target === undefined) continue
+    link(files, e.file, e.target)
+    if (e.from !== '' && e.to !== '' && e.from !== e.to) link(modules, e.from, e.to)
+  }
+  return [
+    ...stronglyConnected(files).map((p) => `file cycle: ${p.join(' ↔ ')}`),
+    ...stronglyConnected(modules).map((p) => `module cycle: ${p.join(' ↔ ')}`)
+  ]
 }
