@@ -6,6 +6,7 @@ import path from 'node:path'
 import { existsSync } from 'node:fs'
 import { runLanner } from '../integration/cli-child.ts'
 import { createTestPki, type TestPki } from '../helpers/certs.ts'
+import { skipUnlessRequired } from '../helpers/probe-required.ts'
 
 const LISTEN = ['-o', 'lanner.webhook.listen=127.0.0.1:0', '-o', 'webserver.enabled=false']
 
@@ -53,7 +54,7 @@ t.test('a bearer token over plain HTTP: refused; over TLS: fine', async (t) => {
 
 const SYSTEM_BUNDLE = ['/etc/ssl/certs/ca-certificates.crt', '/etc/pki/tls/certs/ca-bundle.crt'].find((f) => existsSync(f))
 
-t.test('a system trust store as client CA: warned', { skip: SYSTEM_BUNDLE === undefined ? 'no system CA bundle here' : false }, async (t) => {
+t.test('a system trust store as client CA: warned', { skip: skipUnlessRequired(SYSTEM_BUNDLE === undefined ? 'no system CA bundle here (ca-certificates)' : undefined) ?? false }, async (t) => {
   const bundle = SYSTEM_BUNDLE as string
   const r = await runLanner(['serve', ...LISTEN, ...tlsArgs('require', bundle), '--dry-run'])
   t.equal(r.code, 0, r.stderr)

@@ -3,12 +3,13 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes, randomInt } from 'node:crypto'
 import { existsSync } from 'node:fs'
+import { skipUnlessRequired } from './probe-required.ts'
 
 const IP_TIMEOUT_MS = 5_000
 
-/** undefined when `ip` (iproute2) is installed; otherwise the reason to skip */
+/** undefined when `ip` (iproute2) is installed; otherwise the reason to skip (throws it in CI as root) */
 export function ipSkipReason (): string | undefined {
-  return ['/usr/sbin/ip', '/sbin/ip', '/usr/bin/ip', '/bin/ip'].some((p) => existsSync(p)) ? undefined : 'iproute2 (ip) not installed'
+  return skipUnlessRequired(['/usr/sbin/ip', '/sbin/ip', '/usr/bin/ip', '/bin/ip'].some((p) => existsSync(p)) ? undefined : 'iproute2 (ip) not installed')
 }
 
 export function ip (...args: string[]): void {

@@ -10,6 +10,7 @@ import { spawn } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
 import { existsSync, mkdirSync, rmdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { skipUnlessRequired } from './probe-required.ts'
 
 export const CPU_CGROUP_ROOT = '/sys/fs/cgroup/cpu'
 /** where cgroup v2 is mounted: /sys/fs/cgroup on a v2-only node, .../unified on a hybrid one (this VM) */
@@ -19,14 +20,14 @@ export type ScopeRuntime = 'containerd' | 'cri-o' | 'docker'
 
 interface Teardown { teardown(fn: () => void | Promise<void>): void }
 
-/** undefined when a cgroup v1 cpu hierarchy is mounted; otherwise the reason to skip */
+/** undefined when a cgroup v1 cpu hierarchy is mounted; otherwise the reason to skip (throws it in CI as root) */
 export function podCgroupSkipReason (root = CPU_CGROUP_ROOT): string | undefined {
-  return existsSync(join(root, 'cgroup.procs')) ? undefined : `no cgroup v1 cpu hierarchy at ${root}`
+  return skipUnlessRequired(existsSync(join(root, 'cgroup.procs')) ? undefined : `no cgroup v1 cpu hierarchy at ${root}`)
 }
 
-/** undefined when a cgroup v2 hierarchy is mounted at `root`; otherwise the reason to skip */
+/** undefined when a cgroup v2 hierarchy is mounted at `root`; otherwise the reason to skip (throws it in CI as root) */
 export function podCgroupV2SkipReason (root = UNIFIED_CGROUP_ROOT): string | undefined {
-  return existsSync(join(root, 'cgroup.controllers')) && existsSync(join(root, 'cgroup.procs')) ? undefined : `no cgroup v2 hierarchy at ${root}`
+  return skipUnlessRequired(existsSync(join(root, 'cgroup.controllers')) && existsSync(join(root, 'cgroup.procs')) ? undefined : `no cgroup v2 hierarchy at ${root}`)
 }
 
 function makeChain (t: Teardown, root: string, parts: readonly string[]): string {

@@ -11,8 +11,12 @@ import { probeSkipReason, recordProbe, type Recorder } from '../../fixtures/sysc
 import type { SyscallRecord } from '../../../src/syscall/record.ts'
 import { createEnricher } from '../../../src/syscall/enrich.ts'
 import { syscallFields } from '../../../src/fields/syscall/index.ts'
+import { skipUnlessRequired } from '../../helpers/probe-required.ts'
 
 const skip = probeSkipReason()
+// tools some cases need, checked before the probe starts (a throw in CI as root fails the file)
+const noPython = skipUnlessRequired(existsSync('/usr/bin/python3') ? undefined : 'python3 not installed')
+const noBpftool = skipUnlessRequired(existsSync('/usr/sbin/bpftool') ? undefined : 'bpftool not installed')
 if (skip !== undefined) {
   t.plan(0, skip)
 } else {
@@ -86,8 +90,7 @@ if (skip !== undefined) {
     const p = await rec.waitFor(r => r.type === 'execve' && r.pid === plain.pid && r.res === 0, m => m.length > 0)
     t.match(p[0]?.args, { exe_ino: statSync(trueBin).ino, exe_from_memfd: 0, exe_upper_layer: 0, exe_writable: 1 })
 
-    const py = existsSync('/usr/bin/python3')
-    t.test('memfd', { skip: py ? false : 'python3 not installed' }, async t => {
+    t.test('memfd', { skip: noPython ?? false }, async t => {
       const code = 'import os\nfd=os.memfd_create("lanner")\nos.write(fd, open("/bin/true","rb").read())\nos.execv(f"/proc/self/fd/{fd}", ["memfd-marker"])'
       const child = spawn('python3', ['-c', code], { stdio: 'ignore' })
       await new Promise(r => child.on('exit', r))
@@ -120,7 +123,7 @@ if (skip !== undefined) {
     })
   })
 
-  t.test('bpf() from another process is recorded with its command', { skip: existsSync('/usr/sbin/bpftool') ? false : 'bpftool not installed' }, async t => {
+  t.test('bpf() from another process is recorded with its command', { skip: noBpftool ?? false }, async t => {
     const tool = spawn('/usr/sbin/bpftool', ['map', 'show'], { stdio: 'ignore' })
     await new Promise(r => tool.on('exit', r))
     const calls = await rec.waitFor(r => r.type === 'bpf' && r.pid === tool.pid, m => m.length > 0)
@@ -164,7 +167,7 @@ if (skip !== undefined) {
     t.match(net.find(r => r.type === 'listen'), { res: 0, args: { lport: port } })
   })
 
-  t.test('UDP on loopback: sendto and recvfrom (opt-in kind) with addresses', { skip: existsSync('/usr/bin/python3') ? false : 'python3 not installed' }, async t => {
+  t.test('UDP on loopback: sendto and recvfrom (opt-in kind) with addresses', { skip: noPython ?? false }, async t => {
     const udp = await recordProbe({ kinds: ['sendto', 'recvfrom'] })
     t.teardown(async function stop () { await udp.probe.stop() })
     const py = 'import socket\ns=socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\ns.bind(("127.0.0.1", 0))\ns.sendto(b"ping", s.getsockname())\nprint(s.recvfrom(16)[1][1])'

@@ -9,6 +9,7 @@ import { helperPath } from '../../../src/syscall/build.ts'
 import { startProbe } from '../../../src/syscall/loader.ts'
 import { ABI_VERSION } from '../../../src/syscall/abi.ts'
 import { probeSkipReason, recordProbe } from '../../fixtures/syscall/probe-harness.ts'
+import { skipUnlessRequired } from '../../helpers/probe-required.ts'
 
 const tmp = mkdtempSync(join(tmpdir(), 'lanner-probe-sup-'))
 t.teardown(function cleanup () { rmSync(tmp, { recursive: true, force: true }) })
@@ -77,7 +78,7 @@ t.test('the build script names what is missing', async t => {
 
 const skip = probeSkipReason()
 const DROP = '--inh-caps=-bpf,-perfmon,-sys_admin --bounding-set=-bpf,-perfmon,-sys_admin'
-const noSetpriv = skip ?? (existsSync('/usr/bin/setpriv') ? undefined : 'setpriv (util-linux) not installed')
+const noSetpriv = skip ?? skipUnlessRequired(existsSync('/usr/bin/setpriv') ? undefined : 'setpriv (util-linux) not installed')
 
 t.test('without CAP_BPF/CAP_PERFMON: the preflight check names the missing capabilities', { skip: noSetpriv ?? false }, async t => {
   const script = join(tmp, 'unsup.mts')

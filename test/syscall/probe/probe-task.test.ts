@@ -7,12 +7,13 @@ import { execFileSync, spawn } from 'node:child_process'
 import { probeSkipReason, recordProbe, type Recorder } from '../../fixtures/syscall/probe-harness.ts'
 import { createEnricher } from '../../../src/syscall/enrich.ts'
 import { PTY_SHELL } from '../../helpers/pty-shell.ts'
+import { skipUnlessRequired } from '../../helpers/probe-required.ts'
 
 function python3Missing (): string | undefined {
   try { execFileSync('python3', ['-c', 'import os; os.login_tty'], { stdio: 'ignore' }); return undefined } catch { return 'python3 (3.11+, os.login_tty) missing' }
 }
 
-const skip = probeSkipReason() ?? python3Missing()
+const skip = probeSkipReason() ?? skipUnlessRequired(python3Missing())
 if (skip !== undefined) {
   t.plan(0, skip)
 } else {
