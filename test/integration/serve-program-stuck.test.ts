@@ -4,26 +4,13 @@
 // after SIGTERM no child of the program is left.
 import t from 'tap'
 import path from 'node:path'
-import { readdirSync, readFileSync } from 'node:fs'
 import { adminPort, request, startServe, until, webhookListening } from '../helpers/serve-child.ts'
 import { postAsApiserver } from '../helpers/apiserver-client.ts'
 import { auditEvent, createRule } from '../app/fixtures.ts'
-
-/** pids running `sleep <secs>`: a duration unique to this run marks our program's children */
-function sleepers (secs: string): number[] {
-  const out: number[] = []
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue
-    try {
-      const argv = readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0')
-      if (argv.some((a) => a.endsWith('sleep')) && argv.includes(secs)) out.push(Number(d))
-    } catch { /* exited meanwhile */ }
-  }
-  return out
-}
+import { sleepers, sleepMarker } from '../helpers/sleep-marker.ts'
 
 t.test('serve: a program that never reads is visible in metrics, bounded by its deadline, and ended with Lanner', async (t) => {
-  const secs = String(100_000 + Math.floor(Math.random() * 800_000))
+  const secs = sleepMarker()
   const dir = t.testdir({ 'rules.yaml': createRule('ConfigMap Created') })
   const serve = startServe(t, ['serve', '-r', path.join(dir, 'rules.yaml'), '-o', 'stdout_output.enabled=false',
     // the shell backgrounds a second sleep: the whole process group must go, not only the shell

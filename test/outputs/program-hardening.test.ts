@@ -3,31 +3,13 @@
 // that exits without reading fails its alerts instead of counting them delivered, and at shutdown
 // every alert ends as exactly one of delivered / failed / dropped. Real children, real signals.
 import t from 'tap'
-import { readdirSync, readFileSync } from 'node:fs'
 import { PassThrough } from 'node:stream'
 import { createDispatcher, createProgramChannel } from '../../src/outputs/index.ts'
 import { loadConfig } from '../../src/config/index.ts'
 import { buildApp } from '../../src/app/build.ts'
 import { createLogger } from '../../src/app/logger.ts'
+import { sleepers, sleepMarker } from '../helpers/sleep-marker.ts'
 import { captureLogger, counters, jsonLine, makeAlert, until } from './helpers.ts'
-
-/** pids of processes running `sleep <secs>` (a duration no other test uses marks ours) */
-function sleepers (secs: string): number[] {
-  const out: number[] = []
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue
-    try {
-      const argv = readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0')
-      if (argv.some((a) => a.endsWith('sleep')) && argv.includes(secs)) out.push(Number(d))
-    } catch { /* exited meanwhile */ }
-  }
-  return out
-}
-
-/** a `sleep` duration unique to this run, so concurrent test runs never see each other's children */
-function marker (): string {
-  return String(100_000 + Math.floor(Math.random() * 800_000))
-}
 
 function total (c: ReturnType<typeof counters>['c'], ch: string): number {
   return (c.delivered.get(ch) ?? 0) + (c.failed.get(ch) ?? 0) + (c.dropped.get(ch) ?? 0)
@@ -36,7 +18,7 @@ function total (c: ReturnType<typeof counters>['c'], ch: string): number {
 t.test('a per-alert program that hangs fails each alert at its deadline and leaves no process behind', async (t) => {
   const { c, hooks } = counters()
   const log = captureLogger()
-  const m311 = marker()
+  const m311 = sleepMarker()
   const ch = createProgramChannel({ program: `sleep ${m311}; true`, keepAlive: false, timeoutMs: 300 })
   const d = createDispatcher({ channels: [ch], format: jsonLine, queueSize: 100, logger: log, hooks })
   for (let i = 0; i < 3; i++) d.emit(makeAlert(i))
@@ -66,7 +48,7 @@ t.test('a kept-alive program that exits without reading fails its alerts (not de
 
 t.test('a kept-alive program that never reads: writes time out, the child is replaced, metrics move', async (t) => {
   const { c, hooks } = counters()
-  const m313 = marker()
+  const m313 = sleepMarker()
   const ch = createProgramChannel({ program: `sleep ${m313}`, keepAlive: true, timeoutMs: 300 })
   const d = createDispatcher({ channels: [ch], format: jsonLine, queueSize: 10_000, logger: captureLogger(), hooks })
   // ~3 MB of alerts: far more than the socket buffers between us and a child that never reads
@@ -81,7 +63,7 @@ t.test('a kept-alive program that never reads: writes time out, the child is rep
 
 t.test('shutdown with runs in flight: every alert ends exactly once, no child outlives close()', async (t) => {
   const { c, hooks } = counters()
-  const m317 = marker()
+  const m317 = sleepMarker()
   const ch = createProgramChannel({ program: `sleep ${m317}`, keepAlive: false })
   const d = createDispatcher({ channels: [ch], format: jsonLine, queueSize: 100, logger: captureLogger(), hooks })
   for (let i = 0; i < 300; i++) d.emit(makeAlert(i))
