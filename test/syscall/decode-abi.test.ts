@@ -4,6 +4,7 @@ import t from 'tap'
 import { execFileSync } from 'node:child_process'
 import { ABI_VERSION, CONF, EXE, HDR, HELLO, KIND_IDS, STATS, TASK, TUPLE } from '../../src/syscall/abi.ts'
 import { ensureProbeBuilt, needsBuild } from '../../src/syscall/build.ts'
+import { skipUnlessRequired } from '../helpers/probe-required.ts'
 
 function toolsMissing (): string | undefined {
   if (!needsBuild()) return undefined
@@ -15,7 +16,7 @@ function toolsMissing (): string | undefined {
   }
 }
 
-const skip = process.platform !== 'linux' ? 'Linux only' : toolsMissing()
+const skip = skipUnlessRequired(process.platform !== 'linux' ? 'Linux only' : toolsMissing())
 if (skip !== undefined) {
   t.plan(0, skip)
 } else {
