@@ -13,18 +13,11 @@ import { resolveOverridePaths } from './override-paths.ts'
 import { configFileEntries, filesOfEntry, mergeRoot, originOf, type ConfigFileEntry, type KeyOrigin } from './config-files.ts'
 import { expandEnvTree, type Env } from './env-expand.ts'
 import { ignoredKeyWarning } from './falco-keys.ts'
-import { resolveConfig, type ResolveOptions } from './resolve.ts'
+import { resolveConfig } from './resolve.ts'
+import type { LoadConfigOptions } from './load-options.ts'
 import type { Config } from './types.ts'
 
-export interface LoadConfigOptions extends Omit<ResolveOptions, 'configDir'> {
-  /** -c FILE; without it every setting has its default */
-  file?: string
-  /** -o key=value, in order */
-  overrides?: readonly string[]
-  cwd?: string
-  /** where ${VAR} values come from (default process.env) */
-  env?: Env
-}
+export type { LoadConfigOptions }
 
 interface YamlSource { doc?: Document, lines?: LineCounter, file?: string }
 interface ParsedFile extends YamlSource {

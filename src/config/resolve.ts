@@ -11,19 +11,10 @@ import { parseListen, parseOpenParams } from './open-params.ts'
 import { parseDurationMs } from './duration.ts'
 import { ignoredKeyWarning } from './falco-keys.ts'
 import type { AppendOutputConfig, PluginConfig, RawConfig } from './schema.ts'
+import type { ResolveOptions } from './load-options.ts'
 import type { AdminConfig, AppendOutputSpec, Config, MetricsConfig, OutputsConfig, PinoLevel, WebhookConfig } from './types.ts'
 
-export interface ResolveOptions {
-  /** -r: replaces rules_files */
-  rules?: readonly string[]
-  /** -t / -T */
-  tagsKeep?: readonly string[]
-  tagsDrop?: readonly string[]
-  /** --source */
-  source?: SourceName
-  cwd?: string
-  configDir?: string
-}
+export type { ResolveOptions }
 
 const PRIORITY_INDEX: Record<string, Priority> = {
   emergency: 0, alert: 1, critical: 2, error: 3, warning: 4, notice: 5, informational: 6, info: 6, debug: 7

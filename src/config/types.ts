@@ -3,6 +3,7 @@
 import type { Priority } from '../events/index.ts'
 import type { SourceName } from './defaults.ts'
 import type { ConfigFileEntry } from './config-files.ts'
+import type { LoadConfigOptions } from './load-options.ts'
 
 export interface TlsFiles {
   /** PEM certificate chain file */
@@ -153,7 +154,7 @@ export interface Config {
   /** every config file read, main file first */
   loadedConfigFiles: string[]
   /** the options loadConfig was called with (a live reload repeats them) */
-  loadedWith?: import('./load.ts').LoadConfigOptions
+  loadedWith?: LoadConfigOptions
   appendOutput: AppendOutputSpec[]
   /** static_fields: name (without `static.`) → value */
   staticFields: Record<string, string>
