@@ -11,7 +11,7 @@ import { createK8sWatch } from '../../src/k8s/watch.ts'
 import { resolveKubeConfig } from '../../src/k8s/kube-config.ts'
 import { watchConfigMap } from '../../src/k8s/configmap-watch.ts'
 import type { AppError } from '../../src/errors/index.ts'
-import { namespaceObject, podObject, startFakeApiServer, statusObject } from '../helpers/fake-apiserver.ts'
+import { namespaceObject, podObject, startFakeApiServer, statusObject, type FakeApiServer } from '../helpers/fake-apiserver.ts'
 import { startFakeConfigMapApiServer } from '../helpers/fake-configmap-apiserver.ts'
 
 const ID = (c: string): string => c.repeat(64)
@@ -22,6 +22,23 @@ function nth<T> (n: number): { fn: (v: T) => void, done: Promise<T[]> } {
   let resolve: (v: T[]) => void = () => {}
   const done = new Promise<T[]>((r) => { resolve = r })
   return { fn (v) { seen.push(v); if (seen.length === n) resolve(seen) }, done }
+}
+
+type ListWatchOptions = Parameters<typeof listWatch<any>>[0]
+
+/** A listWatch of the fake's namespaces (all of them, handlers doing nothing, unless `extra` says otherwise), closed at teardown. */
+function namespaceListWatch (t: { teardown(fn: () => void): void }, api: FakeApiServer, extra: Partial<ListWatchOptions> = {}) {
+  const core = api.kubeConfig.makeApiClient(CoreV1Api)
+  const h = listWatch<any>({
+    kubeConfig: api.kubeConfig,
+    path: '/api/v1/namespaces',
+    listFn: async (signal) => await core.listNamespace({}, await requestOptions(signal)),
+    onSync () {},
+    onEvent () {},
+    ...extra
+  })
+  t.teardown(() => h.close())
+  return h
 }
 
 t.test('handlers that throw (Errors or not) are reported; a throwing reporter does not stop the loop', async (t) => {
@@ -51,18 +68,13 @@ t.test('an in-band ERROR other than 410 fails the watch (reported, retried from 
   const api = await startFakeApiServer(t, {})
   const core = api.kubeConfig.makeApiClient(CoreV1Api)
   const errors = nth<AppError>(1)
-  const h = listWatch<any>({
-    kubeConfig: api.kubeConfig,
-    path: '/api/v1/namespaces',
+  namespaceListWatch(t, api, {
     what: 'namespace watch',
     labelSelector: 'team=a',
     listFn: async (signal) => await core.listNamespace({ labelSelector: 'team=a' }, await requestOptions(signal)),
-    onSync () {},
-    onEvent () {},
     onError: errors.fn,
     backoff: { initialMs: 5, maxMs: 10 }
   })
-  t.teardown(() => h.close())
   await api.untilSeen(() => api.seen.some((s) => s.query.get('watch') === 'true'))
   t.equal(api.seen.find((s) => s.query.get('watch') === 'true')?.query.get('labelSelector'), 'team=a', 'the label selector is sent')
   api.push('namespaces', 'ERROR', statusObject(500, 'InternalError', 'etcd cluster is unavailable'))
@@ -74,17 +86,8 @@ t.test('an in-band ERROR other than 410 fails the watch (reported, retried from 
 
 t.test('a server that answers every resumed watch with 410 is re-listed with backoff, not in a tight loop', async (t) => {
   const api = await startFakeApiServer(t, { namespaces: [namespaceObject('x')] })
-  const core = api.kubeConfig.makeApiClient(CoreV1Api)
   let syncs = 0
-  const h = listWatch<any>({
-    kubeConfig: api.kubeConfig,
-    path: '/api/v1/namespaces',
-    listFn: async (signal) => await core.listNamespace({}, await requestOptions(signal)),
-    onSync () { syncs++ },
-    onEvent () {},
-    backoff: { initialMs: 5, maxMs: 10 }
-  })
-  t.teardown(() => h.close())
+  namespaceListWatch(t, api, { onSync () { syncs++ }, backoff: { initialMs: 5, maxMs: 10 } })
   for (let i = 0; i < 3; i++) {
     await api.untilSeen(() => api.seen.filter((s) => s.query.get('watch') === 'true').length > i)
     api.expire('namespaces')
@@ -98,18 +101,14 @@ t.test('a 410 from the list itself (an expired continue token) re-lists without 
   const errors: AppError[] = []
   let calls = 0
   const synced = nth<number>(1)
-  const h = listWatch<any>({
-    kubeConfig: api.kubeConfig,
-    path: '/api/v1/namespaces',
+  namespaceListWatch(t, api, {
     async listFn () {
       if (++calls === 1) throw Object.assign(new Error('HTTP-Code: 410\nMessage: Gone\nBody: {}'), { code: 410 })
       return { metadata: { resourceVersion: '10' }, items: [] }
     },
     onSync () { synced.fn(calls) },
-    onEvent () {},
     onError (e) { errors.push(e) }
   })
-  t.teardown(() => h.close())
   t.same(await synced.done, [2])
   t.same(errors, [])
 })
@@ -117,15 +116,8 @@ t.test('a 410 from the list itself (an expired continue token) re-lists without 
 t.test('close() while a list is outstanding ends the loop; synced and attempted settle', async (t) => {
   const api = await startFakeApiServer(t, {})
   api.hangLists(Infinity)
-  const core = api.kubeConfig.makeApiClient(CoreV1Api)
   let syncs = 0
-  const h = listWatch<any>({
-    kubeConfig: api.kubeConfig,
-    path: '/api/v1/namespaces',
-    listFn: async (signal) => await core.listNamespace({}, await requestOptions(signal)),
-    onSync () { syncs++ },
-    onEvent () {}
-  })
+  const h = namespaceListWatch(t, api, { onSync () { syncs++ } })
   await api.untilSeen(() => api.seen.length > 0)
   h.close()
   h.close()

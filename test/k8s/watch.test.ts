@@ -34,12 +34,20 @@ function until (cond: () => boolean, hook: { fn: () => void }): Promise<void> {
   })
 }
 
-t.test('lists then watches this node\'s pods and all namespaces', async (t) => {
-  const api = await fakeApi(t)
+type WatchOptions = Parameters<typeof createK8sWatch>[0]
+
+/** createK8sWatch on the fake for node-1, started, stopped at teardown; `hook` is what `until` waits on. */
+async function startedWatch (t: { teardown(fn: () => void): void }, api: FakeApiServer, opts: Partial<WatchOptions> = {}) {
   const hook = { fn: () => {} }
-  const w = createK8sWatch({ kubeConfig: api.kubeConfig, nodeName: 'node-1', onChange: () => hook.fn() })
+  const w = createK8sWatch({ kubeConfig: api.kubeConfig, nodeName: 'node-1', onChange: () => hook.fn(), ...opts })
   t.teardown(() => { w.stop() })
   await w.start()
+  return { w, hook }
+}
+
+t.test('lists then watches this node\'s pods and all namespaces', async (t) => {
+  const api = await fakeApi(t)
+  const { w, hook } = await startedWatch(t, api)
   t.equal(w.index.container(ID1)?.pod.name, 'cart', 'pod from the initial list')
   t.same(w.index.container(ID1)?.pod.labels, { app: 'cart' })
   t.equal(w.index.container(ID1)?.image, 'registry.local/cart:v1')
@@ -73,11 +81,8 @@ t.test('lists then watches this node\'s pods and all namespaces', async (t) => {
 t.test('a failing list is reported as ERR_K8S_WATCH and retried', async (t) => {
   const api = await fakeApi(t)
   api.failLists(2)
-  const hook = { fn: () => {} }
   const errors: AppError[] = []
-  const w = createK8sWatch({ kubeConfig: api.kubeConfig, nodeName: 'node-1', retryDelayMs: 5, onError: (e) => errors.push(e), onChange: () => hook.fn() })
-  t.teardown(() => { w.stop() })
-  await w.start()
+  const { w, hook } = await startedWatch(t, api, { retryDelayMs: 5, onError: (e) => errors.push(e) })
   await until(() => w.index.container(ID1) !== undefined && w.index.namespaceLabels('shop') !== undefined, hook)
   t.ok(errors.length >= 1)
   t.equal(errors[0]?.code, 'ERR_K8S_WATCH')
@@ -85,10 +90,7 @@ t.test('a failing list is reported as ERR_K8S_WATCH and retried', async (t) => {
 
 t.test('410 Gone on the pod watch re-lists: pods missing from the new list leave the index; stop() closes the watches', async (t) => {
   const api = await fakeApi(t)
-  const hook = { fn: () => {} }
-  const w = createK8sWatch({ kubeConfig: api.kubeConfig, nodeName: 'node-1', onChange: () => hook.fn() })
-  t.teardown(() => { w.stop() })
-  await w.start()
+  const { w, hook } = await startedWatch(t, api)
   await api.bothWatching
   t.equal(w.index.container(ID1)?.pod.name, 'cart')
 
@@ -267,11 +269,8 @@ t.test('a token the apiserver does not know: 401 reported as ERR_K8S_WATCH sayin
 t.test('RBAC denial (403 Forbidden): the error carries the apiserver\'s reason and message; access granted later is picked up', async (t) => {
   const api = await fakeApi(t)
   api.forbid('pods')
-  const hook = { fn: () => {} }
   const errors: AppError[] = []
-  const w = createK8sWatch({ kubeConfig: api.kubeConfig, nodeName: 'node-1', retryDelayMs: 5, onError: (e) => { errors.push(e); if (errors.length === 2) api.forbid('pods', false) }, onChange: () => hook.fn() })
-  t.teardown(() => { w.stop() })
-  await w.start()
+  const { w, hook } = await startedWatch(t, api, { retryDelayMs: 5, onError: (e) => { errors.push(e); if (errors.length === 2) api.forbid('pods', false) } })
   t.match(errors[0]?.message, 'pod watch: HTTP 403: Forbidden: pods is forbidden: User "system:serviceaccount:lanner:lanner" cannot list resource "pods" in API group "" at the cluster scope')
   await until(() => w.index.container(ID1) !== undefined, hook)
   t.equal(w.index.container(ID1)?.pod.name, 'cart', 'listed once the role binding exists')
@@ -322,10 +321,7 @@ t.test('list items arrive without kind/apiVersion (as the apiserver encodes them
 
 t.test('pods of other nodes are neither listed nor watched (the field selector is honoured by the server)', async (t) => {
   const api = await fakeApi(t)
-  const hook = { fn: () => {} }
-  const w = createK8sWatch({ kubeConfig: api.kubeConfig, nodeName: 'node-1', onChange: () => hook.fn() })
-  t.teardown(() => { w.stop() })
-  await w.start()
+  const { w, hook } = await startedWatch(t, api)
   await api.bothWatching
   api.push('pods', 'ADDED', podObject({ name: 'elsewhere', namespace: 'shop', containerId: '3'.repeat(64), nodeName: 'node-2' }))
   api.push('pods', 'ADDED', pod('here', ID2))
@@ -383,10 +379,7 @@ t.test('the apiserver ends a watch after timeoutSeconds; the client resumes from
 
 t.test('a namespace deleted: Terminating, its pods DELETED, then the namespace DELETED; the index forgets both', async (t) => {
   const api = await fakeApi(t)
-  const hook = { fn: () => {} }
-  const w = createK8sWatch({ kubeConfig: api.kubeConfig, nodeName: 'node-1', onChange: () => hook.fn() })
-  t.teardown(() => { w.stop() })
-  await w.start()
+  const { w, hook } = await startedWatch(t, api)
   await api.bothWatching
   api.deleteNamespace('shop')
   await until(() => w.index.namespaceLabels('shop') === undefined, hook)
