@@ -2,20 +2,15 @@
 // outputs before it resolves, per-event problems reported and counted instead of failing the batch.
 import t from 'tap'
 import path from 'node:path'
-import { PassThrough } from 'node:stream'
 import { loadConfig } from '../../src/config/index.ts'
-import { buildApp } from '../../src/app/build.ts'
 import { createAuditBatchHandler } from '../../src/app/audit-handler.ts'
-import { createLogger } from '../../src/app/logger.ts'
-import { auditEvent, createRule, eventList } from './fixtures.ts'
+import { auditEvent, createRule, eventList, lineCollector, quietApp } from './fixtures.ts'
 
 async function appWith (t: { testdir(f: Record<string, string>): string, equal(a: unknown, b: unknown): void }, overrides: string[] = []) {
   const dir = t.testdir({ 'rules.yaml': createRule('ConfigMap Created') + createRule('Secret Created', 'secrets') })
   const config = loadConfig({ rules: [path.join(dir, 'rules.yaml')], overrides: ['json_output=true', ...overrides] })
-  const out = new PassThrough()
-  const lines: string[] = []
-  out.on('data', (b: Buffer) => lines.push(...b.toString().trimEnd().split('\n')))
-  const app = await buildApp(config, { stdout: out, logger: createLogger({ level: 'error', stderr: true }, new PassThrough()), defaultMetrics: false })
+  const { stream: out, lines } = lineCollector()
+  const app = await quietApp(config, out)
   t.equal((await app.rules.load()).ok, true)
   const handle = createAuditBatchHandler({ rules: app.rules, emit: app.emit, metrics: app.metrics, maxEventBytes: config.webhook.maxEventBytes })
   return { app, handle, lines }

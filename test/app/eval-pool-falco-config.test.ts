@@ -1,15 +1,11 @@
 // Evaluation workers (lanner.eval_workers > 0) apply static_fields and append_output exactly as
 // the main thread does: same alert bytes from both paths.
 import t from 'tap'
-import { PassThrough } from 'node:stream'
 import path from 'node:path'
 import { loadConfig } from '../../src/config/index.ts'
-import { buildApp } from '../../src/app/build.ts'
 import { createAuditBatchHandler, createPooledAuditBatchHandler } from '../../src/app/audit-handler.ts'
-import { createEvalPool } from '../../src/app/eval-pool.ts'
-import { createLogger } from '../../src/app/logger.ts'
-import { loadOptionsFrom } from '../../src/app/rules-manager.ts'
 import { auditEvent, encodeEventList } from '../helpers/apiserver-client.ts'
+import { evalPoolFor, lineCollector, quietApp } from './fixtures.ts'
 
 const RULE = `- rule: Prod pod created
   desc: d
@@ -26,14 +22,10 @@ t.test('workers see static.* fields and append_output', async (t) => {
     rules: [path.join(dir, 'rules.yaml')],
     overrides: ['json_output=true', 'static_fields={cluster: prod}', 'append_output=[{match: {tags: [pci]}, extra_output: "cluster=%static.cluster", extra_fields: [ka.verb, {team: payments}]}]']
   })
-  const out = new PassThrough()
-  const lines: string[] = []
-  out.on('data', (b: Buffer) => lines.push(...b.toString().trimEnd().split('\n')))
-  const app = await buildApp(config, { stdout: out, logger: createLogger({ level: 'error', stderr: true }, new PassThrough()), defaultMetrics: false })
+  const { stream: out, lines } = lineCollector()
+  const app = await quietApp(config, out)
   t.equal((await app.rules.load()).ok, true)
-  const { sources: _s, ...loadOptions } = loadOptionsFrom(config, app.sources)
-  const pool = createEvalPool(1, { userFields: config.userFields, staticFields: config.staticFields, loadOptions, maxEventBytes: config.webhook.maxEventBytes }, app.logger)
-  t.teardown(async () => { await pool.close(); await app.dispatcher.close(100) })
+  const pool = evalPoolFor(t, app, config, 1, { staticFields: config.staticFields })
   await pool.setRules(app.rules.inputs() ?? [])
   const body = Buffer.from(encodeEventList([auditEvent(1)]))
   await createPooledAuditBatchHandler({ pool, emit: app.emit, metrics: app.metrics })(body)

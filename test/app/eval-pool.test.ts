@@ -8,22 +8,16 @@ import { Worker } from 'node:worker_threads'
 import { loadConfig } from '../../src/config/index.ts'
 import { buildApp } from '../../src/app/build.ts'
 import { createAuditBatchHandler, createPooledAuditBatchHandler } from '../../src/app/audit-handler.ts'
-import { createEvalPool } from '../../src/app/eval-pool.ts'
 import { createLogger } from '../../src/app/logger.ts'
-import { loadOptionsFrom } from '../../src/app/rules-manager.ts'
-import { auditEvent, createRule, eventList } from './fixtures.ts'
+import { auditEvent, createRule, evalPoolFor, eventList, lineCollector, quietApp } from './fixtures.ts'
 
 t.test('a pool of two workers gives the same alerts as the main-thread handler, and follows reloads', async (t) => {
   const dir = t.testdir({ 'rules.yaml': createRule('ConfigMap Created') + createRule('Secret Created', 'secrets') })
   const config = loadConfig({ rules: [path.join(dir, 'rules.yaml')], overrides: ['json_output=true', 'lanner.user_fields=[{name: custom.team, jsonpath: "$.objectRef.namespace"}]'] })
-  const out = new PassThrough()
-  const lines: string[] = []
-  out.on('data', (b: Buffer) => lines.push(...b.toString().trimEnd().split('\n')))
-  const app = await buildApp(config, { stdout: out, logger: createLogger({ level: 'error', stderr: true }, new PassThrough()), defaultMetrics: false })
+  const { stream: out, lines } = lineCollector()
+  const app = await quietApp(config, out)
   t.equal((await app.rules.load()).ok, true)
-  const { sources: _s, ...loadOptions } = loadOptionsFrom(config, app.sources)
-  const pool = createEvalPool(2, { userFields: config.userFields, loadOptions, maxEventBytes: config.webhook.maxEventBytes }, app.logger)
-  t.teardown(async () => { await pool.close(); await app.dispatcher.close(100) })
+  const pool = evalPoolFor(t, app, config, 2)
 
   await t.rejects(pool.evaluate(Buffer.from(eventList([auditEvent()]))), { code: 'ERR_WEBHOOK_HANDLER_FAILED' }, 'before rules: retryable failure, never a 200')
   await pool.setRules(app.rules.inputs() ?? [])
@@ -54,11 +48,9 @@ t.test('a pool of two workers gives the same alerts as the main-thread handler, 
 t.test('a message a worker fails on is answered with an error, never left pending', { timeout: 30000 }, async (t) => {
   const dir = t.testdir({ 'rules.yaml': createRule('ConfigMap Created') })
   const config = loadConfig({ rules: [path.join(dir, 'rules.yaml')] })
-  const app = await buildApp(config, { stdout: new PassThrough(), logger: createLogger({ level: 'error', stderr: true }, new PassThrough()), defaultMetrics: false })
+  const app = await quietApp(config)
   t.equal((await app.rules.load()).ok, true)
-  const { sources: _s, ...loadOptions } = loadOptionsFrom(config, app.sources)
-  const pool = createEvalPool(1, { userFields: config.userFields, loadOptions, maxEventBytes: config.webhook.maxEventBytes }, app.logger)
-  t.teardown(async () => { await pool.close(); await app.dispatcher.close(100) })
+  const pool = evalPoolFor(t, app, config, 1)
   await pool.setRules(app.rules.inputs() ?? [])
 
   // loadRules throws on an input that is not text: the broadcast must fail, not wait forever
@@ -71,12 +63,9 @@ t.test('a message a worker fails on is answered with an error, never left pendin
 t.test('a worker that dies is replaced: its in-flight batch is rejected as retryable, the replacement gets the current rules and evaluates', { timeout: 60000 }, async (t) => {
   const dir = t.testdir({ 'rules.yaml': createRule('ConfigMap Created') })
   const config = loadConfig({ rules: [path.join(dir, 'rules.yaml')] })
-  const logLines: string[] = []
-  const logSink = new PassThrough()
-  logSink.on('data', (b: Buffer) => logLines.push(...b.toString().trimEnd().split('\n')))
+  const { stream: logSink, lines: logLines } = lineCollector()
   const app = await buildApp(config, { stdout: new PassThrough(), logger: createLogger({ level: 'warn', stderr: true }, logSink), defaultMetrics: false })
   t.equal((await app.rules.load()).ok, true)
-  const { sources: _s, ...loadOptions } = loadOptionsFrom(config, app.sources)
   // the pool keeps its workers to itself: learn them from the messages they are sent
   const workers = new Set<Worker>()
   let onNewWorker: (w: Worker) => void = () => {}
@@ -86,8 +75,7 @@ t.test('a worker that dies is replaced: its in-flight batch is rejected as retry
     return post.apply(this, args)
   }
   t.teardown(() => { Worker.prototype.postMessage = post })
-  const pool = createEvalPool(1, { userFields: config.userFields, loadOptions, maxEventBytes: config.webhook.maxEventBytes }, app.logger)
-  t.teardown(async () => { await pool.close(); await app.dispatcher.close(100) })
+  const pool = evalPoolFor(t, app, config, 1)
   await pool.setRules(app.rules.inputs() ?? [])
   const [first] = [...workers]
   t.ok(first, 'the worker was seen')

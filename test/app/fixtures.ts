@@ -1,4 +1,11 @@
 // Audit events and rules files for the app, CLI and integration tests.
+import { PassThrough } from 'node:stream'
+import { buildApp, type App } from '../../src/app/build.ts'
+import { createEvalPool, type EvalPool } from '../../src/app/eval-pool.ts'
+import type { WorkerInit } from '../../src/app/eval-protocol.ts'
+import { createLogger } from '../../src/app/logger.ts'
+import { loadOptionsFrom } from '../../src/app/rules-manager.ts'
+import type { Config } from '../../src/config/index.ts'
 import { encodeEventList } from '../helpers/apiserver-client.ts'
 export function auditEvent (opts: { verb?: string, resource?: string, name?: string, user?: string, id?: string } = {}): Record<string, unknown> {
   return {
@@ -33,4 +40,28 @@ export function createRule (name: string, resource = 'configmaps', extra = ''): 
   source: k8s_audit
   tags: [k8s, test]
 `
+}
+
+/** A stream whose text is collected line by line (an output's stdout, a logger's sink). */
+export function lineCollector (): { stream: PassThrough, lines: string[] } {
+  const stream = new PassThrough()
+  const lines: string[] = []
+  stream.on('data', (b: Buffer) => lines.push(...b.toString().trimEnd().split('\n')))
+  return { stream, lines }
+}
+
+/** buildApp with alerts to `stdout`, logging errors only (to nowhere), without the default metrics. */
+export async function quietApp (config: Config, stdout: PassThrough = new PassThrough()): Promise<App> {
+  return await buildApp(config, { stdout, logger: createLogger({ level: 'error', stderr: true }, new PassThrough()), defaultMetrics: false })
+}
+
+/**
+ * An evaluation pool of `size` workers for `app`, initialised from `config` as serve does (`init`
+ * adds to it); the pool and the app's outputs are closed at teardown. Rules are not set yet.
+ */
+export function evalPoolFor (t: { teardown(fn: () => Promise<void>): void }, app: App, config: Config, size: number, init: Partial<WorkerInit> = {}): EvalPool {
+  const { sources: _s, ...loadOptions } = loadOptionsFrom(config, app.sources)
+  const pool = createEvalPool(size, { userFields: config.userFields, loadOptions, maxEventBytes: config.webhook.maxEventBytes, ...init }, app.logger)
+  t.teardown(async () => { await pool.close(); await app.dispatcher.close(100) })
+  return pool
 }
