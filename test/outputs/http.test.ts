@@ -39,6 +39,16 @@ async function startSink (t: { teardown(fn: () => void): void }, opts: { statuse
 
 const base = { userAgent: 'lanner-test', insecure: false, mtls: false, compressUploads: false, keepAlive: true, timeoutMs: 5000, retries: 3, backoffMs: 5 }
 
+type DispatcherHooks = ReturnType<typeof counters>['hooks']
+
+/** One alert (makeAlert(n)) through a dispatcher with one JSON http channel on `settings`, flushed; close the dispatcher after the checks. */
+async function sendOneAlert (settings: Partial<Parameters<typeof createHttpChannel>[0]> & { url: string }, n: number, hooks?: DispatcherHooks) {
+  const d = createDispatcher({ channels: [createHttpChannel({ ...base, ...settings, contentType: 'application/json' })], format: jsonLine, queueSize: 10, logger: captureLogger(), ...(hooks === undefined ? {} : { hooks }) })
+  d.emit(makeAlert(n))
+  await d.flush(10000)
+  return d
+}
+
 t.test('POSTs one JSON alert per request, falcosidekick style', async (t) => {
   const sink = await startSink(t)
   const { c, hooks } = counters()
@@ -129,22 +139,16 @@ t.test('HTTPS: verifies the server against ca_cert; insecure skips verification;
   const sink = await startSink(t, { tls: { cert: readFileSync(server.cert), key: readFileSync(server.key), ca: readFileSync(client.cert), requestCert: true, rejectUnauthorized: false } })
 
   const { c, hooks } = counters()
-  const untrusted = createDispatcher({ channels: [createHttpChannel({ ...base, retries: 0, url: sink.url, contentType: 'application/json' })], format: jsonLine, queueSize: 10, logger: captureLogger(), hooks })
-  untrusted.emit(makeAlert(1))
-  await untrusted.flush(10000)
+  const untrusted = await sendOneAlert({ retries: 0, url: sink.url }, 1, hooks)
   t.equal(c.failed.get('http'), 1, 'an unknown CA is rejected')
   t.equal(sink.received.length, 0)
   await untrusted.close(1000)
 
-  const insecure = createDispatcher({ channels: [createHttpChannel({ ...base, insecure: true, url: sink.url, contentType: 'application/json' })], format: jsonLine, queueSize: 10, logger: captureLogger() })
-  insecure.emit(makeAlert(2))
-  await insecure.flush(10000)
+  const insecure = await sendOneAlert({ insecure: true, url: sink.url }, 2)
   t.equal(sink.received.length, 1, 'insecure: true accepts it')
   await insecure.close(1000)
 
-  const mtls = createDispatcher({ channels: [createHttpChannel({ ...base, caCert: server.cert, mtls: true, clientCert: client.cert, clientKey: client.key, url: sink.url, contentType: 'application/json' })], format: jsonLine, queueSize: 10, logger: captureLogger() })
-  mtls.emit(makeAlert(3))
-  await mtls.flush(10000)
+  const mtls = await sendOneAlert({ caCert: server.cert, mtls: true, clientCert: client.cert, clientKey: client.key, url: sink.url }, 3)
   t.equal(sink.received.length, 2, 'ca_cert verifies the server')
   t.equal(sink.received[1]?.clientCert, 'client', 'the client certificate was presented')
   await mtls.close(1000)
@@ -157,22 +161,16 @@ t.test('HTTPS trust from ca_path (every .pem/.crt of the directory, other files 
   copyFileSync(other.cert, path.join(dir, 'cas', 'other.pem'))
   copyFileSync(server.cert, path.join(dir, 'cas', 'server.crt'))
   const sink = await startSink(t, { tls: { cert: readFileSync(server.cert), key: readFileSync(server.key) } })
-  const viaPath = createDispatcher({ channels: [createHttpChannel({ ...base, caPath: path.join(dir, 'cas'), url: sink.url, contentType: 'application/json' })], format: jsonLine, queueSize: 10, logger: captureLogger() })
-  viaPath.emit(makeAlert(1))
-  await viaPath.flush(10000)
+  const viaPath = await sendOneAlert({ caPath: path.join(dir, 'cas'), url: sink.url }, 1)
   t.equal(sink.received.length, 1, 'the server certificate found in ca_path verifies it')
   await viaPath.close(1000)
 
-  const viaBundle = createDispatcher({ channels: [createHttpChannel({ ...base, caBundle: server.cert, url: sink.url, contentType: 'application/json' })], format: jsonLine, queueSize: 10, logger: captureLogger() })
-  viaBundle.emit(makeAlert(2))
-  await viaBundle.flush(10000)
+  const viaBundle = await sendOneAlert({ caBundle: server.cert, url: sink.url }, 2)
   t.equal(sink.received.length, 2, 'ca_bundle too')
   await viaBundle.close(1000)
 
   const { c, hooks } = counters()
-  const systemOnly = createDispatcher({ channels: [createHttpChannel({ ...base, retries: 0, caPath: path.join(dir, 'no-such-dir'), url: sink.url, contentType: 'application/json' })], format: jsonLine, queueSize: 10, logger: captureLogger(), hooks })
-  systemOnly.emit(makeAlert(3))
-  await systemOnly.flush(10000)
+  const systemOnly = await sendOneAlert({ retries: 0, caPath: path.join(dir, 'no-such-dir'), url: sink.url }, 3, hooks)
   t.equal(c.failed.get('http'), 1, 'Falco\'s default ca_path absent: system CAs only, which do not know the test CA')
   t.equal(sink.received.length, 2)
   await systemOnly.close(1000)
@@ -187,9 +185,7 @@ t.test('mtls: true without client_cert/client_key is a config error naming http_
   const client = makeCert(dir, 'client')
   const sink = await startSink(t, { tls: { cert: readFileSync(server.cert), key: readFileSync(server.key), ca: readFileSync(client.cert), requestCert: true, rejectUnauthorized: true } })
   const { c, hooks } = counters()
-  const noCert = createDispatcher({ channels: [createHttpChannel({ ...base, retries: 0, caCert: server.cert, url: sink.url, contentType: 'application/json' })], format: jsonLine, queueSize: 10, logger: captureLogger(), hooks })
-  noCert.emit(makeAlert(1))
-  await noCert.flush(10000)
+  const noCert = await sendOneAlert({ retries: 0, caCert: server.cert, url: sink.url }, 1, hooks)
   t.equal(c.failed.get('http'), 1, 'the handshake fails without a client certificate')
   t.equal(sink.received.length, 0)
   await noCert.close(1000)
