@@ -22,7 +22,7 @@ import { loadOptionsFrom } from '../src/app/rules-manager.ts'
 import { createLogger } from '../src/app/logger.ts'
 
 const N = Number(process.argv[2] ?? 20000)
-const silent = { debug () {}, info () {}, warn () {}, error () {} }
+const silent = { child: () => silent, debug () {}, info () {}, warn () {}, error () {} }
 
 function alert (i: number): Alert {
   return {

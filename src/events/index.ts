@@ -1,2 +1,3 @@
 export * from './types.ts'
 export type { CachedEvent } from './cached-event.ts'
+export type { Logger } from './logger.ts'

@@ -6,7 +6,8 @@ import type { Alert, AlertSink } from '../events/index.ts'
 import { createChannelQueue, type ChannelQueue, type QueuedAlert } from './channel-queue.ts'
 import { createDropTally, type DropSummary } from './drop-tally.ts'
 import { createRateLimitedLog } from './rate-limited-log.ts'
-import type { AlertFormatter, Logger, OutputChannel, OutputHooks } from './types.ts'
+import type { Logger } from '../events/index.ts'
+import type { AlertFormatter, OutputChannel, OutputHooks } from './types.ts'
 
 export interface DispatcherOptions {
   channels: readonly OutputChannel[]

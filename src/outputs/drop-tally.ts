@@ -3,7 +3,7 @@
 // summed per rule and logged when the interval is over (and at close), so a flood is one line,
 // not silence and not a line per alert.
 import type { QueuedAlert } from './channel-queue.ts'
-import type { Logger } from './types.ts'
+import type { Logger } from '../events/index.ts'
 
 const PRIORITY_NAMES = ['Emergency', 'Alert', 'Critical', 'Error', 'Warning', 'Notice', 'Informational', 'Debug']
 /** Rules named in one summary line; the rest are counted together. */

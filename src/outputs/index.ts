@@ -1,5 +1,5 @@
 // Public surface of the outputs module.
-export type { AlertFormatter, Logger, OutputChannel, OutputHooks } from './types.ts'
+export type { AlertFormatter, OutputChannel, OutputHooks } from './types.ts'
 export { createDispatcher, type Dispatcher, type DispatcherOptions } from './dispatcher.ts'
 export type { DropSummary } from './drop-tally.ts'
 export { createStdoutChannel } from './stdout.ts'

@@ -1,6 +1,6 @@
 // Logging that cannot flood: one line per key per interval, carrying how many were suppressed.
 // Used where a failing sink would otherwise log once per alert.
-import type { Logger } from './types.ts'
+import type { Logger } from '../events/index.ts'
 
 export interface RateLimitedLog {
   warn(key: string, obj: Record<string, unknown>, msg: string): void

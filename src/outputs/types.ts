@@ -2,14 +2,6 @@
 // owns formatting, queues and accounting. Types only.
 import type { Alert } from '../events/index.ts'
 
-/** The pino-compatible subset outputs log through. */
-export interface Logger {
-  debug(obj: object, msg?: string): void
-  info(obj: object, msg?: string): void
-  warn(obj: object, msg?: string): void
-  error(obj: object, msg?: string): void
-}
-
 /** Serialises one alert (text or Falco JSON) into one line without a trailing newline. */
 export type AlertFormatter = (alert: Alert) => string
 

@@ -3,6 +3,6 @@ export { createWebhookServer, NOOP_WEBHOOK_METRICS, type WebhookServer } from '.
 export { createAdminServer, type AdminServer } from './admin-server.ts'
 export { buildHttpsOptions, splitPem, type HttpsServerOptions } from './tls.ts'
 export type {
-  AdminDeps, AdminOptions, BodyIssue, HandleBodyResult, UnusableBatch, WebhookDeps, WebhookLogger, WebhookMetrics,
+  AdminDeps, AdminOptions, BodyIssue, HandleBodyResult, UnusableBatch, WebhookDeps, WebhookMetrics,
   WebhookOptions, WebhookTlsOptions
 } from './types.ts'

@@ -6,12 +6,13 @@ import type { Admission, AdmissionSlot } from './admission.ts'
 import type { LogThrottle } from './log-throttle.ts'
 import type { UploadPace } from './upload-pace.ts'
 import { sendError } from './replies.ts'
-import type { HandleBodyResult, UnusableBatch, WebhookLogger, WebhookMetrics, WebhookOptions } from './types.ts'
+import type { Logger } from '../events/index.ts'
+import type { HandleBodyResult, UnusableBatch, WebhookMetrics, WebhookOptions } from './types.ts'
 
 /** What the route's functions share; built once by the server. */
 export interface RouteContext {
   opts: WebhookOptions
-  log: WebhookLogger
+  log: Logger
   metrics: WebhookMetrics
   handleBody: (body: Buffer) => Promise<HandleBodyResult>
   admission: Admission

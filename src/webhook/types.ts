@@ -1,14 +1,7 @@
-// Public shapes of the webhook and admin servers: options, injected dependencies, the metrics hooks
-// and the logger subset. Types only; src/app wires real implementations (pino, prom-client).
-
-/** The pino-compatible subset Lanner modules log through (pino's Logger satisfies it). */
-export interface WebhookLogger {
-  child(bindings: Record<string, unknown>): WebhookLogger
-  debug(objOrMsg: object | string, msg?: string): void
-  info(objOrMsg: object | string, msg?: string): void
-  warn(objOrMsg: object | string, msg?: string): void
-  error(objOrMsg: object | string, msg?: string): void
-}
+// Public shapes of the webhook and admin servers: options, injected dependencies and the metrics
+// hooks (the Logger they take is events/logger.ts). Types only; src/app wires real implementations
+// (pino, prom-client).
+import type { Logger } from '../events/index.ts'
 
 /** PEM contents (not paths). A combined cert+key PEM (Falco's `sslCertificate`) may be given as `cert` alone. */
 export interface WebhookTlsOptions {
@@ -119,7 +112,7 @@ export interface WebhookMetrics {
 }
 
 export interface WebhookDeps {
-  logger: WebhookLogger
+  logger: Logger
   /** Called with the raw body; resolves once the batch is evaluated and its alerts handed to outputs. */
   handleBody(body: Buffer): Promise<HandleBodyResult>
   metrics?: WebhookMetrics
@@ -149,7 +142,7 @@ export interface AdminDeps {
   isLive?(): boolean
   metricsText(): Promise<string>
   metricsContentType: string
-  logger?: WebhookLogger
+  logger?: Logger
   /** served as JSON at /version when given */
   version?: Record<string, string>
 }

@@ -1,7 +1,7 @@
 // Shared fixtures for the outputs tests: alerts, and the lines the outputs carry made by the
 // product's own Falco JSON formatter (the bytes a consumer such as falcosidekick receives).
 import type { Alert } from '../../src/events/index.ts'
-import type { Logger } from '../../src/outputs/index.ts'
+import type { Logger } from '../../src/events/index.ts'
 import { formatAlertJson } from '../../src/rules/format/alert-json.ts'
 
 export function makeAlert (n: number, message = `alert ${n}`): Alert {
@@ -32,7 +32,8 @@ export interface CapturedLog extends Logger { lines: Array<{ level: string, obj:
 export function captureLogger (): CapturedLog {
   const lines: CapturedLog['lines'] = []
   const at = (level: string) => (obj: object, msg?: string) => { lines.push({ level, obj: obj as Record<string, unknown>, msg }) }
-  return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') }
+  const log: CapturedLog = { lines, child: () => log, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') }
+  return log
 }
 
 export function counters () {

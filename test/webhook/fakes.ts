@@ -1,11 +1,12 @@
 // Test doubles for the webhook's injected dependencies: a recording logger and metrics, a
 // handleBody that decodes like the real one in miniature (JSON.parse + count), and a deferred.
-import type { HandleBodyResult, WebhookDeps, WebhookLogger, WebhookMetrics, WebhookOptions } from '../../src/webhook/index.ts'
+import type { Logger } from '../../src/events/index.ts'
+import type { HandleBodyResult, WebhookDeps, WebhookMetrics, WebhookOptions } from '../../src/webhook/index.ts'
 import { createWebhookServer, type WebhookServer } from '../../src/webhook/index.ts'
 
 export interface LogLine { level: string, obj: Record<string, unknown>, msg: string | undefined }
 
-export function recordingLogger (lines: LogLine[] = []): WebhookLogger & { lines: LogLine[] } {
+export function recordingLogger (lines: LogLine[] = []): Logger & { lines: LogLine[] } {
   function at (level: string) {
     return (objOrMsg: object | string, msg?: string): void => {
       if (typeof objOrMsg === 'string') lines.push({ level, obj: {}, msg: objOrMsg })
