@@ -8,14 +8,19 @@ import { createPodCgroup, createSystemdPodCgroup, podCgroupSkipReason, podCgroup
 
 const skip = probeSkipReason() ?? podCgroupSkipReason()
 
+/** Records the probe while `cat /etc/hostname` runs in cgroup `dir`, until the cat exits; `inside`: its records attributed to container `id`. */
+async function catInCgroup (t: { teardown(fn: () => Promise<void>): void }, dir: string, id: string) {
+  const rec = await recordProbe()
+  t.teardown(async function stop () { await rec.probe.stop() })
+  const child = await runInCgroup(dir, 'cat /etc/hostname')
+  const inside = await rec.waitFor(r => r.containerId === id, m => m.some(r => r.type === 'procexit' && r.pid === child.pid))
+  return { rec, inside }
+}
+
 t.test('a process in a container cgroup carries its container id', { skip: skip ?? false }, async t => {
   const id = randomBytes(32).toString('hex')
   const dir = createPodCgroup(t, id)
-  const rec = await recordProbe()
-  t.teardown(async function stop () { await rec.probe.stop() })
-
-  const child = await runInCgroup(dir, 'cat /etc/hostname')
-  const inside = await rec.waitFor(r => r.containerId === id, m => m.some(r => r.type === 'procexit' && r.pid === child.pid))
+  const { rec, inside } = await catInCgroup(t, dir, id)
   t.ok(inside.some(r => r.type === 'execve' && r.args.exe === 'cat'), 'the exec of cat is attributed to the container')
   t.ok(inside.some(r => r.type === 'openat' && r.args.name === '/etc/hostname'), 'so is its openat')
   t.equal(inside.find(r => r.type === 'execve')?.cgroup, id, 'the raw leaf name is kept')
@@ -32,11 +37,7 @@ t.test('cgroup v2, systemd driver: a process in kubepods.slice/…/cri-container
   const id = randomBytes(32).toString('hex')
   const dir = createSystemdPodCgroup(t, id)
   t.match(dir, new RegExp(`/kubepods\\.slice/kubepods-besteffort\\.slice/kubepods-besteffort-pod[0-9a-f_]{36}\\.slice/cri-containerd-${id}\\.scope$`))
-  const rec = await recordProbe()
-  t.teardown(async function stop () { await rec.probe.stop() })
-
-  const child = await runInCgroup(dir, 'cat /etc/hostname')
-  const inside = await rec.waitFor(r => r.containerId === id, m => m.some(r => r.type === 'procexit' && r.pid === child.pid))
+  const { rec, inside } = await catInCgroup(t, dir, id)
   t.ok(inside.some(r => r.type === 'execve' && r.args.exe === 'cat'), 'the exec of cat is attributed to the container')
   t.ok(inside.some(r => r.type === 'openat' && r.args.name === '/etc/hostname'), 'so is its openat')
   t.equal(inside.find(r => r.type === 'execve')?.cgroup, `cri-containerd-${id}.scope`, 'the scope name, read in the kernel')
@@ -47,9 +48,6 @@ t.test('cgroup v2, systemd driver: a process in kubepods.slice/…/cri-container
 t.test('cgroup v2: CRI-O\'s crio-<id>.scope too', { skip: v2Skip ?? false }, async t => {
   const id = randomBytes(32).toString('hex')
   const dir = createSystemdPodCgroup(t, id, { runtime: 'cri-o' })
-  const rec = await recordProbe()
-  t.teardown(async function stop () { await rec.probe.stop() })
-  const child = await runInCgroup(dir, 'cat /etc/hostname')
-  const inside = await rec.waitFor(r => r.containerId === id, m => m.some(r => r.type === 'procexit' && r.pid === child.pid))
+  const { inside } = await catInCgroup(t, dir, id)
   t.equal(inside.find(r => r.type === 'execve')?.cgroup, `crio-${id}.scope`)
 })
