@@ -29,6 +29,7 @@ const RESTART_ONLY: ReadonlyArray<[keyof Config | 'json.enabled' | 'log.stderr',
   ['evalWorkers', 'lanner.eval_workers'],
   ['k8s', 'lanner.k8s'],
   ['rulesStrict', 'lanner.rules_strict'],
+  ['syscallStaleAfterMs', 'lanner.syscall_stale_after_s'],
   ['watchConfigFiles', 'watch_config_files'],
   ['replayFile', 'plugins (k8saudit open_params)'],
   ['log.stderr', 'log_stderr']

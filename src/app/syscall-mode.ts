@@ -28,7 +28,25 @@ export async function startSyscallMode (app: App): Promise<RunningMode> {
   // ready only once records flow: the probe attached AND the decoder has delivered some (a helper
   // that attached but sends nothing, or one being restarted, is not a working source)
   let producing = false
-  const admin = await startAdmin(app, { stopping: () => stopping, sourceReady: () => producing })
+  // ...and still flowing: the probe always records open/close/connect/clone/execve, and kubelet's
+  // HTTP probes of this pod connect anew each time, so a live node never goes quiet for long; a
+  // silent attached helper (programs detached, ring buffer not drained) is a broken source
+  const staleAfterMs = app.config.syscallStaleAfterMs
+  let lastRecordAt = 0
+  let staleLogged = false
+  function sourceFresh (): boolean {
+    if (!producing) return false
+    if (staleAfterMs === 0) return true
+    const quietMs = performance.now() - lastRecordAt
+    if (quietMs < staleAfterMs) return true
+    if (!staleLogged) {
+      staleLogged = true
+      log.warn({ code: 'ERR_SYSCALL_PROBE_FAILED', quietSeconds: Math.round(quietMs / 1000), staleAfterSeconds: staleAfterMs / 1000 },
+        'syscall source attached but silent: not ready until records arrive (lanner.syscall_stale_after_s)')
+    }
+    return false
+  }
+  const admin = await startAdmin(app, { stopping: () => stopping, sourceReady: sourceFresh })
   // pods of this node and all namespaces, for container.* / k8s.* fields, through the same
   // connection as the rules ConfigMaps (lanner.k8s.kubeconfig, else the service account or the
   // user's kubeconfig); without a cluster the index stays empty and those fields read as absent
@@ -55,9 +73,14 @@ export async function startSyscallMode (app: App): Promise<RunningMode> {
   let stateErrorsSeen = 0
 
   function onRecords (batch: SyscallRecord[]): void {
+    if (batch.length > 0) lastRecordAt = performance.now()
     if (!producing && batch.length > 0) {
       producing = true
       log.info({ records: batch.length }, 'syscall source producing events: ready')
+    }
+    if (staleLogged && batch.length > 0) {
+      staleLogged = false
+      log.info({ records: batch.length }, 'syscall source producing events again: ready')
     }
     const started = process.hrtime.bigint()
     metrics.eventsReceived(SOURCE, batch.length)

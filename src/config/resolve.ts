@@ -274,6 +274,7 @@ export function resolveConfig (raw: RawConfig, opts: ResolveOptions = {}): Confi
     evalWorkers: raw.lanner.eval_workers,
     watchConfigFiles: raw.watch_config_files,
     rulesStrict: raw.lanner.rules_strict,
+    syscallStaleAfterMs: raw.lanner.syscall_stale_after_s * 1000,
     log: { level: LOG_LEVEL[raw.log_level] ?? 'info', stderr: raw.log_stderr, format: raw.lanner.log_format },
     k8s: raw.lanner.k8s,
     configFiles: [],

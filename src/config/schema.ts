@@ -149,6 +149,8 @@ const lannerSchema = lannerSection({
   k8s: z.record(z.string(), z.unknown()).default({}),
   /** serve: exit 1 when any rules input fails at start-up, instead of starting without it */
   rules_strict: bool().default(false),
+  /** syscall mode: /readyz answers 503 after this long without a record while the probe is attached; 0 = never */
+  syscall_stale_after_s: num(z.number().int().min(0)).default(60),
   /** logs on stderr: json (machines), text (people), auto (text when stderr is a terminal) */
   log_format: z.enum(['auto', 'json', 'text']).default('auto')
 })
@@ -208,7 +210,7 @@ export const configSchema = z.object({
   /** removed in Falco 0.44: accepted with a warning */
   grpc: z.object({ enabled: bool().default(false) }).loose().optional(),
   grpc_output: z.object({ enabled: bool().default(false) }).loose().optional(),
-  lanner: lannerSchema.default({ webhook: {}, eval_workers: 0, user_fields: [], outputs: {}, k8s: {}, rules_strict: false, log_format: 'auto' })
+  lanner: lannerSchema.default({ webhook: {}, eval_workers: 0, user_fields: [], outputs: {}, k8s: {}, rules_strict: false, syscall_stale_after_s: 60, log_format: 'auto' })
 })
 
 export type RawConfig = z.output<typeof configSchema>

@@ -145,6 +145,11 @@ export interface Config {
    * it starts without the failing inputs and alerts about them)
    */
   rulesStrict: boolean
+  /**
+   * `lanner.syscall_stale_after_s` (ms here): in syscall mode /readyz answers 503 once no record has
+   * arrived for this long while the probe is attached; 0 = records are only needed once
+   */
+  syscallStaleAfterMs: number
   /** format: `lanner.log_format` (absent = auto: text on a terminal, JSON otherwise) */
   log: { level: PinoLevel, stderr: boolean, format?: 'auto' | 'json' | 'text' }
   /** `lanner.k8s`: options owned by the ConfigMap watcher, passed through as given */

@@ -1,0 +1,60 @@
+// Syscall mode: a helper that stays attached but stops sending records is a broken source, so
+// /readyz turns 503 once no record has arrived for lanner.syscall_stale_after_s, and 200 again
+// when records resume. Over a fake probe helper (LANNER_PROBE_HELPER, no privileges needed) that
+// says HELLO and streams records until the test tells it to fall silent.
+import t from 'tap'
+import { chmodSync, rmSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { adminPort as adminPortOf, request, startServe, untilServing } from '../helpers/serve-child.ts'
+import { fakeHelperHello, NEVER_FIRING_RULE } from '../helpers/serve-syscall.ts'
+import { record } from '../fixtures/syscall/records.ts'
+
+/** Sends a record every 50 ms except while `quiet` exists. */
+function fakeHelper (dir: string): string {
+  const bin = path.join(dir, 'fake-probe.mjs')
+  const rec = path.join(dir, 'record.bin')
+  writeFileSync(rec, record({ kind: 'close', res: 0, nums: [3], pid: 1, tid: 1 }))
+  writeFileSync(bin, `#!/usr/bin/env node
+import { existsSync, readFileSync } from 'node:fs'
+${fakeHelperHello()}
+const rec = readFileSync(${JSON.stringify(rec)})
+setInterval(() => { if (!existsSync(${JSON.stringify(path.join(dir, 'quiet'))})) process.stdout.write(rec) }, 50)
+process.stdin.resume()
+process.on('SIGTERM', () => process.exit(0))
+`)
+  chmodSync(bin, 0o755)
+  return bin
+}
+
+t.test('syscall mode: /readyz is 503 while an attached helper sends nothing, 200 when records resume', async (t) => {
+  const dir = t.testdir({ 'rules.yaml': NEVER_FIRING_RULE })
+  const env: NodeJS.ProcessEnv = { ...process.env, LANNER_PROBE_HELPER: fakeHelper(dir), KUBECONFIG: path.join(dir, 'no-kubeconfig') }
+  delete env.KUBERNETES_SERVICE_HOST
+  const serve = startServe(t, ['serve', '--source', 'syscall', '-r', path.join(dir, 'rules.yaml'),
+    '-o', 'stdout_output.enabled=false', '-o', 'watch_config_files=false', '-o', 'lanner.syscall_stale_after_s=1',
+    '-o', 'webserver={listen_address: 127.0.0.1, listen_port: 0}'], { env })
+  const readyz = `http://127.0.0.1:${await adminPortOf(serve)}/readyz`
+  /** polls /readyz (one request at a time, bounded) until it answers `want` */
+  async function readyzBecomes (want: number): Promise<number> {
+    let status = (await request(readyz)).status
+    for (let i = 0; status !== want && i < 400; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 25))
+      status = (await request(readyz)).status
+    }
+    return status
+  }
+
+  t.equal(await readyzBecomes(200), 200, 'ready while records flow')
+  await untilServing(serve, () => serve.logs.some((l) => l.msg === 'syscall source producing events: ready'), 'the ready log line')
+
+  writeFileSync(path.join(dir, 'quiet'), '')
+  t.equal(await readyzBecomes(503), 503, 'not ready once the attached helper has been silent for the window')
+  const warn = serve.logs.find((l) => typeof l.msg === 'string' && l.msg.startsWith('syscall source attached but silent'))
+  t.match(warn, { level: 40, code: 'ERR_SYSCALL_PROBE_FAILED', staleAfterSeconds: 1 }, 'says why, once')
+  t.equal((await request(readyz.replace('/readyz', '/healthz'))).status, 200, 'alive all the same: readiness, not a restart')
+
+  rmSync(path.join(dir, 'quiet'))
+  t.equal(await readyzBecomes(200), 200, 'ready again once records arrive')
+  await untilServing(serve, () => serve.logs.some((l) => l.msg === 'syscall source producing events again: ready'), 'the recovery log line')
+  t.equal(serve.logs.filter((l) => typeof l.msg === 'string' && l.msg.startsWith('syscall source attached but silent')).length, 1, 'one warning for the one silent spell')
+})
