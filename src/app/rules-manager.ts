@@ -24,7 +24,7 @@ import type { AppLogger } from './logger.ts'
 import type { AppMetrics } from './metrics.ts'
 import { rulesRejectedAlert } from './internal-alerts.ts'
 import { loadDroppingFailures, type RejectedInput } from './rules-degraded.ts'
-import type { Alert } from '../events/index.ts'
+import type { Alert, Logger } from '../events/index.ts'
 
 export interface RulesManager {
   /** undefined until the first successful load */
@@ -86,7 +86,7 @@ export function describeIssues (issues: readonly LoadIssue[]): string[] {
  * Rules warnings in the log: most are Falco's housekeeping (debug), but a rule built on a field
  * Lanner never fills (LOAD_FIELD_NO_DATA) is a detection gap the operator must see (warn).
  */
-export function logRulesWarnings (log: { warn(o: object, msg: string): void, debug(o: object, msg: string): void }, warnings: readonly LoadIssue[]): void {
+export function logRulesWarnings (log: Pick<Logger, 'warn' | 'debug'>, warnings: readonly LoadIssue[]): void {
   const lines = describeIssues(warnings)
   warnings.forEach((w, i) => {
     if (w.code === 'LOAD_FIELD_NO_DATA') log.warn({ warning: lines[i], code: w.code, rule: w.location?.itemName }, 'rule uses a field Lanner never fills')
