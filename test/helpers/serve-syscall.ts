@@ -131,12 +131,22 @@ export const NEVER_FIRING_RULE = `- rule: Marker Opened
  * output, no config watch, the webserver on loopback, no kubeconfig (`no-kubeconfig` in `dir`) and
  * no in-cluster service; `extraEnv` adds to the environment.
  */
-export function startServeOverFakeHelper (t: Teardown, dir: string, rulesFile: string, helper: string, extraEnv: NodeJS.ProcessEnv = {}): ServeChild {
+export function startServeOverFakeHelper (t: Teardown, dir: string, rulesFile: string, helper: string, extraEnv: NodeJS.ProcessEnv = {}, extraArgs: readonly string[] = []): ServeChild {
   const env: NodeJS.ProcessEnv = { ...process.env, LANNER_PROBE_HELPER: helper, KUBECONFIG: path.join(dir, 'no-kubeconfig'), ...extraEnv }
   delete env.KUBERNETES_SERVICE_HOST
   return startServe(t, ['serve', '--source', 'syscall', '-r', rulesFile,
-    '-o', 'stdout_output.enabled=false', '-o', 'watch_config_files=false',
+    '-o', 'stdout_output.enabled=false', '-o', 'watch_config_files=false', ...extraArgs,
     '-o', 'webserver={listen_address: 127.0.0.1, listen_port: 0}'], { env })
+}
+
+/** Polls `url` (one request at a time, at most 400 times 25 ms) until it answers `want`; the last status. */
+export async function statusBecomes (url: string, want: number): Promise<number> {
+  let status = (await request(url)).status
+  for (let i = 0; status !== want && i < 400; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 25))
+    status = (await request(url)).status
+  }
+  return status
 }
 
 /** The yaml block of a section of ../shared/reference/seed-examples.md, as users copy it. */

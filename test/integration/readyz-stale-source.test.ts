@@ -5,8 +5,8 @@
 import t from 'tap'
 import { chmodSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { adminPort as adminPortOf, request, startServe, untilServing } from '../helpers/serve-child.ts'
-import { fakeHelperHello, NEVER_FIRING_RULE } from '../helpers/serve-syscall.ts'
+import { adminPort as adminPortOf, request, untilServing } from '../helpers/serve-child.ts'
+import { fakeHelperHello, NEVER_FIRING_RULE, startServeOverFakeHelper, statusBecomes } from '../helpers/serve-syscall.ts'
 import { record } from '../fixtures/syscall/records.ts'
 
 /** Sends a record every 50 ms except while `quiet` exists. */
@@ -28,21 +28,9 @@ process.on('SIGTERM', () => process.exit(0))
 
 t.test('syscall mode: /readyz is 503 while an attached helper sends nothing, 200 when records resume', async (t) => {
   const dir = t.testdir({ 'rules.yaml': NEVER_FIRING_RULE })
-  const env: NodeJS.ProcessEnv = { ...process.env, LANNER_PROBE_HELPER: fakeHelper(dir), KUBECONFIG: path.join(dir, 'no-kubeconfig') }
-  delete env.KUBERNETES_SERVICE_HOST
-  const serve = startServe(t, ['serve', '--source', 'syscall', '-r', path.join(dir, 'rules.yaml'),
-    '-o', 'stdout_output.enabled=false', '-o', 'watch_config_files=false', '-o', 'lanner.syscall_stale_after_s=1',
-    '-o', 'webserver={listen_address: 127.0.0.1, listen_port: 0}'], { env })
+  const serve = startServeOverFakeHelper(t, dir, path.join(dir, 'rules.yaml'), fakeHelper(dir), {}, ['-o', 'lanner.syscall_stale_after_s=1'])
   const readyz = `http://127.0.0.1:${await adminPortOf(serve)}/readyz`
-  /** polls /readyz (one request at a time, bounded) until it answers `want` */
-  async function readyzBecomes (want: number): Promise<number> {
-    let status = (await request(readyz)).status
-    for (let i = 0; status !== want && i < 400; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 25))
-      status = (await request(readyz)).status
-    }
-    return status
-  }
+  const readyzBecomes = async (want: number): Promise<number> => await statusBecomes(readyz, want)
 
   t.equal(await readyzBecomes(200), 200, 'ready while records flow')
   await untilServing(serve, () => serve.logs.some((l) => l.msg === 'syscall source producing events: ready'), 'the ready log line')

@@ -7,7 +7,7 @@ import t from 'tap'
 import { chmodSync, existsSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { adminPort as adminPortOf, request, untilServing } from '../helpers/serve-child.ts'
-import { fakeHelperHello, NEVER_FIRING_RULE, startServeOverFakeHelper } from '../helpers/serve-syscall.ts'
+import { fakeHelperHello, NEVER_FIRING_RULE, startServeOverFakeHelper, statusBecomes } from '../helpers/serve-syscall.ts'
 import { record } from '../fixtures/syscall/records.ts'
 
 /**
@@ -41,15 +41,7 @@ t.test('syscall mode: /readyz follows the records, not only the helper being att
   const dir = t.testdir({ 'rules.yaml': NEVER_FIRING_RULE })
   const serve = startServeOverFakeHelper(t, dir, path.join(dir, 'rules.yaml'), fakeHelper(dir))
   const readyz = `http://127.0.0.1:${await adminPortOf(serve)}/readyz`
-  /** polls /readyz (one request at a time, bounded) until it answers `want` */
-  async function readyzBecomes (want: number): Promise<number> {
-    let status = (await request(readyz)).status
-    for (let i = 0; status !== want && i < 400; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 25))
-      status = (await request(readyz)).status
-    }
-    return status
-  }
+  const readyzBecomes = async (want: number): Promise<number> => await statusBecomes(readyz, want)
 
   await untilServing(serve, () => serve.stderr().includes('syscall probe running'), 'the probe to start')
   t.equal((await request(readyz)).status, 503, 'rules loaded and the probe attached, but no record yet: not ready')
