@@ -15,10 +15,10 @@ import { SETUP } from '../../src/setup/constants.ts'
 import { SECRET_KEYS, createTlsBundle } from '../../src/setup/tls-bundle.ts'
 import { parseK8sOptions } from '../../src/k8s/configmap-watch.ts'
 import { MANIFESTS, REPO, all, find, findKubectl, render, schemaProblem, selects, serveArgs, userOverlay, type K8sObject } from './render.ts'
-import { skipUnlessRequired } from '../helpers/probe-required.ts'
 
 const kubectl = findKubectl()
-const noKubectl = skipUnlessRequired(kubectl === undefined ? 'kubectl (with built-in kustomize) not found: set KUBECTL or install kubectl to render the manifests' : undefined)
+// a skip even in CI: kubectl is not a Debian package, so scripts/install-deps.sh cannot promise it
+const noKubectl = kubectl === undefined ? 'kubectl (with built-in kustomize) not found: set KUBECTL or install kubectl to render the manifests' : undefined
 if (noKubectl !== undefined || kubectl === undefined) {
   t.plan(0, noKubectl)
   process.exit(0)
