@@ -5,28 +5,18 @@
 // reporter counts them at once and reports them at most once per interval (log line, internal
 // alert when rules needed the missing objects).
 import type { TruncatedRequest, TruncationTally } from '../audit/index.ts'
-import type { Alert } from '../events/index.ts'
 import { truncatedEventsAlert } from './internal-alerts.ts'
-import { createIntervalReport, type IntervalReportDeps } from './interval-report.ts'
-import type { AppLogger } from './logger.ts'
+import { createIntervalReport, type InternalReportDeps, type IntervalReporter } from './interval-report.ts'
 import type { AppMetrics } from './metrics.ts'
 
 // evaluation and the tally live with the audit model (replay uses them too); serve's handlers take them from here
 export { evaluateAuditEvent, isTruncated, newTally, TRUNCATED_ANNOTATION, type TruncationTally } from '../audit/index.ts'
 
-export interface TruncationReporter {
-  /** a batch's tally: counted at once, reported when the interval allows */
-  record(t: TruncationTally): void
-  /** report what is pending and stop the timer (shutdown) */
-  close(): void
-}
+/** takes a batch's tally: counted at once, reported when the interval allows */
+export type TruncationReporter = IntervalReporter<TruncationTally>
 
-export interface TruncationReporterDeps extends IntervalReportDeps {
+export interface TruncationReporterDeps extends InternalReportDeps {
   metrics: Pick<AppMetrics, 'auditTruncated'>
-  logger: Pick<AppLogger, 'warn'>
-  /** hands the internal alert to the outputs (App.emit) */
-  emit: (a: Alert) => void
-  hostname?: string
 }
 
 /**

@@ -3,6 +3,8 @@
 // it starts; later ones within the interval are summed and reported when it ends, by a timer, so a
 // lone burst is not held back until the next occurrence and a sender retrying in a loop yields one
 // report per interval, not one per retry.
+import type { Alert } from '../events/index.ts'
+import type { AppLogger } from './logger.ts'
 
 export interface IntervalReportDeps {
   intervalMs: number
@@ -16,6 +18,21 @@ export interface IntervalReport {
   recorded(): void
   /** report what is pending and stop the timer (shutdown) */
   close(): void
+}
+
+/** A reporter built on it: each item counted at once, reported when the interval allows. */
+export interface IntervalReporter<T> {
+  record(item: T): void
+  /** report what is pending and stop the timer (shutdown) */
+  close(): void
+}
+
+/** What such a reporter reports to: one log line and, when it matters, one internal alert per report. */
+export interface InternalReportDeps extends IntervalReportDeps {
+  logger: Pick<AppLogger, 'warn'>
+  /** hands the internal alert to the outputs (App.emit) */
+  emit: (a: Alert) => void
+  hostname?: string
 }
 
 /** reports the caller's window: at `t` (ms), covering `seconds`; the caller then empties its window */

@@ -3,24 +3,15 @@
 // lanner_webhook_unusable_batches_total{reason}, and one log line plus one internal alert per
 // interval (the first at once, later ones summed), so a misconfigured sender is seen where
 // detections are seen, not as an apiserver error line per retry.
-import type { Alert } from '../events/index.ts'
 import type { UnusableBatch } from '../webhook/index.ts'
 import { unusableBatchesAlert, type UnusableWindow } from './internal-alerts.ts'
-import { createIntervalReport, type IntervalReportDeps } from './interval-report.ts'
-import type { AppLogger } from './logger.ts'
+import { createIntervalReport, type InternalReportDeps, type IntervalReporter } from './interval-report.ts'
 import type { AppMetrics } from './metrics.ts'
 
-export interface UnusableReporter {
-  record(batch: UnusableBatch): void
-  /** report what is pending and stop the timer (shutdown) */
-  close(): void
-}
+export type UnusableReporter = IntervalReporter<UnusableBatch>
 
-export interface UnusableReporterDeps extends IntervalReportDeps {
+export interface UnusableReporterDeps extends InternalReportDeps {
   metrics: Pick<AppMetrics, 'unusableBatch'>
-  logger: Pick<AppLogger, 'warn'>
-  emit: (a: Alert) => void
-  hostname?: string
 }
 
 export function createUnusableReporter (deps: UnusableReporterDeps): UnusableReporter {
