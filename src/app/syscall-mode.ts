@@ -159,11 +159,7 @@ export async function startSyscallMode (app: App): Promise<RunningMode> {
       onError: function probeError (err) {
         log.error({ code: err.code, err: err.message }, 'probe problem')
       },
-      logger: {
-        info: (msg) => { log.info({}, msg) },
-        warn: (msg) => { log.warn({}, msg) },
-        error: (msg) => { log.error({}, msg) }
-      }
+      logger: log
     })
   } catch (err) {
     stopped = true

@@ -5,16 +5,11 @@
 import { spawn, type ChildProcessByStdio } from 'node:child_process'
 import type { Readable, Writable } from 'node:stream'
 import { AppError, ConfigError } from '../errors/index.ts'
+import type { Logger } from '../events/index.ts'
 import { ABI_VERSION, DEFAULT_KINDS, KIND_IDS } from './abi.ts'
 import { prepareProbe } from './build.ts'
 import { StreamDecoder, newDecodeContext, type ConfFrame, type StatsFrame } from './decode.ts'
 import type { DecodeError, ProbeStats, SyscallRecord } from './record.ts'
-
-export interface ProbeLogger {
-  info(msg: string): void
-  warn(msg: string): void
-  error(msg: string): void
-}
 
 export interface ProbeOptions {
   onRecords(batch: SyscallRecord[]): void
@@ -24,7 +19,7 @@ export interface ProbeOptions {
   onError?(err: AppError): void
   /** called each time a restart of the helper is scheduled (a crash, or a relaunch that failed) */
   onRestart?(): void
-  logger?: ProbeLogger
+  logger?: Pick<Logger, 'info' | 'warn' | 'error'>
   /** event types to emit exit records for (procexit: process exits); default: DEFAULT_KINDS
    *  (all but recvfrom/recvmsg). STATE_KINDS are what the process/fd tables need. */
   kinds?: readonly string[]
