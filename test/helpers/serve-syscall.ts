@@ -2,10 +2,11 @@
 // file, awaited through /readyz (ready = the probe attached and records flowing), its JSON alerts
 // read from the file output. Reports why it cannot run here (unsupported kernel) instead of failing.
 // Also serve over a fake probe helper (LANNER_PROBE_HELPER) for the tests that need no privileges.
-import { readFileSync, writeFileSync } from 'node:fs'
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { ABI_VERSION, HELLO } from '../../src/syscall/abi.ts'
 import { adminPort, request, startServe, until, type ServeChild } from './serve-child.ts'
+import { record } from '../fixtures/syscall/records.ts'
 import { probeRequired } from './probe-required.ts'
 
 interface Teardown { teardown(fn: () => void | Promise<void>): void }
@@ -115,6 +116,21 @@ export function fakeHelperHello (): string {
 hello.writeUInt16LE(${HELLO.size}, 0); hello.writeUInt16LE(${HELLO.type}, 2); hello.writeUInt32LE(${ABI_VERSION}, ${HELLO.abi})
 hello.writeUInt32LE(process.pid, ${HELLO.helperPid}); hello.writeUInt32LE(1, ${HELLO.ncpu})
 process.stdout.write(hello)`
+}
+
+/** Writes the executable node script `name` in `dir` (a fake probe helper), `script` after its shebang; its path. */
+export function writeFakeHelper (dir: string, name: string, script: string): string {
+  const bin = path.join(dir, name)
+  writeFileSync(bin, `#!/usr/bin/env node\n${script}`)
+  chmodSync(bin, 0o755)
+  return bin
+}
+
+/** Writes `record.bin` in `dir`: one close record (pid 1) for a fake helper to send; its path. */
+export function writeCloseRecord (dir: string): string {
+  const file = path.join(dir, 'record.bin')
+  writeFileSync(file, record({ kind: 'close', res: 0, nums: [3], pid: 1, tid: 1 }))
+  return file
 }
 
 /** A syscall rule that never fires here: enough for serve to start and load its rules. */

@@ -3,27 +3,21 @@
 // when records resume. Over a fake probe helper (LANNER_PROBE_HELPER, no privileges needed) that
 // says HELLO and streams records until the test tells it to fall silent.
 import t from 'tap'
-import { chmodSync, rmSync, writeFileSync } from 'node:fs'
+import { rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { adminPort as adminPortOf, request, untilServing } from '../helpers/serve-child.ts'
-import { fakeHelperHello, NEVER_FIRING_RULE, startServeOverFakeHelper, statusBecomes } from '../helpers/serve-syscall.ts'
-import { record } from '../fixtures/syscall/records.ts'
+import { fakeHelperHello, NEVER_FIRING_RULE, startServeOverFakeHelper, statusBecomes, writeCloseRecord, writeFakeHelper } from '../helpers/serve-syscall.ts'
 
 /** Sends a record every 50 ms except while `quiet` exists. */
 function fakeHelper (dir: string): string {
-  const bin = path.join(dir, 'fake-probe.mjs')
-  const rec = path.join(dir, 'record.bin')
-  writeFileSync(rec, record({ kind: 'close', res: 0, nums: [3], pid: 1, tid: 1 }))
-  writeFileSync(bin, `#!/usr/bin/env node
-import { existsSync, readFileSync } from 'node:fs'
+  const rec = writeCloseRecord(dir)
+  return writeFakeHelper(dir, 'fake-probe.mjs', `import { existsSync, readFileSync } from 'node:fs'
 ${fakeHelperHello()}
 const rec = readFileSync(${JSON.stringify(rec)})
 setInterval(() => { if (!existsSync(${JSON.stringify(path.join(dir, 'quiet'))})) process.stdout.write(rec) }, 50)
 process.stdin.resume()
 process.on('SIGTERM', () => process.exit(0))
 `)
-  chmodSync(bin, 0o755)
-  return bin
 }
 
 t.test('syscall mode: /readyz is 503 while an attached helper sends nothing, 200 when records resume', async (t) => {

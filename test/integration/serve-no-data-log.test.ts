@@ -3,20 +3,15 @@
 // the pod log, not discovered after an incident. Over a fake probe helper (LANNER_PROBE_HELPER):
 // the log line comes from the rules load, before the source matters.
 import t from 'tap'
-import { chmodSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { untilServing } from '../helpers/serve-child.ts'
-import { fakeHelperHello, startServeOverFakeHelper } from '../helpers/serve-syscall.ts'
+import { fakeHelperHello, startServeOverFakeHelper, writeFakeHelper } from '../helpers/serve-syscall.ts'
 
 function helloOnlyHelper (dir: string): string {
-  const bin = path.join(dir, 'fake-probe.mjs')
-  writeFileSync(bin, `#!/usr/bin/env node
-${fakeHelperHello()}
+  return writeFakeHelper(dir, 'fake-probe.mjs', `${fakeHelperHello()}
 process.stdin.resume()
 process.on('SIGTERM', () => process.exit(0))
 `)
-  chmodSync(bin, 0o755)
-  return bin
 }
 
 t.test('serve logs each rule built on a no-data field at warn level', async (t) => {

@@ -3,25 +3,21 @@
 // from SIGTERM on /readyz answers 503 while the helper is still winding down. (/readyz waiting for
 // records, not only the helper's HELLO: serve-syscall-ready.test.ts.)
 import t from 'tap'
-import { chmodSync, existsSync, writeFileSync } from 'node:fs'
+import { existsSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { adminPort as adminPortOf, request, untilServing } from '../helpers/serve-child.ts'
-import { fakeHelperHello, NEVER_FIRING_RULE, startServeOverFakeHelper } from '../helpers/serve-syscall.ts'
-import { record } from '../fixtures/syscall/records.ts'
+import { fakeHelperHello, NEVER_FIRING_RULE, startServeOverFakeHelper, writeCloseRecord, writeFakeHelper } from '../helpers/serve-syscall.ts'
 
 /**
  * Says HELLO; its first run crashes (exit 1) right after, later runs send one record and stay up. On SIGTERM it
  * notes `sigterm` and exits only once `release` exists, so the test can look at a stopping instance.
  */
 function fakeHelper (dir: string): { bin: string, crashed: string, sigterm: string, release: string } {
-  const recordFile = path.join(dir, 'record.bin')
-  writeFileSync(recordFile, record({ kind: 'close', res: 0, nums: [3], pid: 1, tid: 1 }))
-  const bin = path.join(dir, 'fake-probe.mjs')
+  const recordFile = writeCloseRecord(dir)
   const crashed = path.join(dir, 'crashed')
   const sigterm = path.join(dir, 'sigterm')
   const release = path.join(dir, 'release')
-  writeFileSync(bin, `#!/usr/bin/env node
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+  const bin = writeFakeHelper(dir, 'fake-probe.mjs', `import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 ${fakeHelperHello()}
 if (!existsSync(${JSON.stringify(crashed)})) {
   writeFileSync(${JSON.stringify(crashed)}, String(process.pid))
@@ -36,7 +32,6 @@ process.on('SIGTERM', () => {
   setInterval(() => { if (existsSync(${JSON.stringify(release)})) process.exit(0) }, 20)
 })
 `)
-  chmodSync(bin, 0o755)
   return { bin, crashed, sigterm, release }
 }
 

@@ -4,23 +4,19 @@
 // 200 once a record has been decoded, and 503 again from a helper crash until the restarted
 // helper's records arrive.
 import t from 'tap'
-import { chmodSync, existsSync, writeFileSync } from 'node:fs'
+import { existsSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { adminPort as adminPortOf, request, untilServing } from '../helpers/serve-child.ts'
-import { fakeHelperHello, NEVER_FIRING_RULE, startServeOverFakeHelper, statusBecomes } from '../helpers/serve-syscall.ts'
-import { record } from '../fixtures/syscall/records.ts'
+import { fakeHelperHello, NEVER_FIRING_RULE, startServeOverFakeHelper, statusBecomes, writeCloseRecord, writeFakeHelper } from '../helpers/serve-syscall.ts'
 
 /**
  * Run N (1, 2…) says HELLO, then sends one record once `go<N>` exists; run 1 exits 1 once `crash`
  * exists. Each run notes itself in `run<N>`.
  */
 function fakeHelper (dir: string): string {
-  const bin = path.join(dir, 'fake-probe.mjs')
-  const rec = path.join(dir, 'record.bin')
-  writeFileSync(rec, record({ kind: 'close', res: 0, nums: [3], pid: 1, tid: 1 }))
+  writeCloseRecord(dir)
   const at = (name: string): string => JSON.stringify(path.join(dir, name))
-  writeFileSync(bin, `#!/usr/bin/env node
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+  return writeFakeHelper(dir, 'fake-probe.mjs', `import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 let run = 1
 while (existsSync(${at('run')} + run)) run++
 writeFileSync(${at('run')} + run, String(process.pid))
@@ -33,8 +29,6 @@ setInterval(() => {
 process.stdin.resume()
 process.on('SIGTERM', () => process.exit(0))
 `)
-  chmodSync(bin, 0o755)
-  return bin
 }
 
 t.test('syscall mode: /readyz follows the records, not only the helper being attached', async (t) => {

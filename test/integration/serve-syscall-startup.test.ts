@@ -6,7 +6,7 @@ import t from 'tap'
 import { chmodSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { startServe, untilServing, type LogLine } from '../helpers/serve-child.ts'
-import { fakeHelperHello, NEVER_FIRING_RULE, startServeOverFakeHelper } from '../helpers/serve-syscall.ts'
+import { fakeHelperHello, NEVER_FIRING_RULE, startServeOverFakeHelper, writeFakeHelper } from '../helpers/serve-syscall.ts'
 
 function script (dir: string, name: string, body: string): string {
   const bin = path.join(dir, name)
@@ -17,15 +17,11 @@ function script (dir: string, name: string, body: string): string {
 
 /** a helper that says HELLO and stays up until stdin closes */
 function helloHelper (dir: string): string {
-  const bin = path.join(dir, 'hello-probe.mjs')
-  writeFileSync(bin, `#!/usr/bin/env node
-${fakeHelperHello()}
+  return writeFakeHelper(dir, 'hello-probe.mjs', `${fakeHelperHello()}
 process.stdin.resume()
 process.stdin.on('end', () => process.exit(0))
 process.on('SIGTERM', () => process.exit(0))
 `)
-  chmodSync(bin, 0o755)
-  return bin
 }
 
 function envFor (dir: string, helper: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
