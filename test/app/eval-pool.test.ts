@@ -80,10 +80,13 @@ t.test('a worker that dies is replaced: its in-flight batch is rejected as retry
   const [first] = [...workers]
   t.ok(first, 'the worker was seen')
 
-  // a batch in flight when the worker dies (terminate() is what an OOM kill or a crash looks like to the pool)
+  // a batch in flight when the worker dies (terminate() is what an OOM kill or a crash looks like to
+  // the pool). The batch is sent once termination has begun: sent before, a fast worker could
+  // answer it first and the batch would not be in flight at the death at all.
   const exited = new Promise<number>((resolve) => first?.once('exit', resolve))
+  const terminated = first?.terminate()
   const inFlight = pool.evaluate(Buffer.from(eventList([auditEvent()])))
-  await first?.terminate()
+  await terminated
   await exited
   await t.rejects(inFlight, { code: 'ERR_WEBHOOK_HANDLER_FAILED', message: /evaluation worker exited \(1\); retry/ })
 
