@@ -1,24 +1,10 @@
 // Kubernetes metadata the syscall source needs: which pod a container belongs to, and the labels
 // of namespaces. An in-memory index fed by pod/namespace objects (from a watch, or tests); reads
-// are Map lookups so the event hot path never waits on the API server.
+// are Map lookups so the event hot path never waits on the API server. The shapes it answers with
+// (K8sMetadata, PodMeta, PodContainerMeta) are declared in events/, which the syscall source reads.
+import type { K8sMetadata, PodContainerMeta, PodMeta, StatusRuntime } from '../events/index.ts'
 
-export interface PodMeta {
-  name: string
-  uid: string
-  namespace: string
-  labels: Readonly<Record<string, string>>
-  ip: string | undefined
-  hostNetwork: boolean
-  hostPid: boolean
-  hostIpc: boolean
-  /** controlling owners, from ownerReferences (a Deployment is seen through its ReplicaSet) */
-  owners: { replicaSet?: Owner, replicationController?: Owner, deployment?: Owner }
-}
-
-export interface Owner { name: string, uid: string | undefined }
-
-/** Runtimes a kubelet names in containerStatuses[].containerID (`<runtime>://<id>`). */
-export type StatusRuntime = 'containerd' | 'cri-o' | 'docker'
+export type { K8sMetadata, PodContainerMeta, PodMeta }
 
 /**
  * The container of a Kubernetes containerStatus id such as `containerd://<64 hex>` (the kubelet
@@ -31,29 +17,6 @@ export function containerOfStatusId (statusId: string): { fullId: string, runtim
   const scheme = m[1]
   const runtime = scheme === 'containerd' || scheme === 'cri-o' || scheme === 'docker' ? scheme : undefined
   return { fullId: m[2] as string, runtime }
-}
-
-export interface PodContainerMeta {
-  pod: PodMeta
-  /** container name in the pod spec */
-  name: string
-  /** image as written in the spec (`nginx:1.25`, `registry/x@sha256:…`) */
-  image: string
-  imageId: string | undefined
-  runtime: StatusRuntime | undefined
-  privileged: boolean
-  /** ns since the epoch, from the container status */
-  startTs: bigint | undefined
-  /** hostPath source → mount path, for container.mount.* */
-  mounts: ReadonlyArray<{ source: string, dest: string, readOnly: boolean }>
-}
-
-/** What the enricher asks; both answers may be absent (no cluster, pod not seen yet). */
-export interface K8sMetadata {
-  /** by 64-hex container id */
-  container(fullId: string): PodContainerMeta | undefined
-  namespaceLabels(namespace: string): Readonly<Record<string, string>> | undefined
-  namespaceUid?(namespace: string): string | undefined
 }
 
 /** The subset of core/v1 Pod we read. */

@@ -1,7 +1,7 @@
 // Records in, enriched events out: owns the process/fd tables, the user db and the container-id
 // memo, and applies each record to them before building the event rules will see.
 import { hostname as osHostname } from 'node:os'
-import type { K8sMetadata } from '../k8s/metadata.ts'
+import type { K8sMetadata } from '../events/index.ts'
 import { SyscallEvent, type EventContext } from './event.ts'
 import type { SyscallRecord } from './record.ts'
 import { applyRecord } from './state/apply.ts'

@@ -1,7 +1,6 @@
 // The enriched syscall event the field table reads: the decoder's record plus the process, fd,
 // container and Kubernetes context it happened in. Expensive parts resolve on first use, once.
-import type { CachedEvent } from '../events/index.ts'
-import type { K8sMetadata, PodContainerMeta, PodMeta } from '../k8s/metadata.ts'
+import type { CachedEvent, K8sMetadata, PodContainerMeta, PodMeta } from '../events/index.ts'
 import type { ContainerRef } from './state/container-id.ts'
 import type { FdInfo } from './state/fd-info.ts'
 import type { ProcessInfo, ProcessTable } from './state/process-table.ts'

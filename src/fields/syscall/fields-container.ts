@@ -1,7 +1,7 @@
 // container.* and k8s.*: where the process runs. Ids come from cgroups; names, images, pods and
 // labels from the Kubernetes watch (absent until the pod is known, or without a cluster).
 import type { ContainerInfo } from '../../syscall/event.ts'
-import type { PodContainerMeta, PodMeta } from '../../k8s/metadata.ts'
+import type { PodContainerMeta, PodMeta } from '../../events/index.ts'
 import { compileGlob } from '../../util/glob.ts'
 import type { Extract, FieldValue } from '../registry.ts'
 import { absentArgField, absentField, argField, field, type Def, type Ev } from './define.ts'
