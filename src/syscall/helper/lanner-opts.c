@@ -10,6 +10,7 @@
 #include <linux/types.h>
 #include <bpf/bpf.h>
 #include "lanner-opts.h"
+#include "lanner-out.h"
 #include "lanner-tables.h"
 
 struct ln_sc_conf {
@@ -115,7 +116,7 @@ static void control_line(char *line, int map_fd, struct opts *o)
 		return;
 	}
 	if (parse_kinds(ex, &n, LN_F_EXIT, 1) < 0 || parse_kinds(en, &n, LN_F_ENTER, 1) < 0) {
-		write_conf(seq, LN_CONF_REJECTED, 0);
+		out_conf(seq, LN_CONF_REJECTED, 0);
 		return;
 	}
 	*o = n;
@@ -124,7 +125,7 @@ static void control_line(char *line, int map_fd, struct opts *o)
 		n_exit += (o->enabled[k] & LN_F_EXIT) != 0;
 		n_enter += (o->enabled[k] & LN_F_ENTER) != 0;
 	}
-	write_conf(seq, n_exit, n_enter);
+	out_conf(seq, n_exit, n_enter);
 }
 
 static char in_buf[16384];

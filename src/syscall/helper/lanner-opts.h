@@ -17,8 +17,4 @@ void apply_conf(int map_fd, const struct opts *o);
 /* reads control lines from stdin and applies them; returns 1 when stdin is closed */
 int read_stdin(int map_fd, struct opts *o);
 
-/* provided by lanner-probe.c: frames for the loader */
-int out_append(const void *p, size_t n);
-int write_conf(__u32 seq, __u32 n_exit, __u32 n_enter);
-
 #endif

@@ -10,7 +10,6 @@
  * wakeups) is far above realistic event rates, so the extra copy costs nothing that matters. */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stddef.h>
@@ -30,6 +29,7 @@
 #include "lanner.skel.h"
 #include "lanner-tables.h"
 #include "lanner-opts.h"
+#include "lanner-out.h"
 
 static volatile sig_atomic_t stopping;
 
@@ -39,61 +39,7 @@ static void on_signal(int sig)
 	stopping = 1;
 }
 
-/* ---------- output: one big buffer flushed after each drain ---------- */
-
-#define OUT_CAP (1 << 20)
-static unsigned char out_buf[OUT_CAP];
-static size_t out_len;
 static uint64_t n_records, n_bytes, n_polls;
-
-static int flush_out(void)
-{
-	size_t done = 0;
-	while (done < out_len) {
-		if (stopping) {
-			/* the reader is not keeping up and we were asked to stop: drop the rest */
-			out_len = 0;
-			return -1;
-		}
-		ssize_t w = write(STDOUT_FILENO, out_buf + done, out_len - done);
-		if (w < 0) {
-			/* no SA_RESTART: a stop request interrupts a write blocked on a full pipe */
-			if (errno == EINTR && !stopping)
-				continue;
-			return -1;
-		}
-		done += (size_t)w;
-	}
-	out_len = 0;
-	return 0;
-}
-
-/* on the way out: write what the pipe takes without blocking (the reader may be gone or stuck) */
-static void final_flush(void)
-{
-	size_t done = 0;
-	int fl = fcntl(STDOUT_FILENO, F_GETFL);
-	if (fl >= 0)
-		fcntl(STDOUT_FILENO, F_SETFL, fl | O_NONBLOCK);
-	while (done < out_len) {
-		ssize_t w = write(STDOUT_FILENO, out_buf + done, out_len - done);
-		if (w <= 0)
-			break;
-		done += (size_t)w;
-	}
-	out_len = 0;
-}
-
-int out_append(const void *p, size_t n)
-{
-	if (n > OUT_CAP)
-		return 0;
-	if (out_len + n > OUT_CAP && flush_out() < 0)
-		return -1;
-	memcpy(out_buf + out_len, p, n);
-	out_len += n;
-	return 0;
-}
 
 static int on_record(void *ctx, void *data, size_t size)
 {
@@ -145,12 +91,6 @@ static int write_stats(struct lanner_bpf *skel, int ncpu)
 	return out_append(frame, st->len);
 }
 
-int write_conf(__u32 seq, __u32 n_exit, __u32 n_enter)
-{
-	struct ln_ctl_conf c = { .len = sizeof(c), .type = LN_CTL_CONF, .seq = seq, .n_exit = n_exit, .n_enter = n_enter };
-	return out_append(&c, sizeof(c));
-}
-
 static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list args)
 {
 	if (level == LIBBPF_DEBUG)
@@ -187,6 +127,7 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	out_init(&stopping);
 	libbpf_set_print(libbpf_log);
 	ncpu = libbpf_num_possible_cpus();
 	if (ncpu <= 0) {
@@ -224,7 +165,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 
-	if (write_hello(ncpu) < 0 || flush_out() < 0)
+	if (write_hello(ncpu) < 0 || out_flush() < 0)
 		goto out;
 	next_stats = now_ms() + o.stats_ms;
 	while (!stopping) {
@@ -242,12 +183,12 @@ int main(int argc, char **argv)
 		}
 		if (read_stdin(bpf_map__fd(skel->maps.sc_conf), &o))
 			break;
-		if (out_len > 0 && flush_out() < 0)
+		if (out_pending() && out_flush() < 0)
 			break;
 	}
 	ring_buffer__consume(rb);
 	write_stats(skel, ncpu);
-	final_flush();
+	out_final_flush();
 	err = 0;
 out:
 	ring_buffer__free(rb);
