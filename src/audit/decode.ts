@@ -3,7 +3,7 @@
 import type { ErrorCode } from '../errors/index.ts'
 import { AuditEvent, compactSize, type AuditObject } from './audit-event.ts'
 import { parseRfc3339Nano } from './timestamp.ts'
-import { clip, MAX_QUOTED } from '../util/clip.ts'
+import { clip, MAX_QUOTED } from '../util/index.ts'
 
 export interface AuditIssue {
   code: ErrorCode

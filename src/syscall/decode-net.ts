@@ -1,7 +1,7 @@
 // Socket endpoint decoding for probe records: the kernel's ln_tuple (what the socket itself says)
 // and raw user sockaddrs (what the process passed), into Falco-style text fields.
 import { AF_INET, AF_INET6, AF_UNIX, TUPLE } from './abi.ts'
-import { formatIPv4At, formatIPv6At } from '../util/ip.ts'
+import { formatIPv4At, formatIPv6At } from '../util/index.ts'
 
 type Args = Record<string, string | number | bigint | Uint8Array | undefined>
 

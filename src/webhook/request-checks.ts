@@ -6,7 +6,7 @@
 import { Transform, type TransformCallback } from 'node:stream'
 import type { TLSSocket } from 'node:tls'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { clip } from '../util/clip.ts'
+import { clip } from '../util/index.ts'
 import { sendError } from './replies.ts'
 import type { RouteKit } from './route-kit.ts'
 

@@ -9,7 +9,7 @@
 // awaits that). Refresh as libsinsp: 10 s after a lookup, the interval doubling up to 320 s.
 // Names are kept while the process runs (they are bounded by the rules' text).
 import { lookup as dnsLookup } from 'node:dns/promises'
-import { canonicalIp } from '../../util/ip.ts'
+import { canonicalIp } from '../../util/index.ts'
 
 export type DnsLookup = (name: string) => Promise<readonly string[]>
 

@@ -2,7 +2,7 @@
 // labels from the Kubernetes watch (absent until the pod is known, or without a cluster).
 import type { ContainerInfo } from '../../syscall/event.ts'
 import type { PodContainerMeta, PodMeta } from '../../events/index.ts'
-import { compileGlob } from '../../util/glob.ts'
+import { compileGlob } from '../../util/index.ts'
 import type { Extract, FieldValue } from '../registry.ts'
 import { absentArgField, absentField, argField, field, type Def, type Ev } from './define.ts'
 

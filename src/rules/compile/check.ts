@@ -4,7 +4,7 @@
 // match-any fields (the per-value predicate OR-ed over the candidates).
 import type { FieldValue, Scalar } from '../../fields/index.ts'
 import type { CheckExpr, ListLiteral, Literal } from '../lang/ast.ts'
-import { hasRegexMeta } from '../../util/regex.ts'
+import { hasRegexMeta } from '../../util/index.ts'
 import { compileError, withPos, type Ctx } from './context.ts'
 import { compileOperandIn, type CompiledOperand } from './operand.ts'
 import { constantTest, dynamicCompare, pmatchTest, setTest, type ScalarTest } from './scalar-ops.ts'

@@ -2,13 +2,11 @@
 // builder returns a specialised closure; the caller handles absence and list-valued fields.
 import type { Scalar } from '../../fields/index.ts'
 import type { Literal } from '../lang/ast.ts'
-import { compileGlob } from '../../util/glob.ts'
-import { compilePmatch } from '../../util/pmatch.ts'
-import { compileRe2 } from '../../util/regex.ts'
-import { parseIp, netContains, type IpNet } from '../../util/ip.ts'
-import { bytesContain, bytesEndWith, bytesEqual, bytesStartWith, decodeHex, utf8 } from '../../util/bytes.ts'
+import {
+  asciiLower, bytesContain, bytesEndWith, bytesEqual, bytesStartWith, compileGlob, compilePmatch, compileRe2,
+  decodeHex, includesAsciiCI, netContains, parseIp, utf8, type IpNet
+} from '../../util/index.ts'
 import { compileError } from './context.ts'
-import { asciiLower, includesAsciiCI } from '../../util/ascii.ts'
 import { parseBig, parseBool, parseIpConst, parseNet, parseNumber, parseString, type Family } from './values.ts'
 
 export type ScalarTest = (v: Scalar) => boolean

@@ -1,7 +1,7 @@
 // Transformers (tolower, toupper, b64, basename, len) as value mappers over extracted values.
 // List values map element-wise; `len` counts list items. An undecodable b64 value is absent.
 import type { FieldType, FieldValue, Scalar } from '../../fields/index.ts'
-import { asciiLower, asciiUpper } from '../../util/ascii.ts'
+import { asciiLower, asciiUpper } from '../../util/index.ts'
 
 export interface TransformerSpec {
   /** input types accepted */

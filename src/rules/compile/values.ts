@@ -2,7 +2,7 @@
 // field's type, never the other way round). Errors are RULE_COMPILE_BAD_VALUE at the literal.
 import type { FieldType } from '../../fields/index.ts'
 import type { Literal } from '../lang/ast.ts'
-import { canonicalIp, parseCidr, type IpNet } from '../../util/ip.ts'
+import { canonicalIp, parseCidr, type IpNet } from '../../util/index.ts'
 import { compileError } from './context.ts'
 
 /** Value families: types that share a JS representation and operator set. */

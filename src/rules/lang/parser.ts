@@ -6,7 +6,7 @@ import type {
   Operand, Operator, RightHand, TransformerCall
 } from './ast.ts'
 import { Cursor, isBlank } from './cursor.ts'
-import { scanQuoted } from '../../util/escapes.ts'
+import { scanQuoted } from '../../util/index.ts'
 
 /** Nesting limit (parentheses, `not`, transformer calls), as upstream. */
 export const MAX_DEPTH = 100

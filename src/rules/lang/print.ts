@@ -1,7 +1,7 @@
 // Canonical text of an AST: fully parenthesised where precedence matters, every string quoted.
 // For tests, debugging and error messages; parseCondition(print(e)) yields an equivalent AST.
 import type { Expr, Literal, Operand, RightHand } from './ast.ts'
-import { quoteString } from '../../util/escapes.ts'
+import { quoteString } from '../../util/index.ts'
 
 export function printExpr (e: Expr): string {
   switch (e.kind) {

@@ -7,7 +7,7 @@ import { ItemReader, scalarText } from './yaml-values.ts'
 import { readOverride } from './override.ts'
 import { readRule } from './reader-rule.ts'
 import { sourcedFrom } from './context.ts'
-import { trackDuplicateKeys } from '../../util/yaml-duplicate-keys.ts'
+import { trackDuplicateKeys } from '../../util/index.ts'
 
 const KIND_KEYS = ['required_engine_version', 'required_plugin_versions', 'list', 'macro', 'rule'] as const
 const LIST_KEYS = new Set(['list', 'items', 'append', 'override'])

@@ -2,7 +2,7 @@
 // confined here: every read tolerates a process that exits while we look at it.
 import { readFileSync, readlinkSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { formatIp } from '../../util/ip.ts'
+import { formatIp } from '../../util/index.ts'
 import { containerFromProcCgroup, type ContainerRef } from './container-id.ts'
 
 export interface ProcSnapshot {

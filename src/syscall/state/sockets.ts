@@ -2,7 +2,7 @@
 // remote address of the kernel sock) and, for connect/sendto/sendmsg, the user's sockaddr; the
 // decoder may pass them as raw bytes or as decoded parts. This module turns any of those forms
 // into Falco's client/server tuple.
-import { formatIp } from '../../util/ip.ts'
+import { formatIp } from '../../util/index.ts'
 import type { L4Proto, SocketTuple } from './fd-info.ts'
 
 type ArgValue = string | number | bigint | Uint8Array | undefined
