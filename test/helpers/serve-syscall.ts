@@ -4,7 +4,8 @@
 // Also serve over a fake probe helper (LANNER_PROBE_HELPER) for the tests that need no privileges.
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { ABI_VERSION, HELLO } from '../../src/syscall/abi.ts'
+// the HELLO frame as the C header lays it out (what the real helper sends), not the TypeScript mirror
+import { C_ABI_VERSION as ABI_VERSION, C_HELLO as HELLO } from '../fixtures/syscall/c-abi.ts'
 import { adminPort, request, startServe, until, type ServeChild } from './serve-child.ts'
 import { record } from '../fixtures/syscall/records.ts'
 import { probeRequired } from './probe-required.ts'

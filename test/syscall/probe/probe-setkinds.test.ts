@@ -6,7 +6,8 @@ import t from 'tap'
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { ABI_VERSION, CONF, HELLO } from '../../../src/syscall/abi.ts'
+// the frames as the C header lays them out (the helper's side of the ABI), not the TypeScript mirror
+import { C_ABI_VERSION as ABI_VERSION, C_CONF as CONF, C_HELLO as HELLO } from '../../fixtures/syscall/c-abi.ts'
 import { startProbe, type ProbeHandle } from '../../../src/syscall/loader.ts'
 
 const tmp = mkdtempSync(join(tmpdir(), 'lanner-setkinds-'))

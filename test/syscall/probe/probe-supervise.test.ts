@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { helperPath } from '../../../src/syscall/build.ts'
 import { startProbe } from '../../../src/syscall/loader.ts'
-import { ABI_VERSION } from '../../../src/syscall/abi.ts'
+// the HELLO frame and record header as the C header lays them out (the helper's side of the ABI)
+import { C_ABI_VERSION, C_HDR, C_HELLO } from '../../fixtures/syscall/c-abi.ts'
 import { probeSkipReason, recordProbe } from '../../fixtures/syscall/probe-harness.ts'
 import { skipUnlessRequired } from '../../helpers/probe-required.ts'
 
@@ -39,16 +40,20 @@ t.test('a helper that dies otherwise rejects with ERR_SYSCALL_PROBE_FAILED', asy
 })
 
 t.test('a helper speaking another record ABI is refused', async t => {
-  // a HELLO frame (len 24, type 0xff00) announcing ABI 99, then silence
-  const bin = fakeHelper('old-abi', "printf '\\030\\000\\000\\377\\143\\000\\000\\000\\000\\000\\000\\000\\000\\000\\000\\000\\000\\000\\000\\000\\000\\000\\000\\000\\000\\000'; exec sleep 30")
+  // a HELLO frame announcing ABI 99, then silence
+  const hello = Buffer.alloc(C_HELLO.size)
+  hello.writeUInt16LE(C_HELLO.size, 0); hello.writeUInt16LE(C_HELLO.type, 2); hello.writeUInt32LE(99, C_HELLO.abi); hello.writeUInt32LE(1, C_HELLO.ncpu)
+  const frames = join(tmp, 'old-abi.bin')
+  writeFileSync(frames, hello)
+  const bin = fakeHelper('old-abi', `cat '${frames}'; exec sleep 30`)
   await t.rejects(startProbe({ onRecords () {}, helperPath: bin }), { code: 'ERR_SYSCALL_PROBE_FAILED', message: /ABI 99/ })
 })
 
 t.test('records the decoder cannot use reach onError with their code (not only a log line)', async t => {
   // HELLO (this ABI), then a 64-byte record of an unknown kind, then silence
-  const bytes = Buffer.alloc(24 + 64)
-  bytes.writeUInt16LE(24, 0); bytes.writeUInt16LE(0xff00, 2); bytes.writeUInt32LE(ABI_VERSION, 4); bytes.writeUInt32LE(1, 12)
-  bytes.writeUInt16LE(64, 24); bytes.writeUInt16LE(999, 26)
+  const bytes = Buffer.alloc(C_HELLO.size + 64)
+  bytes.writeUInt16LE(C_HELLO.size, 0); bytes.writeUInt16LE(C_HELLO.type, 2); bytes.writeUInt32LE(C_ABI_VERSION, C_HELLO.abi); bytes.writeUInt32LE(1, C_HELLO.ncpu)
+  bytes.writeUInt16LE(64, C_HELLO.size + C_HDR.len); bytes.writeUInt16LE(999, C_HELLO.size + C_HDR.kind)
   const frames = join(tmp, 'bad-record.bin')
   writeFileSync(frames, bytes)
   const bin = fakeHelper('bad-record', `cat '${frames}'; exec sleep 30`)
