@@ -9,10 +9,19 @@ import type { WebhookTlsOptions } from './types.ts'
 // but a client trickling a body byte by byte would then hold its socket forever.
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000
 
-export function buildFastify (options: FastifyServerOptions, tls: WebhookTlsOptions | undefined): FastifyInstance {
+/** node http(s) server settings fastify has no option for (passed to createServer) */
+export interface NodeServerOptions {
+  /**
+   * how often node enforces headersTimeout and requestTimeout on open connections (node's
+   * default 30 s lets a slow client hold its socket up to 30 s past either timeout)
+   */
+  connectionsCheckingInterval?: number
+}
+
+export function buildFastify (options: FastifyServerOptions, tls: WebhookTlsOptions | undefined, server: NodeServerOptions = {}): FastifyInstance {
   const base: FastifyServerOptions = { ...options, requestTimeout: options.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT_MS }
-  if (tls === undefined) return withNoSniff(Fastify(base))
-  const https = buildHttpsOptions(tls)
+  if (tls === undefined) return withNoSniff(Fastify({ ...base, http: server } as FastifyServerOptions))
+  const https = { ...buildHttpsOptions(tls), ...server }
   try {
     // The https and http instances differ only in their server type parameter, which nothing here uses.
     return withNoSniff(Fastify({ ...base, https } as FastifyServerOptions) as unknown as FastifyInstance)

@@ -26,6 +26,9 @@ const DEFAULT_CLOSE_TIMEOUT_MS = 30_000
 const UPLOAD_TIMEOUT_MS = 60_000
 // The apiserver writes its headers at once; a client trickling them holds a socket for nothing.
 const HEADERS_TIMEOUT_MS = 10_000
+// Node enforces headersTimeout and requestTimeout only when it checks its connections: every 30 s
+// by default, which let a header trickler hold its socket for up to 40 s instead of 10 s.
+const CONNECTIONS_CHECK_MS = 1_000
 /**
  * Slowest body accepted, averaged from the headers on after UPLOAD_GRACE_MS. The apiserver writes a
  * batch in one go: 32 KiB/s is ~0.3 Mbit/s, far below any real link, and 1 byte every 2 s (a
@@ -66,7 +69,7 @@ export async function createWebhookServer (opts: WebhookOptions, deps: WebhookDe
     requestTimeout: UPLOAD_TIMEOUT_MS,
     // our own 503 carries Retry-After; fastify's would not
     return503OnClosing: false
-  }, opts.tls)
+  }, opts.tls, { connectionsCheckingInterval: CONNECTIONS_CHECK_MS })
 
   app.server.headersTimeout = HEADERS_TIMEOUT_MS
   let connections = 0
