@@ -123,6 +123,11 @@ function makeLeaf (o: Step, dir: string, name: string, ca: string, cn: string, e
   for (const f of [extFile, `${name}.csr`, `${ca}.srl`]) rmSync(join(dir, f), { force: true })
 }
 
+/** A new file readable by its owner only from its creation (the Secret and kubeconfig embed keys). */
+function writePrivate (path: string, text: string): void {
+  writeFileSync(path, text, { mode: 0o600, flag: 'wx' })
+}
+
 export interface TlsBundle {
   dir: string
   sans: string[]
@@ -142,6 +147,9 @@ export function createTlsBundle (opts: TlsBundleOptions): TlsBundle {
   if (existing.length > 0 && opts.force !== true) {
     throw new ConfigError('ERR_CLI_USAGE', `${opts.dir} already holds ${existing.join(', ')}: choose another --out, or --force to replace them (the apiserver and Lanner must then both get the new files)`)
   }
+  // --force: new files, never the old ones rewritten in place (openssl and writeFileSync keep an
+  // existing file's mode, so a key would land in a file others may read until the final chmod)
+  for (const f of existing) rmSync(join(opts.dir, f), { force: true })
   const o = opensslRunner(opts.openssl ?? 'openssl', opts.dir)
   makeCa(o, 'ca', 'lanner-webhook-server-ca', days)
   makeCa(o, 'client-ca', 'lanner-webhook-client-ca', days)
@@ -150,8 +158,8 @@ export function createTlsBundle (opts: TlsBundleOptions): TlsBundle {
   makeLeaf(o, opts.dir, 'apiserver', 'client-ca', CLIENT_CN,
     'extendedKeyUsage=clientAuth\nkeyUsage=critical,digitalSignature\nbasicConstraints=critical,CA:FALSE\n', days)
   const read = (f: string): string => readFileSync(join(opts.dir, f), 'utf8')
-  writeFileSync(join(opts.dir, BUNDLE_FILES.secret), renderTlsSecret({ cert: read(BUNDLE_FILES.serverCert), key: read(BUNDLE_FILES.serverKey), clientCa: read(BUNDLE_FILES.clientCa) }))
-  writeFileSync(join(opts.dir, BUNDLE_FILES.kubeconfig), renderWebhookConfig({
+  writePrivate(join(opts.dir, BUNDLE_FILES.secret), renderTlsSecret({ cert: read(BUNDLE_FILES.serverCert), key: read(BUNDLE_FILES.serverKey), clientCa: read(BUNDLE_FILES.clientCa) }))
+  writePrivate(join(opts.dir, BUNDLE_FILES.kubeconfig), renderWebhookConfig({
     server,
     caPem: read(BUNDLE_FILES.serverCa),
     clientCertPem: read(BUNDLE_FILES.clientCert),
