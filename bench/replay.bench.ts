@@ -6,7 +6,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { decodeAuditPayload, replayAudit } from '../src/audit/index.ts'
+import { decodeAuditPayload } from '../src/audit/index.ts'
+import { replayAudit } from '../src/app/replay-audit.ts'
 import { k8sAuditSource } from '../src/fields/k8saudit/index.ts'
 import { loadRules, readRulesPaths, type Ruleset } from '../src/rules/index.ts'
 

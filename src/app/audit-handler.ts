@@ -5,11 +5,12 @@
 // events/s per core, bench/outputs.bench.ts), while kube-apiserver sends at most 10 batches/s, so a
 // worker pool would add message copies and reload fan-out for no gain at real load.
 import { setImmediate as nextTurn } from 'node:timers/promises'
-import { decodeAuditPayloadInTurns, type DecodeResult } from '../audit/index.ts'
+import { decodeAuditPayloadInTurns, type AuditEvent, type DecodeResult, type TruncationTally } from '../audit/index.ts'
 import { AppError } from '../errors/index.ts'
 import type { Alert } from '../events/index.ts'
 import type { BodyIssue, HandleBodyResult } from '../webhook/index.ts'
 import type { EvalPool } from './eval-pool.ts'
+import { EventPump, recordBatchMetrics } from './event-pump.ts'
 import type { AppMetrics } from './metrics.ts'
 import { evaluateAuditEvent, newTally, type TruncationReporter } from './audit-truncation.ts'
 import type { RulesManager } from './rules-manager.ts'
@@ -43,8 +44,7 @@ export function batchOutcome (accepted: number, decoded: Pick<DecodeResult, 'iss
 }
 
 /** One metric update per code and batch, not per bad item. */
-function recordBatch (metrics: AppMetrics, r: HandleBodyResult, started: bigint): void {
-  metrics.eventsEvaluated(SOURCE, r.accepted)
+function recordIssues (metrics: AppMetrics, r: HandleBodyResult): void {
   const counts = r.issueCounts
   if (counts !== undefined) {
     // body-level problems (bad JSON, foreign document) drop no event; the rest drop one each
@@ -56,29 +56,40 @@ function recordBatch (metrics: AppMetrics, r: HandleBodyResult, started: bigint)
   } else {
     for (const issue of r.issues) metrics.eventsDropped(SOURCE, issue.code, issue.index === undefined ? 0 : 1)
   }
-  metrics.batchEvaluated(SOURCE, Number(process.hrtime.bigint() - started) / 1e9)
+}
+
+/** The audit source's pump: evaluateAuditEvent with a truncation tally per batch. */
+export function createAuditPump (deps: { rules: { current: RulesManager['current'] }, emit: (alert: Alert) => void, metrics?: AppMetrics }): EventPump<AuditEvent, TruncationTally> {
+  return new EventPump({
+    source: SOURCE,
+    rules: deps.rules,
+    evaluate: evaluateAuditEvent,
+    newState: newTally,
+    emit: deps.emit,
+    ...(deps.metrics === undefined ? {} : { metrics: deps.metrics })
+  })
 }
 
 export function createAuditBatchHandler (deps: AuditHandlerDeps): (body: Buffer) => Promise<HandleBodyResult> {
   const { metrics } = deps
   const decodeOpts = { maxEventBytes: deps.maxEventBytes }
-  const emitAlert = deps.emit
+  const pump = createAuditPump(deps)
   return async function handleAuditBatch (body) {
     const started = process.hrtime.bigint()
     const decoded = await decodeAuditPayloadInTurns(body, decodeOpts, nextTurn)
     const { events } = decoded
-    const ruleset = deps.rules.current()
+    // the batch keeps this ruleset across the turns below
+    const batch = pump.begin(started)
     // the webhook starts after the first load, so this is a guard: 503 makes the apiserver retry
-    if (ruleset === undefined) throw new AppError('ERR_WEBHOOK_SHUTTING_DOWN', 'rules are not loaded yet')
-    const tally = newTally()
+    if (batch === undefined) throw new AppError('ERR_WEBHOOK_SHUTTING_DOWN', 'rules are not loaded yet')
     for (let i = 0; i < events.length; i++) {
-      // the ruleset captured above stays the batch's, across the turns
       if (i > 0 && i % EVAL_CHUNK === 0) await nextTurn()
-      evaluateAuditEvent(ruleset, events[i] as (typeof events)[number], emitAlert, tally)
+      pump.feed(batch, events[i] as AuditEvent)
     }
-    deps.truncation?.record(tally)
+    deps.truncation?.record(batch.state)
     const result = batchOutcome(events.length, decoded)
-    recordBatch(metrics, result, started)
+    recordIssues(metrics, result)
+    pump.end(batch)
     return result
   }
 }
@@ -92,7 +103,9 @@ export function createPooledAuditBatchHandler (deps: Omit<AuditHandlerDeps, 'rul
     for (const a of r.alerts) deps.emit(a)
     if (r.truncation !== undefined) deps.truncation?.record(r.truncation)
     const result: HandleBodyResult = { accepted: r.accepted, rejected: r.rejected, issues: r.issues, issueCounts: r.issueCounts }
-    recordBatch(metrics, result, started)
+    recordIssues(metrics, result)
+    // the workers pumped the events (eval-worker.ts); their counts are this thread's to record
+    recordBatchMetrics(metrics, SOURCE, r.accepted, started)
     return result
   }
 }

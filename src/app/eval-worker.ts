@@ -7,8 +7,7 @@ import type { Alert } from '../events/index.ts'
 import { createK8sAuditSource } from '../fields/k8saudit/index.ts'
 import { withStaticFieldsAll } from '../fields/static-fields.ts'
 import { loadRules, type Ruleset } from '../rules/index.ts'
-import { batchOutcome } from './audit-handler.ts'
-import { evaluateAuditEvent, newTally } from './audit-truncation.ts'
+import { batchOutcome, createAuditPump } from './audit-handler.ts'
 import type { FromWorker, ToWorker, WorkerInit } from './eval-protocol.ts'
 
 const init = workerData as WorkerInit
@@ -17,6 +16,12 @@ if (port === null) throw new Error('eval-worker must run in a worker thread')
 const source = withStaticFieldsAll([createK8sAuditSource({ userFields: init.userFields })], init.staticFields ?? {})[0] as ReturnType<typeof createK8sAuditSource>
 const decodeOpts = { maxEventBytes: init.maxEventBytes }
 let ruleset: Ruleset | undefined
+// the alerts of the batch being evaluated (one at a time: messages are handled synchronously)
+let batchAlerts: Alert[] = []
+const pump = createAuditPump({
+  rules: { current: function workerRuleset () { return ruleset } },
+  emit: function collectAlert (a) { batchAlerts.push(a) }
+})
 
 function reply (msg: FromWorker): void { port?.postMessage(msg) }
 
@@ -32,18 +37,15 @@ function onRules (id: number, inputs: Parameters<typeof loadRules>[0]): void {
 
 function onBatch (id: number, body: Uint8Array): void {
   const decoded = decodeAuditPayload(Buffer.from(body.buffer, body.byteOffset, body.byteLength), decodeOpts)
-  const alerts: Alert[] = []
-  const collect = (a: Alert): void => { alerts.push(a) }
-  const rs = ruleset
-  if (rs === undefined) {
+  const alerts: Alert[] = batchAlerts = []
+  // the main thread records the metrics (audit-handler.ts): this pump has none
+  const batch = pump.run(decoded.events)
+  if (batch === undefined) {
     // the pool sends batches only after rules; never answer 200 for events nobody evaluated
     reply({ kind: 'batch', id, accepted: 0, rejected: 0, issues: [], alerts, error: 'worker has no rules yet' })
     return
   }
-  const { events } = decoded
-  const truncation = newTally()
-  for (const ev of events) evaluateAuditEvent(rs, ev, collect, truncation)
-  reply({ kind: 'batch', id, ...batchOutcome(events.length, decoded), alerts, truncation })
+  reply({ kind: 'batch', id, ...batchOutcome(decoded.events.length, decoded), alerts, truncation: batch.state })
 }
 
 // Every message is answered under its id, failures included: the pool keeps a promise per id,

@@ -2,12 +2,13 @@
 // files instead of the webhook. Alerts go to the outputs; the summary lines are returned for the
 // CLI to print. Malformed input is reported, never fatal.
 import type { Config } from '../config/index.ts'
-import { replayAudit, type AuditIssue, type ReplaySummary } from '../audit/index.ts'
+import type { AuditIssue } from '../audit/index.ts'
 import { formatLoadIssue } from '../rules/index.ts'
 import type { Dispatcher } from '../outputs/index.ts'
 import { buildApp } from './build.ts'
 import type { AppLogger } from './logger.ts'
 import { describeIssues } from './rules-manager.ts'
+import { replayAudit, type ReplaySummary } from './replay-audit.ts'
 
 export interface ReplayRun {
   /** 0, or 1 when the rules did not load */

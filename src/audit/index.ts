@@ -1,8 +1,7 @@
-// Audit ingestion: the AuditEvent model, payload decoding, file/stdin reading and offline replay.
+// Audit ingestion: the AuditEvent model, payload decoding, file/stdin reading (replay's evaluation is app/replay-audit.ts).
 export { AuditEvent, compactSize, type AuditObject } from './audit-event.ts'
 export { decodeAuditPayload, decodeAuditPayloadInTurns, type AuditIssue, type DecodeOptions, type DecodeResult } from './decode.ts'
 export { readAuditSource, type AuditBatch, type ReadOptions } from './read-source.ts'
-export { replayAudit, type ReplayOptions, type ReplaySummary, type FileSummary } from './replay.ts'
 export { parseRfc3339Nano, formatIsoNanos } from './timestamp.ts'
 export {
   TRUNCATED_ANNOTATION, evaluateAuditEvent, isTruncated, newTally, type TruncatedRequest, type TruncationTally

@@ -266,7 +266,7 @@ t.test('through the webhook handlers, main thread and eval worker: counted, aler
 t.test('lanner replay: the summary counts truncated events and says what they cost', async (t) => {
   const { writeFileSync } = await import('node:fs')
   const { join } = await import('node:path')
-  const { replayAudit } = await import('../../src/audit/index.ts')
+  const { replayAudit } = await import('../../src/app/replay-audit.ts')
   const { formatReplaySummary } = await import('../../src/app/replay.ts')
   const dir = t.testdir({})
   // the log backend writes each event alone, with its kind/apiVersion (--audit-log-truncate-enabled truncates the same way)
