@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { decodeAuditPayload } from '../src/audit/index.ts'
 import { replayAudit } from '../src/app/replay-audit.ts'
-import { k8sAuditSource } from '../src/fields/k8saudit/index.ts'
+import { k8sAuditSource } from '../src/audit/fields/index.ts'
 import { loadRules, readRulesPaths, type Ruleset } from '../src/rules/index.ts'
 
 const REPO = fileURLToPath(new URL('../', import.meta.url))

@@ -6,3 +6,8 @@ export { parseRfc3339Nano, formatIsoNanos } from './timestamp.ts'
 export {
   TRUNCATED_ANNOTATION, evaluateAuditEvent, isTruncated, newTally, type TruncatedRequest, type TruncationTally
 } from './truncated-events.ts'
+// The source's field table (ka.*, jevt.*, evt.*) and the SourceDefinition the app registers with the engine.
+export {
+  createK8sAuditSource, createUserFields, imageRepository, K8S_AUDIT_FIELDS, K8S_AUDIT_SOURCE, k8sAuditSource, parsePointer, resolvePointer,
+  type K8sAuditEvent, type UserFieldDef
+} from './fields/index.ts'

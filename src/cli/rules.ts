@@ -12,11 +12,10 @@
 // `codes` adds the expression error's own code (RULE_PARSE_*, RULE_COMPILE_*) after the LOAD_ code.
 // list --json prints {"rules": [{name, source, priority (capitalised), tags, enabled, desc}]}.
 import { AppError } from '../errors/index.ts'
-import type { SourceDefinition } from '../fields/index.ts'
+import { withStaticFieldsAll, type SourceDefinition } from '../fields/index.ts'
 import { BUILTIN_PLUGINS, formatLoadIssue, loadRules, priorityName, readRulesPaths, type LoadIssue, type LoadResult, type RulesInput } from '../rules/index.ts'
 import type { CliIO } from './io.ts'
 import { loadConfig } from '../config/index.ts'
-import { withStaticFieldsAll } from '../fields/static-fields.ts'
 
 const USAGE = `usage: lanner rules validate FILE|DIR... [-c falco.yaml] [--json]
        lanner rules list FILE|DIR... [-c falco.yaml] [--json]
@@ -29,15 +28,21 @@ list      print each rule's name, source, priority, tags and whether it is enabl
           would load them); \${VAR}s in it are expanded from the environment
 `
 
+/**
+ * Each source's module and the bundle it exports. Loaded from the source modules themselves, not
+ * through app/ (whose index loads fastify and pino): `rules validate` stays light (cli/index.ts).
+ */
+const SOURCE_MODULES: ReadonlyArray<{ path: string, load: () => Promise<SourceDefinition<any>> }> = [
+  { path: '../audit/index.ts', load: async function loadAuditSource () { return (await import('../audit/index.ts')).k8sAuditSource } },
+  { path: '../fields/syscall/index.ts', load: async function loadSyscallSource () { return (await import('../fields/syscall/index.ts')).syscallSource } }
+]
+
 /** Every source this build has, skipping any whose module is missing. */
 export async function defaultSources (): Promise<SourceDefinition<any>[]> {
   const out: SourceDefinition<any>[] = []
-  const candidates: Array<[string, string]> = [['../fields/k8saudit/index.ts', 'k8sAuditSource'], ['../fields/syscall/index.ts', 'syscallSource']]
-  for (const [path, name] of candidates) {
+  for (const { path, load } of SOURCE_MODULES) {
     try {
-      const mod = await import(path) as Record<string, unknown>
-      const src = mod[name] as SourceDefinition<any> | undefined
-      if (src !== undefined) out.push(src)
+      out.push(await load())
     } catch (err) {
       // a source that is not built yet: its rules load with LOAD_UNKNOWN_SOURCE warnings
       if ((err as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') {

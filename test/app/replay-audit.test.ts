@@ -6,7 +6,7 @@ import { PassThrough } from 'node:stream'
 import type { AuditIssue } from '../../src/audit/index.ts'
 import { replayAudit } from '../../src/app/replay-audit.ts'
 import { loadRules } from '../../src/rules/index.ts'
-import { k8sAuditSource } from '../../src/fields/k8saudit/index.ts'
+import { k8sAuditSource } from '../../src/audit/fields/index.ts'
 import type { Alert } from '../../src/events/index.ts'
 
 const RULES = `

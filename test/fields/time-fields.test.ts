@@ -1,7 +1,7 @@
 // One time-field builder for every source: same names, types, print modes, descriptions and values.
 import t from 'tap'
 import { timeFields } from '../../src/fields/time-fields.ts'
-import { k8sAuditSource } from '../../src/fields/k8saudit/index.ts'
+import { k8sAuditSource } from '../../src/audit/fields/index.ts'
 import { syscallFields } from '../../src/fields/syscall/index.ts'
 
 const NAMES = ['evt.time', 'evt.time.s', 'evt.time.iso8601', 'evt.datetime', 'evt.datetime.s', 'evt.rawtime', 'evt.rawtime.s', 'evt.rawtime.ns']

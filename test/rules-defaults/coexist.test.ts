@@ -5,7 +5,7 @@ import t from 'tap'
 import { existsSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { loadRules, type RulesInput } from '../../src/rules/index.ts'
-import { k8sAuditSource } from '../../src/fields/k8saudit/index.ts'
+import { k8sAuditSource } from '../../src/audit/fields/index.ts'
 import { syscallSource } from '../../src/fields/syscall/index.ts'
 
 const repo = (p: string): string => fileURLToPath(new URL(`../../${p}`, import.meta.url))

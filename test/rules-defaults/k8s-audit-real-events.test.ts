@@ -9,7 +9,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { join, resolve } from 'node:path'
 import { loadRules, type Ruleset } from '../../src/rules/index.ts'
-import { k8sAuditSource } from '../../src/fields/k8saudit/index.ts'
+import { k8sAuditSource } from '../../src/audit/fields/index.ts'
 import { AuditEvent, parseRfc3339Nano, readAuditSource, type AuditObject } from '../../src/audit/index.ts'
 import { PRIORITY_NAMES, type Alert } from '../../src/events/index.ts'
 

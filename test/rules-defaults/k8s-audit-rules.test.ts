@@ -4,7 +4,7 @@ import t from 'tap'
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { loadRules, type Ruleset, type RulesInput } from '../../src/rules/index.ts'
-import { k8sAuditSource } from '../../src/fields/k8saudit/index.ts'
+import { k8sAuditSource } from '../../src/audit/fields/index.ts'
 import { AuditEvent } from '../../src/audit/index.ts'
 import type { Alert } from '../../src/events/index.ts'
 

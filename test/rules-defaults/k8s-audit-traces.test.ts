@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { join, resolve } from 'node:path'
 import { loadRules, readRulesPaths } from '../../src/rules/index.ts'
-import { k8sAuditSource } from '../../src/fields/k8saudit/index.ts'
+import { k8sAuditSource } from '../../src/audit/fields/index.ts'
 import { replayAudit } from '../../src/app/replay-audit.ts'
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url))

@@ -4,7 +4,7 @@
 // field in append_output reported as such, and suggested_output on k8s_audit and syscall rules.
 import t from 'tap'
 import { decodeAuditPayload } from '../../src/audit/index.ts'
-import { createK8sAuditSource } from '../../src/fields/k8saudit/index.ts'
+import { createK8sAuditSource } from '../../src/audit/fields/index.ts'
 import { withStaticFieldsAll } from '../../src/fields/static-fields.ts'
 import { loadRules, type AppendOutputRule } from '../../src/rules/index.ts'
 import type { Alert } from '../../src/events/index.ts'

@@ -4,7 +4,7 @@ import t from 'tap'
 import { existsSync, readFileSync } from 'node:fs'
 import { decodeAuditPayload } from '../../src/audit/index.ts'
 import type { Alert } from '../../src/events/index.ts'
-import { k8sAuditSource } from '../../src/fields/k8saudit/index.ts'
+import { k8sAuditSource } from '../../src/audit/fields/index.ts'
 import { formatAlertJson, loadRules } from '../../src/rules/index.ts'
 
 const CASES = new URL('../../../shared/reference/cases/', import.meta.url).pathname

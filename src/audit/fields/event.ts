@@ -1,7 +1,8 @@
-// What k8s_audit extractors read: the structural shape of src/audit's AuditEvent (declared here so
-// fields do not import the ingestion module), plus the JSON helpers every field class shares.
-import { cached, type CachedEvent } from '../registry.ts'
-import type { Extract, FieldDef, FieldInfo, FieldValue } from '../registry.ts'
+// What k8s_audit extractors read: the structural shape of AuditEvent (../audit-event.ts), so that
+// tests and benchmarks can build events without decoding, plus the JSON helpers every field class
+// shares.
+import { cached, type CachedEvent } from '../../fields/index.ts'
+import type { Extract, FieldDef, FieldInfo, FieldValue } from '../../fields/index.ts'
 
 export type JsonObject = Record<string, unknown>
 

@@ -1,8 +1,8 @@
 // The evt.* fields Falco offers on every plugin event, for the k8s_audit source: event time in its
 // usual shapes (src/fields/time-fields.ts, shared with the syscall table) and the source/plugin names.
 import { defineField, type FieldDef, type K8sAuditEvent } from './event.ts'
-import type { FieldInfo, FieldValue } from '../registry.ts'
-import { timeFields } from '../time-fields.ts'
+import type { FieldInfo, FieldValue } from '../../fields/index.ts'
+import { timeFields } from '../../fields/index.ts'
 
 function evtField (info: Omit<FieldInfo, 'desc'> & { desc: string }, read: (ev: K8sAuditEvent) => FieldValue): FieldDef<K8sAuditEvent> {
   return defineField(info, function bindEvt () { return read })

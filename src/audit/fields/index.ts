@@ -1,6 +1,6 @@
 // The k8s_audit source: its field table (ka.* from the k8saudit plugin, jevt.*/json.* from the
 // json plugin, base evt.*), the SourceDefinition the engine registers, and user-defined fields.
-import { createFieldTable, type FieldDef, type FieldTable, type SourceDefinition } from '../registry.ts'
+import { createFieldTable, type FieldDef, type FieldTable, type SourceDefinition } from '../../fields/index.ts'
 import type { K8sAuditEvent } from './event.ts'
 import { KA_CORE_FIELDS } from './ka-core.ts'
 import { KA_RBAC_FIELDS } from './ka-req-rbac.ts'

@@ -1,6 +1,6 @@
 // ka.* fields about the request itself: identity, verb, URI, target object, authorization
 // annotations, response. Plain property reads; only ka.uri.param(s) and ka.sourceips do real work.
-import { cached } from '../registry.ts'
+import { cached } from '../../fields/index.ts'
 import {
   defineField, dig, kaIndexedList, kaRoot, kaScalar, listValue, prop, toText,
   type FieldDef, type JsonObject, type K8sAuditEvent

@@ -2,7 +2,7 @@
 // cases where it is absent (missing data, no auditID, out-of-range index, wrong JSON type).
 process.env.TZ = 'UTC'
 import t from 'tap'
-import { k8sAuditSource } from '../../../src/fields/k8saudit/index.ts'
+import { k8sAuditSource } from '../../../src/audit/fields/index.ts'
 import type { FieldValue } from '../../../src/fields/index.ts'
 import { eventOf, fixtureEvent, fixtureObject } from '../../fixtures/audit/load.ts'
 

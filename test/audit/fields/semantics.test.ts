@@ -1,7 +1,7 @@
 // The rules of §4 that are not about one field: index/key arguments, absent vs empty, wrong JSON
 // types, value rendering, JSON Pointer escapes, and per-event caching.
 import t from 'tap'
-import { k8sAuditSource, imageRepository, parsePointer } from '../../../src/fields/k8saudit/index.ts'
+import { k8sAuditSource, imageRepository, parsePointer } from '../../../src/audit/fields/index.ts'
 import { eventOf, fixtureEvent, fixtureObject } from '../../fixtures/audit/load.ts'
 
 const table = k8sAuditSource.fields

@@ -1,6 +1,6 @@
 // User-defined JSONPath fields: values, lists, absence, and the errors for bad definitions.
 import t from 'tap'
-import { createK8sAuditSource, createUserFields, k8sAuditSource } from '../../../src/fields/k8saudit/index.ts'
+import { createK8sAuditSource, createUserFields, k8sAuditSource } from '../../../src/audit/fields/index.ts'
 import { eventOf, fixtureEvent } from '../../fixtures/audit/load.ts'
 
 const pod = fixtureEvent('pod-full.json')

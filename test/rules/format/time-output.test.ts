@@ -3,7 +3,7 @@
 import t from 'tap'
 import { compileOutput } from '../../../src/rules/format/output-format.ts'
 import { valueJson, valueText } from '../../../src/rules/format/values.ts'
-import { k8sAuditSource, type K8sAuditEvent } from '../../../src/fields/k8saudit/index.ts'
+import { k8sAuditSource, type K8sAuditEvent } from '../../../src/audit/fields/index.ts'
 import { syscallFields } from '../../../src/fields/syscall/index.ts'
 import { createEnricher } from '../../../src/syscall/enrich.ts'
 import { userDbFrom } from '../../../src/syscall/state/users.ts'

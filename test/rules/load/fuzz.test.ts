@@ -5,7 +5,7 @@
 import t from 'tap'
 import { readFileSync } from 'node:fs'
 import { RuleError } from '../../../src/errors/index.ts'
-import { k8sAuditSource } from '../../../src/fields/k8saudit/index.ts'
+import { k8sAuditSource } from '../../../src/audit/fields/index.ts'
 import { syscallSource } from '../../../src/fields/syscall/index.ts'
 import { AuditEvent } from '../../../src/audit/index.ts'
 import { compileOutput, loadRules } from '../../../src/rules/index.ts'

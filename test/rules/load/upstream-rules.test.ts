@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { loadRules, type LoadResult, type RulesInput } from '../../../src/rules/index.ts'
 import { syscallSource } from '../../../src/fields/syscall/index.ts'
-import { k8sAuditSource } from '../../../src/fields/k8saudit/index.ts'
+import { k8sAuditSource } from '../../../src/audit/fields/index.ts'
 
 const REPO = new URL('../../../', import.meta.url).pathname
 const UPSTREAM = resolve(REPO, '../shared/reference/falco-rules')
