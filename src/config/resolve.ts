@@ -219,7 +219,6 @@ function resolveMetrics (raw: RawConfig, p: (f: string) => string, warnings: str
     includeEmptyValues: m.include_empty_values
   }
   if (m.output_file !== undefined && m.output_file !== '') cfg.outputFile = p(m.output_file)
-  if (m.enabled && cfg.outputFile !== undefined) warnings.push('metrics.output_file is not written by Lanner: the same numbers are in the "Falco internal: metrics snapshot" alert (metrics.output_rule) and on /metrics')
   if (m.enabled && m.jemalloc_stats_enabled) warnings.push('metrics.jemalloc_stats_enabled is ignored: Lanner does not use jemalloc (heap figures are in lanner_nodejs_heap_* instead)')
   return cfg
 }

@@ -6,7 +6,7 @@
 // batches come from the kube-apiserver webhook double. Then a config.d file is edited the way the
 // kubelet updates a ConfigMap volume (..data symlink swap) and the change is applied live.
 import t from 'tap'
-import { mkdirSync, renameSync, symlinkSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { auditEvent, createApiserverClient, encodeEventList } from '../helpers/apiserver-client.ts'
 import { adminPort, request, startServe, untilServing, webhookListening, type ServeChild } from '../helpers/serve-child.ts'
@@ -104,6 +104,7 @@ metrics:
   enabled: true
   interval: 1s
   output_rule: true
+  output_file: metrics.jsonl
   rules_counters_enabled: true
   resource_utilization_enabled: true
   state_counters_enabled: true
@@ -191,6 +192,19 @@ t.test('a Falco 0.44 falco.yaml with config.d, env expansion, append_output, sta
   t.match(snapshot, { priority: 'Informational', source: 'internal', output: /Falco metrics snapshot$/ })
   t.match(snapshot.output_fields, { 'evt.source': 'k8s_audit', 'falco.num_evts': 3, 'falco.rules.Pod deleted': 1, 'falco.outputs_queue_num_drops': 0, 'scap.engine_name': 'source_plugin' })
   t.type(snapshot.output_fields['falco.memory_rss_mb'], 'number')
+  // metrics.output_file (relative to the config file): Falco's line per snapshot, samples from 1
+  const fileLines = await untilServing(serve, () => {
+    let text = ''
+    try { text = readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8') } catch { return undefined }
+    const lines = text.split('\n').filter((l) => l.endsWith('}')).map((l) => JSON.parse(l) as { output_fields: Record<string, unknown>, sample: number })
+    return lines.some((l) => l.output_fields['falco.num_evts'] === 3) ? lines : undefined
+  }, 'metrics.output_file lines counting the events', 30_000)
+  t.same(fileLines.map((l) => l.sample), fileLines.map((_, i) => i + 1), 'one line per snapshot, sample counting from 1')
+  t.same(Object.keys(fileLines[0] ?? {}), ['output_fields', 'sample'], 'nlohmann key order: output_fields, then sample')
+  const last = fileLines[fileLines.length - 1] as { output_fields: Record<string, unknown> }
+  t.match(last.output_fields, { 'evt.source': 'k8s_audit', 'falco.num_evts': 3, 'scap.engine_name': 'source_plugin' })
+  t.type(last.output_fields['evt.time'], 'number', 'Falco\'s wrapper field evt.time')
+  t.same(Object.keys(last.output_fields), Object.keys(last.output_fields).sort(), 'fields in byte order, as nlohmann writes them')
   const metrics = await request(`http://127.0.0.1:${admin}/metrics`)
   t.equal(metrics.status, 200)
   const body = metrics.body
