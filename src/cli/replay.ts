@@ -4,11 +4,11 @@
 // cannot be read at all (a typo in a path is not "0 events"); malformed lines inside a readable
 // input are reported in the summary and skipped.
 import { loadConfig } from '../config/index.ts'
-import { accessSync, constants } from 'node:fs'
 import { AppError } from '../errors/index.ts'
 import { runReplay } from '../app/replay.ts'
 import type { CliIO } from './io.ts'
 import { configOptionsOf, parseCommonArgs, SHARED_OPTIONS_HELP } from './args.ts'
+import { checkReadable } from './readable.ts'
 
 const REPLAY_FLAGS = new Set(['config', 'rules', 'overrides', 'tagsKeep', 'tagsDrop', 'json', 'help'] as const)
 
@@ -32,13 +32,4 @@ export async function run (argv: string[], io: CliIO): Promise<number> {
   const prefix = result.code === 0 ? '' : 'lanner replay: '
   for (const l of result.report) io.stderr.write(prefix + l + '\n')
   return result.code
-}
-
-/** A missing or unreadable input fails the replay up front, naming the path and the reason. */
-function checkReadable (path: string): void {
-  try { accessSync(path, constants.R_OK) } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? 'error'
-    const why = code === 'ENOENT' ? 'no such file or directory' : code === 'EACCES' ? 'permission denied' : code
-    throw new AppError('ERR_AUDIT_READ_FAILED', `cannot read ${path}: ${why} (${code})`)
-  }
 }

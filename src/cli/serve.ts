@@ -16,6 +16,7 @@ import { k8sOptionsOf } from '../app/configmap-rules.ts'
 import { AppError } from '../errors/index.ts'
 import type { CliIO } from './io.ts'
 import { configOptionsOf, parseCommonArgs, SHARED_OPTIONS_HELP } from './args.ts'
+import { checkReadable } from './readable.ts'
 
 const EXIT_GRACE_MS = 2000
 
@@ -36,6 +37,9 @@ export async function run (argv: string[], io: CliIO): Promise<number> {
   if (args.help) { io.stdout.write(HELP); return 0 }
   if (args.positional.length > 0) throw new AppError('ERR_CLI_USAGE', `unexpected argument '${args.positional[0] ?? ''}'`)
   const config = loadConfig(configOptionsOf(args))
+  // the k8saudit open_params naming a file: a missing one fails serve (and --dry-run), as
+  // `lanner replay` does, instead of "0 events read" and exit 0
+  if (config.replayFile !== undefined) checkReadable(config.replayFile, "the k8saudit plugin's open_params")
   if (args.dryRun) {
     k8sOptionsOf({ config })
     // the files a real start reads: missing or mismatched ones fail here as they would there
