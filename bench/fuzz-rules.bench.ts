@@ -9,7 +9,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { AuditEvent } from '../src/audit/index.ts'
 import { k8sAuditSource } from '../src/audit/fields/index.ts'
-import { syscallSource } from '../src/fields/syscall/index.ts'
+import { syscallSource } from '../src/syscall/fields/index.ts'
 import { loadRules } from '../src/rules/index.ts'
 import { mutateLines, seededRandom, type SeededRandom } from '../test/helpers/fuzz.ts'
 

@@ -6,7 +6,6 @@ import { startReloadTriggers } from './reload.ts'
 import { k8sOptionsOf, startConfigMapRules } from './configmap-rules.ts'
 import { logRulesWarnings } from './rules-manager.ts'
 import { formatLoadIssue } from '../rules/index.ts'
-import { onDnsProblem } from '../fields/syscall/dns-names.ts'
 import { startConfigWatch } from './config-reload.ts'
 import { startMetricsSnapshots } from './metrics-snapshot.ts'
 
@@ -35,6 +34,16 @@ async function startMode (app: App): Promise<RunningMode> {
   if (app.config.source === 'k8s_audit') return await startAuditMode(app)
   const { startSyscallMode } = await import('./syscall-mode.ts')
   return await startSyscallMode(app)
+}
+
+/**
+ * fd.*ip.name (syscall fields) compare with names resolved in the background: one that does not
+ * resolve leaves its rules unable to match, which the operator must see. The syscall module loads
+ * only in syscall mode (buildSources has loaded it by now), so audit mode never pays for it.
+ */
+async function reportDnsProblems (log: App['logger']): Promise<void> {
+  const { onDnsProblem } = await import('../syscall/index.ts')
+  onDnsProblem(function logDnsProblem (p) { log.warn({ name: p.name, error: p.error }, 'a domain name the rules compare fd.*ip.name with does not resolve') })
 }
 
 /**
@@ -72,11 +81,9 @@ async function serveUntilStopped (app: App, opts: ServiceOptions, sighup: Return
   const log = app.logger
   const stopSignal = opts.stopSignal ?? waitForSignal()
   const configMaps = await startConfigMapRules(app, k8sOptionsOf(app))
+  if (app.config.source === 'syscall') await reportDnsProblems(log)
   // a bad custom rules file must not crash-loop the pod: start with what loads, loudly (see
   // rules-manager.ts), unless lanner.rules_strict asks for the exit
-  // fd.*ip.name compare with names resolved in the background: one that does not resolve leaves
-  // its rules unable to match, which the operator must see
-  onDnsProblem(function logDnsProblem (p) { log.warn({ name: p.name, error: p.error }, 'a domain name the rules compare fd.*ip.name with does not resolve') })
   const result = await app.rules.load({ degraded: !app.config.rulesStrict })
   logRulesWarnings(log, result.warnings)
   if (!result.ok) {

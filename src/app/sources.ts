@@ -7,6 +7,6 @@ import { withStaticFieldsAll, type SourceDefinition } from '../fields/index.ts'
 export async function buildSources (cfg: Pick<Config, 'source' | 'userFields'> & { staticFields?: Config['staticFields'] }): Promise<SourceDefinition<any>[]> {
   const statics = cfg.staticFields ?? {}
   if (cfg.source === 'k8s_audit') return withStaticFieldsAll([createK8sAuditSource({ userFields: cfg.userFields })], statics)
-  const { syscallSource } = await import('../fields/syscall/index.ts')
+  const { syscallSource } = await import('../syscall/index.ts')
   return withStaticFieldsAll([syscallSource], statics)
 }

@@ -34,7 +34,7 @@ list      print each rule's name, source, priority, tags and whether it is enabl
  */
 const SOURCE_MODULES: ReadonlyArray<{ path: string, load: () => Promise<SourceDefinition<any>> }> = [
   { path: '../audit/index.ts', load: async function loadAuditSource () { return (await import('../audit/index.ts')).k8sAuditSource } },
-  { path: '../fields/syscall/index.ts', load: async function loadSyscallSource () { return (await import('../fields/syscall/index.ts')).syscallSource } }
+  { path: '../syscall/index.ts', load: async function loadSyscallSource () { return (await import('../syscall/index.ts')).syscallSource } }
 ]
 
 /** Every source this build has, skipping any whose module is missing. */

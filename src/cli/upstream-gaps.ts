@@ -5,7 +5,7 @@
 // Run: npx tsx src/cli/upstream-gaps.ts ../shared/reference/falco-rules docs/falco-compatibility.md
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { syscallSource } from '../fields/syscall/index.ts'
+import { syscallSource } from '../syscall/index.ts'
 import { loadRules, type LoadIssue, type RulesInput } from '../rules/index.ts'
 
 /** The upstream files, in the order Falco's chart loads them. */

@@ -1,5 +1,5 @@
 // CONTRACT between the probe decoder (src/syscall/decode*) and the enrichment/field layer
-// (src/syscall/state*, src/fields/syscall). The probe side owns this file; keep it types-only.
+// (src/syscall/state*, src/syscall/fields). The probe side owns this file; keep it types-only.
 // Changes (additive only): `comm`, `argv`, `cgroup` on SyscallRecord; ProbeStats; DecodeError;
 // the per-kind `args` keys are listed below SyscallRecord. Added kinds: creat, symlink(at),
 // link(at), mkdir(at), rmdir, dup/dup2/dup3, socket, unshare, setns, memfd_create, (f)init_module,

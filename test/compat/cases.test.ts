@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path'
 import { loadRules, parsePriority, readRulesPaths } from '../../src/rules/index.ts'
 import type { SourceDefinition } from '../../src/fields/index.ts'
 import { k8sAuditSource } from '../../src/audit/fields/index.ts'
-import { syscallSource } from '../../src/fields/syscall/index.ts'
+import { syscallSource } from '../../src/syscall/fields/index.ts'
 import { replayAudit } from '../../src/app/replay-audit.ts'
 import type { Alert } from '../../src/events/index.ts'
 

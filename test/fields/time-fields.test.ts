@@ -2,7 +2,7 @@
 import t from 'tap'
 import { timeFields } from '../../src/fields/time-fields.ts'
 import { k8sAuditSource } from '../../src/audit/fields/index.ts'
-import { syscallFields } from '../../src/fields/syscall/index.ts'
+import { syscallFields } from '../../src/syscall/fields/index.ts'
 
 const NAMES = ['evt.time', 'evt.time.s', 'evt.time.iso8601', 'evt.datetime', 'evt.datetime.s', 'evt.rawtime', 'evt.rawtime.s', 'evt.rawtime.ns']
 

@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { loadRules, type RulesInput } from '../../src/rules/index.ts'
 import { k8sAuditSource } from '../../src/audit/fields/index.ts'
-import { syscallSource } from '../../src/fields/syscall/index.ts'
+import { syscallSource } from '../../src/syscall/fields/index.ts'
 
 const repo = (p: string): string => fileURLToPath(new URL(`../../${p}`, import.meta.url))
 const input = (file: string): RulesInput => ({ name: file, content: readFileSync(file, 'utf8') })

@@ -5,7 +5,7 @@ import t from 'tap'
 import { loadRules } from '../../src/rules/index.ts'
 import { buildRuleset, eventDirsOf, type CompiledRule } from '../../src/rules/engine.ts'
 import { parseCondition } from '../../src/rules/lang/parser.ts'
-import { syscallSource } from '../../src/fields/syscall/index.ts'
+import { syscallSource } from '../../src/syscall/fields/index.ts'
 import { DEFAULT_KINDS, KIND_IDS, STATE_KINDS } from '../../src/syscall/abi.ts'
 import { probeKindsFor, sameProbeKinds } from '../../src/syscall/probe-kinds.ts'
 
@@ -103,7 +103,7 @@ t.test('sameProbeKinds ignores order', async (t) => {
 
 t.test('the loader records the directions a rule pins, so enter events are requested only for those rules', async (t) => {
   const { loadRules } = await import('../../src/rules/index.ts')
-  const { syscallSource } = await import('../../src/fields/syscall/index.ts')
+  const { syscallSource } = await import('../../src/syscall/fields/index.ts')
   const res = loadRules([{
     name: 'dirs.yaml',
     content: `

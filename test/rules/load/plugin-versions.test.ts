@@ -4,7 +4,7 @@
 import t from 'tap'
 import { load } from '../../fixtures/rules/test-source.ts'
 import { BUILTIN_PLUGINS, loadRules } from '../../../src/rules/index.ts'
-import { syscallSource } from '../../../src/fields/syscall/index.ts'
+import { syscallSource } from '../../../src/syscall/fields/index.ts'
 
 const req = (name: string, version: string, alts: Array<[string, string]> = []): string =>
   `- required_plugin_versions:\n  - name: ${name}\n    version: ${version}\n` +

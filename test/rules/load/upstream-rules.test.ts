@@ -5,7 +5,7 @@ import t from 'tap'
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { loadRules, type LoadResult, type RulesInput } from '../../../src/rules/index.ts'
-import { syscallSource } from '../../../src/fields/syscall/index.ts'
+import { syscallSource } from '../../../src/syscall/fields/index.ts'
 import { k8sAuditSource } from '../../../src/audit/fields/index.ts'
 
 const REPO = new URL('../../../', import.meta.url).pathname

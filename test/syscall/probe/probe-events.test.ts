@@ -10,7 +10,7 @@ import { join } from 'node:path'
 import { probeSkipReason, recordProbe, type Recorder } from '../../fixtures/syscall/probe-harness.ts'
 import type { SyscallRecord } from '../../../src/syscall/record.ts'
 import { createEnricher } from '../../../src/syscall/enrich.ts'
-import { syscallFields } from '../../../src/fields/syscall/index.ts'
+import { syscallFields } from '../../../src/syscall/fields/index.ts'
 import { skipUnlessRequired } from '../../helpers/probe-required.ts'
 
 const skip = probeSkipReason()

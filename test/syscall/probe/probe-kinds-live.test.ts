@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { probeSkipReason, recordProbe } from '../../fixtures/syscall/probe-harness.ts'
 import { loadRules } from '../../../src/rules/index.ts'
-import { syscallSource } from '../../../src/fields/syscall/index.ts'
+import { syscallSource } from '../../../src/syscall/fields/index.ts'
 import { probeKindsFor } from '../../../src/syscall/probe-kinds.ts'
 import type { SyscallRecord } from '../../../src/syscall/record.ts'
 

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { createEnricher } from '../../../src/syscall/enrich.ts'
 import { userDbFrom } from '../../../src/syscall/state/users.ts'
-import { syscallFields } from '../../../src/fields/syscall/index.ts'
+import { syscallFields } from '../../../src/syscall/fields/index.ts'
 import { fakeProc, rec, HEX_A, HEX_B } from './fake-proc.ts'
 
 function setup (t: { teardown(fn: () => void): void }) {

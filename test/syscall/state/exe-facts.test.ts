@@ -4,7 +4,7 @@
 import t from 'tap'
 import { createEnricher } from '../../../src/syscall/enrich.ts'
 import { userDbFrom } from '../../../src/syscall/state/users.ts'
-import { syscallFields } from '../../../src/fields/syscall/index.ts'
+import { syscallFields } from '../../../src/syscall/fields/index.ts'
 import type { SyscallEvent } from '../../../src/syscall/event.ts'
 import { fakeProc, rec } from './fake-proc.ts'
 

@@ -5,7 +5,7 @@ import t from 'tap'
 import { kindFromLink } from '../../../src/syscall/state/fd-info.ts'
 import { createEnricher } from '../../../src/syscall/enrich.ts'
 import { userDbFrom } from '../../../src/syscall/state/users.ts'
-import { syscallFields } from '../../../src/fields/syscall/index.ts'
+import { syscallFields } from '../../../src/syscall/fields/index.ts'
 import { fakeProc, rec } from './fake-proc.ts'
 
 const LINKS: Array<[string, string]> = [

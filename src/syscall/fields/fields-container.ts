@@ -1,9 +1,9 @@
 // container.* and k8s.*: where the process runs. Ids come from cgroups; names, images, pods and
 // labels from the Kubernetes watch (absent until the pod is known, or without a cluster).
-import type { ContainerInfo } from '../../syscall/event.ts'
+import type { ContainerInfo } from '../event.ts'
 import type { PodContainerMeta, PodMeta } from '../../events/index.ts'
 import { compileGlob } from '../../util/index.ts'
-import type { Extract, FieldValue } from '../registry.ts'
+import type { Extract, FieldValue } from '../../fields/index.ts'
 import { absentArgField, absentField, argField, field, type Def, type Ev } from './define.ts'
 
 /** `registry:5000/ns/app:1.2@sha256:…` → repository, tag, digest */

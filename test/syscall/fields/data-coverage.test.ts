@@ -3,13 +3,13 @@
 // upstream rules lean on, listed here by hand, have values on real enriched events.
 import t from 'tap'
 import { readFileSync } from 'node:fs'
-import { syscallFields } from '../../../src/fields/syscall/index.ts'
+import { syscallFields } from '../../../src/syscall/fields/index.ts'
 import { createEnricher } from '../../../src/syscall/enrich.ts'
 import { userDbFrom } from '../../../src/syscall/state/users.ts'
 import { parseCondition } from '../../../src/rules/lang/index.ts'
 import { compileCondition } from '../../../src/rules/compile/index.ts'
 import type { SyscallEvent } from '../../../src/syscall/event.ts'
-import { fakeProc, rec } from '../../syscall/state/fake-proc.ts'
+import { fakeProc, rec } from '../state/fake-proc.ts'
 
 /** Fields the upstream rules lean on: each must have a value on one of the events below. */
 const MUST_HAVE_DATA: readonly string[] = [

@@ -3,9 +3,9 @@
 // of the connection (client and server; `!=` only when both differ), outputs print the server
 // end as Falco does.
 import { posix } from 'node:path'
-import { argStr } from '../../syscall/state/args.ts'
-import { localRemote, typeChar, type FdInfo, type SocketTuple } from '../../syscall/state/fd-info.ts'
-import type { Extract, FieldValue } from '../registry.ts'
+import { argStr } from '../state/args.ts'
+import { localRemote, typeChar, type FdInfo, type SocketTuple } from '../state/fd-info.ts'
+import type { Extract, FieldValue } from '../../fields/index.ts'
 import { absentField, argField, field, type Def, type Ev } from './define.ts'
 import { nameOf, watchName, type DnsEntry } from './dns-names.ts'
 import { portConstant } from './port-names.ts'

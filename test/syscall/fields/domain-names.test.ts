@@ -5,8 +5,8 @@
 import t from 'tap'
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { syscallFields, syscallSource } from '../../../src/fields/syscall/index.ts'
-import { dnsSettled, onDnsProblem, resetDnsNames, type DnsProblem } from '../../../src/fields/syscall/dns-names.ts'
+import { syscallFields, syscallSource } from '../../../src/syscall/fields/index.ts'
+import { dnsSettled, onDnsProblem, resetDnsNames, type DnsProblem } from '../../../src/syscall/fields/dns-names.ts'
 import { createEnricher } from '../../../src/syscall/enrich.ts'
 import { userDbFrom } from '../../../src/syscall/state/users.ts'
 import { parseCondition } from '../../../src/rules/lang/index.ts'
@@ -15,7 +15,7 @@ import { compileOutput } from '../../../src/rules/format/output-format.ts'
 import { loadRules } from '../../../src/rules/index.ts'
 import type { Alert } from '../../../src/events/index.ts'
 import type { SyscallEvent } from '../../../src/syscall/event.ts'
-import { fakeProc, rec } from '../../syscall/state/fake-proc.ts'
+import { fakeProc, rec } from '../state/fake-proc.ts'
 
 const CID = '3db00b476ee2a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a'
 const compile = (cond: string): (ev: SyscallEvent) => boolean => compileCondition(parseCondition(cond), syscallFields)
@@ -104,7 +104,7 @@ t.test('a failing name is reported once, not on every refresh; again after it re
   const problems: DnsProblem[] = []
   onDnsProblem((p) => problems.push(p))
   resetDnsNames(async () => { if (answer === undefined) throw Object.assign(new Error('down'), { code: 'EAI_AGAIN' }); return answer })
-  const { refreshNow } = await import('../../../src/fields/syscall/dns-names.ts')
+  const { refreshNow } = await import('../../../src/syscall/fields/dns-names.ts')
   compile('fd.sip.name = flaky.example')
   await dnsSettled()
   await refreshNow()

@@ -1,12 +1,12 @@
 // Generates docs/syscall-fields.md from the field table, so the document cannot drift from the
-// code (a test compares the two). Run: npx tsx src/fields/syscall/doc.ts > docs/syscall-fields.md
+// code (a test compares the two). Run: npx tsx src/syscall/fields/doc.ts > docs/syscall-fields.md
 import { notSupplied, syscallFields } from './index.ts'
-import type { FieldInfo } from '../registry.ts'
+import type { FieldInfo } from '../../fields/index.ts'
 
 const INTRO = `# Syscall fields
 
-Fields of the \`syscall\` source, generated from \`src/fields/syscall\` (do not edit by hand:
-\`npx tsx src/fields/syscall/doc.ts > docs/syscall-fields.md\`). Names, types, list-ness and
+Fields of the \`syscall\` source, generated from \`src/syscall/fields\` (do not edit by hand:
+\`npx tsx src/syscall/fields/doc.ts > docs/syscall-fields.md\`). Names, types, list-ness and
 argument shapes are Falco's, so Falco rules files load unchanged. A field marked *no data* compiles
 and is always absent: comparisons on it are false and \`exists\` is false; outputs print \`<NA>\`.
 Every rule using one gets a \`LOAD_FIELD_NO_DATA\` warning naming the rule and the field and saying

@@ -1,8 +1,8 @@
 // Small constructors for syscall field definitions, and the registry of fields Lanner does not
 // fill (they compile and read as absent, the loader warns LOAD_FIELD_NO_DATA for rules using
 // them; docs/syscall-fields.md lists them).
-import type { Extract, FieldDef, FieldType, FieldValue } from '../registry.ts'
-import type { SyscallEvent } from '../../syscall/event.ts'
+import type { Extract, FieldDef, FieldType, FieldValue } from '../../fields/index.ts'
+import type { SyscallEvent } from '../event.ts'
 
 export type Ev = SyscallEvent
 export type Def = FieldDef<Ev>

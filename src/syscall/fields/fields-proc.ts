@@ -1,6 +1,6 @@
 // proc.*, thread.*, user.*, group.*: the process, its ancestry and its identity at the event.
-import type { ProcessInfo } from '../../syscall/state/process-table.ts'
-import type { Extract, Scalar } from '../registry.ts'
+import type { ProcessInfo } from '../state/process-table.ts'
+import type { Extract, Scalar } from '../../fields/index.ts'
 import { capsText } from './render-flags.ts'
 import { absentArgField, absentField, argField, field, type Def, type Ev } from './define.ts'
 

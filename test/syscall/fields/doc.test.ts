@@ -1,12 +1,12 @@
 import t from 'tap'
 import { readFileSync } from 'node:fs'
-import { renderSyscallFieldsDoc } from '../../../src/fields/syscall/doc.ts'
-import { syscallFields } from '../../../src/fields/syscall/index.ts'
+import { renderSyscallFieldsDoc } from '../../../src/syscall/fields/doc.ts'
+import { syscallFields } from '../../../src/syscall/fields/index.ts'
 import { createEnricher } from '../../../src/syscall/enrich.ts'
 import { userDbFrom } from '../../../src/syscall/state/users.ts'
-import { fakeProc, rec } from '../../syscall/state/fake-proc.ts'
+import { fakeProc, rec } from '../state/fake-proc.ts'
 
-t.test('docs/syscall-fields.md is the generated table (regenerate with src/fields/syscall/doc.ts)', async (t) => {
+t.test('docs/syscall-fields.md is the generated table (regenerate with src/syscall/fields/doc.ts)', async (t) => {
   const doc = readFileSync(new URL('../../../docs/syscall-fields.md', import.meta.url), 'utf8')
   t.equal(doc, renderSyscallFieldsDoc())
 })

@@ -1,9 +1,9 @@
 import t from 'tap'
-import { capsText, cloneFlagsText, errnoName, modeText, openFlagsText, ptraceRequestText, resultText, socketFamilyText } from '../../../src/fields/syscall/render-flags.ts'
+import { capsText, cloneFlagsText, errnoName, modeText, openFlagsText, ptraceRequestText, resultText, socketFamilyText } from '../../../src/syscall/fields/render-flags.ts'
 import { createEnricher } from '../../../src/syscall/enrich.ts'
 import { userDbFrom } from '../../../src/syscall/state/users.ts'
-import { syscallFields } from '../../../src/fields/syscall/index.ts'
-import { fakeProc, rec } from '../../syscall/state/fake-proc.ts'
+import { syscallFields } from '../../../src/syscall/fields/index.ts'
+import { fakeProc, rec } from '../state/fake-proc.ts'
 
 t.test('errno names as Falco prints evt.res', async (t) => {
   t.equal(resultText(0), 'SUCCESS')

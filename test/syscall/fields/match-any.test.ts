@@ -1,14 +1,14 @@
 // The syscall table's match-any fields, through the real compiler: bare proc.aname & co. test
 // every ancestor, fd.ip/fd.port/fd.net test both ends; outputs still print one value.
 import t from 'tap'
-import { syscallFields } from '../../../src/fields/syscall/index.ts'
+import { syscallFields } from '../../../src/syscall/fields/index.ts'
 import { createEnricher } from '../../../src/syscall/enrich.ts'
 import { userDbFrom } from '../../../src/syscall/state/users.ts'
 import { parseCondition } from '../../../src/rules/lang/index.ts'
 import { compileCondition } from '../../../src/rules/compile/index.ts'
 import { compileOutput } from '../../../src/rules/format/output-format.ts'
 import type { SyscallEvent } from '../../../src/syscall/event.ts'
-import { fakeProc, rec } from '../../syscall/state/fake-proc.ts'
+import { fakeProc, rec } from '../state/fake-proc.ts'
 
 const matches = (cond: string, ev: SyscallEvent): boolean => compileCondition(parseCondition(cond), syscallFields)(ev)
 

@@ -8,15 +8,15 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { RuleError } from '../../../src/errors/index.ts'
-import { useServicesFile } from '../../../src/fields/syscall/port-names.ts'
-import { syscallFields } from '../../../src/fields/syscall/index.ts'
+import { useServicesFile } from '../../../src/syscall/fields/port-names.ts'
+import { syscallFields } from '../../../src/syscall/fields/index.ts'
 import { createEnricher } from '../../../src/syscall/enrich.ts'
 import { userDbFrom } from '../../../src/syscall/state/users.ts'
 import { parseCondition } from '../../../src/rules/lang/index.ts'
 import { compileCondition } from '../../../src/rules/compile/index.ts'
 import { compileOutput } from '../../../src/rules/format/output-format.ts'
 import type { SyscallEvent } from '../../../src/syscall/event.ts'
-import { fakeProc, rec } from '../../syscall/state/fake-proc.ts'
+import { fakeProc, rec } from '../state/fake-proc.ts'
 
 const matches = (cond: string, ev: SyscallEvent): boolean => compileCondition(parseCondition(cond), syscallFields)(ev)
 

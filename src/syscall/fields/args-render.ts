@@ -1,9 +1,9 @@
 // evt.arg / evt.args / evt.rawarg: a record's arguments by Falco name or position, rendered as
 // Falco prints them (flag names, errno names, fd with its name, user names for uids).
-import type { SyscallEvent } from '../../syscall/event.ts'
-import { argNum, argStr, type ArgValue } from '../../syscall/state/args.ts'
-import { typeChar } from '../../syscall/state/fd-info.ts'
-import { endpointsFromArgs, parseSockaddr } from '../../syscall/state/sockets.ts'
+import type { SyscallEvent } from '../event.ts'
+import { argNum, argStr, type ArgValue } from '../state/args.ts'
+import { typeChar } from '../state/fd-info.ts'
+import { endpointsFromArgs, parseSockaddr } from '../state/sockets.ts'
 import { cloneFlagsText, errnoName, exeFlagsText, modeText, openFlagsText, ptraceRequestText, socketFamilyText } from './render-flags.ts'
 
 const OPEN_TYPES = new Set(['open', 'openat', 'openat2', 'creat'])

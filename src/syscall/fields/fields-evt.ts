@@ -1,10 +1,10 @@
 // evt.* and syscall.type: the event itself (type, direction, time, result, arguments).
-import { argNum, argStr } from '../../syscall/state/args.ts'
-import { resolvePath } from '../../syscall/state/apply.ts'
+import { argNum, argStr } from '../state/args.ts'
+import { resolvePath } from '../state/apply.ts'
 import { O_ACCMODE, O_CREAT, O_RDWR, O_WRONLY, resultText } from './render-flags.ts'
 import { argNames, rawArgNum, renderArg, renderArgAt, renderArgs } from './args-render.ts'
 import { eventCategory } from './event-types.ts'
-import { timeFields } from '../time-fields.ts'
+import { timeFields } from '../../fields/index.ts'
 import { absentArgField, absentField, argField, field, type Def, type Ev } from './define.ts'
 
 const INDEX_RE = /^(0|[1-9][0-9]*)$/

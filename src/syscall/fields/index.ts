@@ -2,8 +2,8 @@
 // names, Falco accepts a dotted suffix as the argument of some keyed fields (`evt.arg.flags` is
 // `evt.arg[flags]`, `k8s.ns.label.team` is `k8s.ns.label[team]`); the table resolves those here.
 import { RuleError } from '../../errors/index.ts'
-import { createFieldTable, type FieldInfo, type FieldTable, type SourceDefinition } from '../registry.ts'
-import type { SyscallEvent } from '../../syscall/event.ts'
+import { createFieldTable, type FieldInfo, type FieldTable, type SourceDefinition } from '../../fields/index.ts'
+import type { SyscallEvent } from '../event.ts'
 import { containerFields } from './fields-container.ts'
 import { evtFields } from './fields-evt.ts'
 import { fdFields } from './fields-fd.ts'

@@ -1,11 +1,11 @@
 import t from 'tap'
 import { readFileSync } from 'node:fs'
-import { syscallFields, syscallSource, splitDottedArg } from '../../../src/fields/syscall/index.ts'
+import { syscallFields, syscallSource, splitDottedArg } from '../../../src/syscall/fields/index.ts'
 import { createEnricher } from '../../../src/syscall/enrich.ts'
 import { userDbFrom } from '../../../src/syscall/state/users.ts'
 import { K8sIndex } from '../../../src/k8s/metadata.ts'
 import type { SyscallEvent } from '../../../src/syscall/event.ts'
-import { fakeProc, rec, HEX_A } from '../../syscall/state/fake-proc.ts'
+import { fakeProc, rec, HEX_A } from '../state/fake-proc.ts'
 
 const get = (ev: SyscallEvent, name: string, arg?: string) => syscallFields.bind(name, arg)(ev)
 
