@@ -22,7 +22,7 @@ t.test('an EventList is evaluated event by event and alerts reach the outputs', 
     auditEvent({ name: 'a' }), auditEvent({ resource: 'secrets', name: 's' }), auditEvent({ verb: 'get' })
   ])))
   t.same(res, { accepted: 3, rejected: 0, issues: [], issueCounts: {} })
-  await app.dispatcher.flush(5000)
+  await app.dispatcher.flush(30_000)
   t.same(lines.map((l) => JSON.parse(l).rule), ['ConfigMap Created', 'Secret Created'])
   const alert = JSON.parse(lines[0] as string)
   // the webhook body carries MicroTime (the apiserver writes microseconds), so the fixture's
@@ -61,7 +61,7 @@ t.test('a body that is not JSON is a body-level issue (the webhook answers 400)'
 t.test('priority and -T filter what is evaluated', async (t) => {
   const { app, handle, lines } = await appWith(t, ['priority=error'])
   await handle(Buffer.from(eventList([auditEvent()])))
-  await app.dispatcher.flush(1000)
+  await app.dispatcher.flush(30_000)
   t.same(lines, [], 'Warning rules are below the minimum priority Error')
   await app.dispatcher.close(100)
 })

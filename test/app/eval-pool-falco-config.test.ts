@@ -29,9 +29,9 @@ t.test('workers see static.* fields and append_output', async (t) => {
   await pool.setRules(app.rules.inputs() ?? [])
   const body = Buffer.from(encodeEventList([auditEvent(1)]))
   await createPooledAuditBatchHandler({ pool, emit: app.emit, metrics: app.metrics })(body)
-  await app.dispatcher.flush(5000)
+  await app.dispatcher.flush(30_000)
   await createAuditBatchHandler({ rules: app.rules, emit: app.emit, metrics: app.metrics, maxEventBytes: config.webhook.maxEventBytes })(body)
-  await app.dispatcher.flush(5000)
+  await app.dispatcher.flush(30_000)
   t.equal(lines.length, 2)
   t.equal(lines[0], lines[1], 'byte-identical from the worker and the main thread')
   const a = JSON.parse(lines[0] as string) as { output: string, output_fields: Record<string, unknown> }

@@ -29,10 +29,10 @@ t.test('a pool of two workers gives the same alerts as the main-thread handler, 
     auditEvent({ name: 'a' }), auditEvent({ resource: 'secrets', name: 's' }), auditEvent({ verb: 'get' }), { kind: 'Event' }
   ]))
   const results = await Promise.all([pooled(body), pooled(body), pooled(body)])
-  await app.dispatcher.flush(5000)
+  await app.dispatcher.flush(30_000)
   const pooledLines = lines.splice(0)
   const direct = await inThread(body)
-  await app.dispatcher.flush(5000)
+  await app.dispatcher.flush(30_000)
   for (const r of results) t.same(r, direct, 'same accepted/rejected/issues')
   t.equal(pooledLines.length, 6)
   t.same(pooledLines.slice(0, 2), lines, 'byte-identical alerts (time as exact ns, output_fields)')
@@ -41,7 +41,7 @@ t.test('a pool of two workers gives the same alerts as the main-thread handler, 
   t.equal(await app.rules.reload('test'), true)
   lines.splice(0)
   await Promise.all([pooled(body), pooled(body)])
-  await app.dispatcher.flush(5000)
+  await app.dispatcher.flush(30_000)
   t.same(lines.map((l) => JSON.parse(l).rule), ['Reloaded Rule', 'Reloaded Rule'], 'every worker swapped to the new rules')
 })
 

@@ -14,7 +14,7 @@ import { auditEvent, createRule, eventList } from './fixtures.ts'
 async function until (check: () => boolean | Promise<boolean>, what: string): Promise<void> {
   const start = Date.now()
   while (!(await check())) {
-    if (Date.now() - start > 15000) throw new Error(`timed out waiting for ${what}`)
+    if (Date.now() - start > 60_000) throw new Error(`timed out waiting for ${what}`)
     await new Promise((resolve) => setTimeout(resolve, 25))
   }
 }
@@ -36,7 +36,7 @@ async function setup (t: { testdir(f: Record<string, string>): string }, watch: 
   async function batch (): Promise<string[]> {
     const before = alerts.length
     await handle(Buffer.from(eventList([auditEvent()])))
-    await app.dispatcher.flush(5000)
+    await app.dispatcher.flush(30_000)
     return alerts.slice(before).map((l) => JSON.parse(l).rule)
   }
   const metric = async (name: string): Promise<number> => {

@@ -92,7 +92,7 @@ async function setup (t: { testdir(f: Record<string, string>): string, teardown(
     return m === undefined ? undefined : Number(m.split(' ')[1])
   }
   const internalAlerts = async (): Promise<Array<Record<string, any>>> => {
-    await app.dispatcher.flush(5000)
+    await app.dispatcher.flush(30_000)
     return alerts.filter((a) => a.rule === RULES_REJECTED_RULE)
   }
   return { dir, app, logs, metric, internalAlerts }

@@ -11,6 +11,7 @@ import { buildApp } from '../../src/app/build.ts'
 import { createLogger } from '../../src/app/logger.ts'
 import { runService } from '../../src/app/service.ts'
 import { createRule } from './fixtures.ts'
+import { until } from '../helpers/serve-child.ts'
 
 t.test('a SIGHUP during start-up becomes a reload once the first load is done', async (t) => {
   const dir = t.testdir({ 'rules.yaml': createRule('Version One') })
@@ -35,10 +36,7 @@ t.test('a SIGHUP during start-up becomes a reload once the first load is done', 
   process.emit('SIGHUP', 'SIGHUP')
   await serving
   const current = (): string[] => app.rules.current()?.rules.map((r) => r.name) ?? []
-  for (let i = 0; !current().includes('Version Two') || !logs.some((l) => l.msg === 'rules reloaded'); i++) {
-    if (i > 400) throw new Error('timed out waiting for the reload')
-    await new Promise((resolve) => setTimeout(resolve, 25))
-  }
+  await until(() => current().includes('Version Two') && logs.some((l) => l.msg === 'rules reloaded'), 'the reload')
   t.ok(logs.some((l) => typeof l.msg === 'string' && l.msg.startsWith('SIGHUP during start-up')), 'logged')
   stop('SIGTERM')
   t.equal(await run, 0)

@@ -19,15 +19,16 @@ export interface ServeChild {
 interface Teardown { teardown(fn: () => void | Promise<void>): void }
 
 /**
- * Resolves with the first value `get` returns that is neither undefined nor false, polling every
+ * Resolves with the first value `get` returns (or resolves to) that is neither undefined nor false, polling every
  * `stepMs`; rejects naming `what` after `limitMs` so a broken child fails the test, not hangs it.
  * The default bound is generous (60 s): a child's start-up (tsx, @kubernetes/client-node) takes
  * seconds on a loaded machine, and the bound is only ever reached when something is broken.
  */
-export async function until<T> (get: () => T | undefined | false, what: string, limitMs = 60_000, stepMs = 25): Promise<T> {
+export async function until<T> (get: () => T | undefined | false | Promise<T | undefined | false>, what: string, limitMs = 60_000, stepMs = 25): Promise<T> {
   const start = Date.now()
   for (;;) {
-    const v = get()
+    // one call at a time: an async `get` (an HTTP request) is awaited before the next
+    const v = await get()
     if (v !== undefined && v !== false) return v
     if (Date.now() - start > limitMs) throw new Error(`timed out waiting for ${what}`)
     await new Promise((resolve) => setTimeout(resolve, stepMs))

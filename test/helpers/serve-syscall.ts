@@ -28,7 +28,7 @@ export interface SyscallServe {
   admin: string
   /** every alert written so far */
   alerts(): JsonAlert[]
-  /** the first alert matching `pred`, polled (bounded); undefined after `limitMs` */
+  /** the first alert matching `pred`, polled; undefined after `limitMs` (60 s: returns as soon as it shows, so the bound only matters on a loaded machine) */
   alertWhere(pred: (a: JsonAlert) => boolean, limitMs?: number): Promise<JsonAlert | undefined>
 }
 
@@ -75,7 +75,7 @@ export async function startSyscallServe (t: Teardown, config: string, alertsFile
     serve,
     admin,
     alerts: () => readAlerts(alertsFile),
-    async alertWhere (pred, limitMs = 20_000) {
+    async alertWhere (pred, limitMs = 60_000) {
       try {
         return await until(() => readAlerts(alertsFile).find(pred), 'an alert', limitMs, 50)
       } catch {
@@ -156,10 +156,15 @@ export function startServeOverFakeHelper (t: Teardown, dir: string, rulesFile: s
     '-o', 'webserver={listen_address: 127.0.0.1, listen_port: 0}'], { env })
 }
 
-/** Polls `url` (one request at a time, at most 400 times 25 ms) until it answers `want`; the last status. */
-export async function statusBecomes (url: string, want: number): Promise<number> {
+/**
+ * Polls `url` (one request at a time, every 25 ms) until it answers `want`, for at most `limitMs`
+ * (60 s: a loaded machine delays a child's start and its timers by seconds; the bound is reached
+ * only when something is broken); the last status.
+ */
+export async function statusBecomes (url: string, want: number, limitMs = 60_000): Promise<number> {
+  const deadline = Date.now() + limitMs
   let status = (await request(url)).status
-  for (let i = 0; status !== want && i < 400; i++) {
+  while (status !== want && Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 25))
     status = (await request(url)).status
   }

@@ -139,7 +139,7 @@ async function deliver (t: Tap, backend: WebhookBackend, mode: string, events: A
 interface Tap { equal: typeof t.equal, ok: typeof t.ok, same: typeof t.same }
 
 async function checkAlerts (t: Tap, serve: ServeChild, file: string, expected: Array<{ rule: string }>): Promise<Alert[]> {
-  await until(() => readAlerts(file).length >= expected.length, `${expected.length} alerts`, 20000)
+  await until(() => readAlerts(file).length >= expected.length, `${expected.length} alerts`)
   serve.child.kill('SIGTERM')
   t.equal((await serve.exited).code, 0, 'SIGTERM: drained, exit 0')
   const alerts = readAlerts(file)

@@ -35,11 +35,8 @@ t.test('serve: stdout closed by its reader (EPIPE) does not stop the instance', 
     return Number(m?.[1] ?? 0)
   }
   // polled one request at a time, so no request is left in flight when the instance stops
-  for (let i = 0; (await failures()) !== 5; i++) {
-    if (i > 400) throw new Error('timed out waiting for the five lost stdout lines to be counted')
-    await new Promise((resolve) => setTimeout(resolve, 25))
-  }
-  t.pass('the five lost stdout lines are counted as output failures')
+  const counted = await until(async () => { const n = await failures(); return n >= 5 && n }, 'the five lost stdout lines to be counted')
+  t.equal(counted, 5, 'the five lost stdout lines are counted as output failures')
   t.ok(logs.some((l) => l.code === 'ERR_OUTPUT_FAILED' && l.output === 'stdout'), 'the failure is logged with its code')
   t.equal(child.exitCode, null, 'still running')
 

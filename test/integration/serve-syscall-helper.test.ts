@@ -5,8 +5,8 @@
 import t from 'tap'
 import { existsSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { adminPort as adminPortOf, request, untilServing } from '../helpers/serve-child.ts'
-import { fakeHelperHello, NEVER_FIRING_RULE, startServeOverFakeHelper, writeCloseRecord, writeFakeHelper } from '../helpers/serve-syscall.ts'
+import { adminPort as adminPortOf, request, until, untilServing } from '../helpers/serve-child.ts'
+import { fakeHelperHello, NEVER_FIRING_RULE, startServeOverFakeHelper, statusBecomes, writeCloseRecord, writeFakeHelper } from '../helpers/serve-syscall.ts'
 
 /**
  * Says HELLO; its first run crashes (exit 1) right after, later runs send one record and stay up. On SIGTERM it
@@ -47,23 +47,13 @@ t.test('syscall mode: a helper crash is counted; readiness drops at SIGTERM', as
     return m === null ? undefined : Number(m[1])
   }
   // polled one request at a time (bounded), until the crashed helper has been restarted
-  let seen = await restarts()
-  for (let i = 0; seen !== 1; i++) {
-    if (i > 400) throw new Error(`timed out waiting for the restart to be counted (last: ${seen})`)
-    await new Promise((resolve) => setTimeout(resolve, 25))
-    seen = await restarts()
-  }
+  const seen = await until(async () => { const n = await restarts(); return n !== undefined && n >= 1 && n }, 'the restart to be counted')
   t.equal(seen, 1, 'one crash, one restart counted')
   t.ok(serve.logs.some((l) => l.code === 'ERR_SYSCALL_PROBE_FAILED'), 'the crash is still logged with its code')
   const attached = (): number => serve.logs.filter((l) => typeof l.msg === 'string' && l.msg.startsWith('eBPF probe attached')).length
   await untilServing(serve, () => attached() === 2, 'the restarted helper to attach')
   // ready once the restarted helper's record has been decoded (polled, bounded)
-  let ready = (await request(`${admin}/readyz`)).status
-  for (let i = 0; ready !== 200 && i < 400; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 25))
-    ready = (await request(`${admin}/readyz`)).status
-  }
-  t.equal(ready, 200, 'ready while serving')
+  t.equal(await statusBecomes(`${admin}/readyz`, 200), 200, 'ready while serving')
 
   serve.child.kill('SIGTERM')
   await untilServing(serve, () => existsSync(helper.sigterm), 'the helper to be asked to stop')

@@ -34,7 +34,7 @@ t.test('the probe follows the rules\' event types across a reload', { skip: proc
     t.fail(`serve exited early: ${serve.stderr().slice(-2000)}`)
     return
   }
-  const first = await until(() => serve.logs.find((l) => l.msg === 'probe event types'), 'the probe event types log line', 10000, 50) as LogLine & { kinds: string[], anyType: boolean }
+  const first = await until(() => serve.logs.find((l) => l.msg === 'probe event types'), 'the probe event types log line', 60_000, 50) as LogLine & { kinds: string[], anyType: boolean }
   t.ok(first.kinds.includes('openat'), 'openat recorded')
   t.ok(first.kinds.includes('execve') && first.kinds.includes('close'), 'what the process and fd tables need is recorded')
   t.notOk(first.kinds.includes('mkdir') || first.kinds.includes('mkdirat'), 'mkdir is not')
@@ -42,7 +42,7 @@ t.test('the probe follows the rules\' event types across a reload', { skip: proc
 
   writeFileSync(rules, openRule + rule('Dir Made', `evt.type in (mkdir, mkdirat) and evt.dir=< and fs.path.name = "${made}"`))
   child.kill('SIGHUP')
-  const changed = await until(() => serve.logs.find((l) => l.msg === 'probe event types changed for the new rules'), 'the probe set to change', 20000, 50) as LogLine & { kinds: string[], applied: string }
+  const changed = await until(() => serve.logs.find((l) => l.msg === 'probe event types changed for the new rules'), 'the probe set to change', 60_000, 50) as LogLine & { kinds: string[], applied: string }
   t.ok(changed.kinds.includes('mkdir') && changed.kinds.includes('mkdirat'), 'mkdir added')
   t.equal(changed.applied, 'live', 'changed in the running helper')
 
@@ -51,7 +51,7 @@ t.test('the probe follows the rules\' event types across a reload', { skip: proc
     mkdirSync(made)
     rmdirSync(made)
     try { return readFileSync(alerts, 'utf8').split('\n').find((l) => l.includes('"rule":"Dir Made"')) } catch { return undefined }
-  }, 'the mkdir alert', 20000, 200)
+  }, 'the mkdir alert', 60_000, 200)
   t.match(JSON.parse(line), { rule: 'Dir Made', source: 'syscall', output_fields: { 'fs.path.name': made } })
   t.equal(serve.logs.filter((l) => typeof l.msg === 'string' && l.msg.startsWith('eBPF probe attached')).length, 1, 'one helper attached, no restart')
   child.kill('SIGTERM')

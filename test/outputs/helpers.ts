@@ -42,8 +42,11 @@ export function counters () {
   return { c, hooks: { delivered: add(c.delivered), failed: add(c.failed), dropped: add(c.dropped) } }
 }
 
-/** Poll until `check` is true: for children and servers whose completion we do not control. */
-export async function until (check: () => boolean | Promise<boolean>, what: string, limitMs = 10000): Promise<void> {
+/**
+ * Poll until `check` is true: for children and servers whose completion we do not control. The
+ * bound (30 s) is reached only when something is broken; a loaded machine takes seconds to spawn.
+ */
+export async function until (check: () => boolean | Promise<boolean>, what: string, limitMs = 30_000): Promise<void> {
   const start = Date.now()
   while (!(await check())) {
     if (Date.now() - start > limitMs) throw new Error(`timed out waiting for ${what}`)

@@ -25,7 +25,7 @@ t.test('a per-alert program that hangs fails each alert at its deadline and leav
   // the first alert left at once (its run started), the two others wait: the depth gauge shows them
   t.equal(d.depths()[0]?.depth, 2, 'queue depth')
   await until(() => sleepers(m311).length > 0, 'the first child to run')
-  t.equal(await d.flush(10_000), true, 'the queue drains: each run is bounded by its deadline')
+  t.equal(await d.flush(30_000), true, 'the queue drains: each run is bounded by its deadline')
   t.equal(c.failed.get('program'), 3)
   t.equal(c.delivered.get('program'), undefined)
   t.ok(log.lines.some((l) => l.obj.code === 'ERR_OUTPUT_FAILED' && /did not finish within 300 ms/.test(String(l.obj.err))), 'the timeout is logged')
@@ -39,7 +39,7 @@ t.test('a kept-alive program that exits without reading fails its alerts (not de
   const d = createDispatcher({ channels: [ch], format: jsonLine, queueSize: 100, logger: captureLogger(), hooks })
   for (let i = 0; i < 5; i++) {
     d.emit(makeAlert(i))
-    await d.flush(5000)
+    await d.flush(30_000)
   }
   t.equal(c.delivered.get('program'), undefined, 'nothing counted as delivered')
   t.equal(c.failed.get('program'), 5)
@@ -74,8 +74,8 @@ t.test('shutdown with runs in flight: every alert ends exactly once, no child ou
   t.equal(c.failed.get('program'), 1, 'the run in flight is killed and fails')
   t.equal(c.dropped.get('program'), 299, 'what never left the queue is dropped')
   // SIGKILL was sent to the group by close(); the kernel takes a moment to remove the processes
-  await until(() => sleepers(m317).length === 0, 'no child left after close()', 5000)
-  t.pass('no child outlives close()')
+  await until(() => sleepers(m317).length === 0, 'no child left after close()')
+  t.same(sleepers(m317), [], 'no child outlives close()')
 })
 
 t.test('a program failing for every alert logs one warning per interval, not one per alert', async (t) => {
@@ -84,11 +84,16 @@ t.test('a program failing for every alert logs one warning per interval, not one
   logs.on('data', (b: Buffer) => lines.push(...b.toString().trimEnd().split('\n')))
   const config = loadConfig({ overrides: ['stdout_output.enabled=false', 'program_output={enabled: true, keep_alive: false, program: "exit 1"}'] })
   const app = await buildApp(config, { logger: createLogger({ level: 'info', stderr: true }, logs), defaultMetrics: false })
+  const started = Date.now()
   for (let i = 0; i < 40; i++) app.emit(makeAlert(i))
-  t.equal(await app.dispatcher.flush(20_000), true)
+  t.equal(await app.dispatcher.flush(60_000), true)
+  const elapsed = Date.now() - started
   await app.dispatcher.close(1000)
   const exits = lines.filter((l) => l.includes('program output exited'))
-  t.equal(exits.length, 1, `40 failing runs, ${exits.length} warning line(s)`)
+  // one line per 10 s interval: one when the 40 runs fit in one interval, as they do unless the
+  // machine is loaded enough to stretch them past it (then one per interval begun, never one per run)
+  const intervals = 1 + Math.floor(elapsed / 10_000)
+  t.ok(exits.length >= 1 && exits.length <= intervals, `40 failing runs in ${elapsed} ms, ${exits.length} warning line(s) (at most ${intervals})`)
   t.match(await app.metrics.text(), /lanner_output_program_exits_total\{outcome="error"\} 40/)
   t.match(await app.metrics.text(), /lanner_output_queue_depth\{output="program"\} 0/, 'the queue depth gauge exists for the output')
 })

@@ -151,7 +151,8 @@ if (skip !== undefined) {
 
     /** Waits (bounded) for the first alert matching `pred`. */
     async function alertWhere (pred: (a: Alert) => boolean): Promise<Alert | undefined> {
-      const deadline = Date.now() + 15_000
+      // generous: it returns as soon as the alert shows; the probe and the enrichment lag on a loaded machine
+      const deadline = Date.now() + 60_000
       while (Date.now() < deadline && alerts.find(pred) === undefined) await new Promise((resolve) => setTimeout(resolve, 50))
       return alerts.find(pred)
     }

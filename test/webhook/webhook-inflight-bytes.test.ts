@@ -38,10 +38,11 @@ async function post (url: string, body: Buffer): Promise<Answer> {
   return await p.answer
 }
 
-/** Polls a condition the server reaches asynchronously (bounded; no timing is asserted). */
+/** Polls a condition the server reaches asynchronously (bounded by 30 s; no timing is asserted). */
 async function until (what: string, cond: () => boolean): Promise<void> {
-  for (let i = 0; !cond(); i++) {
-    if (i > 2000) throw new Error(`timed out waiting for ${what}`)
+  const deadline = Date.now() + 30_000
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
     await new Promise((resolve) => setTimeout(resolve, 5))
   }
 }

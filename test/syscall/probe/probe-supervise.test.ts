@@ -105,7 +105,7 @@ t.test('a killed helper is reported and restarted; records keep flowing', { skip
   t.teardown(async function stop () { await rec.probe.stop() })
   const first = rec.probe.pid
   process.kill(first, 'SIGKILL')
-  const until = Date.now() + 10_000
+  const until = Date.now() + 60_000
   while ((rec.probe.pid === 0 || rec.probe.pid === first) && Date.now() < until) await new Promise(r => setTimeout(r, 50))
   t.not(rec.probe.pid, first, 'a new helper runs')
   t.not(rec.probe.pid, 0)
@@ -143,7 +143,7 @@ t.test('records lost to a full ring buffer show up as per-CPU drops', { skip: sk
   t.teardown(async function stop () { await rec.probe.stop() })
   const burst = spawn('sh', ['-c', 'i=0; while [ $i -lt 2000 ]; do : < /etc/hostname; i=$((i+1)); done'], { stdio: 'ignore' })
   await new Promise(r => burst.on('exit', r))
-  const until = Date.now() + 10_000
+  const until = Date.now() + 60_000
   while (!rec.stats.some(s => s.drops > 0) && Date.now() < until) await new Promise(r => setTimeout(r, 50))
   const lossy = rec.stats.find(s => s.dropsDelta > 0)
   t.ok(lossy, 'a stats report carries the new drops')
