@@ -1,0 +1,78 @@
+// Syscall mode's readiness (src/app/syscall-readiness.ts) on a clock the test moves: ready once
+// records flow, not while the helper restarts, not after lanner.syscall_stale_after_s of silence
+// (one ERR_SYSCALL_PROBE_FAILED warn line per silent spell), ready again when records resume.
+// Logged through the app's real pino logger; lines are read back as JSON.
+import t from 'tap'
+import { createLogger } from '../../src/app/logger.ts'
+import { SyscallReadiness } from '../../src/app/syscall-readiness.ts'
+import { lineCollector } from './fixtures.ts'
+
+function setup (staleAfterMs: number) {
+  const { stream, lines } = lineCollector()
+  const log = createLogger({ level: 'debug', stderr: true, format: 'json' }, stream)
+  let clock = 1000
+  const readiness = new SyscallReadiness({ staleAfterMs, log, now: () => clock })
+  return {
+    readiness,
+    advance (ms: number) { clock += ms },
+    /** [level, code, msg] of each line logged so far (pino levels: 30 info, 40 warn) */
+    logged: () => lines.filter((l) => l !== '').map((l) => JSON.parse(l) as { level: number, code?: string, msg: string, records?: number, quietSeconds?: number, staleAfterSeconds?: number })
+  }
+}
+
+t.test('not ready until a batch with records arrives; one info line when it does', async (t) => {
+  const s = setup(60_000)
+  t.equal(s.readiness.ready(), false, 'attached, nothing delivered yet')
+  s.readiness.recordsArrived(0)
+  t.equal(s.readiness.ready(), false, 'an empty batch is no evidence of a working record path')
+  s.readiness.recordsArrived(12)
+  t.equal(s.readiness.ready(), true)
+  s.readiness.recordsArrived(3)
+  t.same(s.logged().map((l) => [l.level, l.msg, l.records]), [[30, 'syscall source producing events: ready', 12]], 'said once, not per batch')
+})
+
+t.test('silent longer than staleAfterMs: not ready, one ERR_SYSCALL_PROBE_FAILED warn per spell; records make it ready again', async (t) => {
+  const s = setup(60_000)
+  s.readiness.recordsArrived(1)
+  s.advance(59_999)
+  t.equal(s.readiness.ready(), true, 'just under the limit')
+  s.advance(1)
+  t.equal(s.readiness.ready(), false, 'at the limit')
+  s.advance(30_000)
+  t.equal(s.readiness.ready(), false)
+  const warns = s.logged().filter((l) => l.level === 40)
+  t.equal(warns.length, 1, 'one line for the spell, however often /readyz asks')
+  t.match(warns[0], { code: 'ERR_SYSCALL_PROBE_FAILED', quietSeconds: 60, staleAfterSeconds: 60 })
+  s.readiness.recordsArrived(4)
+  t.equal(s.readiness.ready(), true)
+  t.match(s.logged().at(-1), { level: 30, msg: 'syscall source producing events again: ready', records: 4 })
+  s.advance(60_000)
+  t.equal(s.readiness.ready(), false, 'a second spell')
+  t.equal(s.logged().filter((l) => l.level === 40).length, 2, 'is reported again')
+})
+
+t.test('staleAfterMs 0 turns staleness off', async (t) => {
+  const s = setup(0)
+  s.readiness.recordsArrived(1)
+  s.advance(24 * 3600_000)
+  t.equal(s.readiness.ready(), true)
+  t.equal(s.logged().filter((l) => l.level === 40).length, 0)
+})
+
+t.test('a helper restart makes the source not ready until the new helper delivers', async (t) => {
+  const s = setup(60_000)
+  s.readiness.recordsArrived(1)
+  s.readiness.restarting()
+  t.equal(s.readiness.ready(), false)
+  t.equal(s.logged().filter((l) => l.level === 40).length, 0, 'a restart is not a silent spell')
+  s.readiness.recordsArrived(2)
+  t.equal(s.readiness.ready(), true)
+  t.equal(s.logged().filter((l) => l.msg === 'syscall source producing events: ready').length, 2, 'the new helper is announced as the first one was')
+})
+
+t.test('the default clock is performance.now', async (t) => {
+  const { stream } = lineCollector()
+  const r = new SyscallReadiness({ staleAfterMs: 3_600_000, log: createLogger({ level: 'info', stderr: true, format: 'json' }, stream) })
+  r.recordsArrived(1)
+  t.equal(r.ready(), true, 'records just now: fresh by the real clock')
+})
