@@ -8,7 +8,8 @@ import type { Override } from './overrides.ts'
 
 type Step = string | number
 
-// '*' matches any key or index; a pattern matches a leaf value's full key path
+// '*' matches any key or index; a pattern matches a leaf value's full key path (open_params,
+// which may also be a URL, is handled apart below)
 const PATH_KEYS: readonly string[][] = [
   ['rules_file'], ['rules_file', '*'], ['rules_files'], ['rules_files', '*'],
   ['config_files'], ['config_files', '*'], ['config_files', '*', 'path'],
@@ -22,11 +23,29 @@ const PATH_KEYS: readonly string[][] = [
   ['lanner', 'k8s', 'kubeconfig']
 ]
 
+// the k8saudit open_params: a webhook URL (left alone), or a file to replay, bare or file://
+const OPEN_PARAMS: readonly string[] = ['plugins', '*', 'open_params']
+const FILE_URL = /^file:\/\//i
+const ANY_URL = /^[a-z][a-z0-9+.-]*:\/\//i
+
+function matchesPattern (pat: readonly string[], keyPath: readonly Step[]): boolean {
+  return pat.length === keyPath.length && pat.every((p, i) => p === '*' || p === keyPath[i])
+}
+
 function matches (keyPath: readonly Step[]): boolean {
-  return PATH_KEYS.some((pat) => pat.length === keyPath.length && pat.every((p, i) => p === '*' || p === keyPath[i]))
+  return PATH_KEYS.some((pat) => matchesPattern(pat, keyPath))
+}
+
+/** open_params as typed: a relative file (bare or file://) made absolute, a URL untouched */
+function openParamsPath (value: string, cwd: string): string {
+  const text = value.trim()
+  if (FILE_URL.test(text)) return 'file://' + path.resolve(cwd, text.slice('file://'.length))
+  if (ANY_URL.test(text) || text === '') return value
+  return path.resolve(cwd, text)
 }
 
 function absolutize (value: unknown, keyPath: Step[], cwd: string): unknown {
+  if (typeof value === 'string' && matchesPattern(OPEN_PARAMS, keyPath)) return openParamsPath(value, cwd)
   if (typeof value === 'string') return value !== '' && matches(keyPath) ? path.resolve(cwd, value) : value
   if (Array.isArray(value)) return value.map((v, i) => absolutize(v, [...keyPath, i], cwd))
   if (typeof value === 'object' && value !== null) {
