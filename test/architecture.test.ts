@@ -26,12 +26,18 @@ const KNOWN_DEVIATIONS: Record<string, string> = {
   'cli → rules': 'validate loads rules files and prints Falco-style results',
   'cli → syscall': 'rules validate/list (cli/rules.ts) and the upstream-gaps doc generator load the syscall source bundle from its module, not through app/ (see cli → audit)',
   'syscall → fields': 'the syscall source owns its field table (syscall/fields/), which implements the fields/ contract: sources are bundles {name, fields, decode} (house style, Falco\'s falco_source); the table has no row letting a source import fields',
-  'app → config: deep import (not through config/index.ts)': 'index.ts re-exports are not complete yet',
-  'app → k8s: deep import (not through k8s/index.ts)': 'k8s/ has no index.ts yet',
-  'app → syscall: deep import (not through syscall/index.ts)': 'syscall/ has no index.ts yet',
-  'app → webhook: deep import (not through webhook/index.ts)': 'index.ts re-exports are not complete yet',
-  'cli → app: deep import (not through app/index.ts)': 'app/ has no index.ts yet',
-  'cli → setup: deep import (not through setup/index.ts)': 'setup/ has no index.ts yet'
+  'app → config: deep import (not through config/index.ts)': 'app/version.ts alone, for `lanner --version` (see KNOWN_DEEP_IMPORTS)',
+  'cli → app: deep import (not through app/index.ts)': 'cli/index.ts alone, for `lanner --version` (see KNOWN_DEEP_IMPORTS)'
+}
+
+/**
+ * The deep imports left, file by file, so that the two deviation lines above cover nothing else.
+ * `lanner --version` loads app/version.ts and config/defaults.ts alone: through app/index.ts and
+ * config/index.ts it would load fastify, pino and zod (about 2 s instead of 50 ms under tsx).
+ */
+const KNOWN_DEEP_IMPORTS: Record<string, string> = {
+  'cli/index.ts → app/version.ts': 'lanner --version prints the version without loading the app',
+  'app/version.ts → config/defaults.ts': 'the version is read from PACKAGE_ROOT without loading the config schema'
 }
 
 /** Import cycles in src/ today, and why. The house style wants none; remove a line when it is broken. */
@@ -51,6 +57,11 @@ t.test('src/ imports only what the house style allows, apart from the listed dev
   const found = violations(edges, table)
   t.same(found.filter((v) => !(v in KNOWN_DEVIATIONS)), [], 'no violation outside the list')
   t.same(Object.keys(KNOWN_DEVIATIONS).filter((v) => !found.includes(v)), [], 'every listed deviation still occurs (remove fixed ones)')
+})
+
+t.test('cross-module imports go through index.ts, apart from the listed files', async (t) => {
+  const deep = scanImports(SRC).filter((e) => e.relative && e.deep && e.from !== '' && e.to !== '').map((e) => `${e.file} → ${e.target}`)
+  t.same([...new Set(deep)].sort(), Object.keys(KNOWN_DEEP_IMPORTS).sort())
 })
 
 t.test('the engine knows no HTTP and no eBPF: rules/ imports no source, output, app or config, and no edge package', async (t) => {

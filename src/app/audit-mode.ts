@@ -4,7 +4,7 @@ import { createAuditBatchHandler, createPooledAuditBatchHandler } from './audit-
 import { createTruncationReporter } from './audit-truncation.ts'
 import { createDuplicateBatchFilter } from './duplicate-batches.ts'
 import { createUnusableReporter } from './unusable-batches.ts'
-import { DEFAULTS } from '../config/defaults.ts'
+import { DEFAULTS } from '../config/index.ts'
 import { createEvalPool, type EvalPool } from './eval-pool.ts'
 import { loadOptionsFrom } from './rules-manager.ts'
 import type { App } from './build.ts'

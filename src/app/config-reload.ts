@@ -9,8 +9,7 @@
 // list itself. What needs a restart (listen addresses, TLS, which outputs run and where, the
 // source, rules file paths…) is named in one warning per reload and left as it runs.
 import { Counter, type Registry } from 'prom-client'
-import { loadConfig, type Config } from '../config/index.ts'
-import { watchRules, type RulesWatcher } from '../config/rules-watch.ts'
+import { loadConfig, watchRules, type Config, type RulesWatcher } from '../config/index.ts'
 import { formatLocated, type ConfigError } from '../errors/index.ts'
 import type { App } from './build.ts'
 import { loadOptionsFrom } from './rules-manager.ts'

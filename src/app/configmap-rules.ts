@@ -2,8 +2,9 @@
 // after the rules files. Each change reloads with the usual guarantee: invalid rules are rejected
 // and the running ones kept. The watch itself (list+watch, 410 re-list, backoff) is src/k8s's.
 import path from 'node:path'
-import { configMapRulesInputs, parseK8sOptions, watchConfigMap, type ConfigMapWatcher, type K8sOptions } from '../k8s/configmap-watch.ts'
-import { resolveKubeConfig, type ResolvedKubeConfig } from '../k8s/kube-config.ts'
+import {
+  configMapRulesInputs, parseK8sOptions, resolveKubeConfig, watchConfigMap, type ConfigMapWatcher, type K8sOptions, type ResolvedKubeConfig
+} from '../k8s/index.ts'
 import { ConfigError } from '../errors/index.ts'
 import type { App } from './build.ts'
 

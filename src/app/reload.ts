@@ -1,6 +1,6 @@
 // Live reload triggers shared by both modes: rules file/directory changes (ConfigMap-aware watch)
 // and SIGHUP, which also reopens output files.
-import { watchRules, type RulesWatcher } from '../config/rules-watch.ts'
+import { watchRules, type RulesWatcher } from '../config/index.ts'
 import type { App } from './build.ts'
 
 export interface ReloadTriggers { close(): void }

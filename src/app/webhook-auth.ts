@@ -4,7 +4,7 @@
 // and by --dry-run; an openly unauthenticated webhook (Falco's default) is allowed, loudly.
 import { X509Certificate } from 'node:crypto'
 import type { WebhookConfig } from '../config/index.ts'
-import { splitPem } from '../webhook/tls.ts'
+import { splitPem } from '../webhook/index.ts'
 
 export interface AuthFinding {
   /** refuse: serve and --dry-run exit 1; warn: logged at warn level, listed by --dry-run */

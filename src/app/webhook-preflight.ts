@@ -5,7 +5,7 @@ import { createSecureContext } from 'node:tls'
 import { AppError, ConfigError } from '../errors/index.ts'
 import type { Config } from '../config/index.ts'
 import type { WebhookTlsOptions } from '../webhook/index.ts'
-import { buildHttpsOptions } from '../webhook/tls.ts'
+import { buildHttpsOptions } from '../webhook/index.ts'
 import { readTls, readToken } from './tls-files.ts'
 import { webhookAuthFindings, type AuthFinding } from './webhook-auth.ts'
 

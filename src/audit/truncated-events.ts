@@ -4,7 +4,7 @@
 // such an event. Evaluation here notices when one tried, so that the loss can be reported
 // (src/app/audit-truncation.ts for serve, the replay summary for files).
 import type { Alert } from '../events/index.ts'
-import type { Ruleset } from '../rules/api.ts'
+import type { Ruleset } from '../rules/index.ts'
 import { AuditEvent } from './audit-event.ts'
 
 const SOURCE = 'k8s_audit'

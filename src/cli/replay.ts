@@ -5,7 +5,7 @@
 // input are reported in the summary and skipped.
 import { loadConfig } from '../config/index.ts'
 import { AppError } from '../errors/index.ts'
-import { runReplay } from '../app/replay.ts'
+import { runReplay } from '../app/index.ts'
 import type { CliIO } from './io.ts'
 import { configOptionsOf, parseCommonArgs, SHARED_OPTIONS_HELP } from './args.ts'
 import { checkReadable } from './readable.ts'

@@ -2,17 +2,11 @@
 // Parses flags and config; the app/ layer does the wiring.
 import { loadConfig } from '../config/index.ts'
 import { formatLocated } from '../errors/index.ts'
-import { buildApp } from '../app/build.ts'
-import { dryRunReport } from '../app/dry-run.ts'
-import { webhookPreflight } from '../app/webhook-preflight.ts'
-import { readTls } from '../app/tls-files.ts'
-import { VERSION, versionInfo } from '../app/version.ts'
-import { runService } from '../app/service.ts'
-import { runReplay } from '../app/replay.ts'
+import {
+  buildApp, buildSources, dryRunReport, k8sOptionsOf, loadOptionsFrom, loadRulesFromPaths, readTls, runReplay, runService, VERSION, versionInfo,
+  webhookPreflight
+} from '../app/index.ts'
 import type { Config } from '../config/index.ts'
-import { loadOptionsFrom, loadRulesFromPaths } from '../app/rules-manager.ts'
-import { buildSources } from '../app/sources.ts'
-import { k8sOptionsOf } from '../app/configmap-rules.ts'
 import { AppError } from '../errors/index.ts'
 import type { CliIO } from './io.ts'
 import { configOptionsOf, parseCommonArgs, SHARED_OPTIONS_HELP } from './args.ts'

@@ -7,13 +7,10 @@ import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import type { CliIO } from './io.ts'
 import { ConfigError } from '../errors/index.ts'
-import { renderAuditPolicy } from '../setup/audit-policy.ts'
-import { renderWebhookConfig, webhookServerUrl, type WebhookConfigOptions } from '../setup/webhook-config.ts'
-import { BUNDLE_FILES, createTlsBundle, readBundleCredentials } from '../setup/tls-bundle.ts'
-import { renderKops, type RecipeFiles } from '../setup/kops.ts'
-import { renderMinikube } from '../setup/minikube.ts'
-import { renderKind } from '../setup/kind.ts'
-import { SETUP } from '../setup/constants.ts'
+import {
+  BUNDLE_FILES, createTlsBundle, readBundleCredentials, renderAuditPolicy, renderKind, renderKops, renderMinikube, renderWebhookConfig, SETUP,
+  webhookServerUrl, type RecipeFiles, type WebhookConfigOptions
+} from '../setup/index.ts'
 
 const WHATS: Record<string, string> = {
   tls: `CA, Lanner's serving certificate, a client CA and kube-apiserver's client certificate, the Secret and the webhook kubeconfig (into --out, default ./${SETUP.tlsDir})`,

@@ -1,6 +1,6 @@
 // Names and numbers the cluster recipes and the manifests share. Ports and paths of the server
 // itself come from src/config/defaults.ts; these are the deployment's own choices.
-import { DEFAULTS } from '../config/defaults.ts'
+import { DEFAULTS } from '../config/index.ts'
 
 export const SETUP = Object.freeze({
   /** the audit overlay's namespace (the syscall overlay has its own: installed and removed apart) */

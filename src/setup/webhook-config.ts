@@ -2,7 +2,7 @@
 // (--audit-webhook-config-file): where to POST, how to trust Lanner, how to present itself.
 import { stringify } from 'yaml'
 import { ConfigError } from '../errors/index.ts'
-import { DEFAULTS } from '../config/defaults.ts'
+import { DEFAULTS } from '../config/index.ts'
 
 export interface WebhookConfigOptions {
   /** full URL including the path, e.g. https://lanner.example:30007/k8s-audit */
