@@ -1,8 +1,12 @@
 // The one Kubernetes list-then-watch loop of Lanner (pods, namespaces, rules ConfigMaps), over
 // @kubernetes/client-node: list, watch from the list's resourceVersion, resume after a clean end,
 // re-list on 410 Gone, back off with jitter on failures. Never throws once started.
+// The loop's pieces: RetryDelay (waits), watchOnce (one watch request), api-errors (what failed).
 import type { ConfigurationOptions, KubeConfig, Watch } from '@kubernetes/client-node'
 import { AppError } from '../errors/index.ts'
+import { describeApiError, statusOf } from './api-errors.ts'
+import { RetryDelay } from './retry-delay.ts'
+import { newWatch, watchOnce, type WatchOutcome } from './watch-once.ts'
 
 export interface KubeObject { metadata?: { name?: string, namespace?: string, resourceVersion?: string } }
 export interface KubeList<T> { metadata?: { resourceVersion?: string }, items: T[] }
@@ -44,8 +48,6 @@ export interface ListWatchHandle {
   close(): void
 }
 
-type Outcome = 'events' | 'quiet' | 'expired'
-
 /** Per-call options for generated API methods that make `signal` abort the request. */
 export async function requestOptions (signal: AbortSignal): Promise<ConfigurationOptions> {
   const { Observable } = await import('@kubernetes/client-node')
@@ -60,201 +62,172 @@ export async function requestOptions (signal: AbortSignal): Promise<Configuratio
 
 /** Starts the loop; it runs until `close()`. */
 export function listWatch<T extends KubeObject> (opts: ListWatchOptions<T>): ListWatchHandle {
-  const what = opts.what ?? opts.path
-  const initialMs = opts.backoff?.initialMs ?? 1000
-  const maxMs = opts.backoff?.maxMs ?? 30_000
-  const watchTimeoutSeconds = opts.watchTimeoutSeconds ?? 300
-  const listTimeoutMs = opts.listTimeoutMs ?? 30_000
-  const closing = new AbortController()
-
-  let watcher: Watch | undefined
-  let resourceVersion: string | undefined
-  let attempt = 0
-  let goneStreak = 0
-  let abortWatch: (() => void) | undefined
-  let wake: (() => void) | undefined
-  let markSynced: () => void = () => {}
-  let markAttempted: () => void = () => {}
-  const synced = new Promise<void>((resolve) => { markSynced = resolve })
-  const attempted = new Promise<void>((resolve) => { markAttempted = resolve })
-  const closed = (): boolean => closing.signal.aborted
-
-  function report (err: AppError): void {
-    try { opts.onError?.(err) } catch { /* a failing reporter must not stop the watch */ }
-  }
-
-  function handlerFailed (err: unknown): void {
-    report(new AppError('ERR_K8S_WATCH', `${what}: a watch handler failed: ${(err as Error)?.message ?? String(err)}`, { cause: err }))
-  }
-
-  async function sleep (ms: number): Promise<void> {
-    if (closed()) return
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, ms)
-      wake = () => { clearTimeout(timer); resolve() }
-    })
-    wake = undefined
-  }
-
-  function jitter (ms: number): number {
-    // keeps a fleet of DaemonSet pods from hammering a recovering apiserver in step
-    return Math.round(ms * (0.8 + Math.random() * 0.4))
-  }
-
-  function backoffMs (): number {
-    const base = Math.min(maxMs, initialMs * 2 ** Math.min(attempt, 20))
-    attempt++
-    return jitter(base)
-  }
-
-  async function list (): Promise<void> {
-    const signal = AbortSignal.any([closing.signal, AbortSignal.timeout(listTimeoutMs)])
-    let res: KubeList<T>
-    try {
-      res = await opts.listFn(signal)
-    } catch (err) {
-      if (signal.aborted && !closed()) throw new AppError('ERR_K8S_WATCH', `${what}: list timed out after ${listTimeoutMs} ms`, { cause: err })
-      throw err
-    }
-    if (closed()) return
-    resourceVersion = res.metadata?.resourceVersion ?? ''
-    try { opts.onSync(res.items ?? []) } catch (err) { handlerFailed(err) }
-    markSynced()
-  }
-
-  async function watchOnce (): Promise<Outcome> {
-    if (watcher === undefined) {
-      const { Watch } = await import('@kubernetes/client-node')
-      watcher = new Watch(opts.kubeConfig)
-      // Watch's idle timeout is a private field (30 s): raised past the server-side timeout so that
-      // a quiet but healthy watch is not dropped; if it ever disappears, quiet watches just resume.
-      ;(watcher as unknown as { requestTimeoutMs: number }).requestTimeoutMs = opts.idleTimeoutMs ?? (watchTimeoutSeconds + 30) * 1000
-    }
-    const w = watcher
-    return await new Promise<Outcome>((resolve, reject) => {
-      let sawEvent = false
-      let expired = false
-      let failure: AppError | undefined
-      let controller: AbortController | undefined
-      let stop = false
-      const abort = (): void => { stop = true; controller?.abort() }
-      abortWatch = abort
-
-      function onEvent (type: string, obj: any): void {
-        if (stop) return
-        if (type === 'ERROR') {
-          if (obj?.code === 410) expired = true
-          else failure = new AppError('ERR_K8S_WATCH', `${what}: watch error ${String(obj?.code ?? '')} ${String(obj?.message ?? '')}`.trim())
-          // the server may keep the stream open after an ERROR: do not wait for it
-          abort()
-          return
-        }
-        sawEvent = true
-        goneStreak = 0
-        const rv = obj?.metadata?.resourceVersion
-        if (typeof rv === 'string' && rv !== '') resourceVersion = rv
-        if (type === 'ADDED' || type === 'MODIFIED' || type === 'DELETED') {
-          try { opts.onEvent(type, obj as T) } catch (err) { handlerFailed(err) }
-        }
-      }
-
-      function onDone (err: any): void {
-        abortWatch = undefined
-        if (expired || err?.statusCode === 410) resolve('expired')
-        else if (failure !== undefined) reject(failure)
-        // an idle timeout (silent partition, stuck proxy) just resumes from the last version
-        else if (err !== null && err !== undefined && !stop && err.name !== 'TimeoutError') reject(err)
-        else resolve(sawEvent ? 'events' : 'quiet')
-      }
-
-      const query: Record<string, string | number | boolean> = { allowWatchBookmarks: true, timeoutSeconds: watchTimeoutSeconds }
-      if (opts.fieldSelector !== undefined) query.fieldSelector = opts.fieldSelector
-      if (opts.labelSelector !== undefined) query.labelSelector = opts.labelSelector
-      if (resourceVersion !== undefined && resourceVersion !== '') query.resourceVersion = resourceVersion
-      w.watch(opts.path, query, onEvent, onDone).then((c) => {
-        controller = c
-        if (stop) c.abort()
-      }, reject)
-    })
-  }
-
-  async function loop (): Promise<void> {
-    while (!closed()) {
-      try {
-        if (resourceVersion === undefined) {
-          try { await list() } finally { markAttempted() }
-        }
-        if (closed()) break
-        const outcome = await watchOnce()
-        if (closed()) break
-        if (outcome === 'expired') {
-          resourceVersion = undefined
-          // re-list at once the first time; a server that keeps answering 410 gets backoff
-          if (goneStreak++ > 0) await sleep(backoffMs())
-        } else if (outcome === 'events') {
-          attempt = 0
-        } else {
-          // A watch that ended without a single event is normal for a quiet collection (the
-          // apiserver ends it after timeoutSeconds): pause briefly so that a server closing at once
-          // cannot make us spin, but do not escalate, or changes would wait for the maximum backoff.
-          await sleep(jitter(initialMs))
-        }
-      } catch (err) {
-        if (closed()) break
-        if (statusOf(err) === 410) { resourceVersion = undefined; continue }
-        report(err instanceof AppError ? err : new AppError('ERR_K8S_WATCH', `${what}: ${describe(err)}`, { cause: err }))
-        await sleep(backoffMs())
-      }
-    }
-    markSynced()
-    markAttempted()
-  }
-
-  void loop()
-
+  const loop = new ListWatchLoop(opts)
+  void loop.run()
   return {
-    synced,
-    attempted,
-    close () {
-      if (closed()) return
-      closing.abort()
-      abortWatch?.()
-      wake?.()
-      markSynced()
-      markAttempted()
-    }
+    synced: loop.synced.promise,
+    attempted: loop.attempted.promise,
+    close () { loop.close() }
   }
 }
 
-/** HTTP status of a client-node error: ApiException has `code`, Watch errors `statusCode`. */
-function statusOf (err: unknown): number | undefined {
-  const e = err as { code?: unknown, statusCode?: unknown } | null
-  if (typeof e?.statusCode === 'number') return e.statusCode
-  if (typeof e?.code === 'number') return e.code
-  return undefined
+/** A promise settled once, from outside. */
+class Latch {
+  readonly promise: Promise<void>
+  readonly open: () => void
+
+  constructor () {
+    let open!: () => void
+    this.promise = new Promise<void>(function latch (resolve) { open = resolve })
+    this.open = open
+  }
 }
 
 /**
- * One line saying what went wrong. A generated-API error carries the apiserver's Status body
- * (`reason`, and a `message` such as RBAC's `pods is forbidden: User "…" cannot list resource
- * "pods" …`): that is what an operator needs, not client-node's "HTTP-Code: 403" preamble.
+ * The loop's states: no version (list) → watching from a version → after the watch ends: resume
+ * (events), pause and resume (quiet), re-list (expired: at once the first time, with backoff when
+ * it repeats), or back off and retry after a failure (410 from anywhere: re-list at once).
  */
-function describe (err: unknown): string {
-  const status = statusOf(err)
-  const fromBody = statusMessage((err as { body?: unknown } | null)?.body)
-  const msg = (err as { message?: unknown } | null)?.message
-  // client-node's ApiException message is "HTTP-Code: 401\nMessage: Unauthorized\nBody: …"
-  const apiMessage = typeof msg === 'string' ? /^HTTP-Code: \d+\nMessage: (.*)$/m.exec(msg)?.[1] : undefined
-  const text = fromBody ?? apiMessage ?? (typeof msg === 'string' ? msg.split('\n')[0] : String(err))
-  return (status !== undefined ? `HTTP ${status}: ` : '') + text
-}
+class ListWatchLoop<T extends KubeObject> {
+  readonly synced = new Latch()
+  readonly attempted = new Latch()
+  readonly #opts: ListWatchOptions<T>
+  readonly #what: string
+  readonly #watchTimeoutSeconds: number
+  readonly #listTimeoutMs: number
+  readonly #delay: RetryDelay
+  readonly #closing = new AbortController()
+  #watcher: Watch | undefined
+  /** undefined: list next; '' a list without a version */
+  #resourceVersion: string | undefined
+  /** 410s in a row without an event between them */
+  #goneStreak = 0
+  #abortWatch: (() => void) | undefined
+  #wake: (() => void) | undefined
 
-function statusMessage (body: unknown): string | undefined {
-  let b = body
-  if (typeof b === 'string') {
-    try { b = JSON.parse(b) } catch { return undefined }
+  constructor (opts: ListWatchOptions<T>) {
+    this.#opts = opts
+    this.#what = opts.what ?? opts.path
+    this.#watchTimeoutSeconds = opts.watchTimeoutSeconds ?? 300
+    this.#listTimeoutMs = opts.listTimeoutMs ?? 30_000
+    this.#delay = new RetryDelay(opts.backoff?.initialMs ?? 1000, opts.backoff?.maxMs ?? 30_000)
   }
-  const s = b as { kind?: unknown, reason?: unknown, message?: unknown } | null
-  if (s === null || typeof s !== 'object' || s.kind !== 'Status' || typeof s.message !== 'string') return undefined
-  return typeof s.reason === 'string' && s.reason !== '' ? `${s.reason}: ${s.message}` : s.message
+
+  get #closed (): boolean {
+    return this.#closing.signal.aborted
+  }
+
+  async run (): Promise<void> {
+    while (!this.#closed) {
+      try {
+        if (this.#resourceVersion === undefined) {
+          try { await this.#list() } finally { this.attempted.open() }
+        }
+        if (this.#closed) break
+        const outcome = await this.#watch()
+        if (this.#closed) break
+        await this.#after(outcome)
+      } catch (err) {
+        if (this.#closed) break
+        await this.#afterFailure(err)
+      }
+    }
+    this.synced.open()
+    this.attempted.open()
+  }
+
+  close (): void {
+    if (this.#closed) return
+    this.#closing.abort()
+    this.#abortWatch?.()
+    this.#wake?.()
+    this.synced.open()
+    this.attempted.open()
+  }
+
+  async #list (): Promise<void> {
+    const signal = AbortSignal.any([this.#closing.signal, AbortSignal.timeout(this.#listTimeoutMs)])
+    let res: KubeList<T>
+    try {
+      res = await this.#opts.listFn(signal)
+    } catch (err) {
+      if (signal.aborted && !this.#closed) throw new AppError('ERR_K8S_WATCH', `${this.#what}: list timed out after ${this.#listTimeoutMs} ms`, { cause: err })
+      throw err
+    }
+    if (this.#closed) return
+    this.#resourceVersion = res.metadata?.resourceVersion ?? ''
+    try { this.#opts.onSync(res.items ?? []) } catch (err) { this.#handlerFailed(err) }
+    this.synced.open()
+  }
+
+  async #watch (): Promise<WatchOutcome> {
+    this.#watcher ??= await newWatch(this.#opts.kubeConfig, this.#opts.idleTimeoutMs ?? (this.#watchTimeoutSeconds + 30) * 1000)
+    const running = watchOnce(this.#watcher, {
+      path: this.#opts.path,
+      query: this.#query(),
+      what: this.#what,
+      onEvent: (type, obj) => { this.#onEvent(type, obj) }
+    })
+    this.#abortWatch = running.abort
+    try {
+      return await running.outcome
+    } finally {
+      this.#abortWatch = undefined
+    }
+  }
+
+  #query (): Record<string, string | number | boolean> {
+    const query: Record<string, string | number | boolean> = { allowWatchBookmarks: true, timeoutSeconds: this.#watchTimeoutSeconds }
+    if (this.#opts.fieldSelector !== undefined) query.fieldSelector = this.#opts.fieldSelector
+    if (this.#opts.labelSelector !== undefined) query.labelSelector = this.#opts.labelSelector
+    if (this.#resourceVersion !== undefined && this.#resourceVersion !== '') query.resourceVersion = this.#resourceVersion
+    return query
+  }
+
+  #onEvent (type: string, obj: any): void {
+    this.#goneStreak = 0
+    const rv = obj?.metadata?.resourceVersion
+    if (typeof rv === 'string' && rv !== '') this.#resourceVersion = rv
+    if (type === 'ADDED' || type === 'MODIFIED' || type === 'DELETED') {
+      try { this.#opts.onEvent(type, obj as T) } catch (err) { this.#handlerFailed(err) }
+    }
+  }
+
+  async #after (outcome: WatchOutcome): Promise<void> {
+    if (outcome === 'expired') {
+      this.#resourceVersion = undefined
+      // re-list at once the first time; a server that keeps answering 410 gets backoff
+      if (this.#goneStreak++ > 0) await this.#sleep(this.#delay.afterFailure())
+    } else if (outcome === 'events') {
+      this.#delay.reset()
+    } else {
+      // A watch that ended without a single event is normal for a quiet collection (the
+      // apiserver ends it after timeoutSeconds): pause briefly so that a server closing at once
+      // cannot make us spin, but do not escalate, or changes would wait for the maximum backoff.
+      await this.#sleep(this.#delay.pause())
+    }
+  }
+
+  async #afterFailure (err: unknown): Promise<void> {
+    if (statusOf(err) === 410) { this.#resourceVersion = undefined; return }
+    this.#report(err instanceof AppError ? err : new AppError('ERR_K8S_WATCH', `${this.#what}: ${describeApiError(err)}`, { cause: err }))
+    await this.#sleep(this.#delay.afterFailure())
+  }
+
+  async #sleep (ms: number): Promise<void> {
+    if (this.#closed) return
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms)
+      this.#wake = function wake () { clearTimeout(timer); resolve() }
+    })
+    this.#wake = undefined
+  }
+
+  #report (err: AppError): void {
+    try { this.#opts.onError?.(err) } catch { /* a failing reporter must not stop the watch */ }
+  }
+
+  #handlerFailed (err: unknown): void {
+    this.#report(new AppError('ERR_K8S_WATCH', `${this.#what}: a watch handler failed: ${(err as Error)?.message ?? String(err)}`, { cause: err }))
+  }
 }
