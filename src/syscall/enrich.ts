@@ -7,7 +7,7 @@ import type { SyscallRecord } from './record.ts'
 import { applyRecord } from './state/apply.ts'
 import { containerFromCgroupPath, type ContainerRef } from './state/container-id.ts'
 import { kindFromLink, socketFd, type FdInfo } from './state/fd-info.ts'
-import { readFdLink, type SocketEntry } from './state/proc-scan.ts'
+import { readFdLink, statFdFile, type FdFileStat, type SocketEntry } from './state/proc-scan.ts'
 import { ProcessTable, type ProcessInfo, type ProcessTableOptions } from './state/process-table.ts'
 import { createContainerUsers } from './state/container-users.ts'
 import { createSocketLookup } from './state/socket-table.ts'
@@ -42,22 +42,35 @@ export interface EnricherSizes extends ReturnType<ProcessTable['sizes']> {
 /** cap of the cgroup-leaf → container memo and of the per-container user databases */
 export const MAX_CONTAINER_MEMO = 4096
 
-function fdFromLink (n: number, target: string): FdInfo {
+/**
+ * An fd found in /proc/<pid>/fd. A path names a file, a directory or a FIFO: stat of the file
+ * itself tells which (libscap types them by st_mode), and gives the inode.
+ */
+function fdFromLink (n: number, target: string, stat: (() => FdFileStat | undefined)): FdInfo {
   const kind = kindFromLink(target)
   // memfd: the name memfd_create gives it ("memfd:<name>"), as when the probe saw the call
-  const name = kind === 'file' ? target : kind === 'memfd' ? target.slice(1).replace(/ \(deleted\)$/, '') : ''
-  return { num: n, kind, name, nameRaw: target, connected: false, nameChanged: false }
+  if (kind === 'memfd') return { num: n, kind, name: target.slice(1).replace(/ \(deleted\)$/, ''), nameRaw: target, connected: false, nameChanged: false }
+  if (kind !== 'file') return { num: n, kind, name: '', nameRaw: target, connected: false, nameChanged: false }
+  const st = stat()
+  const fileKind = st?.type === 'directory' ? 'directory' : st?.type === 'fifo' ? 'pipe' : 'file'
+  return { num: n, kind: fileKind, name: target, nameRaw: target, connected: false, nameChanged: false, ino: st?.ino }
 }
 
-/** An inherited socket: a listener is the server end; otherwise we assume we connected. */
+/**
+ * An inherited socket, typed and oriented the way libsinsp does for sockets its /proc scan finds:
+ * a server socket with no peer is named by its own end (`ip:port`, as at bind); the server end of
+ * a connection lists the client first; anything else is the client.
+ */
 function fdFromSocket (n: number, target: string, s: SocketEntry | undefined): FdInfo {
   if (s === undefined) return { num: n, kind: 'unknown', name: '', nameRaw: target, connected: false, nameChanged: false }
   if (s.family === 'unix') return { num: n, kind: 'unix', name: s.path, nameRaw: target, connected: false, nameChanged: false }
+  if (s.family === 'netlink') return { num: n, kind: 'netlink', name: '', nameRaw: target, connected: false, nameChanged: false }
   const connected = s.rport !== 0
-  const tuple = s.listening
-    ? { family: s.family, l4proto: s.l4proto, sip: s.lip, sport: s.lport, cip: s.rip, cport: s.rport, isServer: true }
-    : { family: s.family, l4proto: s.l4proto, cip: s.lip, cport: s.lport, sip: s.rip, sport: s.rport, isServer: false }
-  return socketFd(n, tuple, connected, false)
+  if (s.role === 'client') {
+    return socketFd(n, { family: s.family, l4proto: s.l4proto, cip: s.lip, cport: s.lport, sip: s.rip, sport: s.rport, isServer: false }, connected, false)
+  }
+  const fd = socketFd(n, { family: s.family, l4proto: s.l4proto, sip: s.lip, sport: s.lport, cip: s.rip, cport: s.rport, isServer: true }, connected, false)
+  return connected ? fd : { ...fd, name: `${s.lip}:${s.lport}` }
 }
 
 export function createEnricher (opts: EnricherOptions = {}): Enricher {
@@ -81,7 +94,9 @@ export function createEnricher (opts: EnricherOptions = {}): Enricher {
     const target = readFdLink(procRoot, proc.pid, n)
     if (target === undefined) return undefined
     const sock = /^socket:\[(\d+)\]$/.exec(target)
-    const fd = sock === null ? fdFromLink(n, target) : fdFromSocket(n, target, socketOf(proc.pid, Number(sock[1])))
+    const fd = sock === null
+      ? fdFromLink(n, target, function statIt () { return statFdFile(procRoot, proc.pid, n) })
+      : fdFromSocket(n, target, socketOf(proc.pid, Number(sock[1])))
     procs.setFd(proc, fd)
     return fd
   }

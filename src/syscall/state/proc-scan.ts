@@ -1,6 +1,6 @@
 // Reading one process from a /proc tree (the real one or a fake root in tests). Side effects are
 // confined here: every read tolerates a process that exits while we look at it.
-import { readFileSync, readlinkSync, readdirSync } from 'node:fs'
+import { readFileSync, readlinkSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { formatIp } from '../../util/index.ts'
 import { containerFromProcCgroup, type ContainerRef } from './container-id.ts'
@@ -124,14 +124,38 @@ export function readFdLink (procRoot: string, pid: number, fd: number): string |
   return link(join(procRoot, String(pid), 'fd', String(fd)))
 }
 
+/** What a path-named fd is, from stat(2) of the file itself (the fd link is followed). */
+export interface FdFileStat { type: 'directory' | 'fifo' | 'other', ino: number }
+
+/**
+ * stat(2) of the file behind /proc/<pid>/fd/<fd>: the link's text cannot tell a directory or a
+ * named pipe from a regular file (libscap's /proc scan types them by st_mode the same way).
+ */
+export function statFdFile (procRoot: string, pid: number, fd: number): FdFileStat | undefined {
+  try {
+    const st = statSync(join(procRoot, String(pid), 'fd', String(fd)))
+    return { type: st.isDirectory() ? 'directory' : st.isFIFO() ? 'fifo' : 'other', ino: st.ino }
+  } catch {
+    return undefined // closed or exited meanwhile
+  }
+}
+
 export interface SocketEntry {
-  family: 4 | 6 | 'unix'
-  l4proto: 'tcp' | 'udp' | 'unknown'
+  family: 4 | 6 | 'unix' | 'netlink'
+  l4proto: 'tcp' | 'udp' | 'raw' | 'unknown'
   lip: string
   lport: number
   rip: string
   rport: number
+  /** TCP LISTEN state */
   listening: boolean
+  /**
+   * The end this process holds, as libscap/libsinsp decide for sockets found in /proc: 'server'
+   * when the remote address is unset (a listener, a bound UDP or raw socket: SCAP_FD_*_SERVSOCK)
+   * or, decided by socket-table.ts, when the local port is one such a socket of the namespace
+   * serves (an accepted connection: libsinsp's m_server_ports); 'client' otherwise.
+   */
+  role: 'server' | 'client'
   /** unix sockets: the bound path, '' if none */
   path: string
 }
@@ -152,8 +176,11 @@ function hexIp (h: string): string {
   return formatIp(Uint8Array.from(bytes))
 }
 
-/** The socket tables of a network namespace under /proc/<pid>/net, in the order lookups search them. */
-export const NET_TABLES = ['unix', 'tcp', 'tcp6', 'udp', 'udp6'] as const
+/**
+ * The socket tables of a network namespace under /proc/<pid>/net, in the order lookups search them
+ * (the ones libscap reads: unix, tcp, udp, raw and netlink, v4 and v6).
+ */
+export const NET_TABLES = ['unix', 'tcp', 'tcp6', 'udp', 'udp6', 'raw', 'raw6', 'netlink'] as const
 export type NetTable = typeof NET_TABLES[number]
 
 /** One of the process's namespace socket tables, or undefined when unreadable. */
@@ -161,55 +188,95 @@ export function readNetTable (procRoot: string, pid: number, table: NetTable): s
   return read(join(procRoot, String(pid), 'net', table))
 }
 
-/** the column holding the inode in each table */
+/**
+ * The column holding the inode in each table: unix `Num RefCount Protocol Flags Type St Inode`;
+ * netlink `sk Eth Pid Groups Rmem Wmem Dump Locks Drops Inode`; the IP tables `sl local_address
+ * rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode`.
+ */
 function inodeColumn (table: NetTable): number { return table === 'unix' ? 6 : 9 }
+
+function l4Of (table: NetTable): SocketEntry['l4proto'] {
+  return table === 'tcp' || table === 'tcp6' ? 'tcp' : table === 'udp' || table === 'udp6' ? 'udp' : 'raw'
+}
 
 /** A table line's socket (fields as split by whitespace). */
 function socketFromFields (table: NetTable, f: string[]): SocketEntry | undefined {
   if (table === 'unix') {
-    return f.length < 7 ? undefined : { family: 'unix', l4proto: 'unknown', lip: '', lport: 0, rip: '', rport: 0, listening: false, path: f[7] ?? '' }
+    // libsinsp makes a named unix socket the server end
+    const path = f[7] ?? ''
+    return f.length < 7 ? undefined : { family: 'unix', l4proto: 'unknown', lip: '', lport: 0, rip: '', rport: 0, listening: false, role: path === '' ? 'client' : 'server', path }
   }
   if (f.length < 10) return undefined
-  const l4 = table === 'tcp' || table === 'tcp6' ? 'tcp' : 'udp'
+  if (table === 'netlink') return { family: 'netlink', l4proto: 'unknown', lip: '', lport: 0, rip: '', rport: 0, listening: false, role: 'client', path: '' }
+  const l4 = l4Of(table)
   const [lh, lp] = (f[1] as string).split(':') as [string, string]
   const [rh, rp] = (f[2] as string).split(':') as [string, string]
   const lip = hexIp(lh)
   return {
     family: lip.includes(':') ? 6 : 4, l4proto: l4, lip, lport: parseInt(lp, 16), rip: hexIp(rh), rport: parseInt(rp, 16),
-    listening: l4 === 'tcp' && f[3] === '0A', path: ''
+    listening: l4 === 'tcp' && f[3] === '0A', role: /^0+$/.test(rh) ? 'server' : 'client', path: ''
   }
 }
 
 /** A table's lines by inode, for many lookups in one read; values are resolved on use. */
-export interface NetTableIndex { get(ino: number): SocketEntry | undefined }
+export interface NetTableIndex {
+  get(ino: number): SocketEntry | undefined
+  /** local ports of the table's server sockets (remote address unset: listeners, bound UDP) */
+  readonly serverPorts: ReadonlySet<number>
+}
+
+const SPACE = 32
+const ZERO = 48
+const COLON = 58
+
+/** true when text[from, to) is `<hex address>:<port>` with an all-zero address */
+function unsetAddress (text: string, from: number, to: number): boolean {
+  let i = from
+  while (i < to && text.charCodeAt(i) === ZERO) i++
+  return i > from && i < to && text.charCodeAt(i) === COLON
+}
 
 /** Indexes a table's text: one pass over it, lines split only when looked up. */
 export function indexNetTable (table: NetTable, text: string): NetTableIndex {
   const col = inodeColumn(table)
+  const ipTable = table !== 'unix' && table !== 'netlink'
   const lines = new Map<number, string>()
+  const serverPorts = new Set<number>()
   let start = text.indexOf('\n') + 1 // the header
   while (start > 0 && start < text.length) {
     const nl = text.indexOf('\n', start)
     const end = nl < 0 ? text.length : nl
-    // the inode column without splitting the line: count whitespace-separated fields
+    // the inode column without splitting the line: count whitespace-separated fields, noting
+    // where the local (1) and remote (2) addresses of the IP tables are
     let field = -1
     let i = start
+    let localEnd = -1
+    let remoteStart = -1
+    let remoteEnd = -1
     while (i < end && field < col) {
-      while (i < end && text.charCodeAt(i) === 32) i++
+      while (i < end && text.charCodeAt(i) === SPACE) i++
       if (i >= end) break
       field++
       if (field === col) break
-      while (i < end && text.charCodeAt(i) !== 32) i++
+      const from = i
+      while (i < end && text.charCodeAt(i) !== SPACE) i++
+      if (field === 1) localEnd = i
+      else if (field === 2) { remoteStart = from; remoteEnd = i }
     }
     if (field === col) {
       let j = i
-      while (j < end && text.charCodeAt(j) !== 32) j++
+      while (j < end && text.charCodeAt(j) !== SPACE) j++
       const ino = Number(text.slice(i, j))
-      if (Number.isInteger(ino) && ino > 0) lines.set(ino, text.slice(start, end))
+      if (Number.isInteger(ino) && ino > 0) {
+        lines.set(ino, text.slice(start, end))
+        // the local port: the 4 hex digits that end the local address field
+        if (ipTable && unsetAddress(text, remoteStart, remoteEnd)) serverPorts.add(parseInt(text.slice(localEnd - 4, localEnd), 16))
+      }
     }
     start = end + 1
   }
   return {
+    serverPorts,
     get (ino: number): SocketEntry | undefined {
       const line = lines.get(ino)
       return line === undefined ? undefined : socketFromFields(table, line.trim().split(/\s+/))

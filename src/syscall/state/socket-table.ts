@@ -59,24 +59,47 @@ export function createSocketLookup (opts: SocketLookupOptions): SocketLookup {
     return ns
   }
 
+  function snapshot (ns: Namespace, pid: number, table: NetTable, t: number): TableSnap {
+    let snap = ns.get(table)
+    if (snap === undefined) {
+      const text = readNetTable(opts.procRoot, pid, table)
+      snap = { at: t, index: text === undefined ? undefined : indexNetTable(table, text) }
+      ns.set(table, snap)
+    }
+    return snap
+  }
+
   function search (ns: Namespace, pid: number, ino: number, t: number, reread: boolean): SocketEntry | undefined {
     for (const table of NET_TABLES) {
-      let snap = ns.get(table)
-      if (snap === undefined || (reread && t - snap.at >= maxAge)) {
-        const text = readNetTable(opts.procRoot, pid, table)
-        snap = { at: t, index: text === undefined ? undefined : indexNetTable(table, text) }
-        ns.set(table, snap)
-      } else if (reread) continue // searched in the first pass, still young
-      const hit = snap.index?.get(ino)
+      if (reread) {
+        // the first pass read every table: read again only the ones that aged out
+        if (t - (ns.get(table) as TableSnap).at < maxAge) continue
+        ns.delete(table)
+      }
+      const hit = snapshot(ns, pid, table, t).index?.get(ino)
       if (hit !== undefined) return hit
     }
     return undefined
+  }
+
+  /**
+   * A connection whose local port a server socket of the namespace serves was accepted there: the
+   * server end (libsinsp patches /proc-found connections on its server ports the same way).
+   */
+  function withRole (ns: Namespace, pid: number, s: SocketEntry, t: number): SocketEntry {
+    if (s.role === 'server' || (s.l4proto !== 'tcp' && s.l4proto !== 'udp')) return s
+    const tables: readonly NetTable[] = s.l4proto === 'tcp' ? ['tcp', 'tcp6'] : ['udp', 'udp6']
+    for (const table of tables) {
+      if (snapshot(ns, pid, table, t).index?.serverPorts.has(s.lport) === true) return { ...s, role: 'server' }
+    }
+    return s
   }
 
   return function socketOf (pid: number, ino: number): SocketEntry | undefined {
     const t = now()
     const ns = tablesOf(namespaceOf(pid), t)
     // first what we have (reading tables never read), then the tables that aged out
-    return search(ns, pid, ino, t, false) ?? search(ns, pid, ino, t, true)
+    const hit = search(ns, pid, ino, t, false) ?? search(ns, pid, ino, t, true)
+    return hit === undefined ? undefined : withRole(ns, pid, hit, t)
   }
 }

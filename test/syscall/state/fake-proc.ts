@@ -31,6 +31,8 @@ export interface FakeProcess {
   cgroup?: string
   fds?: Record<number, string>
   capEff?: string
+  /** network namespace inode: ns/net reads `net:[<inode>]` (processes sharing one share socket tables) */
+  netns?: number
   /** the process's root filesystem /etc/passwd (a container image's) */
   rootPasswd?: string
 }
@@ -44,20 +46,40 @@ export function fakeProc (procs: readonly FakeProcess[], files: { passwd?: strin
     const dir = join(root, String(p.pid))
     mkdirSync(join(dir, 'fd'), { recursive: true })
     const sid = p.sid ?? p.pid
-    // pid (comm) state ppid pgrp session tty_nr tpgid flags minflt cminflt majflt cmajflt utime stime cutime cstime priority nice threads itrealvalue starttime
-    writeFileSync(join(dir, 'stat'), `${p.pid} (${p.comm}) S ${p.ppid} ${p.pid} ${sid} ${p.tty ?? 0} -1 0 0 0 0 0 0 0 0 0 20 0 1 0 500 0 0\n`)
+    // all 52 fields (Linux ≥ 3.5): pid (comm) state ppid pgrp session tty_nr tpgid flags minflt
+    // cminflt majflt cmajflt utime stime cutime cstime priority nice num_threads itrealvalue
+    // starttime vsize rss rsslim startcode endcode startstack kstkesp kstkeip signal blocked
+    // sigignore sigcatch wchan nswap cnswap exit_signal processor rt_priority policy
+    // delayacct_blkio_ticks guest_time cguest_time start_data end_data start_brk arg_start
+    // arg_end env_start env_end exit_code
+    writeFileSync(join(dir, 'stat'), `${p.pid} (${p.comm}) S ${p.ppid} ${p.pid} ${sid} ${p.tty ?? 0} -1 4194560 98 0 0 0 0 0 0 0 20 0 1 0 500 3133440 361 18446744073709551615 94366604414976 94366604434857 140728611743296 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 94366604450864 94366604452480 94367165517824 140728611744482 140728611744502 140728611744502 140728611745771 0\n`)
     const uid = p.uid ?? 0
     const gid = p.gid ?? uid
     const uids = [p.realUid ?? uid, uid, p.savedUid ?? uid, p.fsUid ?? uid].join('\t')
     const gids = [p.realGid ?? gid, gid, gid, gid].join('\t')
     const nspid = p.nsPid === undefined ? `${p.pid}` : `${p.pid}\t${p.nsPid}`
-    writeFileSync(join(dir, 'status'), `Name:\t${p.comm}\nPid:\t${p.pid}\nPPid:\t${p.ppid}\nUid:\t${uids}\nGid:\t${gids}\nNSpid:\t${nspid}\nCapInh:\t0000000000000000\nCapPrm:\t${p.capEff ?? '0000000000000000'}\nCapEff:\t${p.capEff ?? '0000000000000000'}\n`)
+    const cap = p.capEff ?? '0000000000000000'
+    // a session led from outside the process's pid namespace reads 0 there
+    const nssid = p.nsPid === undefined ? `${sid}` : `${sid}\t${sid === p.pid ? p.nsPid : 0}`
+    // the lines and their order as Linux 6.x writes them (fs/proc/array.c), the memory and
+    // scheduling ones trimmed from the middle: nothing reads them
+    writeFileSync(join(dir, 'status'), [
+      `Name:\t${p.comm}`, 'Umask:\t0022', 'State:\tS (sleeping)', `Tgid:\t${p.pid}`, 'Ngid:\t0', `Pid:\t${p.pid}`, `PPid:\t${p.ppid}`,
+      'TracerPid:\t0', `Uid:\t${uids}`, `Gid:\t${gids}`, 'FDSize:\t64', 'Groups:\t ', `NStgid:\t${nspid}`, `NSpid:\t${nspid}`,
+      `NSpgid:\t${nspid}`, `NSsid:\t${nssid}`, 'Kthread:\t0', 'VmPeak:\t    2928 kB', 'Threads:\t1', 'SigQ:\t0/96367',
+      `CapInh:\t0000000000000000`, `CapPrm:\t${cap}`, `CapEff:\t${cap}`, 'CapBnd:\t000001ffffffffff', 'CapAmb:\t0000000000000000',
+      'NoNewPrivs:\t0', 'Seccomp:\t0', 'Cpus_allowed_list:\t0-1', 'voluntary_ctxt_switches:\t0', 'nonvoluntary_ctxt_switches:\t0', ''
+    ].join('\n'))
     writeFileSync(join(dir, 'comm'), p.comm + '\n')
     writeFileSync(join(dir, 'cmdline'), p.argv.map((a) => a + '\0').join(''))
     writeFileSync(join(dir, 'cgroup'), p.cgroup ?? '0::/user.slice/session-1.scope\n')
     writeFileSync(join(dir, 'loginuid'), String(p.loginuid ?? 4294967295))
     if (p.exe !== undefined) symlinkSync(p.exe, join(dir, 'exe'))
     if (p.cwd !== undefined) symlinkSync(p.cwd, join(dir, 'cwd'))
+    if (p.netns !== undefined) {
+      mkdirSync(join(dir, 'ns'))
+      symlinkSync(`net:[${p.netns}]`, join(dir, 'ns', 'net'))
+    }
     for (const [n, target] of Object.entries(p.fds ?? {})) symlinkSync(target, join(dir, 'fd', n))
     if (p.rootPasswd !== undefined) {
       mkdirSync(join(dir, 'root', 'etc'), { recursive: true })
