@@ -8,3 +8,6 @@ export { createProgramChannel, PartialDeliveryError } from './program.ts'
 export { createHttpChannel } from './http.ts'
 export { buildChannels, type BuildChannelsOptions } from './build.ts'
 export { createRateLimitedLog } from './rate-limited-log.ts'
+export {
+  buildAlertFormatter, escapeControl, formatAlertJson, formatAlertText, jsonText, type JsonFormatOptions, type TextFormatOptions
+} from './serialize.ts'

@@ -1,5 +1,5 @@
 // Public surface of util/: pure helpers every module may use (ASCII case, bytes, clipping quoted
-// input, condition-string escapes, globs, IP addresses, pmatch, RE2 regexes, YAML duplicate keys).
+// input, condition-string escapes, globs, IP addresses, pmatch, RE2 regexes, YAML duplicate keys, event times).
 // util/ imports nothing from src/.
 export { asciiLower, asciiUpper, includesAsciiCI } from './ascii.ts'
 export { bytesContain, bytesEndWith, bytesEqual, bytesStartWith, decodeHex, utf8 } from './bytes.ts'
@@ -12,3 +12,4 @@ export {
 export { compilePmatch, splitPath } from './pmatch.ts'
 export { compileRe2, hasRegexMeta, type RegexResult } from './regex.ts'
 export { trackDuplicateKeys, type DuplicateKeyTracker } from './yaml-duplicate-keys.ts'
+export { formatTimeIso8601, formatTimeOfDay, formatTimeRfc3339 } from './time-format.ts'

@@ -3,7 +3,7 @@
 import t from 'tap'
 import { request } from 'node:http'
 import { sidekickRejects, startFalcosidekick } from './falcosidekick.ts'
-import { formatAlertJson } from '../../src/rules/format/alert-json.ts'
+import { formatAlertJson } from '../../src/outputs/index.ts'
 import { makeAlert } from '../outputs/helpers.ts'
 
 const valid = { output: 'x', priority: 'Warning', rule: 'R', time: '2026-03-01T12:00:00.123456789Z', output_fields: { 'ka.verb': 'create' }, source: 'k8s_audit', tags: ['k8s'], hostname: 'h' }

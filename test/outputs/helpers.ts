@@ -2,7 +2,7 @@
 // product's own Falco JSON formatter (the bytes a consumer such as falcosidekick receives).
 import type { Alert } from '../../src/events/index.ts'
 import type { Logger } from '../../src/events/index.ts'
-import { formatAlertJson } from '../../src/rules/format/alert-json.ts'
+import { formatAlertJson } from '../../src/outputs/index.ts'
 
 export function makeAlert (n: number, message = `alert ${n}`): Alert {
   return {

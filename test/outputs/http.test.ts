@@ -8,7 +8,7 @@ import { gunzipSync } from 'node:zlib'
 import { createDispatcher, createHttpChannel } from '../../src/outputs/index.ts'
 import { captureLogger, counters, jsonLine, makeAlert, messageOf } from './helpers.ts'
 import { startFalcosidekick } from '../helpers/falcosidekick.ts'
-import { formatAlertJson } from '../../src/rules/format/alert-json.ts'
+import { formatAlertJson } from '../../src/outputs/index.ts'
 import { makeCert } from './certs.ts'
 
 interface Received { body: string, headers: http.IncomingHttpHeaders, clientCert?: string }

@@ -5,7 +5,8 @@ import { existsSync, readFileSync } from 'node:fs'
 import { decodeAuditPayload } from '../../src/audit/index.ts'
 import type { Alert } from '../../src/events/index.ts'
 import { k8sAuditSource } from '../../src/audit/fields/index.ts'
-import { formatAlertJson, loadRules } from '../../src/rules/index.ts'
+import { loadRules } from '../../src/rules/index.ts'
+import { formatAlertJson } from '../../src/outputs/index.ts'
 
 const CASES = new URL('../../../shared/reference/cases/', import.meta.url).pathname
 const skip = existsSync(CASES) ? false : 'reference cases not present'

@@ -3,7 +3,7 @@
 // print modes render as Falco's text in the message only; JSON keeps the ns integer.
 import type { JsonValue } from '../../events/index.ts'
 import type { FieldInfo, FieldValue, Scalar } from '../../fields/index.ts'
-import { formatTimeIso8601, formatTimeOfDay } from './alert-json.ts'
+import { formatTimeIso8601, formatTimeOfDay } from '../../util/index.ts'
 
 export const NA = '<NA>'
 const textDecoder = new TextDecoder()

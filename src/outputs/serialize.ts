@@ -1,7 +1,12 @@
-// Falco's two alert serialisations: the text line ("HH:MM:SS.nnnnnnnnn: Priority message") and the
-// JSON object (keys in alphabetical order, as nlohmann's sorted objects print them). Pure; the
-// outputs call these. JSON is written as text so nanosecond times stay exact integers.
-import { PRIORITY_NAMES, type Alert, type JsonValue } from '../../events/index.ts'
+// Falco's two alert serialisations, shared by every output: the text line ("HH:MM:SS.nnnnnnnnn:
+// Priority message") and the JSON object (keys in alphabetical order, as nlohmann's sorted objects
+// print them), chosen by json_output and the json_include_* settings. The engine renders the
+// message (rules/format/output-format.ts); this serialises the alert around it. JSON is written as
+// text so nanosecond times stay exact integers.
+import type { Config } from '../config/index.ts'
+import { PRIORITY_NAMES, type Alert, type JsonValue } from '../events/index.ts'
+import { formatTimeIso8601, formatTimeOfDay, formatTimeRfc3339 } from '../util/index.ts'
+import type { AlertFormatter } from './types.ts'
 
 export interface TextFormatOptions { timeFormatIso8601?: boolean }
 export interface JsonFormatOptions extends TextFormatOptions {
@@ -9,35 +14,6 @@ export interface JsonFormatOptions extends TextFormatOptions {
   includeTags?: boolean
   includeMessage?: boolean
   includeOutputFields?: boolean
-}
-
-const NS_PER_S = 1_000_000_000n
-
-function split (ns: bigint): { date: Date, frac: string } {
-  let s = ns / NS_PER_S
-  let f = ns % NS_PER_S
-  if (f < 0n) { f += NS_PER_S; s -= 1n }
-  return { date: new Date(Number(s) * 1000), frac: f.toString().padStart(9, '0') }
-}
-
-const two = (n: number): string => String(n).padStart(2, '0')
-
-/** `2026-01-02T03:04:05.000000001` (UTC, no zone suffix). */
-function isoBase (ns: bigint): string {
-  const { date: d, frac } = split(ns)
-  return `${String(d.getUTCFullYear()).padStart(4, '0')}-${two(d.getUTCMonth() + 1)}-${two(d.getUTCDate())}T${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())}.${frac}`
-}
-
-/** RFC 3339 UTC with exactly nine fractional digits: the JSON `time` key. */
-export function formatTimeRfc3339 (ns: bigint): string { return isoBase(ns) + 'Z' }
-
-/** Falco's `%evt.time.iso8601`: `2016-08-04T16:17:57.881781397+0000`. */
-export function formatTimeIso8601 (ns: bigint): string { return isoBase(ns) + '+0000' }
-
-/** Falco's `%evt.time`: `16:17:57.881781397` (UTC here; upstream uses local time). */
-export function formatTimeOfDay (ns: bigint): string {
-  const { date: d, frac } = split(ns)
-  return `${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())}.${frac}`
 }
 
 // eslint-disable-next-line no-control-regex
@@ -99,4 +75,21 @@ function outputFieldsJson (alert: Alert, opts: TextFormatOptions): string {
     parts.push(`${JSON.stringify(k)}:${v}`)
   }
   return `{${parts.join(',')}}`
+}
+
+/** The serialisation the config asks for: text, or JSON with its json_include_* keys. */
+export function buildAlertFormatter (cfg: Pick<Config, 'json' | 'timeFormatIso8601'>): AlertFormatter {
+  const iso = cfg.timeFormatIso8601
+  if (!cfg.json.enabled) {
+    const textOpts = { timeFormatIso8601: iso }
+    return function formatText (alert) { return formatAlertText(alert, textOpts) }
+  }
+  const jsonOpts = {
+    timeFormatIso8601: iso,
+    includeOutput: cfg.json.includeOutput,
+    includeTags: cfg.json.includeTags,
+    includeMessage: cfg.json.includeMessage,
+    includeOutputFields: cfg.json.includeOutputFields
+  }
+  return function formatJson (alert) { return formatAlertJson(alert, jsonOpts) }
 }

@@ -1,7 +1,9 @@
-// Falco's alert serialisations: text line and JSON object, byte for byte.
+// Falco's alert serialisations (src/outputs/serialize.ts): text line and JSON object, byte for byte.
 import t from 'tap'
-import type { Alert } from '../../../src/events/index.ts'
-import { formatAlertJson, formatAlertText, formatTimeRfc3339 } from '../../../src/rules/index.ts'
+import type { Alert } from '../../src/events/index.ts'
+import { buildAlertFormatter, formatAlertJson, formatAlertText } from '../../src/outputs/index.ts'
+import { formatTimeRfc3339 } from '../../src/util/index.ts'
+import { loadConfig } from '../../src/config/index.ts'
 
 const alert: Alert = {
   time: 1_470_327_477_881_781_397n, // 2016-08-04T16:17:57.881781397Z
@@ -54,4 +56,14 @@ t.test('JSON options: message, no output/tags/fields, ISO time field', async (t)
 t.test('RFC 3339 time always has nine fractional digits', async (t) => {
   t.equal(formatTimeRfc3339(1_767_323_045_000_000_001n), '2026-01-02T03:04:05.000000001Z')
   t.equal(formatTimeRfc3339(0n), '1970-01-01T00:00:00.000000000Z')
+})
+
+t.test('buildAlertFormatter follows json_output, json_include_* and time_format_iso_8601 from the loaded config', async (t) => {
+  const fmt = (...overrides: string[]) => buildAlertFormatter(loadConfig({ overrides }))
+  t.equal(fmt('json_output=false')(alert), formatAlertText(alert))
+  t.equal(fmt('json_output=false', 'time_format_iso_8601=true')(alert), formatAlertText(alert, { timeFormatIso8601: true }))
+  t.equal(fmt('json_output=true')(alert), formatAlertJson(alert), "Falco's defaults: output, output_fields and tags, no message")
+  const trimmed = JSON.parse(fmt('json_output=true', 'json_include_output_property=false', 'json_include_tags_property=false', 'json_include_message_property=true', 'json_include_output_fields_property=false')(alert)) as object
+  t.same(Object.keys(trimmed), ['hostname', 'message', 'priority', 'rule', 'source', 'time'])
+  t.equal((JSON.parse(fmt('json_output=true', 'time_format_iso_8601=true')(alert)) as { output: string }).output, '2016-08-04T16:17:57.881781397+0000: Warning Request by "anonymous" (verb=get)')
 })
