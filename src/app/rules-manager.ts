@@ -15,16 +15,22 @@
 // - reloads requested before or during the first load run once after it (coalesced): the
 //   installed set then reflects inputs (ConfigMaps) that changed while the first load ran, and
 //   installs never overlap, so install listeners (evaluation workers) end on the latest set.
+//
+// The pieces: RulesInstaller (below: the current ruleset, first load and reload policy),
+// RulesReloadQueue (when reloads run), RulesRejections (what is left out, logged and alerted).
 import { hostname as osHostname } from 'node:os'
-import { formatLocated } from '../errors/index.ts'
 import type { Config } from '../config/index.ts'
 import type { SourceDefinition } from '../fields/index.ts'
-import { loadRules, readRulesPaths, type LoadIssue, type LoadOptions, type LoadResult, type Ruleset, type RulesInput } from '../rules/index.ts'
+import { loadRules, readRulesPaths, type LoadOptions, type LoadResult, type Ruleset, type RulesInput } from '../rules/index.ts'
 import type { AppLogger } from './logger.ts'
 import type { AppMetrics } from './metrics.ts'
-import { rulesRejectedAlert } from './internal-alerts.ts'
 import { loadDroppingFailures, type RejectedInput } from './rules-degraded.ts'
-import type { Alert, Logger } from '../events/index.ts'
+import { describeIssues, logRulesWarnings } from './rules-issues.ts'
+import { RulesRejections } from './rules-rejections.ts'
+import { RulesReloadQueue } from './rules-reload-queue.ts'
+import type { Alert } from '../events/index.ts'
+
+export { describeIssues, logRulesWarnings }
 
 export interface RulesManager {
   /** undefined until the first successful load */
@@ -77,163 +83,123 @@ export function loadOptionsFrom (cfg: Config, sources: readonly SourceDefinition
   }
 }
 
-/** `file:line:col: CODE: message` lines, for logs and the CLI. */
-export function describeIssues (issues: readonly LoadIssue[]): string[] {
-  return issues.map((i) => formatLocated({ code: i.code, message: i.message, location: i.location }))
-}
-
-/**
- * Rules warnings in the log: most are Falco's housekeeping (debug), but a rule built on a field
- * Lanner never fills (LOAD_FIELD_NO_DATA) is a detection gap the operator must see (warn).
- */
-export function logRulesWarnings (log: Pick<Logger, 'warn' | 'debug'>, warnings: readonly LoadIssue[]): void {
-  const lines = describeIssues(warnings)
-  warnings.forEach((w, i) => {
-    if (w.code === 'LOAD_FIELD_NO_DATA') log.warn({ warning: lines[i], code: w.code, rule: w.location?.itemName }, 'rule uses a field Lanner never fills')
-    else log.debug({ warning: lines[i] }, 'rules warning')
-  })
-}
-
 export async function loadRulesFromPaths (paths: readonly string[], opts: LoadOptions, extra: readonly RulesInput[] = []): Promise<LoadResult> {
   return loadRules([...await readRulesPaths(paths), ...extra], opts)
 }
 
 export function createRulesManager (cfg: Config, sources: readonly SourceDefinition<any>[], logger: AppLogger, metrics: AppMetrics, emit?: (alert: Alert) => void): RulesManager {
-  let opts = loadOptionsFrom(cfg, sources)
-  const log = logger.child({ module: 'rules' })
-  const load = (inputs: RulesInput[]): LoadResult => loadRules(inputs, opts)
-  let current: Ruleset | undefined
-  let currentInputs: RulesInput[] | undefined
-  let rejected: RejectedInput[] = []
-  /** input name → the first error it was alerted for: one alert per rejection, not per reload */
-  const alerted = new Map<string, string>()
-  let running: Promise<boolean> | undefined
-  let again = false
-  let firstLoadSettled = false
-  let settleFirstLoad!: () => void
-  const firstLoad = new Promise<void>((resolve) => { settleFirstLoad = resolve })
-  let afterFirstLoad: Promise<boolean> | undefined
-  const extras = new Map<string, readonly RulesInput[]>()
-  const extraInputs = (): RulesInput[] => [...extras.values()].flat()
-  const listeners: Array<(inputs: RulesInput[]) => Promise<void>> = []
+  const rules = new RulesInstaller(cfg, sources, logger.child({ module: 'rules' }), metrics, emit)
+  const queue = new RulesReloadQueue({
+    reloadOnce: function reloadOnce (reason) { return rules.reloadOnce(reason) },
+    hasRules: function hasRules () { return rules.current !== undefined }
+  })
+  return {
+    paths: cfg.rulesPaths,
+    current: () => rules.current,
+    rejected: () => rules.rejections.current,
+    setExtraInputs (key, inputs) { rules.extras.set(key, inputs) },
+    onInstall (listener) { rules.listeners.push(listener) },
+    inputs: () => rules.currentInputs,
+    setLoadOptions (next) { rules.opts = next },
+    async load (loadOpts = {}) {
+      try {
+        return await rules.firstLoad(loadOpts.degraded === true)
+      } finally {
+        queue.firstLoadSettled()
+      }
+    },
+    async reload (reason) { return await queue.request(reason) }
+  }
+}
 
-  async function readInputs (): Promise<RulesInput[]> {
-    return [...await readRulesPaths(cfg.rulesPaths), ...extraInputs()]
+/** The current ruleset and the policy that replaces it (see the top of this file). */
+class RulesInstaller {
+  current: Ruleset | undefined
+  currentInputs: RulesInput[] | undefined
+  opts: LoadOptions
+  readonly rejections: RulesRejections
+  /** ConfigMap texts by key, loaded after the files in the order their keys were first set */
+  readonly extras = new Map<string, readonly RulesInput[]>()
+  readonly listeners: Array<(inputs: RulesInput[]) => Promise<void>> = []
+  readonly #cfg: Config
+  readonly #sources: readonly SourceDefinition<any>[]
+  readonly #log: AppLogger
+  readonly #metrics: AppMetrics
+
+  constructor (cfg: Config, sources: readonly SourceDefinition<any>[], log: AppLogger, metrics: AppMetrics, emit: ((alert: Alert) => void) | undefined) {
+    this.#cfg = cfg
+    this.#sources = sources
+    this.#log = log
+    this.#metrics = metrics
+    this.opts = loadOptionsFrom(cfg, sources)
+    this.rejections = new RulesRejections({ log, metrics, emit, hostname: () => this.opts.hostname })
   }
 
-  async function install (rs: Ruleset, inputs: RulesInput[], left: RejectedInput[]): Promise<void> {
-    current = rs
-    currentInputs = inputs
-    for (const s of sources) metrics.activeRules(s.name, rs.activeCount(s.name))
-    noteRejected(left)
-    for (const l of listeners) {
-      try { await l(inputs) } catch (err) { log.error({ err: (err as Error).message }, 'a ruleset listener failed') }
+  /** The first load: the full set, or with `degraded` what loads without the failing inputs. */
+  async firstLoad (degraded: boolean): Promise<FirstLoad> {
+    const inputs = await this.#readInputs()
+    const full = this.#load(inputs)
+    if (full.ok && full.ruleset !== undefined) {
+      await this.#install(full.ruleset, inputs, [])
+      return { ...full, rejected: [] }
     }
-  }
-
-  /** Logs every error of every rejected input and alerts once per newly rejected input. */
-  function noteRejected (left: RejectedInput[]): void {
-    rejected = left
-    metrics.rulesRejected(left.length)
-    for (const r of left) {
-      const lines = describeIssues(r.errors)
-      r.errors.forEach((e, i) => { log.error({ input: r.name, code: e.code, detailCode: e.detailCode, error: lines[i] }, 'rules input rejected: running without it') })
-      const first = lines[0] ?? r.name
-      if (alerted.get(r.name) === first) continue
-      alerted.set(r.name, first)
-      emit?.(rulesRejectedAlert(BigInt(Date.now()) * 1_000_000n, { input: r.name, firstError: first, firstCode: r.errors[0]?.code ?? '', firstDetailCode: r.errors[0]?.detailCode, errors: r.errors.length }, opts.hostname))
+    if (!degraded) return { ...full, rejected: [] }
+    const d = loadDroppingFailures(inputs, this.#load, full)
+    if (!d.ok) {
+      if (d.reason === 'unattributed') this.#log.error({}, 'a rules error names no rules input: cannot start without the failing input')
+      return { ...full, rejected: [] }
     }
-    for (const name of [...alerted.keys()]) if (!left.some((r) => r.name === name)) alerted.delete(name)
+    await this.#install(d.ruleset, d.inputs, d.rejected)
+    return { ...d.result, rejected: d.rejected }
   }
 
-  async function reloadOnce (reason: string): Promise<boolean> {
+  /** One reload: the full set first; a degraded instance may drop failing inputs again. */
+  async reloadOnce (reason: string): Promise<boolean> {
     let result: LoadResult
     let inputs: RulesInput[] = []
     try {
-      inputs = await readInputs()
-      result = load(inputs)
+      inputs = await this.#readInputs()
+      result = this.#load(inputs)
     } catch (err) {
       result = { ok: false, errors: [{ code: 'LOAD_ERR_FILE_READ', severity: 'error', message: (err as Error).message }], warnings: [] }
     }
+    const log = this.#log
     if (result.ok && result.ruleset !== undefined) {
-      const wasDegraded = rejected.length > 0
-      await install(result.ruleset, inputs, [])
-      metrics.reload(true)
+      const wasDegraded = this.rejections.current.length > 0
+      await this.#install(result.ruleset, inputs, [])
+      this.#metrics.reload(true)
       logRulesWarnings(log, result.warnings)
       // the same shape as the start-up line: active rules of this instance's source, a number
-      log.info({ reason, source: cfg.source, rules: result.ruleset.rules.length, active: result.ruleset.activeCount(cfg.source), ...(wasDegraded ? { recovered: true } : {}) }, 'rules reloaded')
+      log.info({ reason, source: this.#cfg.source, rules: result.ruleset.rules.length, active: result.ruleset.activeCount(this.#cfg.source), ...(wasDegraded ? { recovered: true } : {}) }, 'rules reloaded')
       return true
     }
-    if (rejected.length > 0) {
-      const d = loadDroppingFailures(inputs, load, result)
+    if (this.rejections.current.length > 0) {
+      const d = loadDroppingFailures(inputs, this.#load, result)
       if (d.ok) {
-        await install(d.ruleset, d.inputs, d.rejected)
-        metrics.reload(true)
+        await this.#install(d.ruleset, d.inputs, d.rejected)
+        this.#metrics.reload(true)
         log.warn({ reason, rules: d.ruleset.rules.length, rejected: d.rejected.map((r) => r.name) }, 'rules reloaded without the rejected inputs')
         return true
       }
     }
-    metrics.reload(false)
+    this.#metrics.reload(false)
     log.error({ reason, errors: describeIssues(result.errors) }, 'rules reload rejected: the previous rules keep running')
     return false
   }
 
-  async function reloadLoop (reason: string): Promise<boolean> {
-    let ok = await reloadOnce(reason)
-    while (again) {
-      again = false
-      ok = await reloadOnce(`${reason} (coalesced)`)
-    }
-    return ok
+  readonly #load = (inputs: RulesInput[]): LoadResult => loadRules(inputs, this.opts)
+
+  async #readInputs (): Promise<RulesInput[]> {
+    return [...await readRulesPaths(this.#cfg.rulesPaths), ...[...this.extras.values()].flat()]
   }
 
-  async function reloadNow (reason: string): Promise<boolean> {
-    if (running !== undefined) { again = true; return await running }
-    running = reloadLoop(reason).finally(() => { running = undefined })
-    return await running
-  }
-
-  async function firstLoadOf (inputs: RulesInput[], degraded: boolean): Promise<FirstLoad> {
-    const full = load(inputs)
-    if (full.ok && full.ruleset !== undefined) {
-      await install(full.ruleset, inputs, [])
-      return { ...full, rejected: [] }
-    }
-    if (!degraded) return { ...full, rejected: [] }
-    const d = loadDroppingFailures(inputs, load, full)
-    if (!d.ok) {
-      if (d.reason === 'unattributed') log.error({}, 'a rules error names no rules input: cannot start without the failing input')
-      return { ...full, rejected: [] }
-    }
-    await install(d.ruleset, d.inputs, d.rejected)
-    return { ...d.result, rejected: d.rejected }
-  }
-
-  return {
-    paths: cfg.rulesPaths,
-    current: () => current,
-    rejected: () => rejected,
-    setExtraInputs (key, inputs) { extras.set(key, inputs) },
-    onInstall (listener) { listeners.push(listener) },
-    inputs: () => currentInputs,
-    setLoadOptions (next) { opts = next },
-    async load (loadOpts = {}) {
-      try {
-        return await firstLoadOf(await readInputs(), loadOpts.degraded === true)
-      } finally {
-        firstLoadSettled = true
-        settleFirstLoad()
-      }
-    },
-    async reload (reason) {
-      if (firstLoadSettled) return await reloadNow(reason)
-      afterFirstLoad ??= firstLoad.then(async function reloadAfterFirstLoad () {
-        afterFirstLoad = undefined
-        // the first load failed: the instance is not starting, there is nothing to reload into
-        if (current === undefined) return false
-        return await reloadNow(`${reason} (requested during the first load)`)
-      })
-      return await afterFirstLoad
+  async #install (rs: Ruleset, inputs: RulesInput[], left: RejectedInput[]): Promise<void> {
+    this.current = rs
+    this.currentInputs = inputs
+    for (const s of this.#sources) this.#metrics.activeRules(s.name, rs.activeCount(s.name))
+    this.rejections.note(left)
+    for (const l of this.listeners) {
+      try { await l(inputs) } catch (err) { this.#log.error({ err: (err as Error).message }, 'a ruleset listener failed') }
     }
   }
 }
