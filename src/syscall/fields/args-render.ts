@@ -3,7 +3,6 @@
 import type { SyscallEvent } from '../event.ts'
 import { argNum, argStr, type ArgValue } from '../state/args.ts'
 import { typeChar } from '../state/fd-info.ts'
-import { endpointsFromArgs, parseSockaddr } from '../state/sockets.ts'
 import { cloneFlagsText, errnoName, exeFlagsText, modeText, openFlagsText, ptraceRequestText, socketFamilyText } from './render-flags.ts'
 
 const OPEN_TYPES = new Set(['open', 'openat', 'openat2', 'creat'])
@@ -63,16 +62,6 @@ export function renderArg (ev: SyscallEvent, name: string): string | undefined {
     if (name === 'request' && type === 'ptrace') return ptraceRequestText(n)
     if (name === 'domain' || name === 'family') return socketFamilyText(n)
     return String(n)
-  }
-  if (v instanceof Uint8Array) {
-    if (name === 'tuple') {
-      const ep = endpointsFromArgs({ tuple: v })
-      return ep === undefined ? '' : `${ep.local?.ip ?? ''}:${ep.local?.port ?? 0}->${ep.remote?.ip ?? ''}:${ep.remote?.port ?? 0}`
-    }
-    if (name === 'addr') {
-      const e = parseSockaddr(v)
-      if (e !== undefined) return `${e.ip}:${e.port}`
-    }
   }
   const s = argStr(v)
   return s === undefined ? undefined : s.replaceAll('\0', ' ')
