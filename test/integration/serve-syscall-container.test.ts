@@ -20,7 +20,7 @@ import { createPodCgroup, podCgroupSkipReason, runInCgroup } from '../helpers/po
 import { spawnInCgroup } from '../helpers/cgroup-child.ts'
 import { PTY_SHELL } from '../helpers/pty-shell.ts'
 import { seedYamlBlock, standaloneNodeEnv, startSyscallServe, writeSyscallServeConfig, type JsonAlert } from '../helpers/serve-syscall.ts'
-import { probeUnsupported } from '../helpers/probe-required.ts'
+import { probeUnsupported, skipUnlessRequired } from '../helpers/probe-required.ts'
 
 const UPSTREAM = path.resolve(ROOT, '../shared/reference/falco-rules/falco_rules.yaml')
 const SEEDS = path.resolve(ROOT, '../shared/reference/seed-examples.md')
@@ -30,7 +30,8 @@ function toolSkipReason (): string | undefined {
   return undefined
 }
 
-const skip = probeSkipReason() ?? podCgroupSkipReason() ?? ipSkipReason() ?? toolSkipReason()
+// every reason goes through skipUnlessRequired: in CI as root a missing tool fails instead of skipping
+const skip = probeSkipReason() ?? podCgroupSkipReason() ?? ipSkipReason() ?? skipUnlessRequired(toolSkipReason())
 if (skip !== undefined) {
   t.plan(0, skip)
 } else {

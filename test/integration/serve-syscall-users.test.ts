@@ -16,13 +16,14 @@ import { probeSkipReason } from '../fixtures/syscall/probe-harness.ts'
 import { createPodCgroup, podCgroupSkipReason } from '../helpers/pod-cgroup.ts'
 import { spawnInCgroup } from '../helpers/cgroup-child.ts'
 import { standaloneNodeEnv, startSyscallServe, writeSyscallServeConfig } from '../helpers/serve-syscall.ts'
-import { probeUnsupported } from '../helpers/probe-required.ts'
+import { probeUnsupported, skipUnlessRequired } from '../helpers/probe-required.ts'
 
 function unshareMissing (): string | undefined {
   try { execFileSync('unshare', ['--version'], { stdio: 'ignore' }); return undefined } catch { return 'unshare (util-linux) missing' }
 }
 
-const skip = probeSkipReason() ?? podCgroupSkipReason() ?? unshareMissing()
+// every reason goes through skipUnlessRequired: in CI as root a missing tool fails instead of skipping
+const skip = probeSkipReason() ?? podCgroupSkipReason() ?? skipUnlessRequired(unshareMissing())
 if (skip !== undefined) {
   t.plan(0, skip)
 } else {

@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { runLanner } from './cli-child.ts'
 import { startServe, until } from '../helpers/serve-child.ts'
-import { probeUnsupported } from '../helpers/probe-required.ts'
+import { probeUnsupported, skipUnlessRequired } from '../helpers/probe-required.ts'
 
 // the probe compiles and loads first: allow more than the default wait
 const PROBE_LIMIT_MS = 60000
@@ -19,7 +19,7 @@ t.test('--dry-run --source syscall uses the built-in syscall rules', async (t) =
   t.notMatch(r.stdout, /webhook:/, 'no webhook in syscall mode')
 })
 
-t.test('syscall mode: an open of a marker file raises the rule’s alert', { skip: process.getuid?.() !== 0 ? 'needs root for the eBPF probe' : false }, async (t) => {
+t.test('syscall mode: an open of a marker file raises the rule’s alert', { skip: skipUnlessRequired(process.getuid?.() !== 0 ? 'needs root for the eBPF probe' : undefined) ?? false }, async (t) => {
   const dir = t.testdir({})
   const marker = path.join(dir, `marker-${process.pid}`)
   writeFileSync(path.join(dir, 'rules.yaml'), `- rule: Marker Opened

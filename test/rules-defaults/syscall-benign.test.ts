@@ -11,7 +11,7 @@ import { mkdirSync, realpathSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { ROOT } from '../integration/cli-child.ts'
 import { startSyscallServe, type JsonAlert } from '../helpers/serve-syscall.ts'
-import { probeUnsupported } from '../helpers/probe-required.ts'
+import { probeUnsupported, skipUnlessRequired } from '../helpers/probe-required.ts'
 
 const SEVERE = new Set(['Emergency', 'Alert', 'Critical', 'Error', 'Warning'])
 
@@ -51,7 +51,7 @@ function runIn (cwd: string, script: string): Promise<{ code: number | null, std
   return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, sid: child.pid as number })))
 }
 
-t.test('ordinary node activity raises no Warning-or-worse alert from the default rules', { skip: process.getuid?.() !== 0 ? 'needs root for the eBPF probe' : false }, async (t) => {
+t.test('ordinary node activity raises no Warning-or-worse alert from the default rules', { skip: skipUnlessRequired(process.getuid?.() !== 0 ? 'needs root for the eBPF probe' : undefined) ?? false }, async (t) => {
   const dir = realpathSync(t.testdir({}))
   const benignDir = path.join(dir, 'benign')
   const controlDir = path.join(dir, 'control')
