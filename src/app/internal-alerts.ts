@@ -3,6 +3,7 @@
 // keeps working; Lanner's own start with 'Lanner internal:'.
 import { hostname as osHostname } from 'node:os'
 import type { TruncatedRequest } from '../audit/index.ts'
+import type { ErrorCode } from '../errors/index.ts'
 import type { Alert } from '../events/index.ts'
 import type { DropSummary } from '../outputs/index.ts'
 
@@ -64,9 +65,10 @@ export interface RejectedRules {
   input: string
   /** the input's first error, as `file:line:col: CODE: message` */
   firstError: string
-  firstCode: string
+  /** '' only for an input rejected without an error (never expected) */
+  firstCode: ErrorCode | ''
   /** the underlying expression error's code for LOAD_ERR_COMPILE_* (RULE_COMPILE_UNKNOWN_FIELD…) */
-  firstDetailCode?: string
+  firstDetailCode?: ErrorCode | undefined
   errors: number
 }
 

@@ -47,7 +47,11 @@ export class ConfigError extends AppError {
   }
 }
 
-/** "file:line:col: CODE: message" — the form every CLI and log line uses for positioned errors. */
+/**
+ * "file:line:col: CODE: message" — the form every CLI and log line uses for positioned errors.
+ * `code` is a catalog code or, for a failure of the system (serve's listen), Node's errno code
+ * (EADDRINUSE): not ErrorCode for that reason.
+ */
 export function formatLocated (err: { code: string, message: string, location?: Location | undefined }): string {
   const loc = err.location
   let where = ''

@@ -2,7 +2,7 @@
 // mode, CLI). Types only; the implementation lives in load/, compile/, format/ and engine.ts.
 import type { Alert, Priority } from '../events/index.ts'
 import type { SourceDefinition } from '../fields/index.ts'
-import type { Location } from '../errors/index.ts'
+import type { ErrorCode, Location } from '../errors/index.ts'
 
 export type RuleMatching = 'first' | 'all'
 
@@ -59,14 +59,14 @@ export interface RulesInput {
 }
 
 export interface LoadIssue {
-  code: string
+  code: ErrorCode
   severity: 'error' | 'warning'
   message: string
   location?: Location
   /** a caret snippet of the offending text, when there is one */
   snippet?: string
   /** for LOAD_ERR_COMPILE_*: the underlying expression error's code (RULE_PARSE_*, RULE_COMPILE_*…) */
-  detailCode?: string
+  detailCode?: ErrorCode
 }
 
 export interface RuleSummary {

@@ -7,12 +7,12 @@ import type { HandleBodyResult } from './types.ts'
 
 export interface ErrorBody {
   statusCode: number
-  code: string
+  code: ErrorCode
   error: string
   message: string
 }
 
-export function errorBody (statusCode: number, code: string, message: string): ErrorBody {
+export function errorBody (statusCode: number, code: ErrorCode, message: string): ErrorBody {
   return { statusCode, code, error: STATUS_CODES[statusCode] ?? 'Error', message }
 }
 
@@ -28,9 +28,9 @@ export function sendError (reply: FastifyReply, code: ErrorCode, message: string
 }
 
 /** Issues that condemn the whole body when they carry no event index. */
-const BODY_LEVEL_CODES: ReadonlySet<string> = new Set(['ERR_AUDIT_BAD_JSON', 'ERR_AUDIT_NOT_RECOGNIZED'])
+const BODY_LEVEL_CODES: ReadonlySet<string> = new Set<ErrorCode>(['ERR_AUDIT_BAD_JSON', 'ERR_AUDIT_NOT_RECOGNIZED'])
 /** Per-item issues saying the item was not an audit event at all (as opposed to a flawed one). */
-const NOT_AN_EVENT_CODES: ReadonlySet<string> = new Set(['ERR_AUDIT_NOT_RECOGNIZED', 'ERR_AUDIT_NOT_OBJECT'])
+const NOT_AN_EVENT_CODES: ReadonlySet<string> = new Set<ErrorCode>(['ERR_AUDIT_NOT_RECOGNIZED', 'ERR_AUDIT_NOT_OBJECT'])
 
 export type BatchVerdict =
   | { ok: true }

@@ -6,6 +6,7 @@
 import { Transform, type TransformCallback } from 'node:stream'
 import type { TLSSocket } from 'node:tls'
 import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { ErrorCode } from '../errors/index.ts'
 import { clip } from '../util/index.ts'
 import { sendError } from './replies.ts'
 import type { RouteKit } from './route-kit.ts'
@@ -22,16 +23,16 @@ export interface RequestChecks {
 }
 
 /** What a chunked body crossing the byte budget fails its parse with; the error handler answers 429. */
-export const OVER_BUDGET = 'ERR_WEBHOOK_OVERLOADED'
+export const OVER_BUDGET: ErrorCode = 'ERR_WEBHOOK_OVERLOADED'
 
-function overBudgetError (max: number): Error & { code: string, statusCode: number } {
+function overBudgetError (max: number): Error & { code: ErrorCode, statusCode: number } {
   return Object.assign(new Error(`body bytes in flight over the budget of ${max}; retry later`), { code: OVER_BUDGET, statusCode: 429 })
 }
 
 /** What a body arriving slower than the minimum rate fails its parse with; the error handler answers 408. */
-export const TOO_SLOW = 'ERR_WEBHOOK_UPLOAD_TOO_SLOW'
+export const TOO_SLOW: ErrorCode = 'ERR_WEBHOOK_UPLOAD_TOO_SLOW'
 
-function tooSlowError (received: number, elapsedMs: number, minRate: number): Error & { code: string, statusCode: number } {
+function tooSlowError (received: number, elapsedMs: number, minRate: number): Error & { code: ErrorCode, statusCode: number } {
   return Object.assign(new Error(`request body arrived too slowly: ${received} bytes in ${elapsedMs} ms (minimum ${minRate} bytes/s)`), { code: TOO_SLOW, statusCode: 408 })
 }
 

@@ -2,7 +2,7 @@
 import { RuleError, type ErrorCode, type SourcePos } from '../../errors/index.ts'
 import type { FieldTable } from '../../fields/index.ts'
 
-export interface CompileWarning { code: string, message: string, pos?: SourcePos }
+export interface CompileWarning { code: ErrorCode, message: string, pos?: SourcePos }
 
 export interface CompileOptions {
   warn?: (w: CompileWarning) => void

@@ -1,7 +1,7 @@
 // Compiles collected items in dependency order: lists → macros → rules (Falco's
 // compile_list_infos / compile_macros_infos / compile_rule_infos). Condition and output errors
 // are re-based onto the YAML text they came from.
-import { RuleError } from '../../errors/index.ts'
+import { RuleError, type ErrorCode } from '../../errors/index.ts'
 import type { SourceDefinition } from '../../fields/index.ts'
 import { compileCondition, compileOperand, eventDirsOf, eventTypesOf } from '../compile/index.ts'
 import type { CompiledRule } from '../engine.ts'
@@ -288,7 +288,7 @@ export class RulesCompiler {
     }
   }
 
-  #warnAt (code: string, message: string, globalOffset: number | undefined, r: RuleDef): void {
+  #warnAt (code: ErrorCode, message: string, globalOffset: number | undefined, r: RuleDef): void {
     const at = globalOffset === undefined ? undefined : this.files.fromGlobal(globalOffset)
     const issue = this.issues.make(isKnownWarning(code) ? code : 'LOAD_COMPILE_CONDITION', message, this.#ctxAt(r.ctx, at?.file), at?.offset)
     this.issues.add(issue)
@@ -329,8 +329,8 @@ function asRuleError (err: unknown): RuleError {
   return new RuleError('RULE_PARSE_UNEXPECTED_TOKEN', err instanceof Error ? err.message : String(err), { cause: err })
 }
 
-const WARNING_CODES = new Set(['LOAD_UNSAFE_NA_CHECK', 'LOAD_NO_EVTTYPE', 'LOAD_COMPILE_CONDITION', 'LOAD_DEPRECATED_FIELD', 'LOAD_DEPRECATED_ITEM', 'LOAD_FIELD_NO_DATA'])
-function isKnownWarning (code: string): code is 'LOAD_COMPILE_CONDITION' {
+const WARNING_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['LOAD_UNSAFE_NA_CHECK', 'LOAD_NO_EVTTYPE', 'LOAD_COMPILE_CONDITION', 'LOAD_DEPRECATED_FIELD', 'LOAD_DEPRECATED_ITEM', 'LOAD_FIELD_NO_DATA'])
+function isKnownWarning (code: ErrorCode): code is 'LOAD_COMPILE_CONDITION' {
   return WARNING_CODES.has(code)
 }
 
