@@ -35,9 +35,8 @@ const EXE_FROM_MEMFD = 4
 const EXE_LOWER_LAYER = 8
 
 /** exe_* args from an ln_exe_info blob; exe_writable follows owner/group/other write bits (root: always) */
-function setExeInfo (b: Uint8Array | undefined, args: Args, rec: SyscallRecord): void {
-  if (b === undefined || b.length < EXE.size) return
-  const buf = Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength)
+function setExeInfo (buf: Buffer | undefined, args: Args, rec: SyscallRecord): void {
+  if (buf === undefined || buf.length < EXE.size) return
   const mode = buf.readUInt32LE(EXE.mode)
   const uid = buf.readUInt32LE(EXE.uid)
   const gid = buf.readUInt32LE(EXE.gid)
@@ -62,9 +61,8 @@ const UNSET_LOGINUID = 0xffffffff
  * tty, loginuid (-1 unset), sid, pgid (in the process's pid namespace, as Falco's execve/clone
  * `pgid`), host_pgid and vpid from an ln_task_info blob.
  */
-function setTaskInfo (b: Uint8Array | undefined, args: Args): void {
-  if (b === undefined || b.length < TASK.size) return
-  const buf = Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength)
+function setTaskInfo (buf: Buffer | undefined, args: Args): void {
+  if (buf === undefined || buf.length < TASK.size) return
   const login = buf.readUInt32LE(TASK.loginuid)
   args.tty = buf.readUInt32LE(TASK.tty)
   args.loginuid = login === UNSET_LOGINUID ? -1 : login

@@ -19,22 +19,14 @@ export function newDecodeContext (clockOffset = 0n): DecodeContext {
   return { clockOffset }
 }
 
-const CONTAINER_CACHE_MAX = 4096
-
 /**
  * The 64-hex container id a cgroup leaf name (plain, docker-<id>.scope, cri-containerd-<id>…)
  * stands for, '' for the host: the same parser as /proc/<pid>/cgroup paths, so that a runtime's
  * monitor (crio-conmon-<id>.scope, a host process) is not taken for the container it watches.
+ * Records memoise it per leaf through the leaf interner below.
  */
-export function containerIdOf (leaf: string, cache?: Map<string, string>): string {
-  const hit = cache?.get(leaf)
-  if (hit !== undefined) return hit
-  const id = containerFromCgroupPath(leaf)?.fullId ?? ''
-  if (cache !== undefined) {
-    if (cache.size >= CONTAINER_CACHE_MAX) cache.clear()
-    cache.set(leaf, id)
-  }
-  return id
+export function containerIdOf (leaf: string): string {
+  return containerFromCgroupPath(leaf)?.fullId ?? ''
 }
 
 function err (code: DecodeError['code'], message: string, kind?: number): DecodeError {
@@ -46,10 +38,10 @@ class Payload implements RawPayload {
   dir: '>' | '<' = '<'
   res = 0
   nnum = 0
-  blobs: Uint8Array[] = []
+  blobs: Buffer[] = []
   private buf: Buffer = Buffer.alloc(0)
   private base = 0
-  reset (buf: Buffer, base: number, nnum: number, dir: '>' | '<', res: number, blobs: Uint8Array[]): void {
+  reset (buf: Buffer, base: number, nnum: number, dir: '>' | '<', res: number, blobs: Buffer[]): void {
     this.buf = buf
     this.base = base
     this.nnum = nnum
@@ -58,6 +50,9 @@ class Payload implements RawPayload {
     this.blobs = blobs
   }
 
+  // decodeRecord checks each kind's minNums and decoders test nnum before an optional slot, so
+  // i < nnum always holds for the kinds in KIND_REGISTRY; the check keeps a decoder that forgot
+  // from reading blob bytes as a number (the false side: no registered decoder takes it)
   i32 (i: number): number { return i < this.nnum ? this.buf.readInt32LE(this.base + i * 8) : 0 }
   u32 (i: number): number { return i < this.nnum ? this.buf.readUInt32LE(this.base + i * 8) : 0 }
   u64 (i: number): bigint { return i < this.nnum ? this.buf.readBigUInt64LE(this.base + i * 8) : 0n }
@@ -97,7 +92,7 @@ export function decodeRecord (buf: Uint8Array, off: number, len: number, ctx: De
   const end = off + len
   let p = off + HDR.size + nnum * 8
   if (p > end) return err('ERR_SYSCALL_SHORT_RECORD', `${spec.name} record too short for ${nnum} numeric arguments`, kind)
-  const blobs: Uint8Array[] = []
+  const blobs: Buffer[] = []
   let cgStart = 0
   let cgEnd = 0
   for (let i = 0; i < nblob; i++) {

@@ -12,6 +12,6 @@ export interface RawPayload {
   /** slot i as a full unsigned 64-bit value */
   u64(i: number): bigint
   readonly nnum: number
-  /** blobs after the cgroup name */
-  readonly blobs: Uint8Array[]
+  /** blobs after the cgroup name: views into the decoder's chunk */
+  readonly blobs: Buffer[]
 }

@@ -5,7 +5,8 @@ import { KIND_IDS } from '../../src/syscall/abi.ts'
 import { containerIdOf, decodeRecord, newDecodeContext, StreamDecoder } from '../../src/syscall/decode.ts'
 import { ipv6Text } from '../../src/syscall/decode-net.ts'
 import type { DecodeError, SyscallRecord } from '../../src/syscall/record.ts'
-import { exeInfo, hello, taskInfo, record, sockaddrIn, sockaddrUn, stats, tuple, type RecordSpec } from '../fixtures/syscall/records.ts'
+import { conf, exeInfo, hello, shortFrame, taskInfo, record, sockaddrIn, sockaddrUn, stats, tuple, type RecordSpec } from '../fixtures/syscall/records.ts'
+import { C_CONF as CONF, C_HDR as HDR, C_HELLO as HELLO, C_STATS as STATS } from '../fixtures/syscall/c-abi.ts'
 
 const HEX = 'ab'.repeat(32)
 
@@ -42,9 +43,6 @@ t.test('container id comes from the cgroup v1 leaf name', async t => {
   t.equal(decode({ kind: 'close', nums: [1], cgroup: `crio-${HEX}` }).containerId, HEX, 'CRI-O under the cgroupfs manager')
   t.equal(decode({ kind: 'close', nums: [1], cgroup: `crio-conmon-${HEX}.scope` }).containerId, '', 'CRI-O\'s monitor runs on the host')
   t.equal(decode({ kind: 'close', nums: [1], cgroup: `libpod-conmon-${HEX}.scope` }).containerId, '', 'so does podman\'s')
-  const cache = new Map<string, string>()
-  containerIdOf(HEX, cache)
-  t.equal(cache.get(HEX), HEX, 'ids are cached by leaf name')
 })
 
 t.test('execve exit: filename, argv, exe, args, cwd; failed exec keeps only the filename', async t => {
@@ -251,4 +249,77 @@ t.test('stream decoder: frames split across chunks, control frames, errors count
   t.same(broken.errors.map(e => e.code), ['ERR_SYSCALL_SHORT_RECORD'], 'a frame length below 4 drops the rest')
   const after = d.push(a)
   t.equal(after.records.length, 1, 'decoding resumes with the next chunk')
+})
+
+t.test('control frames: kinds answers, and frames too short for their type become errors, the stream goes on', async t => {
+  const d = new StreamDecoder()
+  const close = record({ kind: 'close', nums: [4], ts: 5n })
+  const out = d.push(Buffer.concat([
+    conf(7, 12, 3), conf(8, 0xffffffff, 0),
+    shortFrame(HELLO.type, 8), shortFrame(STATS.type, 16), shortFrame(CONF.type, 12),
+    close
+  ]))
+  t.same(out.conf, [{ seq: 7, rejected: false, nExit: 12, nEnter: 3 }, { seq: 8, rejected: true, nExit: 0, nEnter: 0 }])
+  t.same(out.errors, [
+    { code: 'ERR_SYSCALL_SHORT_RECORD', message: 'hello frame of 8 bytes' },
+    { code: 'ERR_SYSCALL_SHORT_RECORD', message: 'stats frame of 16 bytes' },
+    { code: 'ERR_SYSCALL_SHORT_RECORD', message: 'conf frame of 12 bytes' }
+  ])
+  t.equal(out.hello, undefined)
+  t.same(out.stats, [])
+  t.same(out.records.map((r) => [r.type, r.args.fd]), [['close', 4]], 'the record after them decodes')
+  t.equal(d.errorCount, 3)
+  // a stats frame whose CPU count runs past its length
+  const lying = stats(1, [0, 0], 0n)
+  lying.writeUInt32LE(64, STATS.ncpu)
+  t.same(d.push(lying).errors, [{ code: 'ERR_SYSCALL_SHORT_RECORD', message: 'stats frame too short for 64 CPUs' }])
+  t.equal(d.push(Buffer.alloc(0)).records.length, 0, 'an empty chunk yields nothing')
+})
+
+t.test('records whose counts run past their length', async t => {
+  const base = record({ kind: 'close', nums: [3], blobs: ['x'] })
+  const slots = Buffer.from(base)
+  slots[HDR.nnum] = 200
+  t.same(decodeErr(slots), { code: 'ERR_SYSCALL_SHORT_RECORD', message: 'close record too short for 200 numeric arguments', kind: KIND_IDS.close })
+  const blobs = Buffer.from(base)
+  blobs[HDR.nblob] = 3 // the cgroup blob and 'x' are there; a third length field is not
+  t.same(decodeErr(blobs), { code: 'ERR_SYSCALL_SHORT_RECORD', message: 'close record ends inside blob 2', kind: KIND_IDS.close })
+})
+
+t.test('a record in a plain Uint8Array (not a Buffer) decodes the same', async t => {
+  const buf = record({ kind: 'openat', res: 3, nums: [-100, 0, 0], blobs: ['/etc/hostname'], cgroup: HEX })
+  const plain = new Uint8Array(buf.length + 8)
+  plain.set(buf, 8)
+  const out = decodeRecord(plain, 8, buf.length, newDecodeContext())
+  t.equal('code' in out, false)
+  const r = out as SyscallRecord
+  t.same(r.args, { fd: 3, dirfd: -100, name: '/etc/hostname', flags: 0, mode: 0 })
+  t.equal(r.containerId, HEX)
+  t.equal(r.res, 3)
+})
+
+t.test('socket edge cases the kernel produces: ICMP sockets, short IPv6 sockaddrs, bind after the kernel chose the port', async t => {
+  // a ping socket (SOCK_DGRAM, IPPROTO_ICMP / ICMPV6) connecting
+  const ping = tuple({ family: 2, proto: 1, sport: 7, saddr: [10, 0, 0, 5], daddr: [10, 0, 0, 9] })
+  t.match(decode({ kind: 'connect', nums: [3], blobs: [ping, new Uint8Array(0)] }).args, { family: 'ipv4', l4proto: 'icmp' })
+  const ping6 = tuple({ family: 10, proto: 58 })
+  t.match(decode({ kind: 'connect', nums: [3], blobs: [ping6, new Uint8Array(0)] }).args, { family: 'ipv6', l4proto: 'icmp' })
+  // a sockaddr_in6 cut at 20 bytes (addrlen too small): no addr, nothing invented
+  const short6 = Buffer.alloc(20)
+  short6.writeUInt16LE(10, 0)
+  short6.writeUInt16BE(443, 2)
+  const cut = decode({ kind: 'connect', res: -22, nums: [3], blobs: [tuple({ family: 10, proto: 6, sport: 0 }), short6] })
+  t.equal(cut.args.addr, undefined)
+  t.equal(cut.args.rport, 0, 'the kernel tuple stays as it was')
+  // bind: the socket's own tuple already names the bound port; the sockaddr does not override it
+  const bound = tuple({ family: 2, proto: 6, sport: 8080, saddr: [127, 0, 0, 1] })
+  t.match(decode({ kind: 'bind', nums: [3], blobs: [bound, sockaddrIn([0, 0, 0, 0], 0)] }).args, { addr: '0.0.0.0:0', lip: '127.0.0.1', lport: 8080 })
+  t.match(decode({ kind: 'bind', nums: [3], blobs: [tuple({ family: 2, proto: 17 }), sockaddrIn([127, 0, 0, 1], 5353)] }).args,
+    { addr: '127.0.0.1:5353', lip: '127.0.0.1', lport: 5353 }, 'an unbound tuple takes the sockaddr\'s end')
+})
+
+t.test('execve with an empty argv (execve(path, {NULL}, env), as exploits do)', async t => {
+  const r = decode({ kind: 'execve', res: 0, blobs: ['/tmp/x', new Uint8Array(0), 'tmp\0'] })
+  t.same(r.argv, [])
+  t.same(r.args, { filename: '/tmp/x', exe: '', args: '', cwd: '/tmp' })
 })
