@@ -1,5 +1,7 @@
-// The source-agnostic field interface the rules engine compiles against. Each source registers
-// one FieldTable (src/fields/<source>/); the engine never imports a source.
+// The source-agnostic field interface the rules engine compiles against. Each source builds its
+// own FieldTable where the source lives (audit/fields/, syscall/fields/) and exports it in a
+// SourceDefinition bundle, which app/ registers with the engine (LoadOptions.sources): the engine
+// never imports a source, and no source imports another.
 //
 // Extraction contract:
 //   - an extractor returns `undefined` when the field is absent (Falco's "not available"):
@@ -120,7 +122,13 @@ export interface FieldTable<E = unknown> {
   readonly eventTypes?: ReadonlySet<string>
 }
 
-/** What the engine needs to know about a source besides its fields. */
+/**
+ * A source as the app registers it with the engine (Falco's falco_source: name, filter factory,
+ * formatter): its name, its field table (which also holds the `evt.type` names it accepts), and
+ * how to read an event's time and type, by which rules are indexed. Decoding stays with each
+ * source's mode: an audit request body and the probe's byte stream have nothing in common for
+ * the engine to call.
+ */
 export interface SourceDefinition<E = unknown> {
   name: string
   fields: FieldTable<E>
