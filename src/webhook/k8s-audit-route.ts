@@ -121,7 +121,7 @@ function buildErrorHandler (kit: RouteKit): (err: FastifyError, request: Fastify
     }
     if (err.code === OVER_BUDGET) {
       warnThrottled('ERR_WEBHOOK_OVERLOADED', { inFlight: ctx.admission.inFlight, inFlightBytes: ctx.admission.inFlightBytes },
-        'chunked audit batch crossed the in-flight byte budget while arriving: answering 429 so the apiserver retries later')
+        'audit batch crossed the in-flight byte budget while arriving (every body is counted as it arrives): answering 429 so the apiserver retries later')
       // the rest of the body is not read
       reply.header('connection', 'close')
       return retryLater(reply, 'ERR_WEBHOOK_OVERLOADED', err.message)

@@ -107,7 +107,7 @@ export interface WebhookMetrics {
   issue(code: string, count: number): void
   /** batches currently admitted (receiving their body or being evaluated) */
   inFlight(count: number): void
-  /** body bytes those batches hold (announced Content-Length, or received so far when chunked) */
+  /** body bytes those requests hold: received so far (a Content-Length reserves nothing) */
   inFlightBytes(bytes: number): void
 }
 
