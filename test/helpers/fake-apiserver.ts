@@ -16,6 +16,8 @@
 // - allowWatchBookmarks=true: BOOKMARK events whose object has only kind, apiVersion and
 //   metadata.resourceVersion, on demand and right before a watch ends at its timeoutSeconds.
 // - timeoutSeconds ends the watch response cleanly after that many seconds.
+// - every namespace written carries the immutable `kubernetes.io/metadata.name: <name>` label the
+//   apiserver sets on create and update (KEP-2161, GA in 1.22), whatever the writer sent.
 // Lists can be made to fail (500 InternalError Status) or hang, for the client's retry paths.
 import { createServer, type Server } from 'node:https'
 import type { IncomingMessage, ServerResponse } from 'node:http'
@@ -373,6 +375,11 @@ function withTypeMeta (resource: Resource, o: any): any {
 
 function keyOf (o: any): string { return `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}` }
 
+/** What the registry stores for a write: a namespace gets its automatic name label (KEP-2161). */
+function asStored (resource: Resource, o: any): void {
+  if (resource === 'namespaces' && typeof o.metadata?.name === 'string') o.metadata.labels = { ...(o.metadata.labels ?? {}), 'kubernetes.io/metadata.name': o.metadata.name }
+}
+
 /** Starts the HTTPS engine; closed in teardown. */
 export async function startKubeApi (t: Teardown, opts: KubeApiOptions = {}): Promise<KubeApi> {
   const pki = await sharedTestPki()
@@ -480,6 +487,7 @@ export async function startKubeApi (t: Teardown, opts: KubeApiOptions = {}): Pro
       const o = structuredClone(withoutTypeMeta(object))
       o.metadata = { ...o.metadata, resourceVersion: String(revision) }
       if (NAMESPACED[resource] === false) delete o.metadata.namespace
+      asStored(resource, o)
       if (type === 'DELETED') store[resource].delete(keyOf(o))
       else store[resource].set(keyOf(o), o)
       if (applyOpts.unseen === true) {
@@ -498,6 +506,7 @@ export async function startKubeApi (t: Teardown, opts: KubeApiOptions = {}): Pro
       for (const obj of objects) {
         const o = structuredClone(withoutTypeMeta(obj as any))
         o.metadata = { ...o.metadata, resourceVersion: String(revision) }
+        asStored(resource, o)
         store[resource].set(keyOf(o), o)
       }
       compacted = revision

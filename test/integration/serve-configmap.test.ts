@@ -72,7 +72,8 @@ t.test('serve: rules from a ConfigMap are live at start and follow its edits wit
   /** waits until the reload counter `name` reaches `n` */
   async function reloads (name: string, n: number, what: string): Promise<void> {
     let seen: number | undefined
-    for (let i = 0; i < 800; i++) {
+    // polled one request at a time for up to 60 s (a loaded machine delays the watch and the reload)
+    for (const deadline = Date.now() + 60_000; Date.now() < deadline;) {
       seen = counter(await metrics(), name)
       if (seen === n) return
       if (child.exitCode !== null) break

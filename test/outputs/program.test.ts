@@ -63,7 +63,7 @@ t.test('a kept-alive child that exits is restarted for the next alert', async (t
   d.emit(makeAlert(2))
   await d.flush(30_000)
   await until(() => { try { return readFileSync(sink, 'utf8').includes('alert 2') } catch { return false } }, 'second alert')
-  t.pass('the second alert reached a new child')
+  t.match(readFileSync(sink, 'utf8'), /alert 1[\s\S]*alert 2/, 'the second alert reached a new child, after the first')
   await d.close(5000)
   t.ok(exits.length >= 1, 'exits were reported')
 })
