@@ -10,7 +10,7 @@
 // source, rules file paths…) is named in one warning per reload and left as it runs.
 import { Counter, type Registry } from 'prom-client'
 import { loadConfig, watchRules, type Config, type RulesWatcher } from '../config/index.ts'
-import { formatLocated, type ConfigError } from '../errors/index.ts'
+import { ConfigError, formatLocated } from '../errors/index.ts'
 import type { App } from './build.ts'
 import { loadOptionsFrom } from './rules-manager.ts'
 import { buildSources } from './sources.ts'
@@ -122,7 +122,7 @@ export function startConfigWatch (app: App, opts: { debounceMs?: number, signals
         app.rules.setLoadOptions(loadOptionsFrom(next, sources))
         if (!await app.rules.reload(`${reason}: rules settings changed`)) {
           app.rules.setLoadOptions(before)
-          return reject(reason, new Error('the rules do not load with the new settings (see the rules reload error above)'))
+          return reject(reason, new ConfigError('ERR_CONFIG_INVALID', 'the rules do not load with the new settings (see the rules reload error above)', { location: { file: next.file, itemType: 'config' } }))
         }
         app.sources = sources
       }
