@@ -116,3 +116,24 @@ t.test("host '' listens on every interface, loopback included", async (t) => {
   t.teardown(() => server.close())
   t.equal((await request(`http://127.0.0.1:${server.port}/healthz`)).status, 200)
 })
+
+t.test('/version answers the version object as JSON, and the 404 lists it among the served paths', async (t) => {
+  const version = { version: '0.1.0', node: 'v22.0.0', platform: 'linux/x64' }
+  const { base } = await startAdmin(t, { version })
+  const res = await request(`${base}/version`)
+  t.equal(res.status, 200)
+  t.equal(res.headers['content-type'], 'application/json; charset=utf-8')
+  t.same(JSON.parse(res.body), version)
+  const missing = await request(`${base}/nope`)
+  t.equal(missing.status, 404)
+  t.match(JSON.parse(missing.body).message, /; try \/healthz, \/readyz, \/metrics, \/version$/)
+  const without = await startAdmin(t)
+  t.equal((await request(`${without.base}/version`)).status, 404, 'not served when no version is given')
+})
+
+t.test('a port already in use: createAdminServer rejects with EADDRINUSE, and the port stays with its owner', async (t) => {
+  const { server: owner, base } = await startAdmin(t)
+  await t.rejects(createAdminServer({ host: '127.0.0.1', port: owner.port, ...PATHS }, { isReady: () => false, metricsText: async () => '', metricsContentType: PROM_TYPE }),
+    { code: 'EADDRINUSE' })
+  t.equal((await request(`${base}/readyz`)).status, 200, 'the first server still answers (the failed one never took over)')
+})

@@ -75,3 +75,17 @@ t.test('an upload aborted by the client frees its slot', async (t) => {
   t.equal(ok.status, 200)
   t.equal(w.bodies.length, 1, 'the aborted body never reached handleBody')
 })
+
+t.test('a chunked body over the limit is reported each time it comes: without a Content-Length nothing marks it as a retry', async (t) => {
+  const reports: Array<{ reason: string, status: number }> = []
+  const w = await startWebhook(t, { maxBodyBytes: LIMIT }, { onUnusableBatch: (u) => { reports.push({ reason: u.reason, status: u.status }) } })
+  for (let i = 0; i < 2; i++) {
+    const conn = await openRawConnection(portOf(w.url))
+    t.teardown(() => conn.destroy())
+    conn.write('POST /k8s-audit HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n')
+    const chunk = 'x'.repeat(16 * 1024)
+    for (let j = 0; j < 5; j++) conn.write(`${chunk.length.toString(16)}\r\n${chunk}\r\n`)
+    t.equal((await conn.readResponse()).status, 413)
+  }
+  t.same(reports, [{ reason: 'ERR_WEBHOOK_TOO_LARGE', status: 413 }, { reason: 'ERR_WEBHOOK_TOO_LARGE', status: 413 }])
+})

@@ -42,3 +42,16 @@ t.test('admin: a 404 for a script-like path is JSON with nosniff', async (t) => 
   t.equal(body.code, 'ERR_WEBHOOK_NOT_FOUND')
   t.notOk('stack' in body, 'no stack trace')
 })
+
+t.test('webhook: a query string is no part of the path: 405 on the audit path whatever it carries, and a 404 never quotes it', async (t) => {
+  const w = await startWebhook(t)
+  const probe = await request(`${w.url}?watch=1`, { method: 'GET' })
+  t.equal(probe.status, 405, 'the audit path with a query is still the audit path')
+  t.equal(probe.headers.allow, 'POST')
+  t.equal(JSON.parse(probe.body).message, 'GET is not allowed on /k8s-audit; use POST')
+  const other = await request(w.url.replace('/k8s-audit', '/k8s-audit-x?token=s3cr3t'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })
+  t.equal(other.status, 404)
+  t.equal(JSON.parse(other.body).message, 'nothing at POST /k8s-audit-x; audit batches go to POST /k8s-audit')
+  t.notMatch(other.body, /s3cr3t/, 'what a query may carry (a token) is not echoed')
+  t.equal(w.bodies.length, 0)
+})

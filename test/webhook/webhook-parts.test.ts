@@ -145,3 +145,23 @@ t.test('every server gets a request timeout, so slow clients cannot hold sockets
   t.teardown(() => tuned.close())
   t.equal(tuned.server.requestTimeout, 60_000, "a caller's own value wins")
 })
+
+t.test('admission: a slot freed before evaluation (the client hung up) starts no batch and counts no more bytes', async (t) => {
+  const adm = createAdmission({ maxBatches: 1, maxBytes: 1000 })
+  const gone = adm.tryAcquire() as AdmissionSlot
+  t.ok(gone.grow(100))
+  gone.release()
+  t.equal(adm.inFlightBytes, 0)
+  t.ok(gone.grow(500), 'a late chunk is let through (the request is over)...')
+  t.equal(adm.inFlightBytes, 0, '...and not counted: nothing is held for a request that ended')
+  t.equal(gone.bytes, 100)
+  t.notOk(gone.startBatch(), 'no batch for it')
+  t.equal(adm.inFlight, 0)
+  const next = adm.tryAcquire() as AdmissionSlot
+  t.ok(next.startBatch(), 'the only batch slot is still free')
+  t.ok(next.startBatch(), 'asking again for a batch already started is not a second slot')
+  t.equal(adm.inFlight, 1)
+  next.release()
+  t.equal(adm.inFlight, 0)
+  t.equal(adm.open, 0)
+})
