@@ -47,7 +47,8 @@ export function decodeAuditPayload (body: string | Buffer | unknown, opts: Decod
 }
 
 /**
- * The same, giving the event loop a turn (`pause`) every `every` items of a list: the walk costs
+ * The same, giving the event loop a turn (`pause`) every `every` items of the lists walked,
+ * whatever their nesting (an EventList, an array of EventLists, arrays of arrays): the walk costs
  * microseconds per item, and a body may hold a few hundred thousand of them. JSON.parse itself
  * cannot be split; the webhook bounds it before calling this (lanner.webhook.max_body_values).
  */
@@ -56,17 +57,26 @@ export async function decodeAuditPayloadInTurns (body: string | Buffer, opts: De
   const parsed = parsePayload(body, opts, out)
   if (parsed === undefined) return out
   const walk = new Walker(out, limitOf(opts), parsed.measure)
-  const v = parsed.value
-  const items = isObject(v) && v.kind === 'EventList' && Array.isArray(v.items) ? v.items : undefined
-  const list = Array.isArray(v) ? v : items
-  if (list === undefined) { walk.value(v); return out }
-  for (let i = 0; i < list.length; i++) {
-    if (i > 0 && i % every === 0) await pause()
-    // the same steps as Walker.value on a top-level array or EventList
-    if (items !== undefined) walk.item(list[i]); else walk.value(list[i], 1)
+  // Walker.value's steps with an explicit stack instead of recursion, in the same order, so that
+  // a list inside an array is paused in too (a turn only per top-level item let a wrapped list run
+  // in one go)
+  const stack: ListFrame[] = []
+  const open = (list: ListFrame | undefined): void => { if (list !== undefined) stack.push(list) }
+  open(walk.step(parsed.value, 0))
+  let n = 0
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1] as ListFrame
+    if (top.next >= top.list.length) { stack.pop(); continue }
+    const el = top.list[top.next++]
+    if (++n % every === 0) await pause()
+    if (top.items) walk.item(el)
+    else open(walk.step(el, top.depth))
   }
   return out
 }
+
+/** A list being walked: an array's elements (`depth`: theirs) or an EventList's items. */
+interface ListFrame { list: unknown[], next: number, items: boolean, depth: number }
 
 function emptyResult (): DecodeResult {
   return { events: [], issues: [], issueCounts: {}, rejected: 0 }
@@ -144,33 +154,41 @@ class Walker {
   }
 
   value (v: unknown, depth = 0): void {
+    const list = this.step(v, depth)
+    if (list === undefined) return
+    for (const el of list.list) {
+      if (list.items) this.item(el)
+      else this.value(el, list.depth)
+    }
+  }
+
+  /**
+   * One value at `depth`: an event or an issue is recorded now; an array or an EventList is
+   * returned as the list to walk next (its elements at depth + 1, or its items).
+   */
+  step (v: unknown, depth: number): ListFrame | undefined {
     // real payloads nest one or two levels (arrays, EventLists); a pathological body must not
     // exhaust the stack
     if (depth >= MAX_NESTING) {
       this.#issue('ERR_AUDIT_NOT_RECOGNIZED', `arrays or EventLists nested deeper than ${MAX_NESTING} levels`)
-      return
+      return undefined
     }
-    if (Array.isArray(v)) {
-      for (const el of v) this.value(el, depth + 1)
-      return
-    }
+    if (Array.isArray(v)) return { list: v, next: 0, items: false, depth: depth + 1 }
     if (!isObject(v)) {
       this.#issue('ERR_AUDIT_NOT_OBJECT', `item is ${v === null ? 'null' : typeof v}, not an audit Event object`)
-      return
+      return undefined
     }
     if (v.kind === 'EventList') {
-      if (Array.isArray(v.items)) {
-        for (const el of v.items) this.item(el)
-      } else {
-        this.#issue('ERR_AUDIT_NOT_RECOGNIZED', 'EventList without an items array')
-      }
-      return
+      if (Array.isArray(v.items)) return { list: v.items, next: 0, items: true, depth }
+      this.#issue('ERR_AUDIT_NOT_RECOGNIZED', 'EventList without an items array')
+      return undefined
     }
     if (v.kind !== 'Event') {
       this.#issue('ERR_AUDIT_NOT_RECOGNIZED', 'data not recognized as a k8s audit event')
-      return
+      return undefined
     }
     this.#event(v)
+    return undefined
   }
 
   /**

@@ -57,3 +57,22 @@ t.test('decodeAuditPayloadInTurns: the same result as the one-go decode, with a 
     if (body === list) t.equal(pauses, 4, '5000 items: a turn after each 1024')
   }
 })
+
+t.test('decodeAuditPayloadInTurns: lists nested in arrays give the loop its turns too', async (t) => {
+  const { decodeAuditPayloadInTurns, decodeAuditPayload: once } = await import('../../src/audit/decode.ts')
+  const items = Array.from({ length: 5000 }, (_, i) => i % 3 === 0 ? '{}' : JSON.stringify(auditEvent(i))).join(',')
+  // the same 5000 items wrapped in an array (an array of EventLists, Falco's array form), or in
+  // arrays of arrays: one top-level element, so a turn per top-level item never came
+  const wrapped: Array<[string, number]> = [
+    [`[{"kind":"EventList","items":[${items}]}]`, 5000],
+    [`[[${items}]]`, 5000],
+    [`[{"kind":"EventList","items":[${items}]}, [[${items}]]]`, 10_000]
+  ]
+  for (const [body, walked] of wrapped) {
+    let pauses = 0
+    const inTurns = await decodeAuditPayloadInTurns(body, OPTS, async () => { pauses++ })
+    const sync = once(body, OPTS)
+    t.same({ ...inTurns, events: inTurns.events.map((e) => [e.obj, e.time]) }, { ...sync, events: sync.events.map((e) => [e.obj, e.time]) }, `same result for ${body.slice(0, 30)}`)
+    t.ok(pauses >= Math.floor(walked / 1024), `${walked} nested items: ${pauses} turns (one per 1024)`)
+  }
+})
