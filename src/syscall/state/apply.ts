@@ -3,7 +3,7 @@
 // before a close or exit removes them).
 import { posix } from 'node:path'
 import type { SyscallRecord } from '../record.ts'
-import { CLONE_THREAD, O_CLOEXEC_BIT, O_DIRECTORY } from './flag-bits.ts'
+import { CLONE_THREAD, MFD_CLOEXEC, O_CLOEXEC_BIT, O_DIRECTORY, O_RDWR } from './flag-bits.ts'
 import { argList, argNum, argStr, pick } from './args.ts'
 import { socketFd, type FdInfo, type FdKind } from './fd-info.ts'
 import { fromSnapshot, type ExeFacts, type ProcessInfo, type ProcessTable } from './process-table.ts'
@@ -70,7 +70,8 @@ export function taskFactsOf (a: SyscallRecord['args']): TaskFacts {
   const tty = argNum(a.tty)
   if (tty !== undefined) out.tty = tty
   const loginuid = argNum(a.loginuid)
-  if (loginuid !== undefined) out.loginuid = loginuid === 4294967295 ? -1 : loginuid
+  // the decoder already reads an unset loginuid (4294967295) as -1
+  if (loginuid !== undefined) out.loginuid = loginuid
   const sid = argNum(a.sid)
   if (sid !== undefined && sid > 0) out.sid = sid
   const hostPgid = argNum(a.host_pgid)
@@ -89,7 +90,7 @@ function differs (p: ProcessInfo, facts: Partial<ProcessInfo>): boolean {
 
 function applyExec (procs: ProcessTable, rec: SyscallRecord, containerOf: (leaf: string) => ContainerRef | undefined): ProcessInfo | undefined {
   const a = rec.args
-  const argv = rec.argv ?? argList(a.argv)
+  const argv = rec.argv
   const exeArg = argStr(a.exe)
   const rest = argList(a.args)
   const seen = procs.peek(rec.pid)
@@ -213,7 +214,7 @@ function applySocketCall (procs: ProcessTable, proc: ProcessInfo | undefined, re
     if ((res >= 0 || accepting) && proc !== undefined) procs.setFd(proc, fd)
     return fd
   }
-  const ep = endpointsFromArgs(a)
+  const ep = endpointsFromArgs(a, rec.type !== 'bind')
   if (ep === undefined) return prev
   const ok = res >= 0 || res === -EINPROGRESS
   let next: FdInfo
@@ -311,7 +312,9 @@ export function applyRecord (procs: ProcessTable, rec: SyscallRecord, env: Apply
       const proc = procs.live(rec.pid)
       if (proc === undefined || res < 0) return { proc }
       const name = `memfd:${argStr(rec.args.name) ?? ''}`
-      const fd: FdInfo = { num: res, kind: 'memfd', name, nameRaw: name, openFlags: argNum(rec.args.flags), connected: false, nameChanged: false }
+      // a memfd is open read-write; MFD_CLOEXEC (a memfd_create flag, not an open flag) is its O_CLOEXEC
+      const openFlags = ((argNum(rec.args.flags) ?? 0) & MFD_CLOEXEC) !== 0 ? O_RDWR | O_CLOEXEC_BIT : O_RDWR
+      const fd: FdInfo = { num: res, kind: 'memfd', name, nameRaw: name, openFlags, connected: false, nameChanged: false }
       procs.setFd(proc, fd)
       return { proc, fd }
     }

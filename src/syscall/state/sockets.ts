@@ -67,9 +67,10 @@ function l4Of (v: ArgValue): L4Proto | undefined {
 /**
  * Endpoints from whatever the record carries, most explicit first: the decoded parts, else the
  * `tuple` text; then `addr` (the destination of connect/sendto/sendmsg) where the kernel had no
- * remote end yet.
+ * remote end yet. bind's `addr` is the local end it asked for (the decoder already made it the
+ * local part where the kernel had none): `addrIsDestination` false leaves it out.
  */
-export function endpointsFromArgs (args: Args): Endpoints | undefined {
+export function endpointsFromArgs (args: Args, addrIsDestination = true): Endpoints | undefined {
   const l4proto = l4Of(args.l4proto) ?? 'unknown'
   const local = endpointFromParts(args, 'lip', 'lport')
   const remote = endpointFromParts(args, 'rip', 'rport')
@@ -79,7 +80,7 @@ export function endpointsFromArgs (args: Args): Endpoints | undefined {
     const t = parseTupleText(args.tuple)
     if (t !== undefined) ep = { ...t, l4proto }
   }
-  const dest = typeof args.addr === 'string' ? parseTupleSide(args.addr) : undefined
+  const dest = addrIsDestination && typeof args.addr === 'string' ? parseTupleSide(args.addr) : undefined
   if (dest !== undefined) {
     // the sockaddr is what the process asked for; an unconnected socket has no kernel remote yet
     const r = ep?.remote
