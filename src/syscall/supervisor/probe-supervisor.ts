@@ -131,7 +131,12 @@ export class ProbeSupervisor {
 
   #onClose (helper: HelperProcess, exit: HelperExit): void {
     if (this.#current === helper) this.#current = undefined
-    if (!exit.started) return // launch() rejects; its caller decides
+    if (!exit.started) {
+      // launch() rejects and its caller decides (a restart retries with the current args); a
+      // replacement asked for meanwhile is therefore kept for that next start
+      if (this.#replacing === helper) this.#settleReplacement('deferred')
+      return
+    }
     if (this.#replacing === helper) { this.#relaunchReplaced(); return }
     if (this.#stopping) return
     this.#opts.backoff.noteRun(exit.ranMs)
@@ -140,14 +145,23 @@ export class ProbeSupervisor {
   }
 
   #relaunchReplaced (): void {
-    this.#replacing = undefined
-    const done = this.#replaced
-    this.#replaced = undefined
-    if (this.#stopping) { done?.('deferred'); return }
+    if (this.#stopping) { this.#settleReplacement('deferred'); return }
+    const done = this.#takeReplacement()
     this.launch().then(function relaunched () { done?.('restarted') }, (err: AppError) => {
       done?.(err)
       this.#restartAfterFailure(err)
     })
+  }
+
+  #settleReplacement (result: KindsChange): void {
+    this.#takeReplacement()?.(result)
+  }
+
+  #takeReplacement (): ((result: KindsChange | AppError) => void) | undefined {
+    const done = this.#replaced
+    this.#replacing = undefined
+    this.#replaced = undefined
+    return done
   }
 
   #scheduleRestart (): void {

@@ -109,3 +109,13 @@ t.test('a helper that dies before HELLO rejects launch() and reports nothing (it
   t.same(run.errors, [])
   t.equal(run.restarts(), 0)
 })
+
+t.test('replacing a helper that has not said HELLO yet (a restart in progress) resolves deferred instead of hanging', async (t) => {
+  const bin = writeFakeHelper(tmp, 'slow-start.mjs', 'setInterval(() => {}, 60_000)\n')
+  const run = supervise(t, bin, { minMs: 60_000, maxMs: 60_000 })
+  const starting = t.rejects(run.supervisor.launch(), { code: 'ERR_SYSCALL_PROBE_FAILED', message: /SIGTERM/ }, 'the start it interrupted fails to its caller')
+  const helper = run.supervisor.current
+  t.ok(helper !== undefined && helper.running, 'spawned, no HELLO yet')
+  t.equal(await run.supervisor.replace(helper!), 'deferred', 'the new set waits for the next start')
+  await starting
+})
