@@ -3,7 +3,7 @@
 import { X509Certificate } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
 import { isIP } from 'node:net'
-import { resolve } from 'node:path'
+import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import type { CliIO } from './io.ts'
 import { ConfigError } from '../errors/index.ts'
@@ -92,7 +92,7 @@ export async function run (argv: string[], io: CliIO): Promise<number> {
   }
   if (what === 'tls') return makeTls(v, io)
   if (what === 'webhook-config' && v.server === undefined) throw usageError('webhook-config needs --server URL (e.g. https://HOST:30007/k8s-audit)')
-  const wh = webhookOptions(v, what !== 'webhook-config', io)
+  const { wh, tlsDir } = webhookOptions(v, what !== 'webhook-config', io)
   const webhookYaml = renderWebhookConfig(wh)
   if (what === 'webhook-config') {
     io.stdout.write(webhookYaml)
@@ -100,7 +100,7 @@ export async function run (argv: string[], io: CliIO): Promise<number> {
   }
   const wait = v['batch-max-wait'] ?? SETUP.batchMaxWait
   if (!/^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/.test(wait)) throw usageError(`--batch-max-wait: expected a duration such as 5s or 500ms, got '${wait}'`)
-  const files: RecipeFiles = { policyYaml: renderAuditPolicy(), webhookYaml, batchMaxWait: wait }
+  const files: RecipeFiles = { policyYaml: renderAuditPolicy(), webhookYaml, batchMaxWait: wait, afterwards: nextSteps(wh.server, tlsDir) }
   const render = what === 'kops' ? renderKops : what === 'minikube' ? renderMinikube : renderKind
   io.stdout.write(render(files))
   return 0
@@ -142,8 +142,20 @@ function makeTls (v: SetupValues, io: CliIO): number {
   return 0
 }
 
+/**
+ * What to apply once the cluster runs: over TLS the audit overlay and the Secret its pod mounts
+ * (it waits without it), over plain HTTP the only overlay that serves it.
+ */
+function nextSteps (server: string, tlsDir: string | undefined): string[] {
+  if (new URL(server).protocol !== 'https:') return ['kubectl apply -k manifests/overlays/audit-insecure-http']
+  const secret = tlsDir === undefined
+    ? `the Secret ${SETUP.tlsSecretName} (namespace ${SETUP.namespace}) with your tls.crt, tls.key and client-ca.crt`
+    : `kubectl apply -f ${join(resolve(tlsDir), BUNDLE_FILES.secret)}`
+  return ['kubectl apply -k manifests/overlays/audit', secret]
+}
+
 /** The webhook kubeconfig's inputs from the flags, refusing combinations client-go refuses or that leak. */
-function webhookOptions (v: SetupValues, recipe: boolean, io: CliIO): WebhookConfigOptions {
+function webhookOptions (v: SetupValues, recipe: boolean, io: CliIO): { wh: WebhookConfigOptions, tlsDir?: string } {
   const server = webhookServerUrl(str(v, 'server') ?? SETUP.defaultServer)
   const https = new URL(server).protocol === 'https:'
   const insecure = v['insecure-skip-tls-verify'] === true
@@ -180,7 +192,7 @@ function webhookOptions (v: SetupValues, recipe: boolean, io: CliIO): WebhookCon
   if (insecure) wh.insecureSkipTlsVerify = true
   if (!https) io.stderr.write(`lanner setup: warning: ${server} is plain HTTP without authentication; it reaches only the audit-insecure-http overlay, and anyone who reaches the port can forge audit events\n`)
   else if (wh.clientCertPem === undefined && wh.token === undefined) io.stderr.write('lanner setup: warning: no client certificate or token: the apiserver will not authenticate itself, and the default overlay refuses it\n')
-  return wh
+  return tlsDir === undefined ? { wh } : { wh, tlsDir }
 }
 
 /** The URL's host must be in the serving certificate's SANs, or the apiserver refuses the connection. */

@@ -3,7 +3,7 @@
 // the audit flags (extraArgs), and creates the cluster.
 import { stringify } from 'yaml'
 import { SETUP } from './constants.ts'
-import type { RecipeFiles } from './kops.ts'
+import { afterwardsComment, type RecipeFiles } from './kops.ts'
 import { writeFileSnippet } from './shell.ts'
 
 /** The kubeadm ClusterConfiguration patch kind applies to the control plane. */
@@ -46,7 +46,7 @@ export function renderKind (files: RecipeFiles): string {
     '#!/bin/sh',
     '# Creates a kind cluster with kube-apiserver sending audit events to Lanner (lanner setup kind).',
     '# Files go to $LANNER_AUDIT_DIR (default ./lanner-audit); extra arguments go to `kind create cluster`.',
-    '# Afterwards: kubectl apply -k manifests/overlays/audit',
+    ...afterwardsComment(files),
     'set -eu',
     'dir="${LANNER_AUDIT_DIR:-$PWD/lanner-audit}"',
     'mkdir -p "$dir"',

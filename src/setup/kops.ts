@@ -8,6 +8,14 @@ export interface RecipeFiles {
   webhookYaml: string
   /** --audit-webhook-batch-max-wait */
   batchMaxWait?: string
+  /** commands to run once the cluster is up (the scripts' header); default: the audit overlay */
+  afterwards?: readonly string[]
+}
+
+/** The scripts' header lines saying what to run next. */
+export function afterwardsComment (files: RecipeFiles): string[] {
+  const steps = files.afterwards ?? ['kubectl apply -k manifests/overlays/audit']
+  return ['# Afterwards:', ...steps.map((s) => `#   ${s}`)]
 }
 
 export function kopsSpec (files: RecipeFiles): Record<string, unknown> {

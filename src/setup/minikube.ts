@@ -2,7 +2,7 @@
 // (~/.minikube/files/<path> → /<path>) and starts minikube with the apiserver audit flags.
 // /etc/ssl/certs is chosen because kubeadm already mounts it into the kube-apiserver pod.
 import { SETUP } from './constants.ts'
-import type { RecipeFiles } from './kops.ts'
+import { afterwardsComment, type RecipeFiles } from './kops.ts'
 import { shQuote, writeFileSnippet } from './shell.ts'
 
 export function minikubeStartArgs (batchMaxWait: string = SETUP.batchMaxWait): string[] {
@@ -19,7 +19,7 @@ export function renderMinikube (files: RecipeFiles): string {
     '#!/bin/sh',
     '# Starts minikube with kube-apiserver sending audit events to Lanner (lanner setup minikube).',
     '# Extra arguments are passed to `minikube start` (e.g. -p PROFILE, --driver=docker).',
-    '# Afterwards: kubectl apply -k manifests/overlays/audit',
+    ...afterwardsComment(files),
     'set -eu',
     // minikube's own rule: MINIKUBE_HOME names the .minikube directory or the one that holds it
     'mk="${MINIKUBE_HOME:-$HOME}"',
