@@ -96,4 +96,7 @@ t.test('syscall mode: a kinds change the helper cannot take is reported and the 
   await untilServing(serve, () => existsSync(path.join(dir, 'args-4')), 'the helper started with the new set')
   t.match(helper.args(4).join(' '), /--kinds \S*\bmkdir\b/, 'it records the default set (mkdir included)')
   t.equal(await statusBecomes(`${admin}/readyz`, 200), 200)
+
+  serve.child.kill('SIGTERM')
+  t.same(await serve.exited, { code: 0, signal: null }, 'stops cleanly')
 })
