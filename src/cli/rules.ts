@@ -11,7 +11,7 @@
 //     "warnings": [same shape]}]}
 // `codes` adds the expression error's own code (RULE_PARSE_*, RULE_COMPILE_*) after the LOAD_ code.
 // list --json prints {"rules": [{name, source, priority (capitalised), tags, enabled, desc}]}.
-import { AppError } from '../errors/index.ts'
+import { AppError, type ErrorCode } from '../errors/index.ts'
 import { withStaticFieldsAll, type SourceDefinition } from '../fields/index.ts'
 import { BUILTIN_PLUGINS, formatLoadIssue, loadRules, priorityName, readRulesPaths, type LoadIssue, type LoadResult, type RulesInput } from '../rules/index.ts'
 import type { CliIO } from './io.ts'
@@ -101,8 +101,8 @@ function validate (io: CliIO, inputs: readonly RulesInput[], res: LoadResult, js
 }
 
 interface JsonIssue {
-  code: string
-  codes: string[]
+  code: ErrorCode
+  codes: ErrorCode[]
   message: string
   context: { snippet?: string, locations: Array<{ item_type: string, item_name: string, position: { name: string, line: number, column: number, offset: number } }> }
 }
