@@ -104,12 +104,27 @@ class ContainerEntry implements UserDb {
     return elapsed >= RETRY_MS || this.recent.some((p) => !this.failed.has(p))
   }
 
-  /** one attempt to (re)read the files through a live process; true when they were read */
+  /**
+   * One attempt to (re)read the files through a live process; true when they were read. An
+   * attempt tries at most MAX_TRIES pids not yet failed, so a container with many dead pids is
+   * walked across attempts; once every candidate has failed, a timed attempt starts over (a pid
+   * number may have come back in the container).
+   */
   private refresh (): boolean {
     if (!this.due()) return false
-    const retryAll = this.loaded || this.now() - this.lastAttempt >= RETRY_MS
+    const timed = this.loaded || this.now() - this.lastAttempt >= RETRY_MS
     this.lastAttempt = this.now()
-    if (retryAll || this.failed.size > MAX_FAILED) this.failed.clear()
+    if (this.loaded || this.failed.size > MAX_FAILED) this.failed.clear()
+    let got = this.attempt()
+    if (got === 'none untried' && timed) {
+      this.failed.clear()
+      got = this.attempt()
+    }
+    // nothing alive to read through: what was read before stays
+    return got === 'read'
+  }
+
+  private attempt (): 'read' | 'failed' | 'none untried' {
     let tries = 0
     for (const pid of this.candidates()) {
       if (this.failed.has(pid)) continue
@@ -119,10 +134,9 @@ class ContainerEntry implements UserDb {
       this.set(parsePasswd(files.passwd), parseGroup(files.group))
       this.loaded = true
       this.failed.clear()
-      return true
+      return 'read'
     }
-    // nothing alive to read through: what was read before stays
-    return false
+    return tries === 0 ? 'none untried' : 'failed'
   }
 
   private * candidates (): Iterable<number> {

@@ -49,8 +49,9 @@ const CLK_TCK = 100
 /** Fields of /proc/<pid>/stat after the `(comm)` part, 1-based as in proc(5) (3 = state). */
 function statFields (stat: string): string[] | undefined {
   const close = stat.lastIndexOf(')')
-  if (close < 0) return undefined
-  return ['', '', ''].concat(stat.slice(close + 2).split(' '))
+  const f = ['', '', ''].concat(stat.slice(close + 2).split(' '))
+  // cut short (no ')', or fewer fields than starttime, the 22nd): not a process to describe
+  return close < 0 || f.length < 23 ? undefined : f
 }
 
 /** Split a NUL-separated buffer (cmdline/environ) into its strings. */
@@ -61,47 +62,53 @@ export function splitNul (text: string): string[] {
   return parts
 }
 
-/** Snapshot of one process, or undefined if it is gone (or was never there). */
+/**
+ * Snapshot of one process, or undefined if it is gone (or was never there). A process can exit
+ * between two reads: a file read after that is missing (cmdline, links: empty), and a status
+ * without its Uid/Gid lines makes the whole snapshot undefined rather than a process of uid 0.
+ */
 export function readProc (procRoot: string, pid: number, bootTime?: number): ProcSnapshot | undefined {
   const dir = join(procRoot, String(pid))
   const stat = read(join(dir, 'stat'))
   if (stat === undefined) return undefined
   const f = statFields(stat)
   if (f === undefined) return undefined
-  const open = stat.indexOf('(')
-  const statComm = stat.slice(open + 1, stat.lastIndexOf(')'))
   const status = read(join(dir, 'status')) ?? ''
   // columns: real, effective, saved, filesystem. The effective ids decide what the process may
   // do, and they are what Falco reports (libscap reads the second column): a setuid-root program
   // run by uid 1000 is user.uid 0.
   const uidM = /^Uid:\s+\d+\s+(\d+)/m.exec(status)
   const gidM = /^Gid:\s+\d+\s+(\d+)/m.exec(status)
+  if (uidM === null || gidM === null) return undefined
+  // NSpid (Linux ≥ 4.1): the pid in each pid namespace, the process's own last
   const nspid = /^NSpid:\s+([\d\s]+)$/m.exec(status)
-  const nsIds = nspid === null ? [] : (nspid[1] as string).trim().split(/\s+/)
+  const nsIds = nspid === null ? [String(pid)] : (nspid[1] as string).trim().split(/\s+/)
   const capInh = /^CapInh:\s+([0-9a-f]+)$/m.exec(status)
   const capPrm = /^CapPrm:\s+([0-9a-f]+)$/m.exec(status)
   const capEff = /^CapEff:\s+([0-9a-f]+)$/m.exec(status)
+  // absent on kernels built without CONFIG_AUDIT
   const loginRaw = read(join(dir, 'loginuid'))
-  const loginNum = loginRaw === undefined ? undefined : Number(loginRaw.trim())
-  const startTicks = Number(f[22])
-  const startTs = bootTime === undefined || !Number.isFinite(startTicks)
+  const loginNum = loginRaw === undefined ? undefined : Number(loginRaw)
+  const startTs = bootTime === undefined
     ? undefined
-    : BigInt(bootTime) * 1_000_000_000n + BigInt(startTicks) * (1_000_000_000n / BigInt(CLK_TCK))
+    : BigInt(bootTime) * 1_000_000_000n + BigInt(f[22] as string) * (1_000_000_000n / BigInt(CLK_TCK))
   const cgroup = read(join(dir, 'cgroup'))
   return {
     pid,
     ppid: Number(f[4]),
-    comm: (read(join(dir, 'comm')) ?? statComm).replace(/\n$/, ''),
+    // the task comm, as /proc/<pid>/comm holds it too (stat prints it unescaped between the
+    // first '(' and the last ')')
+    comm: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')),
     argv: splitNul(read(join(dir, 'cmdline')) ?? ''),
     exepath: link(join(dir, 'exe')) ?? '',
     cwd: link(join(dir, 'cwd')),
-    uid: uidM === null ? 0 : Number(uidM[1]),
-    gid: gidM === null ? 0 : Number(gidM[1]),
-    loginuid: loginNum === undefined || !Number.isFinite(loginNum) ? undefined : (loginNum === 4294967295 ? -1 : loginNum),
-    tty: Number(f[7]) || 0,
+    uid: Number(uidM[1]),
+    gid: Number(gidM[1]),
+    loginuid: loginNum === 4294967295 ? -1 : loginNum,
+    tty: Number(f[7]),
     pgid: Number(f[5]),
     sid: Number(f[6]),
-    vpid: nsIds.length > 0 ? Number(nsIds[nsIds.length - 1]) : pid,
+    vpid: Number(nsIds[nsIds.length - 1]),
     startTs,
     container: cgroup === undefined ? undefined : containerFromProcCgroup(cgroup),
     caps: capInh === null || capPrm === null || capEff === null

@@ -2,7 +2,7 @@
 // alive, cached per container id: the first process exiting does not lose them, and a pid reused
 // by another container (or the host) is never read for it. Fake /proc trees.
 import t from 'tap'
-import { rmSync } from 'node:fs'
+import { mkdirSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { createContainerUsers } from '../../../src/syscall/state/container-users.ts'
 import { fakeProc, HEX_A, HEX_B } from './fake-proc.ts'
@@ -91,4 +91,53 @@ t.test('bounded: the oldest container is dropped', async (t) => {
   users.of(HEX_B, 2)
   users.of('c'.repeat(64), 3)
   t.equal(users.size, 2)
+})
+
+t.test('an image without /etc/passwd or /etc/group (distroless): read once, no users, no group names', async (t) => {
+  const fp = fakeProc([{ pid: 60, ppid: 1, comm: 'app', argv: ['app'], cgroup: CG_A }])
+  t.teardown(fp.cleanup)
+  mkdirSync(join(fp.root, '60', 'root'))
+  const c = clock()
+  let reads = 0
+  const users = createContainerUsers({ procRoot: fp.root, now: c.now, livePids: () => { reads++; return [] } })
+  const db = users.of(HEX_A, 60)
+  t.equal(db.user(0), undefined)
+  t.equal(db.group(0), undefined)
+  t.equal(reads, 0, 'pid 60 answered (no users): no other process was looked for')
+})
+
+t.test('the pids remembered per container: newest first, at most 8, each tried once per attempt', async (t) => {
+  const fp = fakeProc([])
+  t.teardown(fp.cleanup)
+  const c = clock()
+  const users = createContainerUsers({ procRoot: fp.root, now: c.now, livePids: () => [1, 2, 3] })
+  for (const pid of [101, 102, 103, 104, 105, 106, 107, 108, 109, 110, 110, 0, -1, 103]) users.of(HEX_A, pid)
+  // none is alive: every lookup fails, each pid at most once; then one of them starts
+  t.equal(users.of(HEX_A, 103).user(1000), undefined)
+  c.advance(1_001)
+  fp.add({ pid: 104, ppid: 1, comm: 'app', argv: ['app'], cgroup: CG_A, rootPasswd: PASSWD_A })
+  t.equal(users.of(HEX_A, 103).group(1000), undefined, 'a group the passwd\'s image lacks')
+  t.equal(users.of(HEX_A, 103).user(1000)?.name, 'ctr-admin', 'found through pid 104, one of the 8 newest')
+  fp.add({ pid: 101, ppid: 1, comm: 'app', argv: ['app'], cgroup: CG_B, rootPasswd: PASSWD_B })
+  const fresh = createContainerUsers({ procRoot: fp.root, now: c.now })
+  for (const pid of [101, 102, 103, 105, 106, 107, 108, 109, 110]) fresh.of(HEX_B, pid)
+  t.equal(fresh.of(HEX_B, 110).user(1000), undefined, 'pid 101 fell out of the 8 remembered: not read')
+})
+
+t.test('more candidates than one attempt tries (16): the next attempt goes on where it stopped', async (t) => {
+  const fp = fakeProc([])
+  t.teardown(fp.cleanup)
+  const c = clock()
+  const many = Array.from({ length: 40 }, (_, i) => 200 + i)
+  const users = createContainerUsers({ procRoot: fp.root, now: c.now, livePids: () => many })
+  // the one live process is the 30th candidate: beyond the first attempt's 16 tries
+  fp.add({ pid: 229, ppid: 1, comm: 'app', argv: ['app'], cgroup: CG_A, rootPasswd: PASSWD_A })
+  t.equal(users.of(HEX_A, 199).user(1000), undefined, 'first attempt: pid 199 and 15 dead ones')
+  t.equal(users.of(HEX_A, 199).user(1000), undefined, 'no attempt again within a second')
+  c.advance(1_001)
+  t.equal(users.of(HEX_A, 199).user(1000)?.name, 'ctr-admin', 'the next attempt goes on with the untried ones, pid 229 among them')
+})
+
+t.test('defaults: the real /proc, where this test\'s own process is in no container', async (t) => {
+  t.equal(createContainerUsers().of(HEX_A, process.pid).user(0), undefined)
 })
