@@ -28,7 +28,7 @@ function certsOf (pem: Buffer | string | undefined): X509Certificate[] {
   const out: X509Certificate[] = []
   for (const b of splitPem(String(pem ?? ''))) {
     if (b.label !== 'CERTIFICATE') continue
-    try { out.push(new X509Certificate(b.text)) } catch { /* a bad block is the TLS layer's error to report */ }
+    try { out.push(new X509Certificate(b.text)) } catch { /* a bad CA block is refused by the preflight (ERR_WEBHOOK_TLS) */ }
   }
   return out
 }
