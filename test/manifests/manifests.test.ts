@@ -211,6 +211,19 @@ t.test('audit: PodDisruptionBudget and NetworkPolicy cover the pods; only the se
   t.notOk(adminRule.ports.some((p: any) => p.port === config.webhook.port), 'the webhook rule is separate')
 })
 
+t.test('syscall: a NetworkPolicy admits health and metrics only from named sources', async (t) => {
+  const tpl = find(syscall, 'DaemonSet').spec.template
+  const c = tpl.spec.containers[0]
+  const np = all(syscall, 'NetworkPolicy').find((p: any) => selects(p.spec.podSelector.matchLabels, tpl.metadata.labels))
+  t.ok(np, 'a NetworkPolicy selects the syscall pods (their /metrics names every rule that fired)')
+  t.same(np?.spec.policyTypes, ['Ingress'], 'ingress only: outputs and the API stay reachable')
+  const open = (np?.spec.ingress ?? []).flatMap((r: any) => r.ports.map((p: any) => p.port)).sort()
+  t.same(open, c.ports.map((p: any) => p.containerPort).sort(), 'exactly the container ports')
+  const { config } = workloadConfig(syscall, tpl.spec, 'syscall')
+  const adminRule = (np?.spec.ingress ?? []).find((r: any) => r.ports.some((p: any) => p.port === config.admin.port))
+  t.ok(adminRule?.from?.length > 0, 'not from anywhere')
+})
+
 t.test('audit: TLS with client certificates by default, from the Secret lanner setup tls writes', async (t) => {
   const pod = find(audit, 'Deployment').spec.template.spec
   const c = pod.containers[0]
