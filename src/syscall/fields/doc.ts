@@ -48,7 +48,11 @@ container_name=%container.name\`, after any \`static_<name>=\` fields.
 - fd fields: open/openat/openat2/creat results, socket, connect, accept, bind, listen,
   sendto/sendmsg/recvfrom/recvmsg, dup and close records; an fd opened before the probe attached
   is read from /proc/<pid>/fd, except on its close (by the time the record arrives the number may
-  already name another file, so such a close shows no fd name).
+  already name another file, so such a close shows no fd name). There, as in Falco's /proc scan,
+  a path is typed by stat of the file (\`directory\`, a FIFO is \`pipe\`) and a socket by the
+  namespace's /proc/<pid>/net tables (unix, tcp, udp, raw, netlink; v4 and v6): a socket with no
+  peer (a listener, a bound UDP or raw socket) is a server socket named \`ip:port\`, and a
+  connection on a port such a socket serves is the server end, named client first.
 - user/group names: the passwd and group files the process sees: its container image's, kept
   per container id and read through /proc/<pid>/root/etc of any of the container's live processes
   (each checked to still be in the container), so they outlive the first process; for host

@@ -70,20 +70,21 @@ const EMPTY: UserDb = userDbFrom([], [])
  * Lookup over the node's files. A miss re-reads the files (at most every 10 s) so users added
  * after start resolve without a restart; hits never touch the disk.
  */
-export function loadUserDb (opts: { procRoot?: string, etcDir?: string } = {}): UserDb {
+export function loadUserDb (opts: { procRoot?: string, etcDir?: string, now?: () => number } = {}): UserDb {
   const etc = opts.etcDir ?? pickEtc(opts.procRoot ?? '/proc')
+  const now = opts.now ?? Date.now
   let db: UserDb = EMPTY
-  let loadedAt = -Infinity
+  let loadedAt = 0
   function reload (): void {
-    loadedAt = Date.now()
+    loadedAt = now()
     const passwd = readOrUndefined(join(etc, 'passwd'))
-    // unreadable now (a container's last process exited): keep what we knew
-    if (passwd === undefined && loadedAt > 0 && db !== EMPTY) return
+    // unreadable now (the files moved, a mount went away): keep what we knew
+    if (passwd === undefined && db !== EMPTY) return
     db = userDbFrom(parsePasswd(passwd ?? ''), parseGroup(readOrUndefined(join(etc, 'group')) ?? ''))
   }
   reload()
   function maybeReload (): boolean {
-    if (Date.now() - loadedAt < RELOAD_MIN_INTERVAL_MS) return false
+    if (now() - loadedAt < RELOAD_MIN_INTERVAL_MS) return false
     reload()
     return true
   }

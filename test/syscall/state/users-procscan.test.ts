@@ -1,4 +1,7 @@
 import t from 'tap'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { loadUserDb, parseGroup, parsePasswd } from '../../../src/syscall/state/users.ts'
 import { listPids, readProc, readBootTime, splitNul } from '../../../src/syscall/state/proc-scan.ts'
 import { fakeProc, BOOT_TIME, HEX_A } from './fake-proc.ts'
@@ -70,4 +73,39 @@ t.test('the effective uid/gid is the process\'s user, as Falco reads it (status 
   const ctr = readProc(fp.root, 4242, BOOT_TIME)
   t.equal(ctr?.pid, 4242)
   t.equal(ctr?.vpid, 7, 'proc.vpid: the last NSpid column')
+})
+
+t.test('the node\'s users: a miss re-reads the files at most every 10 s; unreadable files keep what was known', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'lanner-etc-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  let ms = 5_000_000
+  const now = (): number => ms
+  // nothing there at start: an empty database, no throw
+  const db = loadUserDb({ etcDir: dir, now })
+  t.equal(db.user(0), undefined)
+  writeFileSync(join(dir, 'passwd'), 'root:x:0:0:root:/root:/bin/bash\n')
+  writeFileSync(join(dir, 'group'), 'root:x:0:\n')
+  t.equal(db.user(0), undefined, 'a miss within 10 s of the last read does not read again')
+  ms += 10_000
+  t.equal(db.user(0)?.name, 'root', 'a miss 10 s later does')
+  t.equal(db.group(0)?.name, 'root')
+  writeFileSync(join(dir, 'passwd'), 'root:x:0:0:root:/root:/bin/bash\nalice:x:1000:1000::/home/alice:/bin/sh\n')
+  writeFileSync(join(dir, 'group'), 'root:x:0:\nalice:x:1000:\n')
+  t.equal(db.group(1000), undefined, 'a group miss waits the same 10 s')
+  ms += 10_000
+  t.equal(db.group(1000)?.name, 'alice')
+  t.equal(db.user(1000)?.name, 'alice', 'hits come from what was read, without a read')
+  rmSync(join(dir, 'passwd'))
+  ms += 10_000
+  t.equal(db.user(4242), undefined, 'a miss re-reads: passwd is gone')
+  t.equal(db.user(1000)?.name, 'alice', 'the users read before stay')
+  t.same(parsePasswd('x:x:notanumber:0:::\n'), [], 'a uid that is no number: skipped')
+  t.same(parseGroup('g:x:notanumber:\n'), [], 'a gid that is no number: skipped')
+})
+
+t.test("without <procRoot>/1/root/etc/passwd, the files this process sees (/etc)", async (t) => {
+  const fp = fakeProc([])
+  t.teardown(fp.cleanup)
+  const root = readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.split(':')[2] === '0')?.split(':')[0]
+  t.equal(loadUserDb({ procRoot: fp.root }).user(0)?.name, root)
 })
