@@ -162,6 +162,8 @@ class ListWatchLoop<T extends KubeObject> {
 
   async #watch (): Promise<WatchOutcome> {
     this.#watcher ??= await newWatch(this.#opts.kubeConfig, this.#opts.idleTimeoutMs ?? (this.#watchTimeoutSeconds + 30) * 1000)
+    // closed while client-node was being imported: no watch would be there for close() to abort
+    if (this.#closed) return 'quiet'
     const running = watchOnce(this.#watcher, {
       path: this.#opts.path,
       query: this.#query(),
