@@ -4,7 +4,7 @@
 import { stringify } from 'yaml'
 import { SETUP } from './constants.ts'
 import { afterwardsComment, type RecipeFiles } from './kops.ts'
-import { writeFileSnippet } from './shell.ts'
+import { writeFileSnippet, writePrivateFileSnippet } from './shell.ts'
 
 /** The kubeadm ClusterConfiguration patch kind applies to the control plane. */
 export function kindKubeadmPatch (batchMaxWait: string = SETUP.batchMaxWait): Record<string, unknown> {
@@ -52,7 +52,7 @@ export function renderKind (files: RecipeFiles): string {
     'mkdir -p "$dir"',
     'dir="$(cd "$dir" && pwd)"',
     writeFileSnippet(`"$dir/${SETUP.policyFileName}"`, files.policyYaml).trimEnd(),
-    writeFileSnippet(`"$dir/${SETUP.webhookFileName}"`, files.webhookYaml).trimEnd(),
+    writePrivateFileSnippet(`"$dir/${SETUP.webhookFileName}"`, files.webhookYaml).trimEnd(),
     `chmod 600 "$dir/${SETUP.webhookFileName}"`,
     writeFileSnippet('"$dir/kind-config.yaml.in"', config).trimEnd(),
     `sed "s|${HOST_DIR_TOKEN}|$dir|" "$dir/kind-config.yaml.in" > "$dir/kind-config.yaml"`,

@@ -3,7 +3,7 @@
 // /etc/ssl/certs is chosen because kubeadm already mounts it into the kube-apiserver pod.
 import { SETUP } from './constants.ts'
 import { afterwardsComment, type RecipeFiles } from './kops.ts'
-import { shQuote, writeFileSnippet } from './shell.ts'
+import { shQuote, writeFileSnippet, writePrivateFileSnippet } from './shell.ts'
 
 export function minikubeStartArgs (batchMaxWait: string = SETUP.batchMaxWait): string[] {
   return [
@@ -27,7 +27,7 @@ export function renderMinikube (files: RecipeFiles): string {
     `dir="$mk/files${SETUP.minikubeDir}"`,
     'mkdir -p "$dir"',
     writeFileSnippet(`"$dir/${SETUP.policyFileName}"`, files.policyYaml).trimEnd(),
-    writeFileSnippet(`"$dir/${SETUP.webhookFileName}"`, files.webhookYaml).trimEnd(),
+    writePrivateFileSnippet(`"$dir/${SETUP.webhookFileName}"`, files.webhookYaml).trimEnd(),
     `chmod 600 "$dir/${SETUP.webhookFileName}"`,
     `exec minikube ${minikubeStartArgs(files.batchMaxWait).map(shQuote).join(' ')} "$@"`,
     ''
