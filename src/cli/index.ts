@@ -1,6 +1,7 @@
 // Command dispatcher: `lanner <command> [args]`. Each command lives in its own file and exports
 // `run(argv: string[], io: CliIO): Promise<number>` (the exit code). Commands load lazily so that
-// `lanner rules validate` never pays for fastify or the eBPF loader.
+// `lanner rules validate` never pays for app/ (fastify, pino): it loads the source bundles alone
+// (cli/rules.ts), and `lanner --version` reads app/version.ts alone.
 import { AppError, formatLocated } from '../errors/index.ts'
 
 import type { CliIO, CommandModule } from './io.ts'
