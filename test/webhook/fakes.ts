@@ -1,8 +1,11 @@
-// Test doubles for the webhook's injected dependencies: a recording logger and metrics, a
-// handleBody that decodes like the real one in miniature (JSON.parse + count), and a deferred.
+// Test doubles for the webhook's injected dependencies: a recording logger and metrics (the
+// WebhookDeps contract in src/webhook/types.ts), the product's own body decoding as handleBody
+// (without rule evaluation), and a deferred.
 import type { Logger } from '../../src/events/index.ts'
 import type { HandleBodyResult, WebhookDeps, WebhookMetrics, WebhookOptions } from '../../src/webhook/index.ts'
 import { createWebhookServer, type WebhookServer } from '../../src/webhook/index.ts'
+import { decodeAuditPayload } from '../../src/audit/index.ts'
+import { batchOutcome } from '../../src/app/audit-handler.ts'
 
 export interface LogLine { level: string, obj: Record<string, unknown>, msg: string | undefined }
 
@@ -68,34 +71,15 @@ export function recordingMetrics (onAnswer?: (status: number) => void): Recorded
   return m
 }
 
-/** JSON.parse + count: EventList, Event or array; events without stageTimestamp are refused. */
+/**
+ * The product's own decoding of a webhook body (decodeAuditPayload, then batchOutcome: what
+ * app/audit-handler.ts answers with), without the rule evaluation that follows it there: the
+ * webhook tests exercise the server, and a body is accepted or refused exactly as `lanner serve`
+ * would. No events are too large here (maxEventBytes 0).
+ */
 export function decodeForTest (body: Buffer): HandleBodyResult {
-  let doc: unknown
-  try {
-    doc = JSON.parse(body.toString('utf8'))
-  } catch (err) {
-    return { accepted: 0, rejected: 0, issues: [{ code: 'ERR_AUDIT_BAD_JSON', message: (err as Error).message }] }
-  }
-  let items: unknown[] | undefined
-  if (Array.isArray(doc)) items = doc
-  else if (typeof doc === 'object' && doc !== null) {
-    const o = doc as { kind?: unknown, items?: unknown }
-    if (o.kind === 'EventList' && Array.isArray(o.items)) items = o.items
-    else if (o.kind === 'Event') items = [o]
-  }
-  if (items === undefined) {
-    return { accepted: 0, rejected: 0, issues: [{ code: 'ERR_AUDIT_NOT_RECOGNIZED', message: 'not an audit Event, EventList or array' }] }
-  }
-  const result: HandleBodyResult = { accepted: 0, rejected: 0, issues: [] }
-  items.forEach((ev, index) => {
-    if (typeof ev === 'object' && ev !== null && typeof (ev as { stageTimestamp?: unknown }).stageTimestamp === 'string') {
-      result.accepted++
-    } else {
-      result.rejected++
-      result.issues.push({ code: 'ERR_AUDIT_NO_TIMESTAMP', message: 'event has no stageTimestamp', index })
-    }
-  })
-  return result
+  const decoded = decodeAuditPayload(body, { maxEventBytes: 0 })
+  return batchOutcome(decoded.events.length, decoded)
 }
 
 export interface Deferred<T> { promise: Promise<T>, resolve(v: T): void, reject(e: unknown): void }
