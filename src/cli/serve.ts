@@ -60,7 +60,7 @@ export async function run (argv: string[], io: CliIO): Promise<number> {
     await app.dispatcher.close(1000)
     if (err instanceof AppError) throw err
     const e = err as NodeJS.ErrnoException & { port?: number }
-    io.stderr.write(`lanner serve: ${formatLocated({ code: e.code ?? 'ERR_SERVE', message: e.message + addressHint(e, config) })}\n`)
+    io.stderr.write(`lanner serve: ${formatLocated({ code: e.code ?? 'ERR_SERVE_FAILED', message: e.message + addressHint(e, config) })}\n`)
     return 1
   }
 }
