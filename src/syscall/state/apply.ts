@@ -318,6 +318,8 @@ export function applyRecord (procs: ProcessTable, rec: SyscallRecord, env: Apply
       procs.setFd(proc, fd)
       return { proc, fd }
     }
+    // the probe does not record chdir/fchdir yet (no kind in abi.ts): until it does, a cwd changes
+    // at exec only; this keeps the table right for records that carry them
     case 'chdir': case 'fchdir': {
       const proc = procs.live(rec.pid)
       if (proc === undefined || res !== 0) return { proc }
