@@ -44,7 +44,7 @@ export async function startSyscallMode (app: App): Promise<RunningMode> {
       kinds: initial.kinds,
       enterKinds: initial.enterKinds,
       onRecords: createSyscallRecordHandler({ rules: app.rules, emit: app.emit, metrics, enricher, readiness, log }),
-      onStats: createProbeStatsHandler({ metrics, drops: createDropAlerter(DEFAULTS.dropAlertIntervalMs, app.emit) }),
+      onStats: createProbeStatsHandler({ metrics, readiness, drops: createDropAlerter(DEFAULTS.dropAlertIntervalMs, app.emit) }),
       onRestart: function probeRestarting () { metrics.probeRestarts(); readiness.restarting() },
       onError: function probeError (err) { log.error({ code: err.code, err: err.message }, 'probe problem') },
       logger: log

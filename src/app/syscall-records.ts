@@ -60,6 +60,8 @@ export function createSyscallRecordHandler (deps: SyscallRecordDeps): (batch: Sy
 export interface ProbeStatsDeps {
   metrics: Pick<AppMetrics, 'eventsDropped' | 'syscallDrops'>
   drops: { report(time: bigint, delta: number, perCpu: readonly number[]): void }
+  /** told the helper's own record count, for the "no record has arrived" report */
+  readiness?: Pick<SyscallReadiness, 'helperStats'>
 }
 
 /** The probe's onStats: records the decoder could not use and ring-buffer drops become metrics; drops also feed the drop alert. */
@@ -67,6 +69,7 @@ export function createProbeStatsHandler (deps: ProbeStatsDeps): (s: ProbeStats) 
   const { metrics, drops } = deps
   let decodeErrorsSeen = 0
   return function probeStats (s) {
+    deps.readiness?.helperStats(s.records)
     // records the decoder could not use are lost too (each chunk's also logged via onError)
     if (s.decodeErrors > decodeErrorsSeen) metrics.eventsDropped(SOURCE, 'decode_error', s.decodeErrors - decodeErrorsSeen)
     decodeErrorsSeen = s.decodeErrors

@@ -76,3 +76,33 @@ t.test('the default clock is performance.now', async (t) => {
   r.recordsArrived(1)
   t.equal(r.ready(), true, 'records just now: fresh by the real clock')
 })
+
+t.test('attached but no record for staleAfterMs: one ERR_SYSCALL_PROBE_FAILED warn with what the helper says it sent', async (t) => {
+  const s = setup(60_000)
+  s.readiness.helperStats(0)
+  s.advance(59_999)
+  t.equal(s.readiness.ready(), false)
+  t.equal(s.logged().length, 0, 'nothing said before the limit')
+  s.advance(1)
+  t.equal(s.readiness.ready(), false)
+  s.advance(30_000)
+  t.equal(s.readiness.ready(), false)
+  const warns = s.logged().filter((l) => l.level === 40) as Array<Record<string, unknown>>
+  t.equal(warns.length, 1, 'one line, however often /readyz asks')
+  t.match(warns[0], { code: 'ERR_SYSCALL_PROBE_FAILED', waitedSeconds: 60, staleAfterSeconds: 60, helperRecordsSent: 0, msg: /no record has arrived/ })
+  s.readiness.recordsArrived(5)
+  t.equal(s.readiness.ready(), true, 'records make it ready')
+  s.readiness.restarting()
+  s.advance(60_000)
+  t.equal(s.readiness.ready(), false)
+  const again = s.logged().filter((l) => l.level === 40) as Array<Record<string, unknown>>
+  t.equal(again.length, 2, 'a restarted helper that stays silent is reported again')
+  t.equal(again[1]?.helperRecordsSent, null, 'no STATS frame from the new helper yet: unknown, not the old count')
+})
+
+t.test('staleAfterMs 0: a long wait for the first record is not reported', async (t) => {
+  const s = setup(0)
+  s.advance(24 * 3600_000)
+  t.equal(s.readiness.ready(), false)
+  t.equal(s.logged().length, 0)
+})

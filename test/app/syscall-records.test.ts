@@ -141,3 +141,12 @@ t.test('probe stats: decode errors and ring-buffer drops become metrics by their
   t.same(alerts.map((a) => a.rule), [DROP_RULE])
   t.match(alerts[0]?.outputFields, { n_drops: 7, n_drops_per_cpu: [4, 3] })
 })
+
+t.test('the helper\'s own record count from each STATS frame goes to readiness (for the "no record has arrived" report)', async (t) => {
+  const metrics = createMetrics()
+  const seen: number[] = []
+  const onStats = createProbeStatsHandler({ metrics, drops: createDropAlerter(60_000, () => {}), readiness: { helperStats (n) { seen.push(n) } } })
+  onStats(stats({ records: 0 }))
+  onStats(stats({ records: 1234 }))
+  t.same(seen, [0, 1234])
+})
