@@ -599,7 +599,11 @@ export function createWebhookBackend (opts: WebhookBackendOptions): WebhookBacke
       })
       wakeCollector = undefined
     }
-    return buffer.splice(0, batchMaxSize)
+    const events = buffer.splice(0, batchMaxSize)
+    // held from the step that empties the buffer: between collect() returning and its caller
+    // resuming, idle() would otherwise find the events in neither place and resolve too early
+    if (events.length > 0) held++
+    return events
   }
 
   function dispatch (events: unknown[]): void {
@@ -613,7 +617,6 @@ export function createWebhookBackend (opts: WebhookBackendOptions): WebhookBacke
       while (!stopping) {
         const events = await collect()
         if (events.length === 0) continue
-        held++
         await throttle()
         held--
         dispatch(events)
