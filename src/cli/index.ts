@@ -4,7 +4,7 @@
 // (cli/rules.ts), and `lanner --version` reads app/version.ts alone.
 import { AppError, formatLocated } from '../errors/index.ts'
 
-import type { CliIO, CommandModule } from './io.ts'
+import { quietOnClosedStdout, type CliIO, type CommandModule } from './io.ts'
 
 export type { CliIO }
 
@@ -40,8 +40,9 @@ export async function runCli (argv: string[], io: CliIO = process): Promise<numb
   }
   // A reader that stops early (`lanner rules list | head`) closes our stdout: a normal end for a
   // command that prints, not a crash. serve has its own answer (the stdout output counts the
-  // failure and the webhook goes on), so it keeps its stream as it is.
-  if (name !== 'serve') io.stdout.on('error', quietOnClosedStdout)
+  // failure and the webhook goes on), so it keeps its stream as it is; so does replay when it has
+  // other outputs (replay.ts decides: exiting would lose their alerts).
+  if (name !== 'serve' && name !== 'replay') io.stdout.on('error', quietOnClosedStdout)
   try {
     const mod = await cmd.load()
     return await mod.run(rest, io)
@@ -52,9 +53,4 @@ export async function runCli (argv: string[], io: CliIO = process): Promise<numb
     }
     throw err
   }
-}
-
-function quietOnClosedStdout (err: NodeJS.ErrnoException): void {
-  if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') process.exit(0)
-  throw err
 }

@@ -10,3 +10,12 @@ export interface CliIO {
 
 /** A command file: `run` returns the exit code. */
 export interface CommandModule { run(argv: string[], io: CliIO): Promise<number> }
+
+/**
+ * A reader that stops early (`lanner rules list | head`) closes our stdout: a normal end for a
+ * command whose only output is stdout, not a crash.
+ */
+export function quietOnClosedStdout (err: NodeJS.ErrnoException): void {
+  if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') process.exit(0)
+  throw err
+}

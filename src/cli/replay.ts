@@ -6,7 +6,7 @@
 import { loadConfig } from '../config/index.ts'
 import { AppError } from '../errors/index.ts'
 import { runReplay } from '../app/index.ts'
-import type { CliIO } from './io.ts'
+import { quietOnClosedStdout, type CliIO } from './io.ts'
 import { configOptionsOf, parseCommonArgs, SHARED_OPTIONS_HELP } from './args.ts'
 import { checkReadable } from './readable.ts'
 
@@ -28,6 +28,10 @@ export async function run (argv: string[], io: CliIO): Promise<number> {
   if (args.positional.length === 0) throw new AppError('ERR_CLI_USAGE', 'no input: give one or more files, directories or - for stdin')
   for (const p of args.positional) if (p !== '-') checkReadable(p)
   const config = loadConfig({ ...configOptionsOf(args, args.json ? ['json_output=true'] : []), source: 'k8s_audit' })
+  // stdout the only output: a reader closing it (`| head`) ends the replay quietly; with other
+  // outputs it is that output's failure only, and the replay goes on so they get every alert
+  const { stdout, file, program, http } = config.outputs
+  if (stdout.enabled && !file.enabled && !program.enabled && !http.enabled) io.stdout.on('error', quietOnClosedStdout)
   const result = await runReplay(config, args.positional, io)
   const prefix = result.code === 0 ? '' : 'lanner replay: '
   for (const l of result.report) io.stderr.write(prefix + l + '\n')
