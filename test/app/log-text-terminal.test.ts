@@ -36,3 +36,14 @@ t.test('a text destination on a file descriptor writes one line per record', asy
   closeSync(fd)
   t.equal(readFileSync(file, 'utf8'), 'T WARN  one\nT ERROR two\n')
 })
+
+t.test('log_format auto: text lines on a terminal, JSON records anywhere else', async (t) => {
+  const tty = lineCollector()
+  Object.assign(tty.stream, { isTTY: true })
+  createLogger({ level: 'info', stderr: true, format: 'auto' }, tty.stream).info({ port: 1 }, 'listening')
+  const pipe = lineCollector()
+  createLogger({ level: 'info', stderr: true }, pipe.stream).info({ port: 1 }, 'listening')
+  await new Promise<void>((resolve) => setImmediate(resolve))
+  t.match(tty.lines[0], /^\S+ INFO  listening port=1$/)
+  t.match(JSON.parse(pipe.lines[0] ?? '{}'), { level: 30, msg: 'listening', port: 1, name: 'lanner' })
+})
