@@ -13,6 +13,9 @@ import { request, startServe, until, webhookListening, adminPort } from '../help
 import { encodeEventList, loadAuditSamples } from '../helpers/apiserver-client.ts'
 
 const UPSTREAM = fileURLToPath(new URL('../../../shared/reference/k8saudit/k8s_audit_rules.yaml', import.meta.url))
+// the whole product is compiled here (tsc) before the first test: on a loaded machine that alone
+// can take a minute, so this file gets more than the runner's 120 s (a bound, never a wait)
+t.setTimeout(300_000)
 const bin = await builtLanner()
 
 t.test('the built CLI runs from dist/ without tsx: --version and rules validate', async (t) => {

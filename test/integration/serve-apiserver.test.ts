@@ -14,6 +14,10 @@ import { startServe, until, webhookListening, type ServeChild } from '../helpers
 // The apiserver's retries are real, but quick: a failed first attempt is then reported with its
 // answer at once instead of the test running into its timeout during 10 s x 1.5 backoffs
 const FAST_BACKOFF_MS = 20
+
+// several `lanner serve` children fed every real audit sample in each backend mode: about 70 s on a
+// loaded machine, so more than the runner's 120 s default (a bound, never a wait)
+t.setTimeout(300_000)
 const KUBECTL = 'kubectl/v1.33.1 (linux/amd64) kubernetes/8adc0f0'
 let seq = 0
 

@@ -51,6 +51,10 @@ async function postBatch (s: ServeChild, webhook: string, file: string, sentinel
   return alertsIn(file).slice(before).filter((a) => a.output_fields['ka.target.name'] !== sentinel)
 }
 
+// three `lanner serve` children that each load @kubernetes/client-node: 70-90 s on a loaded
+// machine, so more than the runner's 120 s default (a bound, never a wait)
+t.setTimeout(300_000)
+
 t.test('serve: rules from a ConfigMap are live at start and follow its edits without a restart', async (t) => {
   const api = await startFakeConfigMapApiServer(t, { ...CM, token: 'cm-reader' })
   api.setData({ 'custom.yaml': customRule('v1', 'configmaps'), 'README': 'not rules: keys that are not .yaml/.yml are ignored' })
