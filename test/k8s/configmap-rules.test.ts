@@ -25,3 +25,9 @@ t.test('a bad section is a ConfigError naming the key', async (t) => {
   t.throws(() => k8sOptionsOf({ config }), ConfigError)
   t.throws(() => k8sOptionsOf({ config }), { code: 'ERR_CONFIG_INVALID', location: { itemName: 'lanner.k8s.rules_configmaps[0].name' } })
 })
+
+t.test('a ConfigMap given by name alone (a string, not {namespace, name}) is a ConfigError naming the item', async (t) => {
+  const dir = t.testdir({ 'lanner.yaml': 'lanner:\n  k8s:\n    rules_configmaps:\n      - lanner-custom-rules\n' })
+  const config = loadConfig({ file: path.join(dir, 'lanner.yaml') })
+  t.throws(() => k8sOptionsOf({ config }), { code: 'ERR_CONFIG_INVALID', message: 'lanner.k8s.rules_configmaps[0]: expected {namespace, name}', location: { itemName: 'lanner.k8s.rules_configmaps[0]' } })
+})
