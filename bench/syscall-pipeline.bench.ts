@@ -2,7 +2,10 @@
 // decode → createEnricher → the default syscall rules (what src/app/syscall-mode.ts runs), live at
 // offered rates and flat out against the storm through decode alone (the floor), then the same
 // captured helper bytes through decode alone and through the pipeline on one core (the ceiling).
-// A process spawning short children with stdio pipes runs alongside, as on a real node.
+// A process spawning short children with stdio pipes runs alongside, as on a real node. The
+// one-core passes also compare the record path before the event pump (the loop syscall-mode.ts
+// ran: try { evaluate(enrich(record)) } per record, counts per batch) with syscall mode's record
+// handler now (src/app/syscall-records.ts over src/app/event-pump.ts), alternated on the same bytes.
 // Needs root and the probe's build tools; about 25 s.
 // Run: node --import tsx bench/syscall-pipeline.bench.ts [seconds per phase, default 2.5]
 import { spawn, type ChildProcess } from 'node:child_process'
@@ -10,6 +13,9 @@ import { cpus } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import type { Alert } from '../src/events/index.ts'
 import { syscallSource } from '../src/syscall/fields/index.ts'
+import { createMetrics } from '../src/app/metrics.ts'
+import { SyscallReadiness } from '../src/app/syscall-readiness.ts'
+import { createSyscallRecordHandler } from '../src/app/syscall-records.ts'
 import { loadRules, readRulesPaths, type Ruleset } from '../src/rules/index.ts'
 import { helperPath, probeUnsupportedReason } from '../src/syscall/build.ts'
 import { compileC } from './compile-c.ts'
@@ -169,6 +175,63 @@ function wholePipeline (chunks: Buffer[], enricher: Enricher, rules: Ruleset): O
   return { records, seconds: Number(process.hrtime.bigint() - start) / 1e9, alerts }
 }
 
+/**
+ * The record path as syscall-mode.ts ran it before the event pump (its time: process CPU): counts per batch, the ruleset
+ * taken once, try { evaluate(enrich(record)) } per record.
+ */
+function recordLoopBefore (chunks: Buffer[], rules: Ruleset): OneCore {
+  const d = new StreamDecoder()
+  const enricher = createEnricher()
+  const metrics = createMetrics({ defaultMetrics: false })
+  let records = 0
+  let alerts = 0
+  function count (): void { alerts++ }
+  const start = process.cpuUsage()
+  for (const c of chunks) {
+    const batch = d.push(c).records
+    records += batch.length
+    const started = process.hrtime.bigint()
+    metrics.eventsReceived('syscall', batch.length)
+    let done = 0
+    for (const rec of batch) {
+      try {
+        rules.evaluate('syscall', enricher.enrich(rec), count)
+        done++
+      } catch {
+        metrics.eventsDropped('syscall', 'enrich_error', 1)
+      }
+    }
+    metrics.eventsEvaluated('syscall', done)
+    metrics.batchEvaluated('syscall', Number(process.hrtime.bigint() - started) / 1e9)
+  }
+  const cpu = process.cpuUsage(start)
+  return { records, seconds: (cpu.user + cpu.system) / 1e6, alerts }
+}
+
+/** The same bytes through syscall mode's record handler (readiness, counts, the event pump). */
+function recordHandlerAfter (chunks: Buffer[], rules: Ruleset): OneCore {
+  const d = new StreamDecoder()
+  const silent = { info () {}, warn () {}, error () {} }
+  let records = 0
+  let alerts = 0
+  const onRecords = createSyscallRecordHandler({
+    rules: { current: () => rules },
+    emit: function count () { alerts++ },
+    metrics: createMetrics({ defaultMetrics: false }),
+    enricher: createEnricher(),
+    readiness: new SyscallReadiness({ staleAfterMs: 60_000, log: silent }),
+    log: silent
+  })
+  const start = process.cpuUsage()
+  for (const c of chunks) {
+    const batch = d.push(c).records
+    records += batch.length
+    onRecords(batch)
+  }
+  const cpu = process.cpuUsage(start)
+  return { records, seconds: (cpu.user + cpu.system) / 1e6, alerts }
+}
+
 const sleep = (ms: number): Promise<void> => new Promise(function wait (r) { setTimeout(r, ms) })
 
 interface Phase { label: string, offered: string, ops: number, records: number, seconds: number, drops: number, alerts: number, cpuUs: number }
@@ -274,6 +337,14 @@ async function measure (storm: string): Promise<void> {
   oneCoreFloor = faster(oneCoreFloor, decodeAlone(chunks))
   oneCorePipeline = faster(oneCorePipeline, wholePipeline(chunks, fresh[1]!, rules))
   const capturedBytes = chunks.reduce(function sum (n, c) { return n + c.length }, 0)
+  // before/after the event pump, on the same bytes, alternated, fastest of seven rounds each, in
+  // CPU time: on a shared machine wall time mostly measures who else was running
+  let loopBefore = recordLoopBefore(chunks, rules)
+  let pumpAfter = recordHandlerAfter(chunks, rules)
+  for (let round = 1; round < 7; round++) {
+    loopBefore = faster(loopBefore, recordLoopBefore(chunks, rules))
+    pumpAfter = faster(pumpAfter, recordHandlerAfter(chunks, rules))
+  }
 
   const fmt = (n: number): string => Math.round(n).toLocaleString('en-US')
   const floor = phases[0]!
@@ -292,6 +363,14 @@ async function measure (storm: string): Promise<void> {
   for (const [label, r] of [['decode alone (floor)', oneCoreFloor], ['decode + enrich + rules', oneCorePipeline]] as const) {
     const rate = r.records / r.seconds
     console.log(`| ${label} | ${fmt(rate)} | ${fmt(r.alerts)} | ${(1e6 * r.seconds / r.records).toFixed(2)} | ${(rate / (oneCoreFloor.records / oneCoreFloor.seconds)).toFixed(2)} |`)
+  }
+  console.log('\nThe record path before and after the event pump, same bytes, one core, in process CPU time (on a shared machine, wall time mostly measures who else ran; fastest of seven alternated rounds; each with a fresh enricher and metrics):\n')
+  console.log('| pass | records/s | alerts | µs/record | ratio after/before |')
+  console.log('|---|---|---|---|---|')
+  const beforeRate = loopBefore.records / loopBefore.seconds
+  for (const [label, r] of [['decode + the loop syscall-mode.ts ran (before)', loopBefore], ['decode + createSyscallRecordHandler (event pump, after)', pumpAfter]] as const) {
+    const rate = r.records / r.seconds
+    console.log(`| ${label} | ${fmt(rate)} | ${fmt(r.alerts)} | ${(1e6 * r.seconds / r.records).toFixed(2)} | ${(rate / beforeRate).toFixed(3)} |`)
   }
   console.log(`\nevaluation exceptions: ${evalErrors}, enrichment state errors: ${enricher.stateErrors}, rule eval errors: ${rules.evalErrors}, decode errors: ${stats?.decodeErrors ?? 0}`)
   console.log('Node CPU µs/record is the whole Node process (decode, enrichment, rules, GC) per record it received.')
