@@ -6,7 +6,7 @@ import t from 'tap'
 import { mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { startServe, until, type LogLine } from '../helpers/serve-child.ts'
-import { probeUnsupported } from '../helpers/probe-required.ts'
+import { probeUnsupported, skipUnlessRequired } from '../helpers/probe-required.ts'
 
 const PROBE_LIMIT_MS = 60000
 
@@ -14,7 +14,7 @@ function rule (name: string, condition: string): string {
   return `- rule: ${name}\n  desc: test\n  condition: ${condition}\n  output: "${name} (file=%fs.path.name proc=%proc.name)"\n  priority: NOTICE\n  source: syscall\n`
 }
 
-t.test('the probe follows the rules\' event types across a reload', { skip: process.getuid?.() !== 0 ? 'needs root for the eBPF probe' : false }, async (t) => {
+t.test('the probe follows the rules\' event types across a reload', { skip: skipUnlessRequired(process.getuid?.() !== 0 ? 'needs root for the eBPF probe' : undefined) ?? false }, async (t) => {
   const dir = t.testdir({})
   const made = path.join(dir, `made-${process.pid}`)
   const rules = path.join(dir, 'rules.yaml')

@@ -3,6 +3,7 @@ import { chmodSync, readFileSync, renameSync, statSync, writeFileSync } from 'no
 import path from 'node:path'
 import { createDispatcher, createFileChannel } from '../../src/outputs/index.ts'
 import { captureLogger, counters, jsonLine, makeAlert, messageOf } from './helpers.ts'
+import { skipUnlessRequired } from '../helpers/probe-required.ts'
 
 for (const keepAlive of [true, false]) {
   t.test(`file output appends one alert per line (keep_alive ${keepAlive})`, async (t) => {
@@ -57,7 +58,7 @@ t.test('SIGHUP reopen writes to a fresh file after rotation (keep_alive true)', 
   await d.close(1000)
 })
 
-t.test('SIGHUP reopen releases the rotated file at once, not at the next alert', { skip: process.platform !== 'linux' ? '/proc/self/fd is Linux' : false }, async (t) => {
+t.test('SIGHUP reopen releases the rotated file at once, not at the next alert', { skip: skipUnlessRequired(process.platform !== 'linux' ? '/proc/self/fd is Linux' : undefined) ?? false }, async (t) => {
   const { readdirSync, readlinkSync } = await import('node:fs')
   const dir = t.testdir({})
   const filename = path.join(dir, 'alerts.log')
