@@ -81,7 +81,7 @@ export interface ConfigWatcher {
   close(): void
 }
 
-export function startConfigWatch (app: App, opts: { debounceMs?: number, signals?: boolean, onApplied?: (c: Config) => void } = {}): ConfigWatcher {
+export function startConfigWatch (app: App, opts: { debounceMs?: number, signals?: boolean } = {}): ConfigWatcher {
   const log = app.logger.child({ module: 'config' })
   const counters = countersOn(app.metrics.registry)
   let watcher: RulesWatcher | undefined
@@ -159,7 +159,6 @@ export function startConfigWatch (app: App, opts: { debounceMs?: number, signals
       log.warn({ reason, keys: d.restart }, `config changed in settings that apply only at start: restart Lanner to apply ${d.restart.join('; ')}`)
     }
     log.info({ reason, rules: d.rules, format: d.format, metrics: d.metrics, logLevel: d.log, configFiles: next.loadedConfigFiles }, 'config reloaded')
-    opts.onApplied?.(applied)
     return true
   }
 

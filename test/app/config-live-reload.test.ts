@@ -183,3 +183,17 @@ t.test('SIGHUP re-reads the config', async (t) => {
   await until(() => s.lines('config reloaded').some((l) => l.reason === 'SIGHUP'), 'the reload on SIGHUP')
   t.same(await s.batch(), [])
 })
+
+t.test('closing the watch while a reload that re-arms it is running leaves no file watch behind', async (t) => {
+  const watches = (): number => process.getActiveResourcesInfo().filter((r) => r === 'FSEventWrap').length
+  const s = await setup(t)
+  s.write('priority: debug\n', 'extra.yaml')
+  s.write(BASE + 'config_files: [extra.yaml]\n')
+  // the reload runs after close(): it applies the new config_files list, which re-arms the watch
+  const pending = s.watch.reload('edit before shutdown')
+  s.watch.close()
+  t.equal(await pending, true)
+  t.same(s.app.config.loadedConfigFiles, [s.file, path.join(s.dir, 'extra.yaml')])
+  await until(() => watches() === 0, 'the closed watch to release its file watches')
+  t.equal(watches(), 0, 'no file watch was armed again after close')
+})
