@@ -33,9 +33,19 @@ export function withStaticFields<E> (table: FieldTable<E>, values: Readonly<Reco
     info: (name) => statics.info(name) ?? table.info(name),
     bind: (name, arg) => statics.info(name) !== undefined ? statics.bind(name, arg) as (ev: E) => ReturnType<ReturnType<FieldTable<E>['bind']>> : table.bind(name, arg)
   }
+  // the table's optional binders (alternative candidates, constant comparison and normalisation:
+  // `fd.sport = https`, `fd.sip.name = …`) keep working for its own fields; a static field has none
   if (table.bindCandidates !== undefined) {
     const inner = table.bindCandidates.bind(table)
     wrapped.bindCandidates = (name, arg) => statics.info(name) !== undefined ? undefined : inner(name, arg)
+  }
+  if (table.bindCompare !== undefined) {
+    const inner = table.bindCompare.bind(table)
+    wrapped.bindCompare = (name, arg) => statics.info(name) !== undefined ? undefined : inner(name, arg)
+  }
+  if (table.bindConstant !== undefined) {
+    const inner = table.bindConstant.bind(table)
+    wrapped.bindConstant = (name, arg) => statics.info(name) !== undefined ? undefined : inner(name, arg)
   }
   return wrapped
 }

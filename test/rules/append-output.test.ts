@@ -145,3 +145,25 @@ t.test('suggested_output on a syscall rule: static fields, then container_id and
   const none = runSyscall(t, [], {})
   t.same(none.alerts.map((a) => a.message), ['curl run (user=root)', 'curl run (user=root)'], 'no append_output (no -c): unchanged')
 })
+
+t.test('static_fields keep the source\'s own constant handling: fd.sport = https and fd.sip.name load and compare as without them', async (t) => {
+  const rules = `
+- rule: Outbound https
+  desc: d
+  condition: evt.type = connect and evt.dir = < and fd.sport = https and fd.sip.name = "api.example.com"
+  output: "https (port=%fd.sport)"
+  priority: NOTICE
+  source: syscall
+`
+  const plain = loadRules([{ name: 'rules.yaml', content: rules }], { sources: [syscallSource] })
+  const withStatics = loadRules([{ name: 'rules.yaml', content: rules }], { sources: withStaticFieldsAll([syscallSource], { cluster: 'prod-eu' }) })
+  t.same(plain.errors.map((e) => e.code), [], 'loads without static fields')
+  t.same(withStatics.errors.map((e) => e.code), [], 'and with them (was RULE_COMPILE_BAD_VALUE: the port name reached the compiler unnormalised)')
+  t.ok(withStatics.ok)
+  const wrapped = withStaticFieldsAll([syscallSource], { cluster: 'prod-eu' })[0]!.fields
+  for (const name of ['fd.sport', 'fd.cport', 'fd.sip.name', 'fd.rip.name']) {
+    t.equal(typeof wrapped.bindConstant?.(name, undefined), typeof syscallSource.fields.bindConstant?.(name, undefined), `${name}: the same constant normalisation`)
+    t.equal(typeof wrapped.bindCompare?.(name, undefined), typeof syscallSource.fields.bindCompare?.(name, undefined), `${name}: the same comparison`)
+  }
+  t.equal(wrapped.bindConstant?.('static.cluster', undefined), undefined, 'a static field has none')
+})
