@@ -42,7 +42,7 @@ export const FALCO_044_KEYS: readonly FalcoKey[] = [
   { key: 'program_output', handling: 'applied' },
   { key: 'webserver', handling: 'applied' },
   { key: 'log_stderr', handling: 'applied' },
-  { key: 'log_syslog', handling: 'ignored', why: 'Lanner logs to stderr only (JSON lines)' },
+  { key: 'log_syslog', handling: 'ignored', why: 'Lanner logs to stderr only (JSON lines, or text with lanner.log_format)' },
   { key: 'log_level', handling: 'applied' },
   { key: 'libs_logger', handling: 'ignored', why: 'Lanner does not embed Falco\'s libs' },
   { key: 'output_timeout', handling: 'applied' },

@@ -181,8 +181,7 @@ function resolveOutputs (raw: RawConfig, p: (f: string) => string, warnings: str
       timeoutMs: lo.http_timeout_ms ?? raw.output_timeout ?? DEFAULTS.httpOutputTimeoutMs,
       retries: lo.http_retries ?? DEFAULTS.httpOutputRetries,
       concurrency: lo.http_concurrency ?? DEFAULTS.httpOutputConcurrency
-    },
-    outputTimeoutMs: raw.output_timeout
+    }
   }
 }
 

@@ -85,8 +85,6 @@ export interface OutputsConfig {
   /** timeoutMs: deadline of one program run (keep_alive false) or batch write (keep_alive true) */
   program: { enabled: boolean, keepAlive: boolean, program: string, timeoutMs: number }
   http: HttpOutputOptions
-  /** Falco's output_timeout (ms), when set: how long an output may block on one alert */
-  outputTimeoutMs?: number
 }
 
 /** One `append_output` entry, resolved (rules-side type: rules/load/append-output.ts) */

@@ -154,7 +154,7 @@ metrics:
   ])
   t.same(c.staticFields, { cluster: 'prod-eu', zone: '3' })
   t.equal(c.outputs.queueSize, 500)
-  t.equal(c.outputs.outputTimeoutMs, 2000)
+  t.equal(c.outputs.program.timeoutMs, 2000, 'output_timeout bounds a program run or batch write unless lanner.outputs.program_timeout_ms is set')
   t.equal(c.outputs.http.timeoutMs, 2000, 'output_timeout bounds an HTTP delivery unless lanner.outputs.http_timeout_ms is set')
   t.match(c.metrics, { enabled: true, intervalMs: 90000, outputRule: true, rulesCounters: true, resourceUtilization: true })
   const d = loadConfig({})
