@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { PassThrough } from 'node:stream'
 import { promisify } from 'node:util'
+import { Worker } from 'node:worker_threads'
 import { loadConfig, type Config } from '../../src/config/index.ts'
 import { buildApp } from '../../src/app/build.ts'
 import { startAuditMode } from '../../src/app/audit-mode.ts'
@@ -183,4 +184,38 @@ t.test('a webhook port already taken fails the start and closes the admin server
   const again = net.createServer()
   await t.resolves(new Promise<void>((resolve, reject) => { again.once('error', reject); again.listen(adminPort, '127.0.0.1', resolve) }), 'the admin port is free again')
   again.close()
+})
+
+t.test('TLS with a bearer token: the apiserver\'s token passes, none gets 401', async (t) => {
+  const c = configWith(`${tlsOf('none', other.files.caCert)}, bearer_token_file: ${path.join(dir, 'token')}`)
+  const { app, logs } = await appFor(c)
+  const mode = await startAuditMode(app)
+  t.teardown(async () => { await mode.stop(); await app.dispatcher.close(1000) })
+  t.notOk(logs.some((l) => l.code === 'WARN_CONFIG_INSECURE'), 'nothing to warn about')
+  const url = `https://localhost:${mode.port ?? 0}/k8s-audit`
+  t.equal((await postAsApiserver(url, [auditEvent()], { certificateAuthority: pki.caCert, token: 's3cret-token' })).status, 200)
+  t.equal((await postAsApiserver(url, [auditEvent()], { certificateAuthority: pki.caCert })).status, 401)
+})
+
+t.test('with evaluation workers, a failed start also ends the workers (else the process could not exit)', async (t) => {
+  const taken = net.createServer()
+  await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => { taken.close() })
+  const c = configWith('')
+  c.evalWorkers = 1
+  c.webhook.port = (taken.address() as net.AddressInfo).port
+  const { app } = await appFor(c)
+  t.teardown(async () => { await app.dispatcher.close(1000) })
+  const exits: Array<Promise<unknown>> = []
+  const post = Worker.prototype.postMessage
+  // learn the pool's workers from the rules it sends them
+  Worker.prototype.postMessage = function seeWorker (this: Worker, ...args: Parameters<Worker['postMessage']>) {
+    exits.push(new Promise((resolve) => this.once('exit', resolve)))
+    return post.apply(this, args)
+  }
+  t.teardown(() => { Worker.prototype.postMessage = post })
+  await t.rejects(startAuditMode(app), { code: 'EADDRINUSE' })
+  t.equal(exits.length, 1, 'the worker was sent the rules')
+  await Promise.all(exits)
+  t.pass('every worker exited')
 })
