@@ -8,9 +8,9 @@ import { readFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import type { Config, MetricsConfig } from '../config/index.ts'
-import { PACKAGE_ROOT } from '../config/index.ts'
 import type { Alert } from '../events/index.ts'
 import type { AppMetrics } from './metrics.ts'
+import { VERSION } from './version.ts'
 
 const HELP = 'https://falco.org/docs/metrics/'
 const NS_PER_MS = 1_000_000n
@@ -30,17 +30,6 @@ export interface FalcoCounters {
   outputDrops(): number
   startNs: bigint
   reloadNs(): bigint
-}
-
-let cachedVersion: string | undefined
-export function lannerVersion (): string {
-  if (cachedVersion !== undefined) return cachedVersion
-  try {
-    cachedVersion = String((JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version?: unknown }).version ?? '0.0.0')
-  } catch {
-    cachedVersion = '0.0.0'
-  }
-  return cachedVersion
 }
 
 /**
@@ -122,7 +111,7 @@ function sha256File (file: string): string | undefined {
 
 export function falcoPrometheusText (cfg: Pick<Config, 'source' | 'metrics' | 'loadedConfigFiles'>, c: FalcoCounters, rules: ReadonlyArray<{ name: string, content: string }> | undefined): string {
   const m = cfg.metrics
-  let out = series('falcosecurity_falco_version_info', 'gauge', 1, { version: lannerVersion() })
+  let out = series('falcosecurity_falco_version_info', 'gauge', 1, { version: VERSION })
   for (const r of rules ?? []) {
     out += series('falcosecurity_falco_sha256_rules_files_info', 'gauge', 1, { file_name: path.basename(r.name), sha256: createHash('sha256').update(r.content).digest('hex') })
   }
@@ -225,7 +214,7 @@ export function metricsSnapshotAlert (nowNs: bigint, cfg: Pick<Config, 'source'>
   const secs = Number(nowNs - state.prevNs) / 1e9
   const f: Record<string, string | number | null> = {
     'evt.source': cfg.source,
-    'falco.version': lannerVersion(),
+    'falco.version': VERSION,
     'falco.start_ts': Number(c.startNs),
     'falco.duration_sec': Math.floor(Number(nowNs - c.startNs) / 1e9),
     'falco.hostname': hostname,

@@ -3,7 +3,7 @@
 // in kB with convert_memory_to_mb: false, and snapshots that cannot compute a rate or a drop
 // percentage yet (no time elapsed, no events) give 0, never NaN or Infinity.
 import t from 'tap'
-import { rmSync } from 'node:fs'
+import { readFileSync, rmSync } from 'node:fs'
 import path from 'node:path'
 import { createMetrics } from '../../src/app/metrics.ts'
 import { metricsSnapshotAlert, withFalcoMetrics } from '../../src/app/falco-metrics.ts'
@@ -54,4 +54,17 @@ t.test('a config file deleted since the start is left out of the sha256 series',
   const text = await m.text()
   t.notMatch(text, /file_name="extra.yaml"/, 'no series for a file that cannot be read')
   t.match(text, /falcosecurity_falco_sha256_config_files_info\{file_name="falco.yaml",/, 'the others stay')
+})
+
+t.test('the audit source\'s snapshot: source_plugin engine, Lanner\'s version, FALCO_HOSTNAME as hostname', async (t) => {
+  const saved = process.env.FALCO_HOSTNAME
+  process.env.FALCO_HOSTNAME = 'audit-node-2'
+  t.teardown(() => { if (saved === undefined) delete process.env.FALCO_HOSTNAME; else process.env.FALCO_HOSTNAME = saved })
+  const cfg = loadConfig({ overrides: ['metrics.enabled=true'] })
+  const m = withFalcoMetrics(createMetrics({ defaultMetrics: false }), () => cfg, () => undefined)
+  const a = metricsSnapshotAlert(m.falco.startNs + 1_000_000_000n, cfg, m.falco, { prevEvents: 0, prevNs: m.falco.startNs, prevDrops: 0 })
+  const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version
+  t.match(a, { hostname: 'audit-node-2', outputFields: { 'falco.hostname': 'audit-node-2', 'scap.engine_name': 'source_plugin', 'evt.source': 'k8s_audit', 'falco.version': version } })
+  t.notOk('scap.n_drops' in a.outputFields, 'no ring buffer, no drop fields')
+  t.match(await m.text(), new RegExp(`^falcosecurity_falco_version_info\\{version="${version.replace(/\./g, '\\.')}"\\} 1$`, 'm'))
 })
