@@ -22,7 +22,10 @@ export function dryRunReport (config: Config, result: LoadResult, preflight?: We
   stdout.push(`config: ${config.file ?? '(defaults)'}`)
   stdout.push(`source: ${config.source}`)
   stdout.push(`rules: ${config.rulesPaths.join(', ')}${config.defaultRules ? ' (built-in defaults)' : ''}`)
-  if (config.source === 'k8s_audit') {
+  if (config.source === 'k8s_audit' && config.replayFile !== undefined) {
+    // open_params naming a file: serve evaluates it and exits; no webhook starts, so none is reported
+    stdout.push(`audit events from: ${config.replayFile} (read once, then exit; no webhook)`)
+  } else if (config.source === 'k8s_audit') {
     const wh = config.webhook
     stdout.push(`webhook: ${wh.tls === undefined ? 'http' : 'https'}://${wh.host}:${wh.port}${wh.path}`)
     stdout.push(`webhook authentication: ${authOf(config, preflight)}`)

@@ -37,7 +37,7 @@ export async function run (argv: string[], io: CliIO): Promise<number> {
   if (args.dryRun) {
     k8sOptionsOf({ config })
     // the files a real start reads: missing or mismatched ones fail here as they would there
-    const preflight = config.source === 'k8s_audit' ? webhookPreflight(config) : undefined
+    const preflight = config.source === 'k8s_audit' && config.replayFile === undefined ? webhookPreflight(config) : undefined
     if (config.admin.enabled && config.admin.tls !== undefined) readTls(config.admin.tls, 'webserver.ssl_certificate')
     const sources = await buildSources(config)
     const report = dryRunReport(config, await loadRulesFromPaths(config.rulesPaths, loadOptionsFrom(config, sources)), preflight)

@@ -45,3 +45,15 @@ t.test('open_params naming a readable file: serve replays it and exits 0', async
   t.equal(serve.code, 0, serve.stderr)
   t.match(serve.stderr, /replay: 1 event\(s\) read from 1 file\(s\)/)
 })
+
+t.test('--dry-run with open_params naming a file reports the file, not a webhook that will not start', async (t) => {
+  const dir = t.testdir({ 'audit.log': encodeEventList([auditEvent(1)]) })
+  const file = path.join(dir, 'falco.yaml')
+  writeFileSync(file, falcoYaml(path.join(dir, 'audit.log')))
+  const dry = await runLanner(['serve', '--dry-run', '-c', file])
+  t.equal(dry.code, 0, dry.stderr)
+  t.match(dry.stdout, `audit events from: ${path.join(dir, 'audit.log')} (read once, then exit; no webhook)`)
+  t.notMatch(dry.stdout, /^webhook/m, 'no webhook address or authentication line')
+  t.notMatch(dry.stderr, /plain HTTP|insecure|anyone/i, 'no warning about a webhook that does not run')
+  t.match(dry.stdout, /^ok$/m)
+})
