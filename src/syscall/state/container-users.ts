@@ -3,9 +3,10 @@
 // read through /proc/<pid>/root of whichever of the container's processes is alive when they are
 // needed, and a pid is trusted only while its cgroup names the container (a pid number can be
 // reused by another container or the host between two reads).
-import { readFileSync, statSync } from 'node:fs'
+import { closeSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { containerFromProcCgroup } from './container-id.ts'
+import { openRoot, readInRoot, type RootRead } from './read-in-root.ts'
 import { parseGroup, parsePasswd, type GroupEntry, type UserDb, type UserEntry } from './users.ts'
 
 export interface ContainerUsersOptions {
@@ -17,6 +18,19 @@ export interface ContainerUsersOptions {
   livePids?(fullId: string): Iterable<number>
   /** clock (tests) */
   now?(): number
+  /**
+   * a container's passwd or group exists but was refused (FIFO, device, over 1 MiB, a symlink
+   * loop: see read-in-root.ts); called once per container, for a log line
+   */
+  onUnreadable?(info: UnreadableEtcFile): void
+}
+
+export interface UnreadableEtcFile {
+  /** the container's full id */
+  containerId: string
+  /** the path inside the container, e.g. /etc/passwd */
+  file: string
+  reason: string
 }
 
 export interface ContainerUsers {
@@ -28,8 +42,12 @@ export interface ContainerUsers {
 
 /** pids remembered per container, newest first */
 const RECENT_PIDS = 8
-/** pids tried in one attempt (a churning container offers many dead ones) */
-const MAX_TRIES = 16
+/**
+ * pids tried in one attempt (a churning container offers many dead ones). An attempt runs on the
+ * event path, synchronously: each try is one small /proc read (the pid's cgroup), the one that
+ * reaches a live process adds the two capped file reads; later attempts go on with the rest.
+ */
+const MAX_TRIES = 4
 /** a container whose files were read: a missing uid re-reads them at most this often (users added later) */
 const RELOAD_MS = 10_000
 /** a container never read yet: retried at once for a pid not tried before, else at most this often */
@@ -47,22 +65,29 @@ function inContainer (procRoot: string, pid: number, fullId: string): boolean {
   return cg !== undefined && containerFromProcCgroup(cg)?.fullId === fullId
 }
 
-interface Files { passwd: string, group: string }
+interface Files { passwd: RootRead, group: RootRead }
 
 /**
  * The container's passwd and group through one of its processes; undefined when that process is
  * gone, belongs elsewhere, or its root cannot be reached. A reachable root without the files
- * (distroless images) is an answer too: no users.
+ * (distroless images) is an answer too: no users; so is a file refused as hostile (read-in-root.ts).
  */
 function readThrough (procRoot: string, pid: number, fullId: string): Files | undefined {
   if (!inContainer(procRoot, pid, fullId)) return undefined
-  const etc = join(procRoot, String(pid), 'root', 'etc')
-  try { statSync(join(procRoot, String(pid), 'root', '.')) } catch { return undefined }
-  const passwd = readText(join(etc, 'passwd'))
-  const group = readText(join(etc, 'group'))
-  // the files read are this container's only if the pid still belongs to it afterwards
-  if (!inContainer(procRoot, pid, fullId)) return undefined
-  return { passwd: passwd ?? '', group: group ?? '' }
+  const root = openRoot(join(procRoot, String(pid), 'root'))
+  if (root === undefined) return undefined
+  try {
+    // the root held is this container's only if the pid still belongs to it once it is held (the
+    // fd keeps naming that root whatever the pid number becomes afterwards)
+    if (!inContainer(procRoot, pid, fullId)) return undefined
+    return { passwd: readInRoot(root, 'etc/passwd'), group: readInRoot(root, 'etc/group') }
+  } finally {
+    closeSync(root)
+  }
+}
+
+function textOf (r: RootRead): string {
+  return r.kind === 'text' ? r.text : ''
 }
 
 class ContainerEntry implements UserDb {
@@ -73,12 +98,14 @@ class ContainerEntry implements UserDb {
   /** pids found gone or elsewhere; a pid number reused later is tried again after a reset */
   private readonly failed = new Set<number>()
   private readonly recent: number[] = []
+  private warned = false
 
   constructor (
     private readonly fullId: string,
     private readonly procRoot: string,
     private readonly livePids: ((fullId: string) => Iterable<number>) | undefined,
-    private readonly now: () => number
+    private readonly now: () => number,
+    private readonly onUnreadable: ((info: UnreadableEtcFile) => void) | undefined
   ) {}
 
   note (pid: number): void {
@@ -131,12 +158,25 @@ class ContainerEntry implements UserDb {
       if (tries++ >= MAX_TRIES) break
       const files = readThrough(this.procRoot, pid, this.fullId)
       if (files === undefined) { this.failed.add(pid); continue }
-      this.set(parsePasswd(files.passwd), parseGroup(files.group))
+      this.set(parsePasswd(textOf(files.passwd)), parseGroup(textOf(files.group)))
+      // a refused file counts as read (no entries): re-read only as a loaded container is, on a
+      // miss at most every RELOAD_MS, never once per new process
       this.loaded = true
+      this.warnRefused(files)
       this.failed.clear()
       return 'read'
     }
     return tries === 0 ? 'none untried' : 'failed'
+  }
+
+  private warnRefused (files: Files): void {
+    if (this.warned || this.onUnreadable === undefined) return
+    for (const [file, r] of [['/etc/passwd', files.passwd], ['/etc/group', files.group]] as const) {
+      if (r.kind !== 'refused') continue
+      this.warned = true
+      this.onUnreadable({ containerId: this.fullId, file, reason: r.reason })
+      return
+    }
   }
 
   private * candidates (): Iterable<number> {
@@ -164,7 +204,7 @@ export function createContainerUsers (opts: ContainerUsersOptions = {}): Contain
     of (fullId: string, pid: number): UserDb {
       let e = entries.get(fullId)
       if (e === undefined) {
-        e = new ContainerEntry(fullId, procRoot, opts.livePids, now)
+        e = new ContainerEntry(fullId, procRoot, opts.livePids, now, opts.onUnreadable)
         entries.set(fullId, e)
         if (entries.size > max) {
           const oldest = entries.keys().next().value

@@ -1,7 +1,8 @@
 // Users and groups of the node, for `user.*`/`group.*`: parsed from the host's passwd/group
 // files, seen through /proc/1/root when we run in a container (else the files we see directly).
-import { readFileSync, statSync } from 'node:fs'
+import { closeSync } from 'node:fs'
 import { join } from 'node:path'
+import { openRoot, readInRoot } from './read-in-root.ts'
 
 export interface UserEntry { name: string, uid: number, gid: number, home: string, shell: string }
 export interface GroupEntry { name: string, gid: number }
@@ -49,18 +50,46 @@ export function userDbFrom (users: readonly UserEntry[], groups: readonly GroupE
   return { user: (uid) => byUid.get(uid), group: (gid) => byGid.get(gid) }
 }
 
-function pickEtc (procRoot: string): string {
-  const hostEtc = join(procRoot, '1', 'root', 'etc')
+/**
+ * Where the node's files are: the host's root through /proc/1/root when it shows an etc/passwd
+ * (we run in a pod with hostPID), else our own. Either way they are read like a container's
+ * (read-in-root.ts): a symlink in the path resolves against that root, not ours, and a FIFO, a
+ * device or a huge file is refused, never waited on or swallowed.
+ */
+function pickRoot (procRoot: string): { dir: string, rel: string } {
+  const host = { dir: join(procRoot, '1', 'root'), rel: 'etc/passwd' }
+  const fd = openRoot(host.dir)
+  if (fd !== undefined) {
+    try {
+      if (readInRoot(fd, host.rel).kind !== 'absent') return { dir: host.dir, rel: 'etc' }
+    } finally {
+      closeSync(fd)
+    }
+  }
+  return { dir: '/', rel: 'etc' }
+}
+
+/** the file's text; undefined when it cannot be read (missing, refused, root unreachable) */
+function readOrUndefined (root: { dir: string, rel: string }, name: string, onRefused?: (file: string, reason: string) => void): string | undefined {
+  const fd = openRoot(root.dir)
+  if (fd === undefined) return undefined
   try {
-    statSync(join(hostEtc, 'passwd'))
-    return hostEtc
-  } catch {
-    return '/etc'
+    const r = readInRoot(fd, `${root.rel}/${name}`)
+    if (r.kind === 'refused') onRefused?.(join(root.dir, root.rel, name), r.reason)
+    return r.kind === 'text' ? r.text : undefined
+  } finally {
+    closeSync(fd)
   }
 }
 
-function readOrUndefined (path: string): string | undefined {
-  try { return readFileSync(path, 'utf8') } catch { return undefined }
+export interface LoadUserDbOptions {
+  /** /proc by default: the node's files are looked for under <procRoot>/1/root */
+  procRoot?: string
+  /** read <etcDir>/passwd and <etcDir>/group instead (tests) */
+  etcDir?: string
+  now?: () => number
+  /** passwd or group there but refused (FIFO, device, over 1 MiB): called once, for a log line */
+  onUnreadable?(info: { file: string, reason: string }): void
 }
 
 const RELOAD_MIN_INTERVAL_MS = 10_000
@@ -70,17 +99,23 @@ const EMPTY: UserDb = userDbFrom([], [])
  * Lookup over the node's files. A miss re-reads the files (at most every 10 s) so users added
  * after start resolve without a restart; hits never touch the disk.
  */
-export function loadUserDb (opts: { procRoot?: string, etcDir?: string, now?: () => number } = {}): UserDb {
-  const etc = opts.etcDir ?? pickEtc(opts.procRoot ?? '/proc')
+export function loadUserDb (opts: LoadUserDbOptions = {}): UserDb {
+  const root = opts.etcDir !== undefined ? { dir: opts.etcDir, rel: '.' } : pickRoot(opts.procRoot ?? '/proc')
   const now = opts.now ?? Date.now
   let db: UserDb = EMPTY
   let loadedAt = 0
+  let warned = false
+  function refused (file: string, reason: string): void {
+    if (warned) return
+    warned = true
+    opts.onUnreadable?.({ file, reason })
+  }
   function reload (): void {
     loadedAt = now()
-    const passwd = readOrUndefined(join(etc, 'passwd'))
+    const passwd = readOrUndefined(root, 'passwd', refused)
     // unreadable now (the files moved, a mount went away): keep what we knew
     if (passwd === undefined && db !== EMPTY) return
-    db = userDbFrom(parsePasswd(passwd ?? ''), parseGroup(readOrUndefined(join(etc, 'group')) ?? ''))
+    db = userDbFrom(parsePasswd(passwd ?? ''), parseGroup(readOrUndefined(root, 'group', refused) ?? ''))
   }
   reload()
   function maybeReload (): boolean {
