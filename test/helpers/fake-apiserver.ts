@@ -14,7 +14,9 @@
 //   only event is ERROR with a 410 Expired Status ("too old resource version: R (oldest)") — the
 //   watch cache answers a too-old version in-band, not with an HTTP 410.
 // - allowWatchBookmarks=true: BOOKMARK events whose object has only kind, apiVersion and
-//   metadata.resourceVersion, on demand and right before a watch ends at its timeoutSeconds.
+//   metadata.resourceVersion, on demand (bookmark()) and when the watch cache sends them
+//   (k8s.io/apiserver pkg/storage/cacher cacheWatcher.nextBookmarkTime): roughly every minute, and
+//   2 s before the watch's deadline; none when that moment has already passed (timeoutSeconds <= 2).
 // - timeoutSeconds ends the watch response cleanly after that many seconds.
 // - every namespace written carries the immutable `kubernetes.io/metadata.name: <name>` label the
 //   apiserver sets on create and update (KEP-2161, GA in 1.22), whatever the writer sent.
@@ -32,6 +34,9 @@ export type Resource = 'pods' | 'namespaces' | 'configmaps'
 export interface SeenRequest { path: string, query: URLSearchParams, auth: string | undefined }
 
 interface Teardown { teardown(fn: () => void | Promise<void>): void }
+
+/** the watch cache's bookmark heartbeat (cacher's bookmarkFrequency: one minute) */
+const BOOKMARK_FREQUENCY_MS = 60_000
 
 const KIND: Record<Resource, string> = { pods: 'Pod', namespaces: 'Namespace', configmaps: 'ConfigMap' }
 const NAMESPACED: Record<Resource, boolean> = { pods: true, namespaces: false, configmaps: true }
@@ -443,11 +448,15 @@ export async function startKubeApi (t: Teardown, opts: KubeApiOptions = {}): Pro
     const w: OpenWatch = { res, resource, namespace, match, bookmarks: url.searchParams.get('allowWatchBookmarks') === 'true', sentRv: 0 }
     watches.add(w)
     let timer: NodeJS.Timeout | undefined
+    let bookmarkTimer: NodeJS.Timeout | undefined
     req.on('close', function watchClosed () {
       clearTimeout(timer)
+      clearTimeout(bookmarkTimer)
       watches.delete(w)
       opts.onWatchClosed?.(kreq)
     })
+    // a response ended here (timeoutSeconds, endWatches) writes nothing more
+    res.on('close', function watchResponseClosed () { clearTimeout(timer); clearTimeout(bookmarkTimer) })
     opts.onWatchOpened?.(kreq)
     const rvParam = url.searchParams.get('resourceVersion')
     const from = rvParam === null || rvParam === '' ? 0 : Number(rvParam)
@@ -464,11 +473,22 @@ export async function startKubeApi (t: Teardown, opts: KubeApiOptions = {}): Pro
     }
     w.sentRv = Math.max(w.sentRv, revision)
     const timeoutSeconds = Number(url.searchParams.get('timeoutSeconds') ?? '')
-    if (Number.isFinite(timeoutSeconds) && timeoutSeconds > 0) {
-      timer = setTimeout(function watchTimedOut () {
-        if (w.bookmarks) send(w, 'BOOKMARK', { kind: KIND[resource], apiVersion: 'v1', metadata: { resourceVersion: String(revision) } })
-        res.end()
-      }, timeoutSeconds * 1000)
+    const deadline = Number.isFinite(timeoutSeconds) && timeoutSeconds > 0 ? Date.now() + timeoutSeconds * 1000 : undefined
+    if (deadline !== undefined) timer = setTimeout(function watchTimedOut () { res.end() }, deadline - Date.now())
+    if (w.bookmarks) {
+      // the cacher's schedule: a heartbeat a minute from now, or 2 s before the deadline if sooner;
+      // a moment already past is skipped
+      const scheduleBookmark = (): void => {
+        const now = Date.now()
+        let at = now + BOOKMARK_FREQUENCY_MS
+        if (deadline !== undefined && deadline - 2000 < at) at = deadline - 2000
+        if (at < now) return
+        bookmarkTimer = setTimeout(function cacherBookmark () {
+          send(w, 'BOOKMARK', { kind: KIND[resource], apiVersion: 'v1', metadata: { resourceVersion: String(revision) } }, revision)
+          if (deadline === undefined || at !== deadline - 2000) scheduleBookmark()
+        }, at - now)
+      }
+      scheduleBookmark()
     }
   }
 
