@@ -58,5 +58,6 @@ export async function listenOn (app: FastifyInstance, host: string, port: number
     await app.listen({ host, port })
   }
   const addr = app.server.address()
+  // an object for any TCP listener (a string only for a pipe path, which Lanner never listens on)
   return typeof addr === 'object' && addr !== null ? addr.port : port
 }

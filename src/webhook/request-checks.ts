@@ -41,9 +41,9 @@ function pathOf (url: string): string {
   return q === -1 ? url : url.slice(0, q)
 }
 
+/** Only asked with clientAuth 'request', which needs TLS: the socket is always a TLSSocket. */
 function hasUnverifiedClientCert (request: FastifyRequest): boolean {
-  const socket = request.raw.socket as Partial<TLSSocket>
-  if (typeof socket.getPeerCertificate !== 'function') return false
+  const socket = request.raw.socket as TLSSocket
   const peer = socket.getPeerCertificate()
   return peer !== null && Object.keys(peer).length > 0 && socket.authorized !== true
 }
@@ -127,6 +127,8 @@ export function buildRequestChecks (kit: RouteKit): RequestChecks {
   // body and trickling it holds only what was sent.
   async function webhookCountBody (request: FastifyRequest, reply: FastifyReply, payload: NodeJS.ReadableStream): Promise<NodeJS.ReadableStream> {
     const slot = kit.slots.get(request)
+    // preParsing runs only once every onRequest check passed, webhookAdmit last (it sets the slot);
+    // the guard keeps an unadmitted body uncounted should that order ever change
     if (slot === undefined) return payload
     const counter = new Transform({
       transform: function webhookCountChunk (chunk: Buffer, _enc: BufferEncoding, done: TransformCallback) {

@@ -19,7 +19,8 @@ interface PemBlock { label: string, text: string }
 /** Every PEM block in `text`, in order; anything between blocks (comments, openssl's text dumps) is ignored. */
 export function splitPem (text: string): PemBlock[] {
   const blocks: PemBlock[] = []
-  for (const m of text.matchAll(PEM_BLOCK)) blocks.push({ label: m[1] ?? '', text: m[0] })
+  // group 1 (the label) takes part in every match of PEM_BLOCK
+  for (const m of text.matchAll(PEM_BLOCK)) blocks.push({ label: m[1] as string, text: m[0] })
   return blocks
 }
 

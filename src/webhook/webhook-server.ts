@@ -93,6 +93,7 @@ export async function createWebhookServer (opts: WebhookOptions, deps: WebhookDe
   })
   app.addHook('onResponse', async function webhookAnswerDone (request) {
     const socket = request.raw.socket
+    // webhookCountPending ran for this request first, so the entry exists; `?? 1` only satisfies the type
     pending.set(socket, (pending.get(socket) ?? 1) - 1)
   })
   app.addHook('onSend', async function webhookCloseAfterAnswer (request, reply) {

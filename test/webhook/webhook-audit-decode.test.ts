@@ -63,3 +63,13 @@ t.test('events without stageTimestamp or over the per-event limit: 200, counted 
   t.same(w.metrics.issues.sort(), ['ERR_AUDIT_EVENT_TOO_LARGE', 'ERR_AUDIT_NO_TIMESTAMP'])
   t.ok(w.logger.lines.some((l) => l.level === 'warn'), 'logged')
 })
+
+t.test('an empty POST (curl -X POST -H "Content-Type: application/json") reaches the decoder as an empty body and is acknowledged as not audit data', async (t) => {
+  const w = await startWebhook(t, {}, { handleBody: handleWithDecoder })
+  for (const headers of [{ ...JSON_HEADERS, 'content-length': '0' }, JSON_HEADERS]) {
+    const res = await request(w.url, { method: 'POST', headers })
+    t.equal(res.status, 200)
+    t.match(JSON.parse(res.body), { accepted: 0, rejected: 0, code: 'ERR_AUDIT_BAD_JSON', message: /^not usable as audit data; acknowledged so that it is not re-sent: / })
+  }
+  t.same(w.bodies.map((b) => b.length), [0, 0], 'handleBody got two empty bodies')
+})
