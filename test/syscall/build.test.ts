@@ -5,7 +5,7 @@ import t from 'tap'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { ensureProbeBuilt, helperPath, needsBuild } from '../../src/syscall/build.ts'
+import { ensureProbeBuilt, helperPath, needsBuild, prepareProbe } from '../../src/syscall/build.ts'
 import type { AppError } from '../../src/errors/index.ts'
 import { probeSkipReason } from '../fixtures/syscall/probe-harness.ts'
 
@@ -63,4 +63,22 @@ t.test('a build that fails: ERR_SYSCALL_PROBE_FAILED with the end of its stderr'
     t.equal(err?.code, 'ERR_SYSCALL_PROBE_FAILED')
     t.match(err?.message, /^building the eBPF probe failed \(scripts\/build-probe\.sh\):\n.*mkdir.*\/proc\/lanner-no-such-dir/s)
   })
+})
+
+t.test('the preflight check names the platform or architecture the probe cannot run on', async (t) => {
+  async function on (prop: 'platform' | 'arch', value: string): Promise<AppError | undefined> {
+    const real = Object.getOwnPropertyDescriptor(process, prop) as PropertyDescriptor
+    Object.defineProperty(process, prop, { value, configurable: true })
+    try {
+      return await prepareProbe().then(() => undefined, (e: AppError) => e)
+    } finally {
+      Object.defineProperty(process, prop, real)
+    }
+  }
+  const mac = await on('platform', 'darwin')
+  t.equal(mac?.code, 'ERR_SYSCALL_UNSUPPORTED')
+  t.equal(mac?.message, 'the eBPF probe needs Linux (this is darwin)')
+  const arm = await on('arch', 'arm64')
+  t.equal(arm?.code, 'ERR_SYSCALL_UNSUPPORTED')
+  t.equal(arm?.message, 'the eBPF probe is built for x86_64 only so far (this is arm64)')
 })
