@@ -206,14 +206,16 @@ function l4Of (table: NetTable): SocketEntry['l4proto'] {
   return table === 'tcp' || table === 'tcp6' ? 'tcp' : table === 'udp' || table === 'udp6' ? 'udp' : 'raw'
 }
 
-/** A table line's socket (fields as split by whitespace). */
-function socketFromFields (table: NetTable, f: string[]): SocketEntry | undefined {
+/**
+ * A table line's socket (fields as split by whitespace). Only lines that reach the inode column
+ * are indexed, so every field read here is there.
+ */
+function socketFromFields (table: NetTable, f: string[]): SocketEntry {
   if (table === 'unix') {
     // libsinsp makes a named unix socket the server end
     const path = f[7] ?? ''
-    return f.length < 7 ? undefined : { family: 'unix', l4proto: 'unknown', lip: '', lport: 0, rip: '', rport: 0, listening: false, role: path === '' ? 'client' : 'server', path }
+    return { family: 'unix', l4proto: 'unknown', lip: '', lport: 0, rip: '', rport: 0, listening: false, role: path === '' ? 'client' : 'server', path }
   }
-  if (f.length < 10) return undefined
   if (table === 'netlink') return { family: 'netlink', l4proto: 'unknown', lip: '', lport: 0, rip: '', rport: 0, listening: false, role: 'client', path: '' }
   const l4 = l4Of(table)
   const [lh, lp] = (f[1] as string).split(':') as [string, string]

@@ -104,6 +104,13 @@ t.test('files a process loses while it is read', async (t) => {
   // the process exits between the stat read and the status read: not reported as root
   writeFileSync(`${fp.root}/10/status`, '')
   t.equal(readProc(fp.root, 10, 1_700_000_000), undefined, 'a status without its lines: not a process we can describe')
+  // cmdline and cgroup gone (the process exited after its status was read): no argv, no container
+  rmSync(`${fp.root}/10/cmdline`)
+  rmSync(`${fp.root}/10/cgroup`)
+  writeFileSync(`${fp.root}/10/status`, 'Name:\tgone\nUid:\t1000\t1000\t1000\t1000\nGid:\t1000\t1000\t1000\t1000\n')
+  t.match(readProc(fp.root, 10, 1_700_000_000), { argv: [], container: undefined, uid: 1000, caps: undefined })
+  rmSync(`${fp.root}/10/status`)
+  t.equal(readProc(fp.root, 10, 1_700_000_000), undefined, 'status gone: not a process of uid 0')
   writeFileSync(`${fp.root}/10/stat`, '10 (gone')
   t.equal(readProc(fp.root, 10, 1_700_000_000), undefined, 'a stat cut inside the comm')
   writeFileSync(`${fp.root}/10/stat`, '10 (gone) S 1 10 10 0 -1 4194560\n')

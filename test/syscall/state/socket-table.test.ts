@@ -176,3 +176,17 @@ t.test('namespaces: shared by their processes, bounded, forgotten once every sna
   t.equal(socketOf(100, 1100)?.lport, 40000)
   t.equal(socketOf(200, 2200)?.lport, 40000, 'a forgotten namespace starts from fresh snapshots')
 })
+
+t.test('lines that stop short of the inode column are skipped; a table without its final newline is read whole', async (t) => {
+  const fp = fakeProc([{ pid: 100, ppid: 1, comm: 'app', argv: ['app'] }])
+  t.teardown(fp.cleanup)
+  writeNet(fp.root, 100, {
+    // a read cut mid-line (the file changed while read): the partial line is no socket
+    unix: UNIX_HEAD + '0000000000000000: 00000002 00000000 00010000 0001 01 7272 /run/a.sock\n0000000000000000: 00000002 0000',
+    tcp: TCP_HEAD + '   0: 0100007F:1F90 00000000:0000 0A   \n' + tcpLine(1, 4343).trimEnd()
+  })
+  const socketOf = createSocketLookup({ procRoot: fp.root })
+  t.equal(socketOf(100, 7272)?.path, '/run/a.sock')
+  t.equal(socketOf(100, 4343)?.lport, 40000, 'the last line, with no newline after it')
+  t.equal(socketOf(100, 2), undefined, 'the cut line\'s fields are not read as an inode')
+})
