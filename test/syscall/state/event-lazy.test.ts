@@ -68,3 +68,18 @@ t.test('argument readers: numbers as numbers, bigints and digit strings; text fr
   t.equal(pick({ path: '/a', name: '/b' }, 'name', 'path'), '/b', 'the first name present wins')
   t.equal(pick({ path: '/a' }, 'name', 'pathname'), undefined)
 })
+
+t.test('a record whose state transition throws still becomes an event, counted in stateErrors', async (t) => {
+  const fp = fakeProc([{ pid: 100, ppid: 1, comm: 'bash', argv: ['bash'], cwd: '/root', fds: { 4: '/etc/hosts' } }])
+  t.teardown(fp.cleanup)
+  const en = createEnricher({ procRoot: fp.root, scan: false, users: userDbFrom([], []) })
+  // no argument object at all (a damaged record): the open transition cannot read its name
+  const broken = { ...rec('openat', { pid: 100, tid: 100, res: 4 }), args: null as unknown as Record<string, never> }
+  const ev = en.enrich(broken)
+  t.equal(en.stateErrors, 1)
+  t.equal(ev.type, 'openat')
+  t.equal(ev.proc?.name, 'bash', 'the process still resolves, lazily')
+  const next = en.enrich(rec('openat', { pid: 100, tid: 100, res: 5, args: { fd: 5, dirfd: -100, name: 'x', flags: 0, mode: 0 } }))
+  t.equal(next.fd?.name, '/root/x', 'the stream goes on')
+  t.equal(en.stateErrors, 1)
+})
