@@ -1,7 +1,7 @@
 // Byte layout of the probe's records and helper frames, mirroring src/syscall/bpf/lanner-probe.h.
 // test/syscall/decode-abi.test.ts compares every offset here with the helper's `--abi` output.
 
-export const ABI_VERSION = 2
+export const ABI_VERSION = 3
 
 /** struct ln_hdr: fixed header of every kernel record (little-endian) */
 export const HDR = Object.freeze({
@@ -13,12 +13,12 @@ export const COMM_LEN = 16
 /** struct ln_tuple: a socket's endpoints; ports host order, addresses network order */
 export const TUPLE = Object.freeze({ size: 40, family: 0, sport: 2, dport: 4, proto: 6, saddr: 8, daddr: 24 })
 
-/** struct ln_exe_info: the new executable, last blob of a successful execve */
-export const EXE = Object.freeze({ size: 32, ino: 0, mode: 8, uid: 12, gid: 16, nlink: 20, upper: 24, memfd: 25, lower: 26 })
+/** struct ln_exe_info: the new executable (inode times in epoch ns), a blob of a successful execve */
+export const EXE = Object.freeze({ size: 48, ino: 0, mode: 8, uid: 12, gid: 16, nlink: 20, upper: 24, memfd: 25, lower: 26, ctime: 32, mtime: 40 })
 
 /** struct ln_task_info: terminal, login uid, session and process group; last blob of a successful
  *  execve and of a new child's clone/fork exit */
-export const TASK = Object.freeze({ size: 24, tty: 0, loginuid: 4, sid: 8, pgid: 12, vpid: 16, vpgid: 20 })
+export const TASK = Object.freeze({ size: 32, tty: 0, loginuid: 4, sid: 8, pgid: 12, vpid: 16, vpgid: 20, pidnsStart: 24 })
 
 /** struct ln_ctl_hello: first frame the helper writes once the probe is attached */
 export const HELLO = Object.freeze({ size: 24, type: 0xff00, abi: 4, helperPid: 8, ncpu: 12, clockOffset: 16 })

@@ -41,6 +41,9 @@ function setExeInfo (buf: Buffer | undefined, args: Args, rec: SyscallRecord): v
   const uid = buf.readUInt32LE(EXE.uid)
   const gid = buf.readUInt32LE(EXE.gid)
   args.exe_ino = Number(buf.readBigUInt64LE(EXE.ino))
+  // epoch ns as the kernel keeps them (Falco's exe_ino_ctime/_mtime); 0 (unknown) is left out
+  setNonZero(args, 'exe_ino_ctime', buf.readBigUInt64LE(EXE.ctime))
+  setNonZero(args, 'exe_ino_mtime', buf.readBigUInt64LE(EXE.mtime))
   args.exe_mode = mode
   args.exe_uid = uid
   args.exe_gid = gid
@@ -55,14 +58,21 @@ function setExeInfo (buf: Buffer | undefined, args: Args, rec: SyscallRecord): v
     (buf[EXE.memfd] === 1 ? EXE_FROM_MEMFD : 0) | (buf[EXE.lower] === 1 ? EXE_LOWER_LAYER : 0)
 }
 
+function setNonZero (args: Args, key: string, v: bigint): void {
+  if (v !== 0n) args[key] = v
+}
+
 const UNSET_LOGINUID = 0xffffffff
 
 /**
  * tty, loginuid (-1 unset), sid, pgid (in the process's pid namespace, as Falco's execve/clone
- * `pgid`), host_pgid and vpid from an ln_task_info blob.
+ * `pgid`), host_pgid, vpid and pidns_init_start_ts from an ln_task_info blob.
  */
-function setTaskInfo (buf: Buffer | undefined, args: Args): void {
+function setTaskInfo (buf: Buffer | undefined, args: Args, clockOffset: bigint): void {
   if (buf === undefined || buf.length < TASK.size) return
+  // boot-time in the kernel, epoch ns here (Falco's pidns_init_start_ts)
+  const pidnsStart = buf.readBigUInt64LE(TASK.pidnsStart)
+  if (pidnsStart !== 0n) args.pidns_init_start_ts = pidnsStart + clockOffset
   const login = buf.readUInt32LE(TASK.loginuid)
   args.tty = buf.readUInt32LE(TASK.tty)
   args.loginuid = login === UNSET_LOGINUID ? -1 : login
@@ -77,7 +87,7 @@ function decodeExec (p: RawPayload, args: Args, rec: SyscallRecord): void {
   if (p.dir === '<' && p.res === 0) {
     setProcess(p, args, rec, 1)
     setExeInfo(p.blobs[3], args, rec)
-    setTaskInfo(p.blobs[4], args)
+    setTaskInfo(p.blobs[4], args, p.clockOffset)
     // a memfd executable: its own name is the path (the exec was given an fd)
     const memfdName = p.blobs[5] === undefined ? '' : text(p.blobs[5])
     if (memfdName !== '') args.exepath = memfdName
@@ -99,7 +109,7 @@ function decodeClone (p: RawPayload, args: Args, rec: SyscallRecord): void {
   if (p.nnum > 0) args.flags = Number(p.u64(0) & 0xffffffffn)
   if (p.dir === '<' && p.res === 0) {
     setProcess(p, args, rec, 0)
-    setTaskInfo(p.blobs[2], args)
+    setTaskInfo(p.blobs[2], args, p.clockOffset)
   }
 }
 

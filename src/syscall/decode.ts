@@ -39,9 +39,11 @@ class Payload implements RawPayload {
   res = 0
   nnum = 0
   blobs: Buffer[] = []
+  clockOffset = 0n
   private buf: Buffer = Buffer.alloc(0)
   private base = 0
-  reset (buf: Buffer, base: number, nnum: number, dir: '>' | '<', res: number, blobs: Buffer[]): void {
+  reset (buf: Buffer, base: number, nnum: number, dir: '>' | '<', res: number, blobs: Buffer[], clockOffset: bigint): void {
+    this.clockOffset = clockOffset
     this.buf = buf
     this.base = base
     this.nnum = nnum
@@ -124,7 +126,7 @@ export function decodeRecord (buf: Uint8Array, off: number, len: number, ctx: De
     containerId: leaf.containerId
   }
   if (dir === '<') rec.res = res
-  payload.reset(b, off + HDR.size, nnum, dir, res, blobs)
+  payload.reset(b, off + HDR.size, nnum, dir, res, blobs, ctx.clockOffset)
   spec.decode(payload, rec.args, rec)
   return rec
 }

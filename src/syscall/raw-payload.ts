@@ -14,4 +14,6 @@ export interface RawPayload {
   readonly nnum: number
   /** blobs after the cgroup name: views into the decoder's chunk */
   readonly blobs: Buffer[]
+  /** realtime − boottime (HELLO/STATS clock_offset): turns a boot-time kernel value into epoch ns */
+  readonly clockOffset: bigint
 }

@@ -39,6 +39,7 @@ export interface SyscallRecord {
  *   execve, execveat   filename (path given to exec), exe (argv[0]), args (argv[1..] joined by ' '),
  *                      cwd (when res = 0); execveat also dirfd, flags (enter only); when res = 0
  *                      also the new executable's exe_ino, exe_mode, exe_uid, exe_gid, exe_nlink and
+ *                      exe_ino_ctime, exe_ino_mtime (bigint epoch ns; absent when unknown),
  *                      0/1 flags exe_upper_layer (overlayfs upper copy), exe_from_memfd, exe_writable
  *                      (write bit for the process's uid/gid, or root) for proc.is_exe_*
  *                      and trusted_exepath (the executable's path with symlinks resolved, relative to
@@ -47,7 +48,8 @@ export interface SyscallRecord {
  *                      (Falco's PPM_EXE_* bits: 1 writable, 2 upper layer, 4 memfd, 8 lower layer)
  *                      and the task's identity (also in a new child, below): tty (tty_nr encoding, 0
  *                      none), loginuid (-1 unset), sid, pgid (in its pid namespace, 0 if not visible
- *                      there), host_pgid, vpid
+ *                      there), host_pgid, vpid, pidns_init_start_ts (bigint epoch ns: start of the
+ *                      init of the task's pid namespace)
  *   clone, clone3, fork, vfork   flags (clone, clone3); in the child (res = 0) exe, args, cwd and
  *                      the identity args above
  *   procexit (dir '>') status (raw wait status), ret (exit code), sig, core (0/1)

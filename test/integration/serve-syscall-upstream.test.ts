@@ -7,7 +7,7 @@
 import t from 'tap'
 import { execFileSync, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { closeSync, constants, copyFileSync, chmodSync, existsSync, openSync, writeSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { closeSync, constants, copyFileSync, chmodSync, existsSync, openSync, writeSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { createServer, type AddressInfo, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -79,6 +79,10 @@ if (skip !== undefined) {
   const port = (listener.address() as AddressInfo).port
   t.teardown(() => { for (const s of held) s.destroy(); listener.close() })
   const containerId = randomBytes(32).toString('hex')
+  const dropContainerId = randomBytes(32).toString('hex')
+  // an mtime nothing else has: 2001-02-03 04:05:06.123456789 UTC
+  const DROPPED_MTIME = '2001-02-03 04:05:06.123456789 UTC'
+  const DROPPED_MTIME_NS = '981173106123456789'
 
   const etcFile = `/etc/lanner-e2e-${tag}`
   const binFile = `/usr/bin/lanner-e2e-${tag}`
@@ -161,6 +165,29 @@ os.execve(fd, ['lanner-memfd', 'marker-${tag}'], {})
       expect: new RegExp(`File execution detected from /dev/shm \\| .*evt_type=execve .*process=lanner-e2e-\\w+ proc_exepath=${shmExe} .*command=lanner-e2e-\\w+ shm-${tag}`)
     },
     {
+      rule: 'Drop and execute new binary in container',
+      action: 'in a container, a copy of true written to an overlayfs upper layer (mtime set by touch) and run',
+      async act () {
+        // the container's root: an overlay whose upper layer gets the dropped file, as in a runtime
+        const ovl = path.join(dir, 'ovl')
+        for (const d of ['lower', 'upper', 'work', 'merged']) mkdirSync(path.join(ovl, d), { recursive: true })
+        execFileSync('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${ovl}/lower,upperdir=${ovl}/upper,workdir=${ovl}/work`, path.join(ovl, 'merged')])
+        try {
+          const dropped = path.join(ovl, 'merged', `lanner-dropped-${tag}`)
+          copyFileSync(which('true'), dropped)
+          chmodSync(dropped, 0o755)
+          execFileSync('touch', ['-m', '-d', DROPPED_MTIME, dropped])
+          const cg = createPodCgroup(t, dropContainerId)
+          await runInCgroup(cg, `${dropped} drop-${tag}`)
+        } finally {
+          execFileSync('umount', [path.join(ovl, 'merged')])
+        }
+      },
+      ours: (a) => a.output.includes(`drop-${tag}`),
+      // the executable's inode times, read in-kernel at exec: mtime is what touch set
+      expect: new RegExp(`Executing binary not part of base image \\| proc_exe=\\S+lanner-dropped-${tag} .*proc_exe_ino_ctime=1\\d{18} proc_exe_ino_mtime=${DROPPED_MTIME_NS} proc_exe_ino_ctime_duration_proc_start=[1-9]\\d* .*command=lanner-dropped-\\S* drop-${tag} .*exe_flags=\\S*EXE_UPPER_LAYER`)
+    },
+    {
       rule: 'Clear Log Activities',
       action: 'a log file of its own under /var/log truncated by a shell redirection (removed after)',
       async act () {
@@ -215,6 +242,9 @@ os.execve(fd, ['lanner-memfd', 'marker-${tag}'], {})
     const { serve, alertWhere } = started
     const loadErrors = serve.logs.filter((l) => typeof l.code === 'string' && l.code.startsWith('LOAD_ERR'))
     t.same(loadErrors, [], 'stable, incubating and sandbox load without errors')
+    // every field the upstream files use has data (the last were the executable's inode times)
+    const noData = serve.logs.filter((l) => l.code === 'LOAD_FIELD_NO_DATA')
+    t.same(noData, [], 'no LOAD_FIELD_NO_DATA warning at start')
 
     for (const row of rows) {
       t.test(`${row.rule}: ${row.action}`, async (t) => {

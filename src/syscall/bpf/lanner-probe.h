@@ -4,7 +4,7 @@
 #ifndef LANNER_PROBE_H
 #define LANNER_PROBE_H
 
-#define LN_ABI_VERSION 2
+#define LN_ABI_VERSION 3
 
 /* event kinds: arch-neutral ids (the helper maps syscall numbers to them) */
 enum ln_kind {
@@ -69,7 +69,8 @@ struct ln_tuple {
 	__u8 daddr[16];
 };
 
-/* the executable after a successful execve: enough for proc.is_exe_writable/_upper_layer/_from_memfd */
+/* the executable after a successful execve: enough for proc.is_exe_writable/_upper_layer/_from_memfd
+ * and proc.exe_ino.ctime/.mtime */
 struct ln_exe_info {
 	__u64 ino;
 	__u32 mode;
@@ -80,6 +81,8 @@ struct ln_exe_info {
 	__u8 memfd;	/* the file is a memfd (name "memfd:…", no links) */
 	__u8 lower;	/* overlayfs: the file is only in a lower (image) layer */
 	__u8 pad[5];
+	__u64 ctime;	/* the inode's last status change, ns since the epoch (CLOCK_REALTIME); 0: unknown */
+	__u64 mtime;	/* the inode's last modification, ns since the epoch; 0: unknown */
 };
 
 /* the task's terminal and session identity (proc.tty, user.loginuid, proc.sid, proc.vpgid…), read
@@ -91,6 +94,8 @@ struct ln_task_info {
 	__u32 pgid;     /* process group id in the initial pid namespace */
 	__u32 vpid;     /* thread group id in the task's own pid namespace */
 	__u32 vpgid;    /* process group id in the task's own pid namespace (0: not visible there) */
+	__u64 pidns_start; /* start of the init (child reaper) of the task's pid namespace: boot-time
+			    * ns like ln_hdr.ts (HELLO/STATS clock_offset turns it into epoch); 0: unknown */
 };
 
 /* HELLO body (after {len,type}): abi, helper pid, realtime - boottime in ns, ncpu */

@@ -259,6 +259,46 @@ static __always_inline void put_argv(struct ln_scratch *s, __u32 *offp, struct t
 
 #define OVERLAYFS_SUPER_MAGIC 0x794c7630
 
+/* struct inode's times before 6.6 (i_ctime, i_mtime) and in 6.6-6.10 (__i_ctime beside i_mtime);
+ * since 6.11 they are split into i_*_sec/i_*_nsec, which this kernel's vmlinux.h has. CO-RE picks
+ * whichever the running kernel has (the ___suffix is ignored when matching). */
+struct inode___ts_old {
+	struct timespec64 i_ctime;
+	struct timespec64 i_mtime;
+} __attribute__((preserve_access_index));
+
+struct inode___ts_66 {
+	struct timespec64 __i_ctime;
+} __attribute__((preserve_access_index));
+
+#define LN_NSEC 1000000000ULL
+#define LN_NSEC_MASK 0x7fffffffu
+
+static __always_inline __u64 ts_ns(__s64 sec, __s64 nsec)
+{
+	return sec <= 0 && nsec <= 0 ? 0 : (__u64)sec * LN_NSEC + (__u64)nsec;
+}
+
+/* the inode's ctime and mtime in ns since the epoch, whichever way this kernel stores them */
+static __always_inline void inode_times(struct inode *ino, __u64 *ctime, __u64 *mtime)
+{
+	if (bpf_core_field_exists(ino->i_ctime_sec)) {
+		/* since 6.13 (multigrain timestamps) the top bit of i_ctime_nsec says "ctime was
+		 * queried" (I_CTIME_QUERIED); it is no part of the time */
+		*ctime = ts_ns(BPF_CORE_READ(ino, i_ctime_sec), BPF_CORE_READ(ino, i_ctime_nsec) & LN_NSEC_MASK);
+		*mtime = ts_ns(BPF_CORE_READ(ino, i_mtime_sec), BPF_CORE_READ(ino, i_mtime_nsec));
+		return;
+	}
+	struct inode___ts_old *old = (void *)ino;
+	struct inode___ts_66 *v66 = (void *)ino;
+	if (bpf_core_field_exists(v66->__i_ctime))
+		*ctime = ts_ns(BPF_CORE_READ(v66, __i_ctime.tv_sec), BPF_CORE_READ(v66, __i_ctime.tv_nsec));
+	else if (bpf_core_field_exists(old->i_ctime))
+		*ctime = ts_ns(BPF_CORE_READ(old, i_ctime.tv_sec), BPF_CORE_READ(old, i_ctime.tv_nsec));
+	if (bpf_core_field_exists(old->i_mtime))
+		*mtime = ts_ns(BPF_CORE_READ(old, i_mtime.tv_sec), BPF_CORE_READ(old, i_mtime.tv_nsec));
+}
+
 /* facts about the new executable, as one fixed-size blob */
 static __always_inline void put_exe_info(struct ln_scratch *s, __u32 *offp, struct task_struct *task)
 {
@@ -276,6 +316,7 @@ static __always_inline void put_exe_info(struct ln_scratch *s, __u32 *offp, stru
 	e.uid = BPF_CORE_READ(ino, i_uid.val);
 	e.gid = BPF_CORE_READ(ino, i_gid.val);
 	e.nlink = BPF_CORE_READ(ino, i_nlink);
+	inode_times(ino, &e.ctime, &e.mtime);
 	if (BPF_CORE_READ(ino, i_sb, s_magic) == OVERLAYFS_SUPER_MAGIC &&
 	    bpf_core_type_exists(struct ovl_inode)) {
 		/* the vfs inode is embedded in overlayfs' own; a non-NULL upper dentry means a copy
@@ -332,6 +373,35 @@ static __always_inline __u32 pid_nr_at(struct pid *p, __u32 level)
 	return nr;
 }
 
+/* before 5.5 the boot-based start time was real_start_time (start_time was monotonic) */
+struct task_struct___ts_old {
+	__u64 real_start_time;
+} __attribute__((preserve_access_index));
+
+/* boot-time start of the init (child reaper) of the pid namespace a struct pid's number at
+ * `level` lives in: what Falco's proc.pidns_init_start_ts and container.start_ts stand on */
+static __always_inline __u64 pidns_start_of(struct pid *p, __u32 level)
+{
+	struct pid_namespace *ns = NULL;
+	struct task_struct *init;
+	const char *at;
+
+	if (!p || level > 31)
+		return 0;
+	at = (const char *)p + bpf_core_field_offset(struct pid, numbers) +
+	     level * bpf_core_type_size(struct upid) + bpf_core_field_offset(struct upid, ns);
+	bpf_probe_read_kernel(&ns, sizeof(ns), at);
+	init = ns ? BPF_CORE_READ(ns, child_reaper) : NULL;
+	if (!init)
+		return 0;
+	if (bpf_core_field_exists(init->start_boottime))
+		return BPF_CORE_READ(init, start_boottime);
+	struct task_struct___ts_old *old = (void *)init;
+	if (bpf_core_field_exists(old->real_start_time))
+		return BPF_CORE_READ(old, real_start_time);
+	return 0;
+}
+
 /* terminal, login uid, session and process group, as /proc would show them (tty_nr encoding:
  * the kernel's new_encode_dev of the tty's device number, as Falco's drivers send it) */
 static __always_inline void put_task_info(struct ln_scratch *s, __u32 *offp, struct task_struct *task)
@@ -357,6 +427,7 @@ static __always_inline void put_task_info(struct ln_scratch *s, __u32 *offp, str
 	ti.pgid = pid_nr_at(pgrp, 0);
 	ti.vpid = pid_nr_at(own, level);
 	ti.vpgid = pid_nr_at(pgrp, level);
+	ti.pidns_start = pidns_start_of(own, level);
 	put_len(s, off, sizeof(ti));
 	__builtin_memcpy(&s->buf[off + 2], &ti, sizeof(ti));
 	*offp = off + 2 + sizeof(ti);

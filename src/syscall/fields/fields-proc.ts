@@ -84,8 +84,24 @@ function durationSinceStart (ev: Ev, p: ProcessInfo | undefined): bigint | undef
   return p?.startTs === undefined ? undefined : ev.rec.ts - p.startTs
 }
 
-/** why the executable's inode times are absent (the probe reads them for proc.exe_ino only) */
-const EXE_TIMES = 'the probe records the executable\'s inode number at exec, not its ctime/mtime'
+/**
+ * Falco's clone_ts − exe ctime: how long after the executable's last status change the process
+ * started. Absent as in libsinsp when it is 0, and when the file changed after the process started
+ * (libsinsp's unsigned difference wraps around there; a wrapped value is no duration).
+ */
+function ctimeToProcStart (p: ProcessInfo): bigint | undefined {
+  const ctime = p.exeFacts?.ctime
+  if (ctime === undefined || p.startTs === undefined) return undefined
+  const d = p.startTs - ctime
+  return d > 0n ? d : undefined
+}
+
+/** libsinsp: exe ctime − pid namespace start, only when the namespace started first */
+function ctimeAfterPidnsStart (p: ProcessInfo): bigint | undefined {
+  const ctime = p.exeFacts?.ctime
+  const ns = p.pidnsStartTs
+  return ctime === undefined || ns === undefined || ctime <= ns ? undefined : ctime - ns
+}
 
 export const procFields: readonly Def[] = [
   pf('proc.pid', 'int', 'process id (thread group id)', (p) => p.pid),
@@ -171,11 +187,11 @@ export const procFields: readonly Def[] = [
   absentField('proc.vmrss', 'int', 'resident memory (KiB)'),
   absentField('proc.vmswap', 'int', 'swapped memory (KiB)'),
   pf('proc.exe_ino', 'int', 'inode of the executable (from the exec the probe saw)', (p) => p.exeFacts?.ino),
-  absentField('proc.exe_ino.ctime', 'abstime', 'ctime of the executable', { noData: EXE_TIMES }),
-  absentField('proc.exe_ino.mtime', 'abstime', 'mtime of the executable', { noData: EXE_TIMES }),
-  absentField('proc.exe_ino.ctime_duration_proc_start', 'reltime', 'executable ctime to process start', { noData: EXE_TIMES }),
-  absentField('proc.exe_ino.ctime_duration_pidns_start', 'reltime', 'executable ctime to pid namespace start', { noData: EXE_TIMES }),
-  absentField('proc.pidns_init_start_ts', 'int', 'start time of the pid namespace init'),
+  pf('proc.exe_ino.ctime', 'abstime', 'last status change of the executable file at exec, ns since the epoch (from the inode, in-kernel)', (p) => p.exeFacts?.ctime),
+  pf('proc.exe_ino.mtime', 'abstime', 'last modification of the executable file at exec, ns since the epoch', (p) => p.exeFacts?.mtime),
+  pf('proc.exe_ino.ctime_duration_proc_start', 'reltime', 'ns from the executable\'s ctime to the process start (proc.pid.ts); absent when the file changed after the process started', ctimeToProcStart),
+  pf('proc.exe_ino.ctime_duration_pidns_start', 'reltime', 'ns from the pid namespace start (proc.pidns_init_start_ts) to the executable\'s ctime; absent when the file is older than the namespace', ctimeAfterPidnsStart),
+  pf('proc.pidns_init_start_ts', 'abstime', 'start of the init process of the process\'s pid namespace (container start for a container), ns since the epoch', (p) => p.pidnsStartTs),
   pf('proc.is_exe_writable', 'bool', 'the executable was writable by the process\'s user (or root) when it was executed', (p) => p.exeFacts?.writable),
   pf('proc.is_exe_upper_layer', 'bool', 'the executable is in an overlayfs upper layer (changed or added after the image was built)', (p) => p.exeFacts?.upperLayer),
   pf('proc.is_exe_from_memfd', 'bool', 'the executable is a memfd (fileless execution)', (p) => p.exeFacts?.fromMemfd),

@@ -86,17 +86,18 @@ void print_abi(void)
 	       offsetof(struct ln_tuple, dport), offsetof(struct ln_tuple, proto),
 	       offsetof(struct ln_tuple, saddr), offsetof(struct ln_tuple, daddr));
 	printf("\"exe\":{\"size\":%zu,\"ino\":%zu,\"mode\":%zu,\"uid\":%zu,\"gid\":%zu,\"nlink\":%zu,"
-	       "\"upper\":%zu,\"memfd\":%zu,\"lower\":%zu},",
+	       "\"upper\":%zu,\"memfd\":%zu,\"lower\":%zu,\"ctime\":%zu,\"mtime\":%zu},",
 	       sizeof(struct ln_exe_info), offsetof(struct ln_exe_info, ino), offsetof(struct ln_exe_info, mode),
 	       offsetof(struct ln_exe_info, uid), offsetof(struct ln_exe_info, gid),
 	       offsetof(struct ln_exe_info, nlink), offsetof(struct ln_exe_info, upper),
-	       offsetof(struct ln_exe_info, memfd), offsetof(struct ln_exe_info, lower));
+	       offsetof(struct ln_exe_info, memfd), offsetof(struct ln_exe_info, lower),
+	       offsetof(struct ln_exe_info, ctime), offsetof(struct ln_exe_info, mtime));
 	printf("\"task\":{\"size\":%zu,\"tty\":%zu,\"loginuid\":%zu,\"sid\":%zu,\"pgid\":%zu,"
-	       "\"vpid\":%zu,\"vpgid\":%zu},",
+	       "\"vpid\":%zu,\"vpgid\":%zu,\"pidnsStart\":%zu},",
 	       sizeof(struct ln_task_info), offsetof(struct ln_task_info, tty),
 	       offsetof(struct ln_task_info, loginuid), offsetof(struct ln_task_info, sid),
 	       offsetof(struct ln_task_info, pgid), offsetof(struct ln_task_info, vpid),
-	       offsetof(struct ln_task_info, vpgid));
+	       offsetof(struct ln_task_info, vpgid), offsetof(struct ln_task_info, pidns_start));
 	printf("\"hello\":{\"size\":%zu,\"type\":%d,\"abi\":%zu,\"helperPid\":%zu,\"ncpu\":%zu,"
 	       "\"clockOffset\":%zu},",
 	       sizeof(struct ln_ctl_hello), LN_CTL_HELLO, offsetof(struct ln_ctl_hello, abi),

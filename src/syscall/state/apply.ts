@@ -4,7 +4,7 @@
 import { posix } from 'node:path'
 import type { SyscallRecord } from '../record.ts'
 import { CLONE_THREAD, MFD_CLOEXEC, O_CLOEXEC_BIT, O_DIRECTORY, O_RDWR } from './flag-bits.ts'
-import { argList, argNum, argStr, pick } from './args.ts'
+import { argBig, argList, argNum, argStr, pick } from './args.ts'
 import { socketFd, type FdInfo, type FdKind } from './fd-info.ts'
 import { fromSnapshot, type ExeFacts, type ProcessInfo, type ProcessTable } from './process-table.ts'
 import { endpointsFromArgs, toTuple, AF_INET, AF_INET6, AF_UNIX, protoName } from './sockets.ts'
@@ -55,15 +55,18 @@ export function exeFactsOf (a: SyscallRecord['args']): ExeFacts | undefined {
     nlink: argNum(a.exe_nlink) ?? 0,
     writable: argNum(a.exe_writable) === 1,
     upperLayer: argNum(a.exe_upper_layer) === 1,
-    fromMemfd: argNum(a.exe_from_memfd) === 1
+    fromMemfd: argNum(a.exe_from_memfd) === 1,
+    ctime: argBig(a.exe_ino_ctime),
+    mtime: argBig(a.exe_ino_mtime)
   }
 }
 
 /**
  * The terminal and session identity the probe read in-kernel (exec, new child): tty, loginuid,
- * sid, pgid, vpid, vpgid. Only what the record carries, so a record without them changes nothing.
+ * sid, pgid, vpid, vpgid, the pid namespace's start. Only what the record carries, so a record
+ * without them changes nothing.
  */
-export type TaskFacts = { -readonly [K in 'tty' | 'loginuid' | 'sid' | 'pgid' | 'vpid' | 'vpgid']?: ProcessInfo[K] }
+export type TaskFacts = { -readonly [K in 'tty' | 'loginuid' | 'sid' | 'pgid' | 'vpid' | 'vpgid' | 'pidnsStartTs']?: ProcessInfo[K] }
 
 export function taskFactsOf (a: SyscallRecord['args']): TaskFacts {
   const out: TaskFacts = {}
@@ -80,6 +83,8 @@ export function taskFactsOf (a: SyscallRecord['args']): TaskFacts {
   if (vpid !== undefined && vpid > 0) out.vpid = vpid
   const vpgid = argNum(a.pgid)
   if (vpgid !== undefined && hostPgid !== undefined) out.vpgid = vpgid
+  const pidnsStart = argBig(a.pidns_init_start_ts)
+  if (pidnsStart !== undefined && pidnsStart > 0n) out.pidnsStartTs = pidnsStart
   return out
 }
 

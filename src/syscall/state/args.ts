@@ -12,6 +12,14 @@ export function argNum (v: ArgValue): number | undefined {
   return undefined
 }
 
+/** A 64-bit argument kept whole (epoch-ns times lose precision as a number). */
+export function argBig (v: ArgValue): bigint | undefined {
+  if (typeof v === 'bigint') return v
+  if (typeof v === 'number' && Number.isInteger(v)) return BigInt(v)
+  if (typeof v === 'string' && /^-?[0-9]+$/.test(v)) return BigInt(v)
+  return undefined
+}
+
 /** Text of a string or byte argument, without a trailing NUL. */
 export function argStr (v: ArgValue): string | undefined {
   if (typeof v === 'string') return v.endsWith('\0') ? v.slice(0, -1) : v

@@ -32,6 +32,8 @@ export interface ProcessInfo {
   readonly caps: ProcSnapshot['caps']
   /** the executable as the probe saw it at the last exec (absent for processes seeded from /proc) */
   readonly exeFacts?: ExeFacts | undefined
+  /** start of the init of the process's pid namespace, epoch ns (from the probe: exec, new child) */
+  readonly pidnsStartTs?: bigint | undefined
   /** shared with forked children until they diverge (copied on fork, kept on exec) */
   readonly fds: Map<number, FdInfo>
   exited: boolean
@@ -50,6 +52,9 @@ export interface ExeFacts {
   readonly upperLayer: boolean
   /** a memfd (fileless execution) */
   readonly fromMemfd: boolean
+  /** the inode's last status change and modification at exec, epoch ns (absent: not recorded) */
+  readonly ctime?: bigint | undefined
+  readonly mtime?: bigint | undefined
 }
 
 export interface ProcessTableOptions {

@@ -22,8 +22,6 @@ const EXPECTED_NO_DATA = [
   // per-process counters and memory from /proc that would cost a read per event
   'proc.loginshellid', 'proc.nthreads', 'proc.nchilds', 'proc.fdopencount', 'proc.fdlimit', 'proc.fdusage',
   'proc.vmsize', 'proc.vmrss', 'proc.vmswap',
-  'proc.exe_ino.ctime', 'proc.exe_ino.mtime', 'proc.exe_ino.ctime_duration_proc_start', 'proc.exe_ino.ctime_duration_pidns_start',
-  'proc.pidns_init_start_ts',
   // container health probes come from the runtime's container config
   'proc.is_container_healthcheck', 'proc.is_container_liveness_probe', 'proc.is_container_readiness_probe',
   'thread.vtid', 'thread.exectime', 'thread.totexectime', 'thread.cgroups', 'thread.cgroup', 'thread.pfmajor',
