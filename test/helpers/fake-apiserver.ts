@@ -426,18 +426,14 @@ export async function startKubeApi (t: Teardown, opts: KubeApiOptions = {}): Pro
     if (user === undefined) { answer(res, 401, statusObject(401, 'Unauthorized', 'Unauthorized')); return }
     if (req.method !== 'GET' || kreq === undefined) { answer(res, 404, statusObject(404, 'NotFound', 'the server could not find the requested resource', {})); return }
     const { resource, namespace, verb } = kreq
-    if (forbidden.has(resource)) {
-      const scope = namespace !== undefined ? `in the namespace "${namespace}"` : 'at the cluster scope'
-      answer(res, 403, statusObject(403, 'Forbidden', `${resource} is forbidden: User "${user}" cannot ${verb} resource "${resource}" in API group "" ${scope}`, { kind: resource }))
-      return
-    }
+    if (forbidden.has(resource)) { answer(res, 403, forbiddenStatus(kreq, user)); return }
     const fm = fieldMatcher(resource, url.searchParams.get('fieldSelector'))
     if (typeof fm === 'string') { answer(res, 400, statusObject(400, 'BadRequest', fm)); return }
     const lm = labelMatcher(url.searchParams.get('labelSelector'))
     const match = (o: any): boolean => (namespace === undefined || o.metadata?.namespace === namespace) && fm(o) && lm(o)
     const scripted = opts.intercept?.(kreq)
     if (scripted === 'hang') { req.on('close', function hungClosed () { opts.onHungClosed?.(kreq) }); return }
-    if (scripted !== undefined && !(isWatch && scripted === 410)) { answer(res, scripted, scriptedStatus(scripted)); return }
+    if (scripted !== undefined && !(isWatch && scripted === 410)) { answer(res, scripted, scripted === 403 ? forbiddenStatus(kreq, user) : scriptedStatus(scripted)); return }
     if (!isWatch) {
       const items = [...store[resource].values()].filter(match).map(withoutTypeMeta)
       answer(res, 200, { kind: `${KIND[resource]}List`, apiVersion: 'v1', metadata: { resourceVersion: String(revision) }, items })
@@ -556,10 +552,21 @@ export async function startKubeApi (t: Teardown, opts: KubeApiOptions = {}): Pro
   }
 }
 
+/**
+ * RBAC's refusal as the apiserver words it (endpoints/handlers/responsewriters forbiddenMessage,
+ * apierrors.NewForbidden): a list or watch whose fieldSelector requires metadata.name=<n> is
+ * authorized as naming <n> (endpoints/request/requestinfo.go), so the message and details name it.
+ */
+function forbiddenStatus (r: KubeRequest, user: string): Record<string, unknown> {
+  const name = /(?:^|,)\s*metadata\.name\s*==?\s*([^,\s]+)/.exec(r.query.get('fieldSelector') ?? '')?.[1]
+  const scope = r.namespace !== undefined ? `in the namespace "${r.namespace}"` : 'at the cluster scope'
+  const what = name !== undefined ? `${r.resource} "${name}"` : r.resource
+  return statusObject(403, 'Forbidden', `${what} is forbidden: User "${user}" cannot ${r.verb} resource "${r.resource}" in API group "" ${scope}`, { ...(name !== undefined ? { name } : {}), kind: r.resource })
+}
+
 function scriptedStatus (code: number): Record<string, unknown> {
   switch (code) {
     case 401: return statusObject(401, 'Unauthorized', 'Unauthorized')
-    case 403: return statusObject(403, 'Forbidden', 'configmaps "rules" is forbidden: User "system:serviceaccount:lanner:lanner" cannot list resource "configmaps" in API group "" in the namespace "lanner"', { name: 'rules', kind: 'configmaps' })
     case 404: return statusObject(404, 'NotFound', 'the server could not find the requested resource', {})
     case 429: return statusObject(429, 'TooManyRequests', 'Too many requests, please try again later.', { retryAfterSeconds: 1 })
     case 503: return statusObject(503, 'ServiceUnavailable', 'the server is currently unable to handle the request')
