@@ -42,6 +42,21 @@ t.test('lanner.k8s.kubeconfig pointing at a cluster: the watch starts, its pods 
   t.ok(api.seen.some((r) => r.path === '/api/v1/pods'), 'the pods of the node were listed')
 })
 
+t.test('a list the apiserver fails is a warn line with its code, and the watch retries', async (t) => {
+  const api = await startFakeApiServer(t, { pods: [] })
+  api.failLists(1)
+  const dir = t.testdir({})
+  const kc = path.join(dir, 'kubeconfig')
+  writeFileSync(kc, api.kubeconfigYaml())
+  const { log, logged } = capture()
+  const watch = await startPodMetadataWatch({ config: loadConfig({ overrides: [`lanner.k8s.kubeconfig=${kc}`] }) }, log)
+  t.teardown(() => { watch.stop() })
+  await api.bothWatching
+  const problem = logged().find((l) => l.msg === 'kubernetes metadata watch problem (retrying)')
+  t.match(problem, { level: 40, code: /^ERR_K8S_/ })
+  t.equal(watch.enabled, true, 'still the cluster\'s watch')
+})
+
 t.test('an unusable kubeconfig: one ERR_K8S_WATCH error line naming it, never a throw', async (t) => {
   const dir = t.testdir({ kubeconfig: 'not: [a kubeconfig' })
   const { log, logged } = capture()
