@@ -92,8 +92,17 @@ export function createEvalPool (size: number, init: WorkerInit, logger: AppLogge
       return await send(best, { kind: 'batch', id: nextId++, body: copy }, [copy.buffer as ArrayBuffer]) as BatchResult
     },
     async setRules (inputs) {
+      // what a replacement worker starts with: the set being broadcast (a worker dying meanwhile
+      // must not come back with older rules), or, when a worker refused it, the set still running
+      // (given the refused one, a replacement would refuse it too and never hold rules)
+      const running = currentInputs
       currentInputs = inputs
-      await Promise.all(slots.map(async (s) => { await pushRules(s, inputs) }))
+      const results = await Promise.allSettled(slots.map(async (s) => { await pushRules(s, inputs) }))
+      const failed = results.flatMap((r) => r.status === 'rejected' ? [r.reason as unknown] : [])
+      if (failed.length === 0) return
+      // a refusal is a plain Error (the worker's load errors); a worker that exited is an AppError
+      if (currentInputs === inputs && failed.some((e) => !(e instanceof AppError))) currentInputs = running
+      throw failed[0]
     },
     async close () {
       closed = true
