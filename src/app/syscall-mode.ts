@@ -32,7 +32,12 @@ export async function startSyscallMode (app: App): Promise<RunningMode> {
     sourceReady: function syscallSourceReady () { return readiness.ready() }
   })
   const k8s = await startPodMetadataWatch(app, log)
-  const enricher = createEnricher({ k8s: k8s.index })
+  const enricher = createEnricher({
+    k8s: k8s.index,
+    onUnreadableUsers: function usersFileRefused (info) {
+      log.warn({ code: 'ERR_SYSCALL_USERS_FILE_REFUSED', ...info }, `${info.file} not read (${info.reason}): its users are <NA>`)
+    }
+  })
   const follower = new ProbeKindsFollower(app.rules, log)
   app.rules.onInstall(function followRules () { return follower.follow() })
 

@@ -33,6 +33,7 @@ export const RUNTIME_CODES = {
   ERR_SYSCALL_PROBE_FAILED: { severity: 'error', summary: 'eBPF probe helper failed' },
   ERR_SYSCALL_SHORT_RECORD: { severity: 'error', summary: 'ring buffer record shorter than its header says' },
   ERR_SYSCALL_UNKNOWN_OP: { severity: 'error', summary: 'ring buffer record of an unknown kind' },
+  ERR_SYSCALL_USERS_FILE_REFUSED: { severity: 'warning', summary: "a container's (or the node's) /etc/passwd or /etc/group is not a regular file, is over 1 MiB or loops through symlinks: not read, its user.name/group.name are <NA>" },
   ERR_K8S_WATCH: { severity: 'error', summary: 'Kubernetes watch failed' },
   ERR_SERVE_FAILED: { severity: 'error', summary: 'serve stopped on an unexpected error (a system error prints its own code instead, e.g. EADDRINUSE)' }
 } as const satisfies Record<string, CodeInfo>

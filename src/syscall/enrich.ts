@@ -22,6 +22,11 @@ export interface EnricherOptions extends ProcessTableOptions {
   /** scan procRoot at creation (default true) */
   scan?: boolean
   hostname?: string
+  /**
+   * a passwd or group file refused (read-in-root.ts: a FIFO, a device, over 1 MiB, a symlink
+   * loop): once per container (containerId set) and once for the node's files, for a log line
+   */
+  onUnreadableUsers?(info: { containerId?: string, file: string, reason: string }): void
 }
 
 export interface Enricher {
@@ -101,12 +106,13 @@ export function createEnricher (opts: EnricherOptions = {}): Enricher {
     return fd
   }
 
-  const nodeUsers = opts.users ?? loadUserDb({ procRoot })
+  const nodeUsers = opts.users ?? loadUserDb({ procRoot, onUnreadable: opts.onUnreadableUsers })
   // keyed by container, read through any of its live processes (the event's first)
   const perContainer = createContainerUsers({
     procRoot,
     maxContainers: MAX_CONTAINER_MEMO,
-    livePids: function livePids (fullId) { return procs.livePidsIn(fullId) }
+    livePids: function livePids (fullId) { return procs.livePidsIn(fullId) },
+    onUnreadable: opts.onUnreadableUsers
   })
   function containerUsers (fullId: string, pid: number): UserDb {
     return opts.users ?? perContainer.of(fullId, pid)
