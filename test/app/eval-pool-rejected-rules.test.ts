@@ -30,7 +30,9 @@ t.test('after a rejected ruleset, a replacement worker gets the running rules an
   const body = Buffer.from(eventList([auditEvent()]))
   t.same((await pool.evaluate(body)).alerts.map((a) => a.rule), ['Running Rule'])
 
-  // a set the worker cannot load (it throws on text that is not a string): rejected, old rules kept
+  // a set the worker's loader refuses: rejected with the loader's code, old rules kept
+  await t.rejects(pool.setRules([{ name: 'broken.yaml', content: '- rule: [broken\n' }]), { message: /^LOAD_ERR_YAML_PARSE: / })
+  // and one it cannot load at all (it throws on text that is not a string)
   await t.rejects(pool.setRules([{ name: 'broken', content: 42 as unknown as string }]))
   t.same((await pool.evaluate(body)).alerts.map((a) => a.rule), ['Running Rule'], 'the worker still runs its rules')
 

@@ -44,6 +44,19 @@ t.test('malformed lines among real audit log lines are listed by file and line; 
   t.match(r.report[0], /^replay: 1 event\(s\) read from 1 file\(s\)/)
 })
 
+t.test('a bad item of an EventList document is named by its position in the list', async (t) => {
+  // a real event (minikube, kubectl exec) in a pretty-printed EventList document (a document, not
+  // JSON lines: positions are list indexes), then an item that is not an event
+  const real = JSON.parse(readFileSync(path.join(AUDIT_SAMPLES_DIR, 'minikube-kubectl-1.31-exec-websocket.json'), 'utf8')) as Record<string, unknown>
+  const dir = t.testdir({ 'rules.yaml': createRule('Any Create'), 'list.json': JSON.stringify({ kind: 'EventList', apiVersion: 'audit.k8s.io/v1', items: [real, 42] }, null, 2) })
+  const file = path.join(dir, 'list.json')
+  const config = loadConfig({ rules: [path.join(dir, 'rules.yaml')], overrides: ['lanner.log_format=json'] })
+  const r = await runReplay(config, [file], { stdout: new PassThrough(), stdin: new PassThrough(), logDest: new PassThrough() })
+  t.equal(r.code, 0)
+  t.match(r.report[0], /^replay: 1 event\(s\) read from 1 file\(s\)/)
+  t.match(r.report.slice(r.report.indexOf('replay: 1 problem(s) skipped:') + 1), [new RegExp(`^  ${file} \\(event #2\\): ERR_AUDIT_NOT_OBJECT: `)])
+})
+
 t.test('a consumer that takes nothing: outputs declared stalled, the replay ends and says what was lost', async (t) => {
   const dir = t.testdir({ 'rules.yaml': createRule('ConfigMap Created') })
   const file = path.join(dir, 'audit.jsonl')

@@ -7,7 +7,7 @@ import t, { type Test } from 'tap'
 import { writeFileSync } from 'node:fs'
 import net from 'node:net'
 import path from 'node:path'
-import { PassThrough } from 'node:stream'
+import { PassThrough, Writable } from 'node:stream'
 import { loadConfig } from '../../src/config/index.ts'
 import { buildApp, type App } from '../../src/app/build.ts'
 import { createLogger } from '../../src/app/logger.ts'
@@ -107,4 +107,40 @@ t.test('serving with evaluation workers: alerts, live config reload, SIGHUP, and
   t.match(s.logs.find((l) => l.msg === 'stopped'), { drained: true })
   const closed = net.connect(mode.port ?? 0, '127.0.0.1')
   t.equal(await new Promise<string>((resolve) => { closed.on('error', (e: NodeJS.ErrnoException) => { resolve(e.code ?? '') }); closed.on('connect', () => { closed.destroy(); resolve('connected') }) }), 'ECONNREFUSED', 'the webhook port is closed')
+})
+
+t.test('a SIGHUP during shutdown (a log rotator, say) is logged and ignored; the instance still drains and exits 0', async (t) => {
+  const dir = t.testdir({ 'rules.yaml': createRule('Held Rule') })
+  const file = path.join(dir, 'falco.yaml')
+  writeFileSync(file, 'rules_files: [rules.yaml]\n' + SERVE)
+  const config = loadConfig({ file, overrides: ['lanner.outputs.drain_timeout_ms=120000'] })
+  // a consumer that takes nothing until released: the shutdown waits in its drain, stopping
+  const held: Array<() => void> = []
+  let released = false
+  const stdout = new Writable({ highWaterMark: 1, write (_c, _e, cb) { if (released) cb(); else held.push(cb) } })
+  const release = (): void => { released = true; for (const cb of held.splice(0)) cb() }
+  t.teardown(release)
+  const logOut = new PassThrough()
+  const logs: LogLine[] = []
+  logOut.on('data', (b: Buffer) => { for (const l of b.toString().trimEnd().split('\n')) logs.push(JSON.parse(l)) })
+  const app = await buildApp(config, { stdout, logger: createLogger(config.log, logOut), defaultMetrics: false })
+  let stop!: (sig: string) => void
+  let mode!: RunningMode
+  let onReady!: () => void
+  const serving = new Promise<void>((resolve) => { onReady = resolve })
+  const run = runService(app, { onFatal: (l) => { t.fail(l) }, stopSignal: new Promise((resolve) => { stop = resolve }), onReady: (m) => { mode = m; onReady() } })
+  await serving
+  t.equal((await postAsApiserver(`http://127.0.0.1:${mode.port ?? 0}/k8s-audit`, [auditEvent()])).status, 200)
+  await until(() => held.length > 0, 'the alert to reach the held consumer')
+  stop('SIGTERM')
+  await until(() => logs.some((l) => l.msg.startsWith('shutting down')), 'the shutdown to begin')
+  // the reload triggers are gone; only the service's guard stands between SIGHUP's default
+  // action (the end of the process) and the alerts still draining
+  t.ok(process.listenerCount('SIGHUP') > 0, 'SIGHUP is still handled')
+  process.emit('SIGHUP', 'SIGHUP')
+  t.match(logs.find((l) => l.msg === 'SIGHUP ignored: shutting down'), { level: 30 })
+  release()
+  t.equal(await run, 0)
+  t.match(logs.find((l) => l.msg === 'stopped'), { drained: true }, 'the held alert was delivered')
+  t.notOk(logs.some((l) => l.msg === 'rules reloaded'), 'no reload ran')
 })
