@@ -115,7 +115,7 @@ function applyExec (procs: ProcessTable, rec: SyscallRecord, containerOf: (leaf:
   }
   old ??= procs.get(rec.ppid) // never seen: inherit what the parent had (cwd, container, tty…)
   const full = argv ?? (exeArg !== undefined ? [exeArg, ...(rest ?? [])] : undefined)
-  const comm = rec.comm ?? argStr(a.comm) ?? (exepath !== undefined ? posix.basename(exepath).slice(0, 15) : undefined)
+  const comm = rec.comm ?? (exepath !== undefined ? posix.basename(exepath).slice(0, 15) : undefined)
   const fds = new Map<number, FdInfo>()
   for (const [n, fd] of old?.fds ?? []) if (fd.openFlags === undefined || (fd.openFlags & O_CLOEXEC_BIT) === 0) fds.set(n, fd)
   const base = old ?? fromSnapshot({

@@ -206,3 +206,22 @@ t.test('clone and fork: children, threads, and records that arrive child first',
   t.same(view(en.enrich(rec('openat', { pid: 100, res: undefined, args: { fd: 9, dirfd: -100, name: '/etc/motd', flags: 0, mode: 0 } })), ['fd.name', 'evt.rawres']),
     { 'fd.name': '/etc/motd' })
 })
+
+t.test('more exec and dirfd cases: a reused pid, exe without args, a directory opened without O_DIRECTORY, an unknown dirfd', async (t) => {
+  const { en } = setup(t)
+  // bash exits; its pid comes back as another program (its clone unseen): nothing of bash carries over
+  en.enrich(rec('openat', { pid: 100, res: 3, args: { fd: 3, dirfd: -100, name: '/etc/hosts', flags: 0, mode: 0 } }))
+  en.enrich(rec('procexit', { pid: 100, tid: 100, dir: '>', res: undefined, args: { status: 0 } }))
+  const reused = en.enrich(rec('execve', { pid: 100, ppid: 1, comm: 'nginx', argv: ['nginx'], args: { filename: 'sbin/nginx' } }))
+  t.same(view(reused, ['proc.name', 'proc.exepath', 'proc.cwd']), { 'proc.name': 'nginx', 'proc.exepath': '/sbin/nginx', 'proc.cwd': '/' },
+    'resolved against the parent\'s cwd (systemd\'s /), not the dead bash\'s')
+  t.equal(reused.proc?.fds.has(3), false, 'no fd of the dead process')
+  // an older helper: exe without args
+  t.same(view(en.enrich(rec('execve', { pid: 100, ppid: 1, args: { filename: '/usr/bin/id', exe: 'id' } })), ['proc.name', 'proc.exe', 'proc.args']),
+    { 'proc.name': 'id', 'proc.exe': 'id', 'proc.args': '' })
+  // open("/srv", O_RDONLY) works on a directory; openat relative to it resolves there
+  en.enrich(rec('open', { pid: 100, res: 4, args: { fd: 4, name: '/srv', flags: 0, mode: 0 } }))
+  t.same(view(en.enrich(rec('openat', { pid: 100, res: 5, args: { fd: 5, dirfd: 4, name: 'www', flags: 0, mode: 0 } })), ['fd.name']), { 'fd.name': '/srv/www' })
+  t.same(view(en.enrich(rec('openat', { pid: 100, res: 6, args: { fd: 6, dirfd: 99, name: 'www', flags: 0, mode: 0 } })), ['fd.name']), { 'fd.name': 'www' },
+    'a dirfd we never saw: the path stays as given')
+})
