@@ -44,9 +44,7 @@ export class SyscallEvent implements CachedEvent {
     readonly rec: SyscallRecord,
     /** evt.num: 1-based sequence number in this instance */
     readonly num: number,
-    readonly ctx: EventContext,
-    /** enter event time for an exit event, when the probe sent both (evt.latency) */
-    readonly enterTs?: bigint
+    readonly ctx: EventContext
   ) {}
 
   get type (): string { return this.rec.type }

@@ -43,9 +43,10 @@ export const evtFields: readonly Def[] = [
   field('evt.reltime', 'reltime', 'time since the first event this instance saw', (ev) => ev.ctx.firstTs === undefined ? undefined : ev.rec.ts - ev.ctx.firstTs),
   field('evt.reltime.s', 'int', 'seconds part of evt.reltime', (ev) => ev.ctx.firstTs === undefined ? undefined : Number((ev.rec.ts - ev.ctx.firstTs) / 1_000_000_000n)),
   field('evt.reltime.ns', 'int', 'nanosecond part of evt.reltime', (ev) => ev.ctx.firstTs === undefined ? undefined : Number((ev.rec.ts - ev.ctx.firstTs) % 1_000_000_000n)),
-  field('evt.latency', 'reltime', 'time from the enter event to this exit event', (ev) => ev.enterTs === undefined ? undefined : ev.rec.ts - ev.enterTs),
-  field('evt.latency.s', 'int', 'seconds part of evt.latency', (ev) => ev.enterTs === undefined ? undefined : Number((ev.rec.ts - ev.enterTs) / 1_000_000_000n)),
-  field('evt.latency.ns', 'int', 'nanosecond part of evt.latency', (ev) => ev.enterTs === undefined ? undefined : Number((ev.rec.ts - ev.enterTs) % 1_000_000_000n)),
+  // the probe sends one record per call (its exit, or the enter alone): no enter/exit pair to time
+  absentField('evt.latency', 'reltime', 'time from the enter event to this exit event'),
+  absentField('evt.latency.s', 'int', 'seconds part of evt.latency'),
+  absentField('evt.latency.ns', 'int', 'nanosecond part of evt.latency'),
   absentField('evt.latency.quantized', 'int', 'evt.latency on a log scale'),
   absentField('evt.latency.human', 'string', 'evt.latency as text with a unit'),
   absentField('evt.deltatime', 'reltime', 'time since the previous event'),
