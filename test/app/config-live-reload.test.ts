@@ -197,3 +197,12 @@ t.test('closing the watch while a reload that re-arms it is running leaves no fi
   await until(() => watches() === 0, 'the closed watch to release its file watches')
   t.equal(watches(), 0, 'no file watch was armed again after close')
 })
+
+t.test('a warning of the config the instance started with is logged at start and not repeated by reloads', async (t) => {
+  const s = await setup(t, 'not_a_falco_key: 1\n')
+  const warned = (): LogLine[] => s.logs.filter((l) => l.msg === "config key 'not_a_falco_key' is not used by Lanner and is ignored")
+  t.match(warned(), [{ level: 40, file: s.file }], 'logged once at start')
+  s.write(BASE + 'not_a_falco_key: 1\npriority: error\n')
+  t.equal(await s.watch.reload('test'), true)
+  t.equal(warned().length, 1, 'not again at the reload')
+})
