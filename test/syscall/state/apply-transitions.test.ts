@@ -225,3 +225,18 @@ t.test('more exec and dirfd cases: a reused pid, exe without args, a directory o
   t.same(view(en.enrich(rec('openat', { pid: 100, res: 6, args: { fd: 6, dirfd: 99, name: 'www', flags: 0, mode: 0 } })), ['fd.name']), { 'fd.name': 'www' },
     'a dirfd we never saw: the path stays as given')
 })
+
+t.test('records missing an argument or their result (damaged): each reads as absent, never invented', async (t) => {
+  const { en } = setup(t)
+  en.enrich(rec('clone', { pid: 100, res: undefined, args: { flags: 0x11 } }))
+  t.equal(en.procs.size, 2, 'a clone without its result makes no child')
+  const conn = en.enrich(rec('connect', { pid: 100, res: undefined, args: { fd: 12, family: 'ipv4', l4proto: 'tcp', lip: '10.0.0.5', lport: 40000, rip: '10.0.0.9', rport: 80 } }))
+  t.equal(conn.fd?.connected, false, 'a connect without its result is not taken as connected')
+  t.equal(en.procs.peek(100)?.fds.has(12), false, 'nor remembered')
+  t.same(view(en.enrich(rec('socket', { pid: 100, res: 13, args: { fd: 13, domain: 2, proto: 17 } })), ['fd.type', 'fd.l4proto']),
+    { 'fd.type': 'ipv4', 'fd.l4proto': 'udp' }, 'no type: the protocol argument tells')
+  t.same(view(en.enrich(rec('memfd_create', { pid: 100, res: 14, args: { fd: 14 } })), ['fd.type', 'fd.name']),
+    { 'fd.type': 'memfd', 'fd.name': 'memfd:' }, 'no name, no flags: an unnamed memfd, not close-on-exec')
+  t.equal(en.procs.peek(100)?.fds.get(14)?.openFlags, 0o2, 'O_RDWR')
+  t.equal(syscallFields.bind('proc.cwd', undefined)(en.enrich(rec('fchdir', { pid: 100, res: 0, args: {} }))), '/home/alice/', 'fchdir without its fd: the cwd stays')
+})
