@@ -48,3 +48,15 @@ t.test('a kubeconfig that cannot be used: ERR_CONFIG_READ naming lanner.k8s.kube
     location: { file: s.file, itemName: 'lanner.k8s.kubeconfig' }
   })
 })
+
+t.test('a $KUBECONFIG that cannot be used: ERR_CONFIG_READ saying where kubeconfigs are looked for', async (t) => {
+  const saved = process.env.KUBECONFIG
+  t.teardown(() => { if (saved === undefined) delete process.env.KUBECONFIG; else process.env.KUBECONFIG = saved })
+  const s = await appWith(t, '{rules_configmaps: [{namespace: lanner, name: custom-rules}]}')
+  const broken = path.join(s.dir, 'broken-kubeconfig')
+  writeFileSync(broken, 'clusters: [this is not: a kubeconfig\n')
+  process.env.KUBECONFIG = broken
+  const err = await startConfigMapRules(s.app, k8sOptionsOf(s.app)).then(() => undefined, (e: unknown) => e)
+  t.match(err, { code: 'ERR_CONFIG_READ', message: /^cannot use the kubeconfig \(\$KUBECONFIG, ~\/\.kube\/config or the service account\): / })
+  t.equal((err as { location?: unknown }).location, undefined, 'no config key to point at: the file came from the environment')
+})
