@@ -31,7 +31,12 @@ export interface ProbeOptions extends ProbeCallbacks {
   startTimeoutMs?: number
   /** how long setKinds waits for the helper's answer before restarting it instead (default 3000) */
   confTimeoutMs?: number
+  /** a helper that attached but delivered no record for this long is restarted (default 30 s; 0: never) */
+  silentRestartMs?: number
 }
+
+/** A live node makes the recorded calls many times a second: 30 s without one is a broken attach. */
+const DEFAULT_SILENT_RESTART_MS = 30_000
 
 /** How setKinds took effect: already the set; applied in place; by restarting the helper; or
  *  kept for the next start (no helper running right now, e.g. during a restart backoff). */
@@ -75,7 +80,8 @@ export async function startProbe (opts: ProbeOptions): Promise<ProbeHandle> {
     counters: new ProbeCounters(),
     conf,
     log: opts.logger,
-    callbacks: opts
+    callbacks: opts,
+    silentRestartMs: opts.silentRestartMs ?? DEFAULT_SILENT_RESTART_MS
   })
   const kinds = new KindsSwitch(initial, { supervisor, conf, log: opts.logger })
 

@@ -35,6 +35,13 @@ export interface SupervisorOptions {
   log?: Pick<Logger, 'info' | 'warn' | 'error'> | undefined
   /** called as methods of this object */
   callbacks: ProbeCallbacks
+  /**
+   * A helper that attached but delivered no record for this long is restarted like a crashed one
+   * (0: never). A node always makes the calls the probe records (execve, close, process exits), so
+   * such silence is a broken attach: seen in test runs on 6.18 where a probe attached as another
+   * detached, its helper's own count staying 0. A fresh attach brings the records back.
+   */
+  silentRestartMs?: number
 }
 
 export class ProbeSupervisor {
@@ -46,6 +53,9 @@ export class ProbeSupervisor {
   /** a helper being replaced on purpose: its exit starts the next one at once, without an error */
   #replacing: HelperProcess | undefined
   #replaced: ((result: KindsChange | AppError) => void) | undefined
+  /** the helper that delivered records since its HELLO (the silence watch skips it) */
+  #delivering: HelperProcess | undefined
+  #silenceTimer: NodeJS.Timeout | undefined
 
   constructor (opts: SupervisorOptions) {
     this.#opts = opts
@@ -65,8 +75,8 @@ export class ProbeSupervisor {
     const helper: HelperProcess = new HelperProcess(this.#opts.bin, this.#opts.args(), this.#decodeCtx, {
       startTimeoutMs: this.#opts.startTimeoutMs,
       log: this.#opts.log,
-      onHello: (hello) => { this.#onHello(hello) },
-      onChunk: (out) => { this.#onChunk(out) },
+      onHello: (hello) => { this.#onHello(hello); this.#watchSilence(helper) },
+      onChunk: (out) => { if (out.records.length > 0) this.#delivering = helper; this.#onChunk(out) },
       onError: (err) => { this.report(err) },
       onClose: (exit) => { this.#onClose(helper, exit) }
     })
@@ -86,6 +96,7 @@ export class ProbeSupervisor {
   async stop (): Promise<void> {
     this.#stopping = true
     if (this.#restartTimer !== undefined) clearTimeout(this.#restartTimer)
+    if (this.#silenceTimer !== undefined) clearTimeout(this.#silenceTimer)
     this.#opts.conf.cancelAll()
     await this.#current?.stop()
   }
@@ -99,6 +110,20 @@ export class ProbeSupervisor {
 
   #onHello (hello: HelloFrame): void {
     this.#opts.counters.helperStarted(hello.helperPid)
+  }
+
+  /** restarts `helper` if it delivers no record within silentRestartMs of its HELLO */
+  #watchSilence (helper: HelperProcess): void {
+    const ms = this.#opts.silentRestartMs ?? 0
+    if (ms <= 0) return
+    if (this.#silenceTimer !== undefined) clearTimeout(this.#silenceTimer)
+    this.#silenceTimer = setTimeout(() => {
+      this.#silenceTimer = undefined
+      if (this.#stopping || this.#current !== helper || this.#delivering === helper || this.#replacing === helper) return
+      this.report(new AppError('ERR_SYSCALL_PROBE_FAILED', `probe helper attached but delivered no record in ${ms / 1000} s: restarting it`))
+      helper.kill('SIGTERM')
+    }, ms)
+    this.#silenceTimer.unref()
   }
 
   #onChunk (out: ChunkResult): void {

@@ -10,7 +10,7 @@ import { ConfRequests } from '../../../src/syscall/supervisor/conf-requests.ts'
 import { ProbeCounters } from '../../../src/syscall/supervisor/probe-counters.ts'
 import { ProbeSupervisor } from '../../../src/syscall/supervisor/probe-supervisor.ts'
 import { RestartBackoff, type RestartBackoffOptions } from '../../../src/syscall/supervisor/restart-backoff.ts'
-import { fakeHelperHello, writeFakeHelper } from '../../helpers/serve-syscall.ts'
+import { fakeHelperHello, writeCloseRecord, writeFakeHelper } from '../../helpers/serve-syscall.ts'
 
 const tmp = mkdtempSync(join(tmpdir(), 'lanner-supervisor-'))
 t.teardown(function cleanup () { rmSync(tmp, { recursive: true, force: true }) })
@@ -118,4 +118,59 @@ t.test('replacing a helper that has not said HELLO yet (a restart in progress) r
   t.ok(helper !== undefined && helper.running, 'spawned, no HELLO yet')
   t.equal(await run.supervisor.replace(helper!), 'deferred', 'the new set waits for the next start')
   await starting
+})
+
+t.test('a helper that attached but delivers no record is restarted after silentRestartMs; one that delivers is kept', async (t) => {
+  const silent = steady
+  const errors: AppError[] = []
+  let restarts = 0
+  const supervisor = new ProbeSupervisor({
+    bin: silent,
+    args: function args () { return [] },
+    startTimeoutMs: 60_000,
+    backoff: new RestartBackoff({ minMs: 60_000, maxMs: 60_000 }),
+    counters: new ProbeCounters(),
+    conf: new ConfRequests(60_000),
+    silentRestartMs: 200,
+    callbacks: { onRecords () {}, onError (err) { errors.push(err) }, onRestart () { restarts++ } }
+  })
+  t.teardown(function stop () { return supervisor.stop() })
+  await supervisor.launch()
+  const first = supervisor.current
+  const deadline = Date.now() + 60_000
+  while (errors.length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20))
+  t.match(errors[0], { code: 'ERR_SYSCALL_PROBE_FAILED', message: 'probe helper attached but delivered no record in 0.2 s: restarting it' })
+  t.match(errors[1]?.message, /^probe helper exited \(SIGTERM\); restarting in 60000 ms$/, 'then restarted as a crashed helper is, with backoff')
+  t.equal(restarts, 1, 'onRestart: readiness and the restart metric follow')
+  t.not(supervisor.current, first, 'the silent helper is gone')
+})
+
+t.test('the silence watch leaves alone a helper that delivers records, and is off with 0', async (t) => {
+  const talking = writeFakeHelper(tmp, 'talking.mjs', `${fakeHelperHello()}
+import { readFileSync } from 'node:fs'
+const rec = readFileSync(process.argv[2])
+setInterval(() => process.stdout.write(rec), 20)
+`)
+  const recordFile = writeCloseRecord(tmp)
+  for (const [bin, args, ms] of [[talking, [recordFile], 200], [steady, [], 0]] as const) {
+    const errors: AppError[] = []
+    let records = 0
+    const supervisor = new ProbeSupervisor({
+      bin,
+      args: function a () { return args },
+      startTimeoutMs: 60_000,
+      backoff: new RestartBackoff({ minMs: 60_000, maxMs: 60_000 }),
+      counters: new ProbeCounters(),
+      conf: new ConfRequests(60_000),
+      silentRestartMs: ms,
+      callbacks: { onRecords (b) { records += b.length }, onError (err) { errors.push(err) } }
+    })
+    await supervisor.launch()
+    const first = supervisor.current
+    await new Promise((resolve) => setTimeout(resolve, 1000))
+    t.same(errors, [], `${ms === 0 ? 'watch off' : 'records flowing'}: no restart`)
+    t.equal(supervisor.current, first)
+    if (ms > 0) t.ok(records > 0, 'records were delivered')
+    await supervisor.stop()
+  }
 })
