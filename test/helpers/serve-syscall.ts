@@ -68,7 +68,12 @@ export async function startSyscallServe (t: Teardown, config: string, alertsFile
       throw new Error(`serve exited early: ${serve.stderr().slice(-3000)}`)
     }
     if ((await request(`${admin}/readyz`)).status === 200) break
-    if (Date.now() - start > PROBE_LIMIT_MS) throw new Error(`serve not ready within ${PROBE_LIMIT_MS} ms: ${serve.stderr().slice(-3000)}`)
+    if (Date.now() - start > PROBE_LIMIT_MS) {
+      // a caller at top level (outside t.test) dies with this error before its teardown runs: the
+      // serve child and its probe helper would outlive the test run, so they go first
+      serve.child.kill('SIGKILL')
+      throw new Error(`serve not ready within ${PROBE_LIMIT_MS} ms: ${serve.stderr().slice(-3000)}`)
+    }
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
   return {
