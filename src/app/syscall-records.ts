@@ -43,9 +43,7 @@ export function createSyscallRecordHandler (deps: SyscallRecordDeps): (batch: Sy
     deps.readiness.recordsArrived(records.length)
     const started = process.hrtime.bigint()
     metrics.eventsReceived(SOURCE, records.length)
-    const batch = pump.begin(started)
-    if (batch === undefined) { metrics.eventsDropped(SOURCE, 'no_rules', records.length); return }
-    for (let i = 0; i < records.length; i++) pump.feed(batch, records[i] as SyscallRecord)
+    if (pump.run(records, started) === undefined) { metrics.eventsDropped(SOURCE, 'no_rules', records.length); return }
     // a record whose state transition failed was still evaluated, but the process/fd tables may
     // now be wrong for that process: never silent
     const stateErrors = enricher.stateErrors
@@ -53,7 +51,6 @@ export function createSyscallRecordHandler (deps: SyscallRecordDeps): (batch: Sy
       log.error({ code: 'ERR_SYSCALL_PROBE_FAILED', errors: stateErrors - stateErrorsSeen, total: stateErrors }, 'records could not update the process/fd tables')
       stateErrorsSeen = stateErrors
     }
-    pump.end(batch)
   }
 }
 
