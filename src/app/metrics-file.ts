@@ -5,6 +5,7 @@
 // evt.time (the snapshot's epoch nanoseconds). Falco never rotates the file; neither do we.
 import { appendFile } from 'node:fs/promises'
 import type { JsonValue } from '../events/index.ts'
+import { jsonText } from '../outputs/index.ts'
 
 /** One line of metrics.output_file, newline included. `sample` counts snapshots from 1. */
 export function metricsFileLine (nowNs: bigint, fields: Readonly<Record<string, JsonValue>>, sample: number): string {
@@ -14,8 +15,7 @@ export function metricsFileLine (nowNs: bigint, fields: Readonly<Record<string, 
   let out = '{"output_fields":{'
   for (let i = 0; i < keys.length; i++) {
     const k = keys[i] as string
-    const v = k === 'evt.time' ? nowNs : fields[k]
-    out += (i === 0 ? '' : ',') + JSON.stringify(k) + ':' + (typeof v === 'bigint' ? v.toString() : JSON.stringify(v ?? null))
+    out += (i === 0 ? '' : ',') + JSON.stringify(k) + ':' + jsonText(k === 'evt.time' ? nowNs : fields[k] ?? null)
   }
   return `${out}},"sample":${sample}}\n`
 }
