@@ -9,4 +9,5 @@ if [ ! -f node_modules/.lanner-tap-built ]; then
   touch node_modules/.lanner-tap-built
 fi
 npx tsc -p tsconfig.json --noEmit
-npx tap "test/**/*.test.ts" "$@"
+# through run-tap.mjs: a failure is summarised at the end of the output, where CI shows it
+node scripts/run-tap.mjs "test/**/*.test.ts" "$@"
