@@ -47,7 +47,15 @@ function readConfigFile (file: string, env: Env = process.env): ParsedFile {
   if (contents !== null && !isMap(contents)) {
     throw new ConfigError('ERR_CONFIG_INVALID', '(root): expected a mapping of settings', { location: { file, pos: { offset: 0, line: 1, col: 1 }, itemType: 'config' } })
   }
-  const raw = expandEnvTree((doc.toJS({ maxAliasCount: 100 }) ?? {}) as Record<string, unknown>, env)
+  let js: unknown
+  try {
+    js = doc.toJS({ maxAliasCount: 100 })
+  } catch (err) {
+    // yaml refuses aliases that expand past maxAliasCount ("billion laughs") with a bare
+    // ReferenceError: a config error like any other bad YAML, not a crash with a stack trace
+    throw new ConfigError('ERR_CONFIG_YAML', `${(err as Error).message}: its aliases (*name) expand to too many values`, { cause: err, location: { file, itemType: 'config' } })
+  }
+  const raw = expandEnvTree((js ?? {}) as Record<string, unknown>, env)
   return { raw, doc, lines, file }
 }
 
