@@ -91,7 +91,7 @@ export function createMetrics (opts: { defaultMetrics?: boolean } = {}): AppMetr
     eventsEvaluated (source, n) { evaluated.inc({ source }, n) },
     eventsDropped (source, reason, n) { if (n > 0) dropped.inc({ source, reason }, n) },
     batchEvaluated (source, seconds) { batches.inc({ source }); batchSeconds.observe({ source }, seconds) },
-    alert (a) { alerts.inc({ rule: a.rule, priority: PRIORITY_NAMES[a.priority] ?? 'Debug', source: a.source }) },
+    alert (a) { alerts.inc({ rule: a.rule, priority: PRIORITY_NAMES[a.priority], source: a.source }) },
     reload (ok) { if (ok) reloads.inc(); else reloadFailures.inc() },
     activeRules (source, n) { active.set({ source }, n) },
     rulesRejected (n) { rejectedInputs.set(n) },
