@@ -1,34 +1,43 @@
-// Syscall mode's readiness: the source is ready once records flow (the probe attached AND the
-// decoder delivered some; a helper that attached but sends nothing, or one being restarted, is not
-// a working source) and while they keep flowing. The probe always records open/close/connect/
-// clone/execve and kubelet's HTTP probes of this pod connect anew each time, so a live node never
-// goes quiet for long: an attached helper silent for lanner.syscall_stale_after_s (programs
-// detached, ring buffer not drained) is a broken source, and /readyz says so. A helper that
-// attached and never delivered anything for as long is reported the same way, with what the helper
-// says it sent (its STATS frames), so the log tells a silent kernel side from a lost record path.
+// Syscall mode's readiness: the source is ready once the probe shows it works, and while it keeps
+// showing it. Two signs count: records arriving (the whole path works), and the helper's
+// self-check rising in its STATS frames (its own getppid call before each frame, counted by the
+// sys_enter and sys_exit programs: they run). The second keeps a quiet node ready: one where
+// nothing the rules ask for happens (no exec, no open, no connect) for a while is watched, not
+// broken, and must not flap /readyz. A helper being restarted is not ready until its successor
+// shows a sign. No sign for lanner.syscall_stale_after_s (programs detached, the helper stuck, no
+// STATS) is a broken source, and /readyz says so, with what the helper said it sent.
 import type { Logger } from '../events/index.ts'
 
 export interface ReadinessOptions {
-  /** silence after which the source is not ready (0: never stale) */
+  /** time without a sign after which the source is not ready (0: never stale) */
   staleAfterMs: number
   log: Pick<Logger, 'info' | 'warn'>
   /** ms clock (default performance.now) */
   now?: () => number
 }
 
+/** What readiness reads of one STATS frame. */
+export interface HelperStatsSign {
+  /** records the helper has written since it started */
+  records: number
+  /** its self-check calls seen by the sys_enter / sys_exit programs */
+  selfEnter: number
+  selfExit: number
+}
+
 export class SyscallReadiness {
   readonly #staleAfterMs: number
   readonly #log: Pick<Logger, 'info' | 'warn'>
   readonly #now: () => number
-  #producing = false
-  #lastRecordAt = 0
+  #working = false
+  #lastSignAt = 0
   /** a stale spell was reported (one warn line per spell) */
   #staleLogged = false
-  /** since when records are awaited (start, or the last helper restart) */
+  /** since when a sign is awaited (start, or the last helper restart) */
   #waitingSince: number
   #waitLogged = false
-  /** the helper's own count of records written, from its latest STATS frame */
-  #helperRecords: number | undefined
+  /** the current helper's latest STATS frame (undefined: none yet) */
+  #helper: HelperStatsSign | undefined
 
   constructor (opts: ReadinessOptions) {
     this.#staleAfterMs = opts.staleAfterMs
@@ -37,46 +46,54 @@ export class SyscallReadiness {
     this.#waitingSince = this.#now()
   }
 
-  /** The helper's STATS frame: how many records it has written since it started. */
-  helperStats (recordsSent: number): void {
-    this.#helperRecords = recordsSent
+  /** The helper's STATS frame: a sign when both self-check counts rose since its previous frame. */
+  helperStats (s: HelperStatsSign): void {
+    const prev = this.#helper
+    this.#helper = { records: s.records, selfEnter: s.selfEnter, selfExit: s.selfExit }
+    if (s.selfEnter > (prev?.selfEnter ?? 0) && s.selfExit > (prev?.selfExit ?? 0)) {
+      this.#sign('syscall probe programs running (self-check seen)', { selfChecks: Math.min(s.selfEnter, s.selfExit) })
+    }
   }
 
   /** A batch of `n` records arrived from the decoder. */
   recordsArrived (n: number): void {
     if (n === 0) return
-    this.#lastRecordAt = this.#now()
-    if (!this.#producing) {
-      this.#producing = true
-      this.#log.info({ records: n }, 'syscall source producing events: ready')
+    this.#sign('syscall source producing events', { records: n })
+  }
+
+  #sign (what: string, fields: Record<string, number>): void {
+    this.#lastSignAt = this.#now()
+    if (!this.#working) {
+      this.#working = true
+      this.#log.info(fields, `${what}: ready`)
     }
     if (this.#staleLogged) {
       this.#staleLogged = false
-      this.#log.info({ records: n }, 'syscall source producing events again: ready')
+      this.#log.info(fields, `${what} again: ready`)
     }
   }
 
-  /** The helper is being restarted: not ready until the new one delivers records. */
+  /** The helper is being restarted: not ready until the new one shows a sign. */
   restarting (): void {
-    this.#producing = false
+    this.#working = false
     this.#waitingSince = this.#now()
     this.#waitLogged = false
-    this.#helperRecords = undefined
+    this.#helper = undefined
   }
 
-  /** What /readyz asks: producing, and not silent for longer than allowed (reported once per spell). */
+  /** What /readyz asks: working, and a sign within the allowed time (reported once per spell). */
   ready (): boolean {
-    if (!this.#producing) {
+    if (!this.#working) {
       this.#reportLongWait()
       return false
     }
     if (this.#staleAfterMs === 0) return true
-    const quietMs = this.#now() - this.#lastRecordAt
+    const quietMs = this.#now() - this.#lastSignAt
     if (quietMs < this.#staleAfterMs) return true
     if (!this.#staleLogged) {
       this.#staleLogged = true
-      this.#log.warn({ code: 'ERR_SYSCALL_PROBE_FAILED', quietSeconds: Math.round(quietMs / 1000), staleAfterSeconds: this.#staleAfterMs / 1000 },
-        'syscall source attached but silent: not ready until records arrive (lanner.syscall_stale_after_s)')
+      this.#log.warn({ code: 'ERR_SYSCALL_PROBE_FAILED', quietSeconds: Math.round(quietMs / 1000), staleAfterSeconds: this.#staleAfterMs / 1000, ...this.#helperSaid() },
+        'syscall source attached but silent (no record, no rising self-check): not ready until the probe shows it runs (lanner.syscall_stale_after_s)')
     }
     return false
   }
@@ -90,7 +107,13 @@ export class SyscallReadiness {
       code: 'ERR_SYSCALL_PROBE_FAILED',
       waitedSeconds: Math.round(waitedMs / 1000),
       staleAfterSeconds: this.#staleAfterMs / 1000,
-      helperRecordsSent: this.#helperRecords ?? null
-    }, 'syscall source started but no record has arrived: not ready (lanner.syscall_stale_after_s)')
+      ...this.#helperSaid()
+    }, 'syscall source started but no record has arrived and the probe\'s self-check was not seen: not ready (lanner.syscall_stale_after_s)')
+  }
+
+  /** the helper's own counts (null: no STATS frame from it yet), so the log tells a silent kernel side from a lost record path */
+  #helperSaid (): { helperRecordsSent: number | null, helperSelfChecks: { enter: number, exit: number } | null } {
+    const h = this.#helper
+    return { helperRecordsSent: h?.records ?? null, helperSelfChecks: h === undefined ? null : { enter: h.selfEnter, exit: h.selfExit } }
   }
 }

@@ -57,7 +57,7 @@ export function createSyscallRecordHandler (deps: SyscallRecordDeps): (batch: Sy
 export interface ProbeStatsDeps {
   metrics: Pick<AppMetrics, 'eventsDropped' | 'syscallDrops'>
   drops: { report(time: bigint, delta: number, perCpu: readonly number[]): void }
-  /** told the helper's own record count, for the "no record has arrived" report */
+  /** told the helper's own counts: its self-check is a sign of a working probe on a quiet node */
   readiness?: Pick<SyscallReadiness, 'helperStats'>
 }
 
@@ -66,7 +66,7 @@ export function createProbeStatsHandler (deps: ProbeStatsDeps): (s: ProbeStats) 
   const { metrics, drops } = deps
   let decodeErrorsSeen = 0
   return function probeStats (s) {
-    deps.readiness?.helperStats(s.records)
+    deps.readiness?.helperStats(s)
     // records the decoder could not use are lost too (each chunk's also logged via onError)
     if (s.decodeErrors > decodeErrorsSeen) metrics.eventsDropped(SOURCE, 'decode_error', s.decodeErrors - decodeErrorsSeen)
     decodeErrorsSeen = s.decodeErrors

@@ -1,7 +1,7 @@
 // Byte layout of the probe's records and helper frames, mirroring src/syscall/bpf/lanner-probe.h.
 // test/syscall/decode-abi.test.ts compares every offset here with the helper's `--abi` output.
 
-export const ABI_VERSION = 3
+export const ABI_VERSION = 4
 
 /** struct ln_hdr: fixed header of every kernel record (little-endian) */
 export const HDR = Object.freeze({
@@ -23,8 +23,9 @@ export const TASK = Object.freeze({ size: 32, tty: 0, loginuid: 4, sid: 8, pgid:
 /** struct ln_ctl_hello: first frame the helper writes once the probe is attached */
 export const HELLO = Object.freeze({ size: 24, type: 0xff00, abi: 4, helperPid: 8, ncpu: 12, clockOffset: 16 })
 
-/** struct ln_ctl_stats: periodic counters, followed by ncpu u64 per-CPU drop counts */
-export const STATS = Object.freeze({ size: 40, type: 0xff01, ncpu: 4, records: 8, bytes: 16, polls: 24, clockOffset: 32 })
+/** struct ln_ctl_stats: periodic counters (selfEnter/selfExit: the helper's self-check calls its
+ *  sys_enter/sys_exit programs saw), followed by ncpu u64 per-CPU drop counts */
+export const STATS = Object.freeze({ size: 56, type: 0xff01, ncpu: 4, records: 8, bytes: 16, polls: 24, clockOffset: 32, selfEnter: 40, selfExit: 48 })
 
 /** struct ln_ctl_conf: the helper's answer to a `kinds <seq> <exit> <enter>` line on its stdin */
 export const CONF = Object.freeze({ size: 16, type: 0xff02, seq: 4, nExit: 8, nEnter: 12 })

@@ -8,7 +8,16 @@ import { KIND_REGISTRY, type RawPayload } from './decode-kinds.ts'
 import type { DecodeError, SyscallRecord } from './record.ts'
 
 export interface HelloFrame { abi: number, helperPid: number, ncpu: number, clockOffset: bigint }
-export interface StatsFrame { records: number, bytes: number, polls: number, clockOffset: bigint, dropsPerCpu: number[] }
+export interface StatsFrame {
+  records: number
+  bytes: number
+  polls: number
+  clockOffset: bigint
+  /** the helper's self-check calls seen by its sys_enter / sys_exit programs: rising while they run */
+  selfEnter: number
+  selfExit: number
+  dropsPerCpu: number[]
+}
 
 export interface DecodeContext {
   /** realtime − boottime in ns, from the helper's HELLO/STATS frames */
@@ -154,6 +163,8 @@ export function decodeStats (buf: Uint8Array, off: number, len: number): StatsFr
     bytes: Number(dv.getBigUint64(STATS.bytes, true)),
     polls: Number(dv.getBigUint64(STATS.polls, true)),
     clockOffset: dv.getBigInt64(STATS.clockOffset, true),
+    selfEnter: Number(dv.getBigUint64(STATS.selfEnter, true)),
+    selfExit: Number(dv.getBigUint64(STATS.selfExit, true)),
     dropsPerCpu
   }
 }

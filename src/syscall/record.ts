@@ -89,6 +89,10 @@ export interface ProbeStats {
   /** records the helper has forwarded */
   records: number
   bytes: number
+  /** the helper's self-check calls its sys_enter / sys_exit programs saw (one per stats interval
+   *  while they run): proof the kernel side works on a node where nothing the rules ask for happens */
+  selfEnter: number
+  selfExit: number
   /** records lost in the kernel because the ring buffer was full, per CPU (index = CPU) */
   dropsPerCpu: number[]
   /** sum of dropsPerCpu */

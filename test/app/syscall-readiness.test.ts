@@ -1,6 +1,7 @@
 // Syscall mode's readiness (src/app/syscall-readiness.ts) on a clock the test moves: ready once
-// records flow, not while the helper restarts, not after lanner.syscall_stale_after_s of silence
-// (one ERR_SYSCALL_PROBE_FAILED warn line per silent spell), ready again when records resume.
+// records flow or the helper's self-check rises (a quiet node), not while the helper restarts, not
+// after lanner.syscall_stale_after_s without either (one ERR_SYSCALL_PROBE_FAILED warn line per
+// silent spell), ready again when a sign returns.
 // Logged through the app's real pino logger; lines are read back as JSON.
 import t from 'tap'
 import { createLogger } from '../../src/app/logger.ts'
@@ -77,9 +78,9 @@ t.test('the default clock is performance.now', async (t) => {
   t.equal(r.ready(), true, 'records just now: fresh by the real clock')
 })
 
-t.test('attached but no record for staleAfterMs: one ERR_SYSCALL_PROBE_FAILED warn with what the helper says it sent', async (t) => {
+t.test('attached but no record and no self-check for staleAfterMs: one ERR_SYSCALL_PROBE_FAILED warn with what the helper says it sent', async (t) => {
   const s = setup(60_000)
-  s.readiness.helperStats(0)
+  s.readiness.helperStats({ records: 0, selfEnter: 0, selfExit: 0 })
   s.advance(59_999)
   t.equal(s.readiness.ready(), false)
   t.equal(s.logged().length, 0, 'nothing said before the limit')
@@ -89,7 +90,7 @@ t.test('attached but no record for staleAfterMs: one ERR_SYSCALL_PROBE_FAILED wa
   t.equal(s.readiness.ready(), false)
   const warns = s.logged().filter((l) => l.level === 40) as Array<Record<string, unknown>>
   t.equal(warns.length, 1, 'one line, however often /readyz asks')
-  t.match(warns[0], { code: 'ERR_SYSCALL_PROBE_FAILED', waitedSeconds: 60, staleAfterSeconds: 60, helperRecordsSent: 0, msg: /no record has arrived/ })
+  t.match(warns[0], { code: 'ERR_SYSCALL_PROBE_FAILED', waitedSeconds: 60, staleAfterSeconds: 60, helperRecordsSent: 0, helperSelfChecks: { enter: 0, exit: 0 }, msg: /no record has arrived/ })
   s.readiness.recordsArrived(5)
   t.equal(s.readiness.ready(), true, 'records make it ready')
   s.readiness.restarting()
@@ -105,4 +106,46 @@ t.test('staleAfterMs 0: a long wait for the first record is not reported', async
   s.advance(24 * 3600_000)
   t.equal(s.readiness.ready(), false)
   t.equal(s.logged().length, 0)
+})
+
+t.test('a quiet node: no record at all, but the self-check rising in every STATS frame keeps the source ready', async (t) => {
+  const s = setup(60_000)
+  s.readiness.helperStats({ records: 0, selfEnter: 0, selfExit: 0 })
+  t.equal(s.readiness.ready(), false, 'a frame whose programs saw nothing is no sign')
+  s.readiness.helperStats({ records: 0, selfEnter: 1, selfExit: 1 })
+  t.equal(s.readiness.ready(), true, 'both programs saw the self-check: ready without any record')
+  t.match(s.logged().at(-1), { level: 30, msg: 'syscall probe programs running (self-check seen): ready', selfChecks: 1 })
+  for (let i = 2; i < 200; i++) {
+    s.advance(1000)
+    s.readiness.helperStats({ records: 0, selfEnter: i, selfExit: i })
+    if (!s.readiness.ready()) { t.fail(`not ready at frame ${i}`); break }
+  }
+  t.equal(s.logged().filter((l) => l.level === 40).length, 0, 'three quiet minutes: no warning')
+})
+
+t.test('the self-check stops rising (programs detached): stale after staleAfterMs, with the helper\'s counts; ready again when it rises', async (t) => {
+  const s = setup(60_000)
+  s.readiness.helperStats({ records: 7, selfEnter: 1, selfExit: 1 })
+  for (let i = 0; i < 60; i++) {
+    s.advance(1000)
+    s.readiness.helperStats({ records: 7, selfEnter: 1, selfExit: 1 })
+  }
+  t.equal(s.readiness.ready(), false, 'frames keep coming, the counts do not move')
+  const warn = s.logged().find((l) => l.level === 40) as Record<string, unknown> | undefined
+  t.match(warn, { code: 'ERR_SYSCALL_PROBE_FAILED', quietSeconds: 60, helperRecordsSent: 7, helperSelfChecks: { enter: 1, exit: 1 } })
+  s.readiness.helperStats({ records: 7, selfEnter: 2, selfExit: 1 })
+  t.equal(s.readiness.ready(), false, 'only sys_enter saw it: the exit program is not proven')
+  s.readiness.helperStats({ records: 7, selfEnter: 3, selfExit: 2 })
+  t.equal(s.readiness.ready(), true)
+  t.match(s.logged().at(-1), { level: 30, msg: 'syscall probe programs running (self-check seen) again: ready' })
+})
+
+t.test('after a restart the new helper\'s counts start again from zero: its first self-check is a sign', async (t) => {
+  const s = setup(60_000)
+  s.readiness.helperStats({ records: 0, selfEnter: 40, selfExit: 40 })
+  t.equal(s.readiness.ready(), true)
+  s.readiness.restarting()
+  t.equal(s.readiness.ready(), false, 'restarting')
+  s.readiness.helperStats({ records: 0, selfEnter: 1, selfExit: 1 })
+  t.equal(s.readiness.ready(), true, '1 is below the old helper\'s 40, and still a sign of the new one')
 })

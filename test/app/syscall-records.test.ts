@@ -122,7 +122,7 @@ t.test('a record that cannot be evaluated is dropped (enrich_error) and logged a
 })
 
 function stats (over: Partial<ProbeStats>): ProbeStats {
-  return { time: 1_000_000_000n, helperPid: 555, records: 10, bytes: 1000, dropsPerCpu: [0, 0], drops: 0, dropsDelta: 0, decodeErrors: 0, restarts: 0, ...over }
+  return { time: 1_000_000_000n, helperPid: 555, records: 10, bytes: 1000, selfEnter: 1, selfExit: 1, dropsPerCpu: [0, 0], drops: 0, dropsDelta: 0, decodeErrors: 0, restarts: 0, ...over }
 }
 
 t.test('probe stats: decode errors and ring-buffer drops become metrics by their delta; drops raise the drop alert', async (t) => {
@@ -142,11 +142,11 @@ t.test('probe stats: decode errors and ring-buffer drops become metrics by their
   t.match(alerts[0]?.outputFields, { n_drops: 7, n_drops_per_cpu: [4, 3] })
 })
 
-t.test('the helper\'s own record count from each STATS frame goes to readiness (for the "no record has arrived" report)', async (t) => {
+t.test('the helper\'s own counts from each STATS frame go to readiness (its self-check is a sign; its record count is reported)', async (t) => {
   const metrics = createMetrics()
-  const seen: number[] = []
-  const onStats = createProbeStatsHandler({ metrics, drops: createDropAlerter(60_000, () => {}), readiness: { helperStats (n) { seen.push(n) } } })
-  onStats(stats({ records: 0 }))
-  onStats(stats({ records: 1234 }))
-  t.same(seen, [0, 1234])
+  const seen: Array<[number, number, number]> = []
+  const onStats = createProbeStatsHandler({ metrics, drops: createDropAlerter(60_000, () => {}), readiness: { helperStats (s) { seen.push([s.records, s.selfEnter, s.selfExit]) } } })
+  onStats(stats({ records: 0, selfEnter: 1, selfExit: 1 }))
+  onStats(stats({ records: 1234, selfEnter: 2, selfExit: 2 }))
+  t.same(seen, [[0, 1, 1], [1234, 2, 2]])
 })

@@ -4,7 +4,7 @@
 #ifndef LANNER_PROBE_H
 #define LANNER_PROBE_H
 
-#define LN_ABI_VERSION 3
+#define LN_ABI_VERSION 4
 
 /* event kinds: arch-neutral ids (the helper maps syscall numbers to them) */
 enum ln_kind {
@@ -108,7 +108,10 @@ struct ln_ctl_hello {
 	__s64 clock_offset;
 };
 
-/* STATS body: counters since start, then ncpu u64 drop counts */
+/* STATS body: counters since start, then ncpu u64 drop counts. self_enter/self_exit: how many of
+ * the helper's own self-check calls (LN_SELF_CHECK_NR, made just before each STATS) the sys_enter
+ * and sys_exit programs saw: they rise with every frame while the programs run, so a quiet node,
+ * where nothing the rules ask for happens, is still seen to be watched. */
 struct ln_ctl_stats {
 	__u16 len;
 	__u16 type;
@@ -117,8 +120,14 @@ struct ln_ctl_stats {
 	__u64 bytes;
 	__u64 polls;
 	__s64 clock_offset;
+	__u64 self_enter;
+	__u64 self_exit;
 	/* __u64 drops[ncpu] follows */
 };
+
+/* the self-check syscall: getppid (x86-64 number; the probe is built for x86-64 only). No rule
+ * records it, and only the helper's own calls are counted. */
+#define LN_SELF_CHECK_NR 110
 
 /* CONF: the answer to a "kinds <seq> <exit-kinds> <enter-kinds>" line on the helper's stdin,
  * sent once the per-syscall config map holds the new set (n_exit = LN_CONF_REJECTED: bad line) */

@@ -93,6 +93,16 @@ struct {
 	__type(value, struct ln_exec_arg);
 } exec_tmp SEC(".maps");
 
+/* the helper's own self-check calls seen: [0] by ln_sys_enter, [1] by ln_sys_exit (STATS
+ * self_enter/self_exit). Rising counts prove the programs run on a node where nothing else the
+ * rules ask for happens. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, __u64);
+} self_seen SEC(".maps");
+
 struct ln_cg_cache {
 	__u64 css;	/* the cpu css the name was read for */
 	__u64 dfl;	/* and the default-hierarchy (cgroup v2) cgroup */
@@ -164,6 +174,18 @@ static __always_inline int emit(struct pt_regs *regs, __u16 kind, __u8 dir, long
 	return 0;
 }
 
+/* called only for LN_SELF_CHECK_NR, a syscall no rule records: the rest of the node pays one compare */
+static __always_inline void note_self_check(__u32 slot)
+{
+	__u64 *n;
+
+	if ((bpf_get_current_pid_tgid() >> 32) != helper_tgid)
+		return;
+	n = bpf_map_lookup_elem(&self_seen, &slot);
+	if (n)
+		__sync_fetch_and_add(n, 1);
+}
+
 static __always_inline struct ln_sc_conf *conf_of(long id)
 {
 	__u32 key = id;
@@ -175,9 +197,14 @@ static __always_inline struct ln_sc_conf *conf_of(long id)
 SEC("tp_btf/sys_enter")
 int BPF_PROG(ln_sys_enter, struct pt_regs *regs, long id)
 {
-	struct ln_sc_conf *c = conf_of(id);
+	struct ln_sc_conf *c;
 	__u64 pid_tgid;
 
+	if (id == LN_SELF_CHECK_NR) {
+		note_self_check(0);
+		return 0;
+	}
+	c = conf_of(id);
 	if (!c || !c->flags)
 		return 0;
 	pid_tgid = bpf_get_current_pid_tgid();
@@ -202,10 +229,15 @@ SEC("tp_btf/sys_exit")
 int BPF_PROG(ln_sys_exit, struct pt_regs *regs, long ret)
 {
 	long id = LN_ORIG_ID(regs);
-	struct ln_sc_conf *c = conf_of(id);
+	struct ln_sc_conf *c;
 	__u64 pid_tgid;
 	__u16 kind;
 
+	if (id == LN_SELF_CHECK_NR) {
+		note_self_check(1);
+		return 0;
+	}
+	c = conf_of(id);
 	if (!c || !c->flags)
 		return 0;
 	pid_tgid = bpf_get_current_pid_tgid();

@@ -104,10 +104,11 @@ void print_abi(void)
 	       offsetof(struct ln_ctl_hello, helper_pid), offsetof(struct ln_ctl_hello, ncpu),
 	       offsetof(struct ln_ctl_hello, clock_offset));
 	printf("\"stats\":{\"size\":%zu,\"type\":%d,\"ncpu\":%zu,\"records\":%zu,\"bytes\":%zu,"
-	       "\"polls\":%zu,\"clockOffset\":%zu},",
+	       "\"polls\":%zu,\"clockOffset\":%zu,\"selfEnter\":%zu,\"selfExit\":%zu},",
 	       sizeof(struct ln_ctl_stats), LN_CTL_STATS, offsetof(struct ln_ctl_stats, ncpu),
 	       offsetof(struct ln_ctl_stats, records), offsetof(struct ln_ctl_stats, bytes),
-	       offsetof(struct ln_ctl_stats, polls), offsetof(struct ln_ctl_stats, clock_offset));
+	       offsetof(struct ln_ctl_stats, polls), offsetof(struct ln_ctl_stats, clock_offset),
+	       offsetof(struct ln_ctl_stats, self_enter), offsetof(struct ln_ctl_stats, self_exit));
 	printf("\"conf\":{\"size\":%zu,\"type\":%d,\"seq\":%zu,\"nExit\":%zu,\"nEnter\":%zu},",
 	       sizeof(struct ln_ctl_conf), LN_CTL_CONF, offsetof(struct ln_ctl_conf, seq),
 	       offsetof(struct ln_ctl_conf, n_exit), offsetof(struct ln_ctl_conf, n_enter));

@@ -31,6 +31,8 @@ export class ProbeCounters {
       helperPid: this.helperPid,
       records: frame.records,
       bytes: frame.bytes,
+      selfEnter: frame.selfEnter,
+      selfExit: frame.selfExit,
       dropsPerCpu: frame.dropsPerCpu,
       drops,
       dropsDelta: Math.max(0, drops - this.#lastDrops),

@@ -36,10 +36,11 @@ export interface SupervisorOptions {
   /** called as methods of this object */
   callbacks: ProbeCallbacks
   /**
-   * A helper that attached but delivered no record for this long is restarted like a crashed one
-   * (0: never). A node always makes the calls the probe records (execve, close, process exits), so
-   * such silence is a broken attach: seen in test runs on 6.18 where a probe attached as another
-   * detached, its helper's own count staying 0. A fresh attach brings the records back.
+   * A helper that attached but showed no sign of its programs running for this long is restarted
+   * like a crashed one (0: never). The sign is a record, or a STATS frame whose self-check counts
+   * (the helper's own getppid calls, seen by its sys_enter and sys_exit programs) are above zero:
+   * a quiet node, where nothing the rules ask for happens, is not a broken probe. A helper whose
+   * loop is stuck sends no STATS and is restarted too.
    */
   silentRestartMs?: number
 }
@@ -53,7 +54,7 @@ export class ProbeSupervisor {
   /** a helper being replaced on purpose: its exit starts the next one at once, without an error */
   #replacing: HelperProcess | undefined
   #replaced: ((result: KindsChange | AppError) => void) | undefined
-  /** the helper that delivered records since its HELLO (the silence watch skips it) */
+  /** the helper that proved its programs run since its HELLO (the silence watch skips it) */
   #delivering: HelperProcess | undefined
   #silenceTimer: NodeJS.Timeout | undefined
 
@@ -76,7 +77,7 @@ export class ProbeSupervisor {
       startTimeoutMs: this.#opts.startTimeoutMs,
       log: this.#opts.log,
       onHello: (hello) => { this.#onHello(hello); this.#watchSilence(helper) },
-      onChunk: (out) => { if (out.records.length > 0) this.#delivering = helper; this.#onChunk(out) },
+      onChunk: (out) => { if (provesRunning(out)) this.#delivering = helper; this.#onChunk(out) },
       onError: (err) => { this.report(err) },
       onClose: (exit) => { this.#onClose(helper, exit) }
     })
@@ -120,7 +121,7 @@ export class ProbeSupervisor {
     this.#silenceTimer = setTimeout(() => {
       this.#silenceTimer = undefined
       if (this.#stopping || this.#current !== helper || this.#delivering === helper || this.#replacing === helper) return
-      this.report(new AppError('ERR_SYSCALL_PROBE_FAILED', `probe helper attached but delivered no record in ${ms / 1000} s: restarting it`))
+      this.report(new AppError('ERR_SYSCALL_PROBE_FAILED', `probe helper attached but showed no sign of its programs running in ${ms / 1000} s (no record, no self-check seen): restarting it`))
       helper.kill('SIGTERM')
     }, ms)
     this.#silenceTimer.unref()
@@ -204,4 +205,11 @@ export class ProbeSupervisor {
     this.report(err)
     this.#scheduleRestart()
   }
+}
+
+/** a chunk with records, or with a STATS frame whose self-check both programs saw */
+function provesRunning (out: ChunkResult): boolean {
+  if (out.records.length > 0) return true
+  for (const s of out.stats) if (s.selfEnter > 0 && s.selfExit > 0) return true
+  return false
 }

@@ -5,7 +5,7 @@ import type { StatsFrame } from '../../../src/syscall/decode.ts'
 import { ProbeCounters } from '../../../src/syscall/supervisor/probe-counters.ts'
 
 function frame (dropsPerCpu: number[], records = 10): StatsFrame {
-  return { records, bytes: records * 64, polls: 1, clockOffset: 0n, dropsPerCpu }
+  return { records, bytes: records * 64, polls: 1, clockOffset: 0n, selfEnter: 1, selfExit: 1, dropsPerCpu }
 }
 
 t.test('dropsDelta counts the drops since the previous frame of the same helper', async (t) => {

@@ -2,7 +2,7 @@
 // a restart with an escalating wait, a healthy run resets it, a replacement on purpose restarts
 // at once without an error, and stop() during a backoff launches nothing more.
 import t from 'tap'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { AppError } from '../../../src/errors/index.ts'
@@ -11,6 +11,7 @@ import { ProbeCounters } from '../../../src/syscall/supervisor/probe-counters.ts
 import { ProbeSupervisor } from '../../../src/syscall/supervisor/probe-supervisor.ts'
 import { RestartBackoff, type RestartBackoffOptions } from '../../../src/syscall/supervisor/restart-backoff.ts'
 import { fakeHelperHello, writeCloseRecord, writeFakeHelper } from '../../helpers/serve-syscall.ts'
+import { stats } from '../../fixtures/syscall/records.ts'
 
 const tmp = mkdtempSync(join(tmpdir(), 'lanner-supervisor-'))
 t.teardown(function cleanup () { rmSync(tmp, { recursive: true, force: true }) })
@@ -120,7 +121,7 @@ t.test('replacing a helper that has not said HELLO yet (a restart in progress) r
   await starting
 })
 
-t.test('a helper that attached but delivers no record is restarted after silentRestartMs; one that delivers is kept', async (t) => {
+t.test('a helper that attached but shows no sign (no record, no STATS) is restarted after silentRestartMs', async (t) => {
   const silent = steady
   const errors: AppError[] = []
   let restarts = 0
@@ -139,7 +140,7 @@ t.test('a helper that attached but delivers no record is restarted after silentR
   const first = supervisor.current
   const deadline = Date.now() + 60_000
   while (errors.length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20))
-  t.match(errors[0], { code: 'ERR_SYSCALL_PROBE_FAILED', message: 'probe helper attached but delivered no record in 0.2 s: restarting it' })
+  t.match(errors[0], { code: 'ERR_SYSCALL_PROBE_FAILED', message: 'probe helper attached but showed no sign of its programs running in 0.2 s (no record, no self-check seen): restarting it' })
   t.match(errors[1]?.message, /^probe helper exited \(SIGTERM\); restarting in 60000 ms$/, 'then restarted as a crashed helper is, with backoff')
   t.equal(restarts, 1, 'onRestart: readiness and the restart metric follow')
   t.not(supervisor.current, first, 'the silent helper is gone')
@@ -171,6 +172,44 @@ setInterval(() => process.stdout.write(rec), 20)
     t.same(errors, [], `${ms === 0 ? 'watch off' : 'records flowing'}: no restart`)
     t.equal(supervisor.current, first)
     if (ms > 0) t.ok(records > 0, 'records were delivered')
+    await supervisor.stop()
+  }
+})
+
+t.test('a quiet node: STATS whose self-check both programs saw keep a helper with no record; STATS with none do not', async (t) => {
+  // the real helper's frames, one per stats interval (here every 20 ms): records 0, self-check 1 or 0
+  const quiet = writeFakeHelper(tmp, 'quiet.mjs', `${fakeHelperHello()}
+import { readFileSync } from 'node:fs'
+const frame = readFileSync(process.argv[2])
+setInterval(() => process.stdout.write(frame), 20)
+`)
+  for (const selfChecks of [1, 0]) {
+    const frameFile = join(tmp, `stats-${selfChecks}.bin`)
+    writeFileSync(frameFile, stats(0, [0, 0], 0n, selfChecks))
+    const errors: AppError[] = []
+    let records = 0
+    const supervisor = new ProbeSupervisor({
+      bin: quiet,
+      args: function a () { return [frameFile] },
+      startTimeoutMs: 60_000,
+      backoff: new RestartBackoff({ minMs: 60_000, maxMs: 60_000 }),
+      counters: new ProbeCounters(),
+      conf: new ConfRequests(60_000),
+      silentRestartMs: 200,
+      callbacks: { onRecords (b) { records += b.length }, onError (err) { errors.push(err) } }
+    })
+    await supervisor.launch()
+    const first = supervisor.current
+    if (selfChecks > 0) {
+      await new Promise((resolve) => setTimeout(resolve, 1000))
+      t.same(errors, [], 'self-check seen: kept, though no record came')
+      t.equal(supervisor.current, first)
+      t.equal(records, 0, 'no record was delivered')
+    } else {
+      const deadline = Date.now() + 60_000
+      while (errors.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20))
+      t.match(errors[0]?.message, /no sign of its programs running/, 'STATS alone, with a self-check of 0, are no sign: restarted')
+    }
     await supervisor.stop()
   }
 })
