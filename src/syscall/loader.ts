@@ -31,11 +31,11 @@ export interface ProbeOptions extends ProbeCallbacks {
   startTimeoutMs?: number
   /** how long setKinds waits for the helper's answer before restarting it instead (default 3000) */
   confTimeoutMs?: number
-  /** a helper that attached but delivered no record for this long is restarted (default 30 s; 0: never) */
+  /** a helper that attached but showed no sign of running (no record, no self-check) for this long is restarted (default 30 s; 0: never) */
   silentRestartMs?: number
 }
 
-/** A live node makes the recorded calls many times a second: 30 s without one is a broken attach. */
+/** The first STATS, with its self-check, comes right after HELLO: 30 s without a sign is a broken attach or a stuck helper. */
 const DEFAULT_SILENT_RESTART_MS = 30_000
 
 /** How setKinds took effect: already the set; applied in place; by restarting the helper; or
