@@ -43,18 +43,20 @@ export const KIND_IDS = Object.freeze({
   setuid: 25, setgid: 26, setresuid: 27, setresgid: 28, ptrace: 29, mount: 30, close: 31, fchmod: 32,
   creat: 33, symlink: 34, symlinkat: 35, link: 36, linkat: 37, mkdir: 38, mkdirat: 39, rmdir: 40,
   dup: 41, dup2: 42, dup3: 43, socket: 44, unshare: 45, setns: 46, memfd_create: 47, init_module: 48,
-  finit_module: 49, recvfrom: 50, recvmsg: 51, userfaultfd: 52, bpf: 53
+  finit_module: 49, recvfrom: 50, recvmsg: 51, userfaultfd: 52, bpf: 53, chdir: 54, fchdir: 55
 })
 export type KindName = keyof typeof KIND_IDS
 
 /**
  * Kinds the process/fd tables need whatever the rules use (exec, fork, exit, fd creation and
- * closing, socket endpoints). An app can run the probe with these plus the rules' event types.
+ * closing, socket endpoints, working directory changes: proc.cwd is in many rules' outputs and
+ * relative paths resolve against it). An app can run the probe with these plus the rules' event
+ * types.
  */
 export const STATE_KINDS: readonly KindName[] = Object.freeze([
   'execve', 'execveat', 'clone', 'clone3', 'fork', 'vfork', 'procexit', 'close', 'open', 'openat',
   'openat2', 'creat', 'socket', 'connect', 'accept', 'accept4', 'bind', 'listen', 'dup', 'dup2',
-  'dup3', 'memfd_create', 'setuid', 'setgid', 'setresuid', 'setresgid'
+  'dup3', 'memfd_create', 'setuid', 'setgid', 'setresuid', 'setresgid', 'chdir', 'fchdir'
 ] as const)
 
 /** Kinds left out unless asked for: very frequent, and only a few rules (UDP inbound) use them. */

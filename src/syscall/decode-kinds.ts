@@ -224,6 +224,11 @@ function decodeBpf (p: RawPayload, args: Args): void {
   if (p.dir === '<' && p.res >= 0) args.fd = p.res
 }
 
+/** chdir: the path as the process gave it (resolved against the old cwd by the process table) */
+function decodeChdir (p: RawPayload, args: Args): void { args.path = text(p.blobs[0]) }
+
+function decodeFchdir (p: RawPayload, args: Args): void { args.fd = p.i32(0) }
+
 function decodeFinitModule (p: RawPayload, args: Args): void {
   args.fd = p.i32(0)
   args.uargs = text(p.blobs[0])
@@ -290,7 +295,9 @@ const SPECS: Record<KindName, Omit<KindSpec, 'name'>> = {
   recvfrom: { minNums: 2, decode: decodeRecv },
   recvmsg: { minNums: 1, decode: decodeRecv },
   userfaultfd: { minNums: 1, decode: decodeUserfaultfd },
-  bpf: { minNums: 1, decode: decodeBpf }
+  bpf: { minNums: 1, decode: decodeBpf },
+  chdir: { minNums: 0, decode: decodeChdir },
+  fchdir: { minNums: 1, decode: decodeFchdir }
 }
 
 /** kind id → spec */

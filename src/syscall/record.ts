@@ -3,7 +3,8 @@
 // Changes (additive only): `comm`, `argv`, `cgroup` on SyscallRecord; ProbeStats; DecodeError;
 // the per-kind `args` keys are listed below SyscallRecord. Added kinds: creat, symlink(at),
 // link(at), mkdir(at), rmdir, dup/dup2/dup3, socket, unshare, setns, memfd_create, (f)init_module,
-// recvfrom/recvmsg (opt-in: see DEFAULT_KINDS / STATE_KINDS in abi.ts); execve exe_* facts; userfaultfd, bpf.
+// recvfrom/recvmsg (opt-in: see DEFAULT_KINDS / STATE_KINDS in abi.ts); execve exe_* facts; userfaultfd, bpf;
+// chdir, fchdir.
 
 /** One syscall event as decoded from a ring-buffer record, before enrichment. */
 export interface SyscallRecord {
@@ -79,6 +80,7 @@ export interface SyscallRecord {
  *   unshare flags;  setns fd, nstype;  memfd_create fd (= res), name, flags
  *   init_module        length, uargs;  finit_module  fd, uargs, flags
  *   userfaultfd        fd (= res), flags;  bpf  cmd, fd (= res when it is one)
+ *   chdir              path (as given: relative to the cwd before the call);  fchdir  fd
  */
 
 /** Probe health as reported by the helper every stats interval (counters since the helper started). */

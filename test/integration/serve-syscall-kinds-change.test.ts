@@ -21,8 +21,8 @@ function rule (name: string, condition: string): string {
 `
 }
 
-// chdir is a Falco event type the probe does not record: the rule is loaded, never matches, and the logged set says so
-const RULES_A = NEVER_FIRING_RULE + rule('Dir Changed', 'evt.type = chdir and evt.dir = <')
+// chroot is a Falco event type the probe does not record: the rule is loaded, never matches, and the logged set says so
+const RULES_A = NEVER_FIRING_RULE + rule('Root Changed', 'evt.type = chroot and evt.dir = <')
 const RULES_B = RULES_A + rule('Dir Made', 'evt.type in (mkdir, mkdirat) and evt.dir = < and fs.path.name = /nonexistent/made')
 // no evt.type: the rule matches any type, so the probe falls back to its default set
 const RULES_C = NEVER_FIRING_RULE + rule('Marker Process', 'proc.name = no-such-process-here')
@@ -63,7 +63,7 @@ t.test('syscall mode: a kinds change the helper cannot take is reported and the 
   const first = await untilServing(serve, () => logged('probe event types'), 'the probe event types line')
   t.equal(first.msg, 'probe event types')
   t.equal(first.anyType, false)
-  t.same(first.typesNotProduced, ['chdir'], 'the rule\'s type the probe cannot produce is named')
+  t.same(first.typesNotProduced, ['chroot'], 'the rule\'s type the probe cannot produce is named')
   t.notOk(first.kinds.includes('mkdir'))
   t.equal(await statusBecomes(`${admin}/readyz`, 200), 200, 'ready while records flow')
 

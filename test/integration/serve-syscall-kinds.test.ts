@@ -37,6 +37,7 @@ t.test('the probe follows the rules\' event types across a reload', { skip: skip
   const first = await until(() => serve.logs.find((l) => l.msg === 'probe event types'), 'the probe event types log line', 60_000, 50) as LogLine & { kinds: string[], anyType: boolean }
   t.ok(first.kinds.includes('openat'), 'openat recorded')
   t.ok(first.kinds.includes('execve') && first.kinds.includes('close'), 'what the process and fd tables need is recorded')
+  t.ok(first.kinds.includes('chdir') && first.kinds.includes('fchdir'), 'so are chdir and fchdir, which no rule names: proc.cwd follows them')
   t.notOk(first.kinds.includes('mkdir') || first.kinds.includes('mkdirat'), 'mkdir is not')
   t.equal(first.anyType, false)
 

@@ -101,6 +101,14 @@ if (skip !== undefined) {
       expect: /Sensitive file opened for reading by non-trusted program \| file=\/etc\/shadow .* process=lanner-reader .*command=lanner-reader \/etc\/shadow/
     },
     {
+      rule: 'Read sensitive file untrusted',
+      action: 'a program of no trusted name changes directory to /etc (no exec) and reads shadow by its relative name',
+      // fd.name is /etc/shadow only if the process table followed the chdir: a stale cwd misses it
+      async act () { await run([named('lanner-cdreader', python), '-c', `import os; os.chdir('/etc'); open('shadow').read()  # cd-${tag}`]) },
+      ours: (a) => fields(a, 'proc.name') === 'lanner-cdreader',
+      expect: new RegExp(`Sensitive file opened for reading by non-trusted program \\| file=/etc/shadow .* process=lanner-cdreader .*command=lanner-cdreader -c .*# cd-${tag}`)
+    },
+    {
       rule: 'Write below etc',
       action: 'a new file below /etc (removed after)',
       async act () { await run([named('lanner-writer', which('touch')), etcFile]) },

@@ -207,6 +207,19 @@ t.test('links, directories, fds, sockets, namespaces, memfd, modules', async t =
   t.same(decode({ kind: 'bpf', res: -1, nums: [0] }).args, { cmd: 0 })
 })
 
+t.test('chdir and fchdir: the path as given, the fd; the result is the record\'s', async t => {
+  const ch = decode({ kind: 'chdir', res: 0, blobs: ['../build'] })
+  t.match(ch, { type: 'chdir', dir: '<', res: 0 })
+  t.same(ch.args, { path: '../build' }, 'a relative path stays relative: the process table resolves it')
+  t.same(decode({ kind: 'chdir', res: -2, blobs: ['/nonexistent'] }).args, { path: '/nonexistent' })
+  t.same(decode({ kind: 'chdir', dir: '>', blobs: ['/tmp'] }).args, { path: '/tmp' })
+  const fch = decode({ kind: 'fchdir', res: 0, nums: [5] })
+  t.match(fch, { type: 'fchdir', dir: '<', res: 0 })
+  t.same(fch.args, { fd: 5 })
+  t.same(decode({ kind: 'fchdir', res: -9, nums: [0xffffffff] }).args, { fd: -1 }, 'fd -1 as the kernel got it (EBADF)')
+  t.equal(decodeErr(record({ kind: 'fchdir', res: 0 })).code, 'ERR_SYSCALL_SHORT_RECORD', 'fchdir without its fd slot')
+})
+
 t.test('every kind id in abi.ts has a decoder', async t => {
   for (const [name, id] of Object.entries(KIND_IDS)) {
     const buf = record({ kind: id, nums: [0, 0, 0, 0, 0, 0] })

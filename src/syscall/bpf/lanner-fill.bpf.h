@@ -30,7 +30,7 @@ static __always_inline __u32 fill(struct ln_scratch *s, struct pt_regs *regs, __
 		break;
 	}
 	case LN_K_CONNECT: case LN_K_BIND: case LN_K_CLOSE: case LN_K_DUP: case LN_K_UNSHARE:
-	case LN_K_USERFAULTFD: case LN_K_BPF:
+	case LN_K_USERFAULTFD: case LN_K_BPF: case LN_K_FCHDIR:
 		nums[0] = ARG(regs, 1);
 		nnum = 1;
 		break;
@@ -200,7 +200,7 @@ static __always_inline __u32 fill(struct ln_scratch *s, struct pt_regs *regs, __
 		break;
 	}
 	case LN_K_OPEN: case LN_K_UNLINK: case LN_K_CHMOD: case LN_K_CREAT: case LN_K_MKDIR:
-	case LN_K_RMDIR: case LN_K_MEMFD_CREATE:
+	case LN_K_RMDIR: case LN_K_MEMFD_CREATE: case LN_K_CHDIR:
 		put_ustr(s, &off, (void *)ARG(regs, 1));
 		nblob += 1;
 		break;

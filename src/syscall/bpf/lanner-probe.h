@@ -18,8 +18,9 @@ enum ln_kind {
 	LN_K_LINK = 36, LN_K_LINKAT = 37, LN_K_MKDIR = 38, LN_K_MKDIRAT = 39, LN_K_RMDIR = 40,
 	LN_K_DUP = 41, LN_K_DUP2 = 42, LN_K_DUP3 = 43, LN_K_SOCKET = 44, LN_K_UNSHARE = 45,
 	LN_K_SETNS = 46, LN_K_MEMFD_CREATE = 47, LN_K_INIT_MODULE = 48, LN_K_FINIT_MODULE = 49,
-	LN_K_RECVFROM = 50, LN_K_RECVMSG = 51, LN_K_USERFAULTFD = 52, LN_K_BPF = 53,
-	LN_K__MAX = 54,
+	LN_K_RECVFROM = 50, LN_K_RECVMSG = 51, LN_K_USERFAULTFD = 52, LN_K_BPF = 53, LN_K_CHDIR = 54,
+	LN_K_FCHDIR = 55,
+	LN_K__MAX = 56,
 };
 
 /* helper control frames (never produced by the kernel side) */

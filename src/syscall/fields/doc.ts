@@ -44,7 +44,10 @@ container_name=%container.name\`, after any \`static_<name>=\` fields.
   \`proc.tty\` is the terminal's device number as Falco prints it (34816 is /dev/pts/0).
   \`proc.exepath\` is the file the kernel runs, as Falco's trusted exepath (exec of /bin/sh shows
   /usr/bin/dash where sh is a link to it; a memfd shows \`memfd:<name>\`); processes seeded from
-  /proc at start show their /proc/<pid>/exe link.
+  /proc at start show their /proc/<pid>/exe link. \`proc.cwd\` is the kernel's at exec and in a
+  new child, then follows chdir and fchdir records (recorded whatever the rules ask for): as in
+  Falco, chdir's path is taken from the previous cwd as written (\`..\` removed, symlinks kept),
+  fchdir takes the directory fd's name, and relative paths opened afterwards resolve against it.
 - fd fields: open/openat/openat2/creat results, socket, connect, accept, bind, listen,
   sendto/sendmsg/recvfrom/recvmsg, dup and close records; an fd opened before the probe attached
   is read from /proc/<pid>/fd, except on its close (by the time the record arrives the number may

@@ -24,7 +24,8 @@ const char *const KIND_NAMES[LN_K__MAX] = {
 	[LN_K_SOCKET] = "socket", [LN_K_UNSHARE] = "unshare", [LN_K_SETNS] = "setns",
 	[LN_K_MEMFD_CREATE] = "memfd_create", [LN_K_INIT_MODULE] = "init_module",
 	[LN_K_FINIT_MODULE] = "finit_module", [LN_K_RECVFROM] = "recvfrom", [LN_K_RECVMSG] = "recvmsg",
-	[LN_K_USERFAULTFD] = "userfaultfd", [LN_K_BPF] = "bpf",
+	[LN_K_USERFAULTFD] = "userfaultfd", [LN_K_BPF] = "bpf", [LN_K_CHDIR] = "chdir",
+	[LN_K_FCHDIR] = "fchdir",
 };
 
 
@@ -51,6 +52,7 @@ const struct sc_map SYSCALLS[] = {
 	{ SYS_init_module, LN_K_INIT_MODULE }, { SYS_finit_module, LN_K_FINIT_MODULE },
 	{ SYS_recvfrom, LN_K_RECVFROM }, { SYS_recvmsg, LN_K_RECVMSG },
 	{ SYS_userfaultfd, LN_K_USERFAULTFD }, { SYS_bpf, LN_K_BPF },
+	{ SYS_chdir, LN_K_CHDIR }, { SYS_fchdir, LN_K_FCHDIR },
 	{ SYS_openat, LN_K_OPENAT },
 #ifdef SYS_openat2
 	{ SYS_openat2, LN_K_OPENAT2 },

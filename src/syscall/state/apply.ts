@@ -323,8 +323,9 @@ export function applyRecord (procs: ProcessTable, rec: SyscallRecord, env: Apply
       procs.setFd(proc, fd)
       return { proc, fd }
     }
-    // the probe does not record chdir/fchdir yet (no kind in abi.ts): until it does, a cwd changes
-    // at exec only; this keeps the table right for records that carry them
+    // recorded whatever the rules ask for (STATE_KINDS): without them a process that changes
+    // directory without exec keeps a stale cwd, and its relative paths resolve against it. As in
+    // Falco, the new cwd is the given path taken lexically from the old one (fchdir: the fd's name)
     case 'chdir': case 'fchdir': {
       const proc = procs.live(rec.pid)
       if (proc === undefined || res !== 0) return { proc }
