@@ -47,6 +47,8 @@ t.test('serving with the admin server: its port reported, health and readiness w
   let onReady!: () => void
   const served = new Promise<void>((resolve) => { onReady = resolve })
   const run = runService(s.app, { onFatal: (l) => { t.fail(l) }, stopSignal: new Promise((resolve) => { stop = resolve }), onReady: (m) => { mode = m; onReady() } })
+  // a failed assertion must not leave the instance serving (its probe, ports and timers)
+  t.teardown(async () => { stop('SIGTERM'); await run.catch(() => 1) })
   await served
   t.type(mode.adminPort, 'number')
   t.not(mode.adminPort, mode.port, 'two servers')

@@ -1,5 +1,5 @@
 // Closing the evaluation pool (serve stopping) while a batch is still in a worker: close() ends
-// the workers and resolves, and the abandoned batch raises no unhandled rejection. Node ends a
+// the workers and resolves, and the abandoned batch is not failed: no unhandled rejection. Node ends a
 // process on an unhandled rejection, so one here would turn a clean SIGTERM into a crash exit
 // while the outputs are still draining; nobody waits for that batch any more.
 import t from 'tap'
@@ -7,7 +7,7 @@ import path from 'node:path'
 import { loadConfig } from '../../src/config/index.ts'
 import { auditEvent, createRule, evalPoolFor, eventList, quietApp } from './fixtures.ts'
 
-t.test('close with a batch in flight: resolves, no unhandled rejection, the batch never reported as evaluated', { timeout: 60_000 }, async (t) => {
+t.test('close with batches in flight: resolves, no unhandled rejection, no batch failed', { timeout: 60_000 }, async (t) => {
   const dir = t.testdir({ 'rules.yaml': createRule('ConfigMap Created') })
   const config = loadConfig({ rules: [path.join(dir, 'rules.yaml')] })
   const app = await quietApp(config)
@@ -34,5 +34,7 @@ t.test('close with a batch in flight: resolves, no unhandled rejection, the batc
   await new Promise((resolve) => setImmediate(resolve))
   await new Promise((resolve) => setImmediate(resolve))
   t.same(unhandled, [], 'no unhandled rejection')
-  t.equal(settled, undefined, 'the abandoned batch is neither answered nor failed')
+  // a worker that finished the batch before it was stopped may still have answered it (a heavily
+  // loaded machine can pause this thread between the post and the close); failed it never is
+  t.not(settled, 'rejected', 'the abandoned batch is not failed')
 })
