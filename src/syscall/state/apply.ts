@@ -326,13 +326,19 @@ export function applyRecord (procs: ProcessTable, rec: SyscallRecord, env: Apply
     // recorded whatever the rules ask for (STATE_KINDS): without them a process that changes
     // directory without exec keeps a stale cwd, and its relative paths resolve against it. As in
     // Falco, the new cwd is the given path taken lexically from the old one (fchdir: the fd's name)
-    case 'chdir': case 'fchdir': {
+    case 'chdir': {
       const proc = procs.live(rec.pid)
       if (proc === undefined || res !== 0) return { proc }
-      const target = rec.type === 'chdir'
-        ? resolvePath(argStr(pick(rec.args, 'path', 'name')) ?? '', proc.cwd)
-        : proc.fds.get(argNum(rec.args.fd) ?? -1)?.name
-      return { proc: target === undefined || target === '' ? proc : withProc(procs, proc, { cwd: target }) }
+      const target = resolvePath(argStr(pick(rec.args, 'path', 'name')) ?? '', proc.cwd)
+      return { proc: target === '' ? proc : withProc(procs, proc, { cwd: target }) }
+    }
+    case 'fchdir': {
+      // the directory's fd is the event's (fd.name, fd.type…), as Falco's fchdir uses its fd,
+      // also when the call failed (ENOTDIR: a file's fd)
+      const proc = procs.live(rec.pid)
+      const fd = proc?.fds.get(argNum(rec.args.fd) ?? -1)
+      if (proc === undefined || res !== 0 || fd === undefined || fd.name === '') return { proc, fd }
+      return { proc: withProc(procs, proc, { cwd: fd.name }), fd }
     }
     default:
       return { proc: procs.live(rec.pid) }

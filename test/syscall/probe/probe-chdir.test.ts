@@ -96,18 +96,18 @@ if (skip !== undefined) {
     const after = seen.slice(seen.findIndex((s) => s.r.type === 'execve' && s.r.dir === '<' && s.r.res === 0))
     const steps = after
       .filter((s) => s.r.dir === '<' && (s.r.type === 'chdir' || s.r.type === 'fchdir' || (s.r.type === 'openat' && (s.r.args.name === 'one' || s.r.args.name === 'two' || s.r.args.name === 'b'))))
-      .map((s) => s.r.type === 'openat' ? ['openat', s.f['fd.name'], s.f['proc.cwd']] : [s.r.type, s.f['proc.cwd']])
+      .map((s) => s.r.type === 'chdir' ? ['chdir', s.f['proc.cwd']] : [s.r.type, s.f['fd.name'], s.f['proc.cwd']])
     t.same(steps, [
       ['chdir', `${dir}/a/`],
       ['openat', `${dir}/a/one`, `${dir}/a/`],
       ['chdir', `${dir}/a/`],
       ['openat', `${dir}/a/one`, `${dir}/a/`],
       ['openat', `${dir}/a/b`, `${dir}/a/`],
-      ['fchdir', `${dir}/a/b/`],
+      ['fchdir', `${dir}/a/b`, `${dir}/a/b/`],
       ['openat', `${dir}/a/b/two`, `${dir}/a/b/`],
       ['chdir', `${dir}/a/`],
       ['openat', `${dir}/a/one`, `${dir}/a/`]
-    ], 'the cwd after each change (a failed one changes nothing) and each relative open resolved against it')
+    ], 'the cwd after each change (a failed one changes nothing), each relative open resolved against it, fchdir\'s fd its directory')
     t.equal(after.find((s) => s.r.type === 'chdir')?.f['evt.arg.path'], `${dir}/a`, 'evt.arg.path: the path as given')
     t.equal(after.find((s) => s.r.type === 'fchdir')?.f['evt.arg.fd'], `${dirFd}(<d>${dir}/a/b)`, 'evt.arg.fd: the fd with its directory, as Falco prints it')
     t.equal(en.procs.peek(pid)?.cwd, `${dir}/a`, 'the table keeps the last cwd')

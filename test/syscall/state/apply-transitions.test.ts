@@ -146,6 +146,12 @@ t.test('chdir and fchdir', async (t) => {
   t.equal(cwd(rec('chdir', { pid: 100, res: -2, args: { path: '/nonexistent' } })), '/home/alice/build/', 'a failed chdir changes nothing')
   en.enrich(rec('openat', { pid: 100, res: 3, args: { fd: 3, dirfd: -100, name: '/var/lib', flags: 0o200000, mode: 0 } }))
   t.equal(cwd(rec('fchdir', { pid: 100, res: 0, args: { fd: 3 } })), '/var/lib/')
+  t.same(view(en.enrich(rec('fchdir', { pid: 100, res: 0, args: { fd: 3 } })), ['fd.num', 'fd.name', 'fd.type']),
+    { 'fd.num': 3, 'fd.name': '/var/lib', 'fd.type': 'directory' }, 'the directory\'s fd is the event\'s fd')
+  en.enrich(rec('openat', { pid: 100, res: 5, args: { fd: 5, dirfd: -100, name: '/etc/hosts', flags: 0, mode: 0 } }))
+  const notDir = en.enrich(rec('fchdir', { pid: 100, res: -20, args: { fd: 5 } }))
+  t.equal(syscallFields.bind('proc.cwd', undefined)(notDir), '/var/lib/', 'ENOTDIR: the cwd stays')
+  t.equal(notDir.fd?.name, '/etc/hosts', 'and the event still shows the fd it was given')
   t.equal(cwd(rec('fchdir', { pid: 100, res: 0, args: { fd: 77 } })), '/var/lib/', 'an fd we never saw: the cwd we knew')
   t.equal(cwd(rec('chdir', { pid: 100, res: 0, args: {} })), '/var/lib/', 'no path in the record: unchanged')
   t.equal(en.enrich(rec('chdir', { pid: 4444, res: 0, args: { path: '/' } })).proc, undefined, 'an unknown process stays unknown')
