@@ -5,7 +5,7 @@
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 // the HELLO frame as the C header lays it out (what the real helper sends), not the TypeScript mirror
-import { C_ABI_VERSION as ABI_VERSION, C_HELLO as HELLO } from '../fixtures/syscall/c-abi.ts'
+import { C_ABI_VERSION as ABI_VERSION, C_HELLO as HELLO, C_STATS as STATS } from '../fixtures/syscall/c-abi.ts'
 import { adminPort, request, startServe, until, type ServeChild } from './serve-child.ts'
 import { record } from '../fixtures/syscall/records.ts'
 import { probeRequired } from './probe-required.ts'
@@ -122,6 +122,21 @@ export function fakeHelperHello (): string {
 hello.writeUInt16LE(${HELLO.size}, 0); hello.writeUInt16LE(${HELLO.type}, 2); hello.writeUInt32LE(${ABI_VERSION}, ${HELLO.abi})
 hello.writeUInt32LE(process.pid, ${HELLO.helperPid}); hello.writeUInt32LE(1, ${HELLO.ncpu})
 process.stdout.write(hello)`
+}
+
+/**
+ * A fake probe helper's STATS frames (node, ESM, after fakeHelperHello): defines
+ * `sendStats(records, selfChecks)`, writing a frame in the ABI's layout with one CPU and no drop.
+ * The real helper sends one at once after HELLO and then one per stats interval; its self-check
+ * count rises by one per frame while its programs run and stays 0 when they do not.
+ */
+export function fakeHelperStats (): string {
+  return `function sendStats (records, selfChecks) {
+  const st = Buffer.alloc(${STATS.size + 8})
+  st.writeUInt16LE(${STATS.size + 8}, 0); st.writeUInt16LE(${STATS.type}, 2); st.writeUInt32LE(1, ${STATS.ncpu})
+  st.writeBigUInt64LE(BigInt(records), ${STATS.records}); st.writeBigUInt64LE(BigInt(selfChecks), ${STATS.selfEnter}); st.writeBigUInt64LE(BigInt(selfChecks), ${STATS.selfExit})
+  process.stdout.write(st)
+}`
 }
 
 /** Writes the executable node script `name` in `dir` (a fake probe helper), `script` after its shebang; its path. */

@@ -6,15 +6,19 @@ import t from 'tap'
 import { rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { adminPort as adminPortOf, request, untilServing } from '../helpers/serve-child.ts'
-import { fakeHelperHello, NEVER_FIRING_RULE, startServeOverFakeHelper, statusBecomes, writeCloseRecord, writeFakeHelper } from '../helpers/serve-syscall.ts'
+import { fakeHelperHello, fakeHelperStats, NEVER_FIRING_RULE, startServeOverFakeHelper, statusBecomes, writeCloseRecord, writeFakeHelper } from '../helpers/serve-syscall.ts'
 
-/** Sends a record every 50 ms except while `quiet` exists. */
+/** Sends a record every 50 ms except while `quiet` exists, and STATS frames whose self-check stays
+ *  0 (the real helper's when its programs do not run: records are the only sign here) */
 function fakeHelper (dir: string): string {
   const rec = writeCloseRecord(dir)
   return writeFakeHelper(dir, 'fake-probe.mjs', `import { existsSync, readFileSync } from 'node:fs'
 ${fakeHelperHello()}
+${fakeHelperStats()}
 const rec = readFileSync(${JSON.stringify(rec)})
-setInterval(() => { if (!existsSync(${JSON.stringify(path.join(dir, 'quiet'))})) process.stdout.write(rec) }, 50)
+let sent = 0
+sendStats(0, 0)
+setInterval(() => { if (!existsSync(${JSON.stringify(path.join(dir, 'quiet'))})) { process.stdout.write(rec); sent++ }; sendStats(sent, 0) }, 50)
 process.stdin.resume()
 process.on('SIGTERM', () => process.exit(0))
 `)
