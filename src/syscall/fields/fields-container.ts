@@ -35,6 +35,22 @@ function labelList (labels: Readonly<Record<string, string>>): string[] {
   return Object.entries(labels).map(([k, v]) => `${k}:${v}`)
 }
 
+/**
+ * Kubernetes' startedAt for the container; without it (no cluster, pod not known yet, a container
+ * outside Kubernetes) the start of the init process of the pid namespace the process runs in,
+ * which for a container is its first process. Not for a process in the host's pid namespace
+ * (hostPID: true, vpid = pid): that namespace's init is the node's.
+ */
+function containerStart (ev: Ev): bigint | undefined {
+  const c = ev.container
+  if (c === undefined) return undefined
+  const started = c.k8s?.startTs
+  if (started !== undefined) return started
+  const p = ev.proc
+  if (p === undefined || p.vpid === undefined || p.vpid === p.pid) return undefined
+  return p.pidnsStartTs
+}
+
 type Mount = PodContainerMeta['mounts'][number]
 function mountText (m: Mount): string { return `${m.source}:${m.dest}::${m.readOnly ? 'false' : 'true'}:rprivate` }
 
@@ -85,9 +101,9 @@ export const containerFields: readonly Def[] = [
   mountField('container.mount.mode', 'mount mode, by index or source path (glob)', 'source', () => ''),
   mountField('container.mount.rdwr', 'mount read-write flag, by index or source path (glob)', 'source', (m) => m.readOnly ? 'false' : 'true'),
   mountField('container.mount.propagation', 'mount propagation, by index or source path (glob)', 'source', () => 'rprivate'),
-  kf('container.start_ts', 'abstime', 'container start time', (m) => m.startTs),
-  field('container.duration', 'reltime', 'time since the container started', (ev) => {
-    const s = ev.container?.k8s?.startTs
+  field('container.start_ts', 'abstime', 'container start time: Kubernetes\' startedAt, else the start of the container\'s first process (its pid namespace\'s init)', containerStart),
+  field('container.duration', 'reltime', 'time since the container started (container.start_ts)', (ev) => {
+    const s = containerStart(ev)
     return s === undefined ? undefined : ev.rec.ts - s
   }),
   kf('container.ip', 'ipaddr', 'container (pod) IP address', (m) => m.pod.ip),
