@@ -17,7 +17,7 @@ export const TUPLE = Object.freeze({ size: 40, family: 0, sport: 2, dport: 4, pr
 export const EXE = Object.freeze({ size: 48, ino: 0, mode: 8, uid: 12, gid: 16, nlink: 20, upper: 24, memfd: 25, lower: 26, ctime: 32, mtime: 40 })
 
 /** struct ln_task_info: terminal, login uid, session and process group; last blob of a successful
- *  execve and of a new child's clone/fork exit */
+ *  execve and of a new child's clone/fork exit, only blob of a successful setsid/setpgid exit */
 export const TASK = Object.freeze({ size: 32, tty: 0, loginuid: 4, sid: 8, pgid: 12, vpid: 16, vpgid: 20, pidnsStart: 24 })
 
 /** struct ln_ctl_hello: first frame the helper writes once the probe is attached */
@@ -43,20 +43,23 @@ export const KIND_IDS = Object.freeze({
   setuid: 25, setgid: 26, setresuid: 27, setresgid: 28, ptrace: 29, mount: 30, close: 31, fchmod: 32,
   creat: 33, symlink: 34, symlinkat: 35, link: 36, linkat: 37, mkdir: 38, mkdirat: 39, rmdir: 40,
   dup: 41, dup2: 42, dup3: 43, socket: 44, unshare: 45, setns: 46, memfd_create: 47, init_module: 48,
-  finit_module: 49, recvfrom: 50, recvmsg: 51, userfaultfd: 52, bpf: 53, chdir: 54, fchdir: 55
+  finit_module: 49, recvfrom: 50, recvmsg: 51, userfaultfd: 52, bpf: 53, chdir: 54, fchdir: 55,
+  setsid: 56, setpgid: 57
 })
 export type KindName = keyof typeof KIND_IDS
 
 /**
  * Kinds the process/fd tables need whatever the rules use (exec, fork, exit, fd creation and
  * closing, socket endpoints, working directory changes: proc.cwd is in many rules' outputs and
- * relative paths resolve against it). An app can run the probe with these plus the rules' event
- * types.
+ * relative paths resolve against it; session and process group changes: proc.sid, proc.vpgid and
+ * their is_*_leader fields go stale in a daemon that forks and calls setsid without exec). An app
+ * can run the probe with these plus the rules' event types.
  */
 export const STATE_KINDS: readonly KindName[] = Object.freeze([
   'execve', 'execveat', 'clone', 'clone3', 'fork', 'vfork', 'procexit', 'close', 'open', 'openat',
   'openat2', 'creat', 'socket', 'connect', 'accept', 'accept4', 'bind', 'listen', 'dup', 'dup2',
-  'dup3', 'memfd_create', 'setuid', 'setgid', 'setresuid', 'setresgid', 'chdir', 'fchdir'
+  'dup3', 'memfd_create', 'setuid', 'setgid', 'setresuid', 'setresgid', 'chdir', 'fchdir',
+  'setsid', 'setpgid'
 ] as const)
 
 /** Kinds left out unless asked for: very frequent, and only a few rules (UDP inbound) use them. */

@@ -229,6 +229,29 @@ function decodeChdir (p: RawPayload, args: Args): void { args.path = text(p.blob
 
 function decodeFchdir (p: RawPayload, args: Args): void { args.fd = p.i32(0) }
 
+/** the caller's session and group after a successful setsid/setpgid (ln_task_info blob) */
+function setSession (buf: Buffer | undefined, rec: SyscallRecord): void {
+  if (buf === undefined || buf.length < TASK.size) return
+  rec.session = {
+    sid: buf.readUInt32LE(TASK.sid),
+    pgid: buf.readUInt32LE(TASK.pgid),
+    vpid: buf.readUInt32LE(TASK.vpid),
+    vpgid: buf.readUInt32LE(TASK.vpgid)
+  }
+}
+
+/** setsid: Falco's only argument is res (the new session id), the record's */
+function decodeSetsid (p: RawPayload, _args: Args, rec: SyscallRecord): void {
+  if (p.dir === '<' && p.res >= 0) setSession(p.blobs[0], rec)
+}
+
+/** setpgid: Falco's pid and pgid as given (0: the caller / the target's own pid) */
+function decodeSetpgid (p: RawPayload, args: Args, rec: SyscallRecord): void {
+  args.pid = p.i32(0)
+  args.pgid = p.i32(1)
+  if (p.dir === '<' && p.res === 0) setSession(p.blobs[0], rec)
+}
+
 function decodeFinitModule (p: RawPayload, args: Args): void {
   args.fd = p.i32(0)
   args.uargs = text(p.blobs[0])
@@ -297,7 +320,9 @@ const SPECS: Record<KindName, Omit<KindSpec, 'name'>> = {
   userfaultfd: { minNums: 1, decode: decodeUserfaultfd },
   bpf: { minNums: 1, decode: decodeBpf },
   chdir: { minNums: 0, decode: decodeChdir },
-  fchdir: { minNums: 1, decode: decodeFchdir }
+  fchdir: { minNums: 1, decode: decodeFchdir },
+  setsid: { minNums: 0, decode: decodeSetsid },
+  setpgid: { minNums: 2, decode: decodeSetpgid }
 }
 
 /** kind id → spec */

@@ -4,7 +4,7 @@
 // the per-kind `args` keys are listed below SyscallRecord. Added kinds: creat, symlink(at),
 // link(at), mkdir(at), rmdir, dup/dup2/dup3, socket, unshare, setns, memfd_create, (f)init_module,
 // recvfrom/recvmsg (opt-in: see DEFAULT_KINDS / STATE_KINDS in abi.ts); execve exe_* facts; userfaultfd, bpf;
-// chdir, fchdir.
+// chdir, fchdir; setsid, setpgid and `session` on SyscallRecord.
 
 /** One syscall event as decoded from a ring-buffer record, before enrichment. */
 export interface SyscallRecord {
@@ -32,6 +32,21 @@ export interface SyscallRecord {
   argv?: string[]
   /** (added) the raw cgroup v1 cpu leaf name the containerId was taken from */
   cgroup?: string
+  /** (added) successful setsid/setpgid exit: the calling process's session and process group as
+   *  the kernel has them after the call (not Falco arguments, so not in `args`) */
+  session?: SessionIds
+}
+
+/** Session and process group of a process, read in-kernel. */
+export interface SessionIds {
+  /** session id in the initial pid namespace */
+  sid: number
+  /** process group id in the initial pid namespace */
+  pgid: number
+  /** the process's own pid in its pid namespace */
+  vpid: number
+  /** process group id in the process's pid namespace (0: not visible there) */
+  vpgid: number
 }
 
 /*
@@ -81,6 +96,9 @@ export interface SyscallRecord {
  *   init_module        length, uargs;  finit_module  fd, uargs, flags
  *   userfaultfd        fd (= res), flags;  bpf  cmd, fd (= res when it is one)
  *   chdir              path (as given: relative to the cwd before the call);  fchdir  fd
+ *   setsid             (none: res is the new session id, in the caller's pid namespace); `session`
+ *   setpgid            pid, pgid (as given: 0 is the caller / the target's own pid, numbers in the
+ *                      caller's pid namespace); `session` (the caller's, even when pid is a child)
  */
 
 /** Probe health as reported by the helper every stats interval (counters since the helper started). */

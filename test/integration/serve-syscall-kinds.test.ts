@@ -38,6 +38,7 @@ t.test('the probe follows the rules\' event types across a reload', { skip: skip
   t.ok(first.kinds.includes('openat'), 'openat recorded')
   t.ok(first.kinds.includes('execve') && first.kinds.includes('close'), 'what the process and fd tables need is recorded')
   t.ok(first.kinds.includes('chdir') && first.kinds.includes('fchdir'), 'so are chdir and fchdir, which no rule names: proc.cwd follows them')
+  t.ok(first.kinds.includes('setsid') && first.kinds.includes('setpgid'), 'and setsid and setpgid: proc.sid and proc.vpgid follow them')
   t.notOk(first.kinds.includes('mkdir') || first.kinds.includes('mkdirat'), 'mkdir is not')
   t.equal(first.anyType, false)
 

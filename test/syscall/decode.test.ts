@@ -220,6 +220,31 @@ t.test('chdir and fchdir: the path as given, the fd; the result is the record\'s
   t.equal(decodeErr(record({ kind: 'fchdir', res: 0 })).code, 'ERR_SYSCALL_SHORT_RECORD', 'fchdir without its fd slot')
 })
 
+t.test('setsid and setpgid: Falco\'s arguments, and the caller\'s session after a successful call', async t => {
+  const ti = taskInfo({ sid: 4200, pgid: 4200, vpid: 7, vpgid: 7 })
+  const sid = decode({ kind: 'setsid', res: 7, blobs: [ti] })
+  t.match(sid, { type: 'setsid', dir: '<', res: 7 })
+  t.same(sid.args, {}, 'setsid\'s only argument is its result, the record\'s')
+  t.same(sid.session, { sid: 4200, pgid: 4200, vpid: 7, vpgid: 7 }, 'host sid and pgid, the numbers in its own pid namespace')
+  const refused = decode({ kind: 'setsid', res: -1 })
+  t.same(refused.args, {})
+  t.equal(refused.session, undefined, 'EPERM: nothing changed, nothing carried')
+  t.equal(decode({ kind: 'setsid', dir: '>' }).session, undefined)
+  const own = decode({ kind: 'setpgid', res: 0, nums: [0, 0], blobs: [taskInfo({ sid: 100, pgid: 4300, vpid: 9, vpgid: 9 })] })
+  t.match(own, { type: 'setpgid', dir: '<', res: 0 })
+  t.same(own.args, { pid: 0, pgid: 0 }, 'pid and pgid as given')
+  t.same(own.session, { sid: 100, pgid: 4300, vpid: 9, vpgid: 9 })
+  const child = decode({ kind: 'setpgid', res: 0, nums: [4301, 4301], blobs: [ti] })
+  t.same(child.args, { pid: 4301, pgid: 4301 })
+  t.same(child.session, { sid: 4200, pgid: 4200, vpid: 7, vpgid: 7 }, 'the caller\'s, even when it moved a child')
+  const bad = decode({ kind: 'setpgid', res: -22, nums: [0, 0xfffffffe] })
+  t.same(bad.args, { pid: 0, pgid: -2 }, 'a negative pgid as the kernel got it (EINVAL)')
+  t.equal(bad.session, undefined)
+  t.same(decode({ kind: 'setpgid', dir: '>', nums: [5, 6] }).args, { pid: 5, pgid: 6 }, 'enter: the same arguments')
+  t.equal(decode({ kind: 'setpgid', res: 0, nums: [0, 0], blobs: [Buffer.alloc(8)] }).session, undefined, 'a short blob is ignored')
+  t.equal(decodeErr(record({ kind: 'setpgid', res: 0, nums: [0] })).code, 'ERR_SYSCALL_SHORT_RECORD', 'setpgid without its pgid slot')
+})
+
 t.test('every kind id in abi.ts has a decoder', async t => {
   for (const [name, id] of Object.entries(KIND_IDS)) {
     const buf = record({ kind: id, nums: [0, 0, 0, 0, 0, 0] })

@@ -34,7 +34,7 @@ static __always_inline __u32 fill(struct ln_scratch *s, struct pt_regs *regs, __
 		nums[0] = ARG(regs, 1);
 		nnum = 1;
 		break;
-	case LN_K_FCHMOD: case LN_K_DUP2: case LN_K_SETNS:
+	case LN_K_FCHMOD: case LN_K_DUP2: case LN_K_SETNS: case LN_K_SETPGID:
 		nums[0] = ARG(regs, 1);
 		nums[1] = ARG(regs, 2);
 		nnum = 2;
@@ -160,6 +160,15 @@ static __always_inline __u32 fill(struct ln_scratch *s, struct pt_regs *regs, __
 			put_cwd(s, &off);
 			put_task_info(s, &off, task);
 			nblob += 3;
+		}
+		break;
+	case LN_K_SETSID: case LN_K_SETPGID:
+		/* the caller's session and group as the kernel now has them (host and own pid namespace
+		 * numbers), so the process table need not work them out; setpgid on a child changes
+		 * the child, and userspace finds it from the pid argument */
+		if (dir == LN_DIR_EXIT && res >= 0) {
+			put_task_info(s, &off, task);
+			nblob += 1;
 		}
 		break;
 	case LN_K_CONNECT: case LN_K_BIND:

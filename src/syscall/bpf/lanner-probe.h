@@ -19,8 +19,8 @@ enum ln_kind {
 	LN_K_DUP = 41, LN_K_DUP2 = 42, LN_K_DUP3 = 43, LN_K_SOCKET = 44, LN_K_UNSHARE = 45,
 	LN_K_SETNS = 46, LN_K_MEMFD_CREATE = 47, LN_K_INIT_MODULE = 48, LN_K_FINIT_MODULE = 49,
 	LN_K_RECVFROM = 50, LN_K_RECVMSG = 51, LN_K_USERFAULTFD = 52, LN_K_BPF = 53, LN_K_CHDIR = 54,
-	LN_K_FCHDIR = 55,
-	LN_K__MAX = 56,
+	LN_K_FCHDIR = 55, LN_K_SETSID = 56, LN_K_SETPGID = 57,
+	LN_K__MAX = 58,
 };
 
 /* helper control frames (never produced by the kernel side) */
@@ -87,7 +87,8 @@ struct ln_exe_info {
 };
 
 /* the task's terminal and session identity (proc.tty, user.loginuid, proc.sid, proc.vpgid…), read
- * in-kernel after a successful execve and in a new child, so no /proc read can race the exit */
+ * in-kernel after a successful execve, in a new child and after a successful setsid/setpgid (the
+ * caller's), so no /proc read can race the exit */
 struct ln_task_info {
 	__u32 tty;      /* controlling terminal as /proc/<pid>/stat tty_nr encodes it; 0: none */
 	__u32 loginuid; /* audit login uid; 0xffffffff: unset */

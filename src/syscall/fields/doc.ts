@@ -2,6 +2,7 @@
 // code (a test compares the two). Run: npx tsx src/syscall/fields/doc.ts > docs/syscall-fields.md
 import { notSupplied, syscallFields } from './index.ts'
 import type { FieldInfo } from '../../fields/index.ts'
+import { KIND_IDS, OPT_IN_KINDS, STATE_KINDS, type KindName } from '../abi.ts'
 
 const INTRO = `# Syscall fields
 
@@ -48,6 +49,11 @@ container_name=%container.name\`, after any \`static_<name>=\` fields.
   new child, then follows chdir and fchdir records (recorded whatever the rules ask for): as in
   Falco, chdir's path is taken from the previous cwd as written (\`..\` removed, symlinks kept),
   fchdir takes the directory fd's name, and relative paths opened afterwards resolve against it.
+  \`proc.sid\`, \`proc.vpgid\`, \`proc.is_sid_leader\` and \`proc.is_vpgid_leader\` also follow
+  setsid and setpgid records (recorded whatever the rules ask for), with the session and group the
+  kernel gives the caller, so a daemon that forks and calls setsid without exec shows its own
+  session. setpgid on a child (a shell putting a job in its own group) moves the child's entry;
+  Falco updates nothing on setpgid and keeps the group of the last exec or clone.
 - fd fields: open/openat/openat2/creat results, socket, connect, accept, bind, listen,
   sendto/sendmsg/recvfrom/recvmsg, dup and close records; an fd opened before the probe attached
   is read from /proc/<pid>/fd, except on its close (by the time the record arrives the number may
@@ -99,7 +105,31 @@ export function renderSyscallFieldsDoc (): string {
     return `| \`${f.name}\` | ${f.type} | ${f.isList === true ? 'yes' : ''} | ${argText(f)} | ${missing.has(f.name) ? 'no data' : 'yes'} | ${cell(desc)} |`
   })
   const types = [...(syscallFields.eventTypes ?? [])].sort()
-  return INTRO + rows.join('\n') + `\n\n## Event types accepted by \`evt.type\`\n\n${types.map((x) => `\`${x}\``).join(' ')}\n`
+  return INTRO + rows.join('\n') + recordedTypesDoc() +
+    `\n\n## Event types accepted by \`evt.type\`\n\n${types.map((x) => `\`${x}\``).join(' ')}\n`
+}
+
+function codeList (kinds: readonly KindName[]): string {
+  return [...kinds].sort().map((k) => `\`${k}\``).join(' ')
+}
+
+/** the event types the probe can produce, from its kind table (abi.ts), so the list cannot drift */
+function recordedTypesDoc (): string {
+  const all = Object.keys(KIND_IDS) as KindName[]
+  const ruled = all.filter((k) => !STATE_KINDS.includes(k) && !OPT_IN_KINDS.includes(k))
+  return `
+
+## Event types the probe records
+
+Only these \`evt.type\` values ever match: a rule on any other accepted type (below) loads but
+never fires; \`lanner serve\` lists the types its rules name that the probe does not produce in
+its \`probe event types\` log line (\`typesNotProduced\`).
+Each is recorded on exit (\`evt.dir = <\`), and on enter too when a rule asks for \`evt.dir = >\`;
+\`procexit\` once, as the process goes.
+
+- Always recorded (the process and fd tables need them): ${codeList(STATE_KINDS)}
+- Recorded when a rule names them, or when a rule matches any type: ${codeList(ruled)}
+- Recorded only when a rule names them (frequent, used by few rules): ${codeList(OPT_IN_KINDS)}`
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) process.stdout.write(renderSyscallFieldsDoc())

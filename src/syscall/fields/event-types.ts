@@ -69,7 +69,7 @@ export function eventCategory (type: string): string {
       return 'net'
     case 'execve': case 'execveat': case 'clone': case 'clone3': case 'fork': case 'vfork':
     case 'procexit': case 'setuid': case 'setgid': case 'setresuid': case 'setresgid': case 'ptrace':
-    case 'chdir': case 'fchdir':
+    case 'chdir': case 'fchdir': case 'setsid': case 'setpgid':
       return 'process'
     case 'mount': case 'umount': case 'umount2':
       return 'system'

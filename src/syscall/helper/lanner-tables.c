@@ -25,7 +25,7 @@ const char *const KIND_NAMES[LN_K__MAX] = {
 	[LN_K_MEMFD_CREATE] = "memfd_create", [LN_K_INIT_MODULE] = "init_module",
 	[LN_K_FINIT_MODULE] = "finit_module", [LN_K_RECVFROM] = "recvfrom", [LN_K_RECVMSG] = "recvmsg",
 	[LN_K_USERFAULTFD] = "userfaultfd", [LN_K_BPF] = "bpf", [LN_K_CHDIR] = "chdir",
-	[LN_K_FCHDIR] = "fchdir",
+	[LN_K_FCHDIR] = "fchdir", [LN_K_SETSID] = "setsid", [LN_K_SETPGID] = "setpgid",
 };
 
 
@@ -53,6 +53,7 @@ const struct sc_map SYSCALLS[] = {
 	{ SYS_recvfrom, LN_K_RECVFROM }, { SYS_recvmsg, LN_K_RECVMSG },
 	{ SYS_userfaultfd, LN_K_USERFAULTFD }, { SYS_bpf, LN_K_BPF },
 	{ SYS_chdir, LN_K_CHDIR }, { SYS_fchdir, LN_K_FCHDIR },
+	{ SYS_setsid, LN_K_SETSID }, { SYS_setpgid, LN_K_SETPGID },
 	{ SYS_openat, LN_K_OPENAT },
 #ifdef SYS_openat2
 	{ SYS_openat2, LN_K_OPENAT2 },

@@ -340,7 +340,77 @@ export function applyRecord (procs: ProcessTable, rec: SyscallRecord, env: Apply
       if (proc === undefined || res !== 0 || fd === undefined || fd.name === '') return { proc, fd }
       return { proc: withProc(procs, proc, { cwd: fd.name }), fd }
     }
+    case 'setsid': {
+      const proc = procs.live(rec.pid)
+      if (proc === undefined || res < 0) return { proc }
+      return { proc: updated(procs, proc, afterSetsid(proc, rec)) }
+    }
+    case 'setpgid': {
+      const proc = procs.live(rec.pid)
+      if (proc === undefined || res !== 0) return { proc }
+      return { proc: applySetpgid(procs, proc, rec) }
+    }
     default:
       return { proc: procs.live(rec.pid) }
   }
+}
+
+// setsid and setpgid are recorded whatever the rules ask for (STATE_KINDS): a daemon that forks
+// and calls setsid, or a shell that puts a job in its own group, keeps proc.sid / proc.vpgid /
+// proc.is_*_leader of its last exec or clone otherwise. The kernel's values after the call come
+// with the record (rec.session); without them they follow from the call's meaning.
+
+type SessionChange = Pick<ProcessInfo, 'sid' | 'pgid' | 'vpgid'> & { vpid?: number | undefined }
+
+function fromSession (s: NonNullable<SyscallRecord['session']>): SessionChange {
+  return { sid: s.sid, pgid: s.pgid, vpgid: s.vpgid, ...(s.vpid > 0 ? { vpid: s.vpid } : {}) }
+}
+
+/** the entry with `facts`, replaced only when they change something */
+function updated (procs: ProcessTable, p: ProcessInfo, facts: Partial<ProcessInfo>): ProcessInfo {
+  return differs(p, facts) ? withProc(procs, p, facts) : p
+}
+
+/** a new session led by the caller, in a new group it also leads; res is its number in its namespace */
+function afterSetsid (proc: ProcessInfo, rec: SyscallRecord): SessionChange {
+  if (rec.session !== undefined) return fromSession(rec.session)
+  return { sid: proc.pid, pgid: proc.pid, vpgid: rec.res ?? proc.vpid }
+}
+
+/**
+ * setpgid(pid, pgid): pid 0 (or the caller's own number) moves the caller, which the record's
+ * session already shows; another pid is one of the caller's children (the kernel refuses any
+ * other), moved to the group pgid names in the caller's pid namespace (0: its own). Falco leaves
+ * the table as it was; a production tool shows the group the process is in.
+ */
+function applySetpgid (procs: ProcessTable, caller: ProcessInfo, rec: SyscallRecord): ProcessInfo {
+  const pidArg = argNum(rec.args.pid) ?? 0
+  const pgidArg = argNum(rec.args.pgid) ?? 0
+  const s = rec.session
+  const callerVpid = s !== undefined && s.vpid > 0 ? s.vpid : caller.vpid ?? caller.pid
+  if (pidArg === 0 || pidArg === callerVpid) {
+    if (s !== undefined) return updated(procs, caller, fromSession(s))
+    const vpgid = pgidArg === 0 ? callerVpid : pgidArg
+    return updated(procs, caller, { vpgid, pgid: hostPgid(procs, caller, vpgid, callerVpid) })
+  }
+  // numbers in the host's pid namespace are host pids: no scan needed there
+  const rootNs = callerVpid === caller.pid
+  const near = rootNs ? procs.live(pidArg) : procs.byVpidNear(caller.pid, pidArg)
+  const target = near !== undefined && !near.exited && near.ppid === caller.pid ? near : undefined
+  // the caller's own group as the kernel has it (the call did not change it)
+  const now = s === undefined ? caller : updated(procs, caller, fromSession(s))
+  if (target === undefined) return now
+  const vpgid = pgidArg === 0 ? pidArg : pgidArg
+  const pgid = vpgid === pidArg ? target.pid : hostPgid(procs, now, vpgid, callerVpid)
+  updated(procs, target, { vpgid, pgid })
+  return now
+}
+
+/** The host number of the group a caller's-namespace group number names, when the table knows it. */
+function hostPgid (procs: ProcessTable, caller: ProcessInfo, vpgid: number, callerVpid: number): number | undefined {
+  if (vpgid === callerVpid) return caller.pid
+  if (caller.vpgid === vpgid && caller.pgid !== undefined) return caller.pgid
+  if (callerVpid === caller.pid) return vpgid
+  // a job's group led by another of the caller's children
+  return procs.byVpidNear(caller.pid, vpgid)?.pid
 }

@@ -211,6 +211,18 @@ export class ProcessTable {
     for (const p of this.procs.values()) if (!p.exited && p.container?.fullId === fullId) yield p.pid
   }
 
+  /**
+   * A live process of `ppid`'s pid namespace known by its number there (`vpid`): `ppid` itself or
+   * one of its children, the only processes setpgid can name. A full scan: only setpgid on
+   * another process inside a container asks (job-control shells, once per job).
+   */
+  byVpidNear (ppid: number, vpid: number): ProcessInfo | undefined {
+    for (const p of this.procs.values()) {
+      if (!p.exited && p.vpid === vpid && (p.pid === ppid || p.ppid === ppid)) return p
+    }
+    return undefined
+  }
+
   /** Ancestor `n` (1 = parent) of a process, or undefined past the root or an unknown pid. */
   ancestor (p: ProcessInfo, n: number): ProcessInfo | undefined {
     let cur: ProcessInfo | undefined = p

@@ -157,6 +157,58 @@ t.test('chdir and fchdir', async (t) => {
   t.equal(en.enrich(rec('chdir', { pid: 4444, res: 0, args: { path: '/' } })).proc, undefined, 'an unknown process stays unknown')
 })
 
+t.test('setsid and setpgid: the caller, a child it moves, failures', async (t) => {
+  const { en } = setup(t)
+  const SESSION = ['proc.sid', 'proc.vpgid', 'proc.is_sid_leader', 'proc.is_vpgid_leader']
+  const of = (pid: number): Record<string, unknown> => view(en.enrich(rec('close', { pid, res: -9, args: { fd: 99 } })), SESSION)
+  const fork = (child: number): void => { en.enrich(rec('clone', { pid: 100, res: child, args: { flags: 0x11 } })) }
+  fork(200)
+  fork(201)
+  fork(202)
+  t.same(of(200), { 'proc.sid': 100, 'proc.is_sid_leader': false, 'proc.is_vpgid_leader': false }, 'a child starts in bash\'s session and group')
+  const bashSession = { sid: 100, pgid: 100, vpid: 100, vpgid: 100 }
+  en.enrich(rec('setpgid', { pid: 100, res: 0, args: { pid: 200, pgid: 0 }, session: bashSession }))
+  t.same(of(200), { 'proc.sid': 100, 'proc.vpgid': 200, 'proc.is_sid_leader': false, 'proc.is_vpgid_leader': true }, 'setpgid(child, 0): the child leads a group of its own')
+  en.enrich(rec('setpgid', { pid: 100, res: 0, args: { pid: 201, pgid: 200 }, session: bashSession }))
+  t.same(of(201), { 'proc.sid': 100, 'proc.vpgid': 200, 'proc.is_sid_leader': false, 'proc.is_vpgid_leader': false }, 'setpgid(child, other child): joins that group')
+  t.equal(en.procs.peek(201)?.pgid, 200)
+  t.same(of(100), { 'proc.sid': 100, 'proc.vpgid': 100, 'proc.is_sid_leader': true, 'proc.is_vpgid_leader': true }, 'the caller stays where it was')
+  en.enrich(rec('setpgid', { pid: 201, ppid: 100, res: 0, args: { pid: 0, pgid: 0 } }))
+  t.same(of(201), { 'proc.sid': 100, 'proc.vpgid': 201, 'proc.is_sid_leader': false, 'proc.is_vpgid_leader': true }, 'setpgid(0, 0) without the kernel\'s view: the caller leads its own group')
+  en.enrich(rec('setpgid', { pid: 201, ppid: 100, res: -1, args: { pid: 0, pgid: 200 } }))
+  t.equal(of(201)['proc.vpgid'], 201, 'a failed setpgid changes nothing')
+  en.enrich(rec('setpgid', { pid: 100, res: 0, args: { pid: 1, pgid: 0 }, session: bashSession }))
+  t.equal(en.procs.peek(1)?.pgid, 1, 'a pid that is not the caller\'s child is never moved')
+  const d = en.enrich(rec('setsid', { pid: 202, ppid: 100, res: 202 }))
+  t.same(view(d, SESSION), { 'proc.sid': 202, 'proc.vpgid': 202, 'proc.is_sid_leader': true, 'proc.is_vpgid_leader': true }, 'setsid: the event already shows the new session')
+  en.enrich(rec('setsid', { pid: 201, ppid: 100, res: -1 }))
+  t.same(of(201), { 'proc.sid': 100, 'proc.vpgid': 201, 'proc.is_sid_leader': false, 'proc.is_vpgid_leader': true }, 'EPERM: unchanged')
+  t.equal(en.enrich(rec('setsid', { pid: 4444, res: 4444 })).proc, undefined, 'an unknown process stays unknown')
+})
+
+t.test('setpgid inside a pid namespace: numbers are the container\'s', async (t) => {
+  const { en, add } = setup(t)
+  add({ pid: 300, ppid: 1, comm: 'sh', argv: ['sh'], exe: '/bin/sh', cwd: '/', nsPid: 1, sid: 300 })
+  const child = (pid: number, vpid: number): void => {
+    en.enrich(rec('clone', { pid: 300, ppid: 1, res: pid, args: { flags: 0x11 } }))
+    en.enrich(rec('clone', { pid, tid: pid, ppid: 300, res: 0, args: { flags: 0x11, sid: 300, host_pgid: 300, pgid: 1, vpid } }))
+  }
+  child(301, 7)
+  child(302, 8)
+  const shSession = { sid: 300, pgid: 300, vpid: 1, vpgid: 1 }
+  en.enrich(rec('setpgid', { pid: 300, ppid: 1, res: 0, args: { pid: 7, pgid: 7 }, session: shSession }))
+  en.enrich(rec('setpgid', { pid: 300, ppid: 1, res: 0, args: { pid: 8, pgid: 7 }, session: shSession }))
+  const fields = ['proc.vpgid', 'proc.is_vpgid_leader', 'proc.vpgid.name']
+  t.same(view(en.enrich(rec('close', { pid: 301, ppid: 300, res: -9, args: { fd: 99 } })), fields),
+    { 'proc.vpgid': 7, 'proc.is_vpgid_leader': true, 'proc.vpgid.name': 'sh' }, 'the child named 7 inside leads group 7 (host pid 301)')
+  t.equal(en.procs.peek(301)?.pgid, 301)
+  t.same(view(en.enrich(rec('close', { pid: 302, ppid: 300, res: -9, args: { fd: 99 } })), fields),
+    { 'proc.vpgid': 7, 'proc.is_vpgid_leader': false, 'proc.vpgid.name': 'sh' }, 'the child named 8 joined it: host group 301')
+  t.equal(en.procs.peek(302)?.pgid, 301)
+  en.enrich(rec('setpgid', { pid: 300, ppid: 1, res: 0, args: { pid: 0, pgid: 0 }, session: { sid: 300, pgid: 300, vpid: 1, vpgid: 1 } }))
+  t.equal(en.procs.peek(300)?.vpid, 1, 'the caller\'s own number comes with the record')
+})
+
 t.test('exec: what a record without argv, comm or parent tells', async (t) => {
   const { en, add } = setup(t)
   const names = ['proc.name', 'proc.exe', 'proc.args', 'proc.exepath', 'proc.cwd', 'proc.ppid']
