@@ -69,18 +69,21 @@ setInterval(() => { sendStats(0, ++n) }, 50)
 process.stdin.resume()
 process.on('SIGTERM', () => process.exit(0))
 `)
-  const serve = startServeOverFakeHelper(t, dir, path.join(dir, 'rules.yaml'), helper, {}, ['-o', 'lanner.syscall_stale_after_s=1'])
+  const serve = startServeOverFakeHelper(t, dir, path.join(dir, 'rules.yaml'), helper, {}, ['-o', 'lanner.syscall_stale_after_s=2'])
   const readyz = `http://127.0.0.1:${await adminPortOf(serve)}/readyz`
   t.equal(await statusBecomes(readyz, 200), 200, 'ready, with no record at all')
   t.ok(serve.logs.some((l) => l.msg === 'syscall probe programs running (self-check seen): ready'), 'the sign is named in the log')
+  // (a loaded machine may take longer than the 2 s limit to start the helper: that first wait may
+  // be reported; what matters is that nothing is reported once the probe has shown it runs)
+  const readyAt = serve.logs.length
   // three times the stale limit, the self-check still rising: still ready, nothing warned
-  const until = Date.now() + 3000
+  const until = Date.now() + 6000
   while (Date.now() < until) {
     const status = (await request(readyz)).status
     if (status !== 200) { t.fail(`/readyz ${status} on a quiet node`); break }
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
-  t.notOk(serve.logs.some((l) => l.code === 'ERR_SYSCALL_PROBE_FAILED'), 'no probe problem logged')
+  t.notOk(serve.logs.slice(readyAt).some((l) => l.code === 'ERR_SYSCALL_PROBE_FAILED'), 'no probe problem logged once ready')
   serve.child.kill('SIGTERM')
   t.same(await serve.exited, { code: 0, signal: null })
 })
