@@ -16,10 +16,10 @@ import { formatAlertJson } from '../src/outputs/index.ts'
 import { createDispatcher, createFileChannel, createHttpChannel, createProgramChannel, type OutputChannel } from '../src/outputs/index.ts'
 import { loadConfig } from '../src/config/index.ts'
 import { buildApp } from '../src/app/build.ts'
-import { createAuditBatchHandler, createPooledAuditBatchHandler } from '../src/app/audit-handler.ts'
-import { createEvalPool } from '../src/app/eval-pool.ts'
-import { loadOptionsFrom } from '../src/app/rules-manager.ts'
-import { createLogger } from '../src/app/logger.ts'
+import { createAuditBatchHandler, createPooledAuditBatchHandler } from '../src/app/audit-mode/audit-handler.ts'
+import { createEvalPool } from '../src/app/audit-mode/eval-pool.ts'
+import { loadOptionsFrom } from '../src/app/rules/rules-manager.ts'
+import { createLogger } from '../src/app/log/logger.ts'
 
 const N = Number(process.argv[2] ?? 20000)
 const silent = { child: () => silent, debug () {}, info () {}, warn () {}, error () {} }

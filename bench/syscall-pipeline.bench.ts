@@ -1,11 +1,11 @@
 // The whole syscall-mode pipeline under a syscall storm, measured in one run: probe → helper →
-// decode → createEnricher → the default syscall rules (what src/app/syscall-mode.ts runs), live at
+// decode → createEnricher → the default syscall rules (what src/app/syscall-mode/syscall-mode.ts runs), live at
 // offered rates and flat out against the storm through decode alone (the floor), then the same
 // captured helper bytes through decode alone and through the pipeline on one core (the ceiling).
 // A process spawning short children with stdio pipes runs alongside, as on a real node. The
 // one-core passes also compare the record path before the event pump (the loop syscall-mode.ts
 // ran: try { evaluate(enrich(record)) } per record, counts per batch) with syscall mode's record
-// handler now (src/app/syscall-records.ts over src/app/event-pump.ts), alternated on the same bytes.
+// handler now (src/app/syscall-mode/syscall-records.ts over src/app/event-pump.ts), alternated on the same bytes.
 // Needs root and the probe's build tools; about 25 s.
 // Run: node --import tsx bench/syscall-pipeline.bench.ts [seconds per phase, default 2.5]
 import { spawn, type ChildProcess } from 'node:child_process'
@@ -13,9 +13,9 @@ import { cpus } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import type { Alert } from '../src/events/index.ts'
 import { syscallSource } from '../src/syscall/fields/index.ts'
-import { createMetrics } from '../src/app/metrics.ts'
-import { SyscallReadiness } from '../src/app/syscall-readiness.ts'
-import { createSyscallRecordHandler } from '../src/app/syscall-records.ts'
+import { createMetrics } from '../src/app/metrics/metrics.ts'
+import { SyscallReadiness } from '../src/app/syscall-mode/syscall-readiness.ts'
+import { createSyscallRecordHandler } from '../src/app/syscall-mode/syscall-records.ts'
 import { loadRules, readRulesPaths, type Ruleset } from '../src/rules/index.ts'
 import { helperPath, probeUnsupportedReason } from '../src/syscall/build.ts'
 import { compileC } from './compile-c.ts'

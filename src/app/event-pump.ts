@@ -13,7 +13,7 @@
 // batch's state are fixed before the first event.
 import type { Alert } from '../events/index.ts'
 import type { Ruleset } from '../rules/index.ts'
-import type { AppMetrics } from './metrics.ts'
+import type { AppMetrics } from './metrics/metrics.ts'
 
 /** Evaluates one event with `ruleset`, handing alerts to `emit`; returns how many it raised. */
 export type EvaluateStep<E, S> = (ruleset: Ruleset, ev: E, emit: (alert: Alert) => void, state: S) => number

@@ -1,13 +1,13 @@
 // The life of a serving instance: first rules load, start the mode, reload triggers, and the
 // SIGTERM sequence (stop accepting → finish in-flight batches → flush outputs → exit 0).
 import type { App } from './build.ts'
-import { startAuditMode, type RunningMode } from './audit-mode.ts'
-import { startReloadTriggers } from './reload.ts'
-import { k8sOptionsOf, startConfigMapRules } from './configmap-rules.ts'
-import { logRulesWarnings } from './rules-manager.ts'
+import { startAuditMode, type RunningMode } from './audit-mode/audit-mode.ts'
+import { startReloadTriggers } from './reload/reload.ts'
+import { k8sOptionsOf, startConfigMapRules } from './rules/configmap-rules.ts'
+import { logRulesWarnings } from './rules/rules-manager.ts'
 import { formatLoadIssue } from '../rules/index.ts'
-import { startConfigWatch } from './config-reload.ts'
-import { startMetricsSnapshots } from './metrics-snapshot.ts'
+import { startConfigWatch } from './reload/config-reload.ts'
+import { startMetricsSnapshots } from './metrics/metrics-snapshot.ts'
 
 export interface ServiceOptions {
   /** where start-up errors are printed for people (the CLI's stderr) */
@@ -32,7 +32,7 @@ function waitForSignal (): Promise<string> {
 
 async function startMode (app: App): Promise<RunningMode> {
   if (app.config.source === 'k8s_audit') return await startAuditMode(app)
-  const { startSyscallMode } = await import('./syscall-mode.ts')
+  const { startSyscallMode } = await import('./syscall-mode/syscall-mode.ts')
   return await startSyscallMode(app)
 }
 

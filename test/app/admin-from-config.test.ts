@@ -1,4 +1,4 @@
-// The admin server as falco.yaml's `webserver` section sets it up (app/admin.ts): HTTPS from
+// The admin server as falco.yaml's `webserver` section sets it up (app/start/admin.ts): HTTPS from
 // ssl_certificate (one PEM with certificate and key, as Falco's), /metrics gone with
 // prometheus_metrics_enabled: false, /readyz following the rules, the source and shutdown, and no
 // server at all with enabled: false. Real files, real HTTP(S) on loopback.
@@ -8,8 +8,8 @@ import path from 'node:path'
 import { PassThrough } from 'node:stream'
 import { loadConfig } from '../../src/config/index.ts'
 import { buildApp, type App } from '../../src/app/build.ts'
-import { startAdmin, type AdminState } from '../../src/app/admin.ts'
-import { createLogger } from '../../src/app/logger.ts'
+import { startAdmin, type AdminState } from '../../src/app/start/admin.ts'
+import { createLogger } from '../../src/app/log/logger.ts'
 import { createTestPki, type TestPki } from '../helpers/certs.ts'
 import { request } from '../helpers/apiserver-client.ts'
 import { createRule } from './fixtures.ts'

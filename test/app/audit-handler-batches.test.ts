@@ -4,7 +4,7 @@
 import t from 'tap'
 import path from 'node:path'
 import { loadConfig } from '../../src/config/index.ts'
-import { createAuditBatchHandler, EVAL_CHUNK } from '../../src/app/audit-handler.ts'
+import { createAuditBatchHandler, EVAL_CHUNK } from '../../src/app/audit-mode/audit-handler.ts'
 import { auditEvent, createRule, eventList, lineCollector, quietApp } from './fixtures.ts'
 
 t.test('before the first rules load: ERR_WEBHOOK_SHUTTING_DOWN (503), nothing counted as evaluated', async (t) => {

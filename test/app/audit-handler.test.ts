@@ -3,7 +3,7 @@
 import t from 'tap'
 import path from 'node:path'
 import { loadConfig } from '../../src/config/index.ts'
-import { createAuditBatchHandler } from '../../src/app/audit-handler.ts'
+import { createAuditBatchHandler } from '../../src/app/audit-mode/audit-handler.ts'
 import { auditEvent, createRule, eventList, lineCollector, quietApp } from './fixtures.ts'
 
 async function appWith (t: { testdir(f: Record<string, string>): string, equal(a: unknown, b: unknown): void }, overrides: string[] = []) {

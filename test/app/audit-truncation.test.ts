@@ -9,9 +9,9 @@ import { loadRules, type Ruleset } from '../../src/rules/index.ts'
 import { k8sAuditSource } from '../../src/audit/fields/index.ts'
 import { AuditEvent } from '../../src/audit/index.ts'
 import type { Alert } from '../../src/events/index.ts'
-import { createMetrics } from '../../src/app/metrics.ts'
-import { TRUNCATED_RULE } from '../../src/app/internal-alerts.ts'
-import { createTruncationReporter, evaluateAuditEvent, isTruncated, newTally, type TruncationTally } from '../../src/app/audit-truncation.ts'
+import { createMetrics } from '../../src/app/metrics/metrics.ts'
+import { TRUNCATED_RULE } from '../../src/app/metrics/internal-alerts.ts'
+import { createTruncationReporter, evaluateAuditEvent, isTruncated, newTally, type TruncationTally } from '../../src/app/audit-mode/audit-truncation.ts'
 
 const RULES_FILE = fileURLToPath(new URL('../../rules/k8s_audit_rules.yaml', import.meta.url))
 
@@ -220,10 +220,10 @@ t.test('through the webhook handlers, main thread and eval worker: counted, aler
   const { PassThrough } = await import('node:stream')
   const { loadConfig } = await import('../../src/config/index.ts')
   const { buildApp } = await import('../../src/app/build.ts')
-  const { createAuditBatchHandler, createPooledAuditBatchHandler } = await import('../../src/app/audit-handler.ts')
-  const { createEvalPool } = await import('../../src/app/eval-pool.ts')
-  const { createLogger } = await import('../../src/app/logger.ts')
-  const { loadOptionsFrom } = await import('../../src/app/rules-manager.ts')
+  const { createAuditBatchHandler, createPooledAuditBatchHandler } = await import('../../src/app/audit-mode/audit-handler.ts')
+  const { createEvalPool } = await import('../../src/app/audit-mode/eval-pool.ts')
+  const { createLogger } = await import('../../src/app/log/logger.ts')
+  const { loadOptionsFrom } = await import('../../src/app/rules/rules-manager.ts')
 
   const config = loadConfig({ rules: [RULES_FILE], overrides: ['json_output=true'] })
   const out = new PassThrough()
@@ -266,8 +266,8 @@ t.test('through the webhook handlers, main thread and eval worker: counted, aler
 t.test('lanner replay: the summary counts truncated events and says what they cost', async (t) => {
   const { writeFileSync } = await import('node:fs')
   const { join } = await import('node:path')
-  const { replayAudit } = await import('../../src/app/replay-audit.ts')
-  const { formatReplaySummary } = await import('../../src/app/replay.ts')
+  const { replayAudit } = await import('../../src/app/replay/replay-audit.ts')
+  const { formatReplaySummary } = await import('../../src/app/replay/replay.ts')
   const dir = t.testdir({})
   // the log backend writes each event alone, with its kind/apiVersion (--audit-log-truncate-enabled truncates the same way)
   const line = (ev: AuditEvent): string => JSON.stringify({ kind: 'Event', apiVersion: 'audit.k8s.io/v1', ...ev.obj })

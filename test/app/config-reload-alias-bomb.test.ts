@@ -2,7 +2,7 @@
 // list repeats the one before nine times) is a config error like any other bad YAML: at start,
 // ConfigError ERR_CONFIG_YAML naming the file (it was a bare ReferenceError from the yaml library,
 // which `lanner serve` printed as a crash with a stack trace); as a live edit, a rejected reload
-// (app/config-reload.ts) with that code, the running config kept and still alerting.
+// (app/reload/config-reload.ts) with that code, the running config kept and still alerting.
 import t from 'tap'
 import path from 'node:path'
 import { writeFileSync } from 'node:fs'
@@ -10,9 +10,9 @@ import { PassThrough } from 'node:stream'
 import { loadConfig } from '../../src/config/index.ts'
 import { ConfigError } from '../../src/errors/index.ts'
 import { buildApp } from '../../src/app/build.ts'
-import { createAuditBatchHandler } from '../../src/app/audit-handler.ts'
-import { startConfigWatch } from '../../src/app/config-reload.ts'
-import { createLogger } from '../../src/app/logger.ts'
+import { createAuditBatchHandler } from '../../src/app/audit-mode/audit-handler.ts'
+import { startConfigWatch } from '../../src/app/reload/config-reload.ts'
+import { createLogger } from '../../src/app/log/logger.ts'
 import { auditEvent, createRule, eventList } from './fixtures.ts'
 
 const BASE = 'rules_files: [rules.yaml]\njson_output: true\nwatch_config_files: true\nwebserver: {enabled: false}\n'

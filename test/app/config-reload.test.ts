@@ -3,7 +3,7 @@
 import t from 'tap'
 import path from 'node:path'
 import { writeFileSync } from 'node:fs'
-import { diffConfig, configWatchPaths } from '../../src/app/config-reload.ts'
+import { diffConfig, configWatchPaths } from '../../src/app/reload/config-reload.ts'
 import { loadConfig } from '../../src/config/index.ts'
 
 t.test('rules settings, JSON layout, metrics and log level are live; listen ports and outputs are not', async (t) => {

@@ -1,4 +1,4 @@
-// Where rules_configmaps start without their ConfigMaps (app/configmap-rules.ts): no Kubernetes
+// Where rules_configmaps start without their ConfigMaps (app/rules/configmap-rules.ts): no Kubernetes
 // API to read them from is a warning and a start with the rules files; a kubeconfig named in
 // lanner.k8s that cannot be used is a config error naming the key and the file.
 import t, { type Test } from 'tap'
@@ -7,8 +7,8 @@ import path from 'node:path'
 import { PassThrough } from 'node:stream'
 import { loadConfig } from '../../src/config/index.ts'
 import { buildApp } from '../../src/app/build.ts'
-import { createLogger } from '../../src/app/logger.ts'
-import { k8sOptionsOf, startConfigMapRules } from '../../src/app/configmap-rules.ts'
+import { createLogger } from '../../src/app/log/logger.ts'
+import { k8sOptionsOf, startConfigMapRules } from '../../src/app/rules/configmap-rules.ts'
 import { createRule } from './fixtures.ts'
 
 async function appWith (t: Test, k8s: string) {

@@ -1,4 +1,4 @@
-// Rules from a ConfigMap watched through the Kubernetes API (app/configmap-rules.ts), in process
+// Rules from a ConfigMap watched through the Kubernetes API (app/rules/configmap-rules.ts), in process
 // against a loopback apiserver (HTTPS, bearer token, list+watch as kube-apiserver serves them),
 // found through lanner.k8s.kubeconfig: the first load waits for the list and includes the
 // ConfigMap's rules; an edit reloads them; a deletion keeps the last ones; a ConfigMap absent at
@@ -11,8 +11,8 @@ import path from 'node:path'
 import { PassThrough } from 'node:stream'
 import { loadConfig } from '../../src/config/index.ts'
 import { buildApp, type App } from '../../src/app/build.ts'
-import { createLogger } from '../../src/app/logger.ts'
-import { k8sOptionsOf, startConfigMapRules } from '../../src/app/configmap-rules.ts'
+import { createLogger } from '../../src/app/log/logger.ts'
+import { k8sOptionsOf, startConfigMapRules } from '../../src/app/rules/configmap-rules.ts'
 import { startFakeConfigMapApiServer, type FakeConfigMapApiServer } from '../helpers/fake-configmap-apiserver.ts'
 import { kubeconfigYaml } from '../helpers/fake-apiserver.ts'
 import { until } from '../helpers/serve-child.ts'

@@ -1,4 +1,4 @@
-// What `lanner serve --dry-run` reports (app/dry-run.ts), through app/'s public surface the way
+// What `lanner serve --dry-run` reports (app/start/dry-run.ts), through app/'s public surface the way
 // cli/serve.ts runs it: a real falco.yaml read by loadConfig, the webhook files read by the
 // preflight, the rules loaded from their paths. Which webhook a start would open and how it is
 // authenticated, where audit events come from instead when open_params names a file, the outputs,

@@ -3,7 +3,7 @@
 // evaluation and is acknowledged as a duplicate, so no alert is raised twice; if the first
 // evaluation failed, the re-delivery is evaluated for real, once however many copies wait.
 import t from 'tap'
-import { createDuplicateBatchFilter } from '../../src/app/duplicate-batches.ts'
+import { createDuplicateBatchFilter } from '../../src/app/audit-mode/duplicate-batches.ts'
 import type { HandleBodyResult } from '../../src/webhook/index.ts'
 import { auditEvent, encodeEventList } from '../helpers/apiserver-client.ts'
 

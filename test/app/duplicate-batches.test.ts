@@ -1,7 +1,7 @@
 // The duplicate filter in front of the audit batch handler: a byte-identical re-delivery of an
 // evaluated batch is acknowledged without a second evaluation; anything else is evaluated.
 import t from 'tap'
-import { createDuplicateBatchFilter } from '../../src/app/duplicate-batches.ts'
+import { createDuplicateBatchFilter } from '../../src/app/audit-mode/duplicate-batches.ts'
 import type { HandleBodyResult } from '../../src/webhook/index.ts'
 import { auditEvent, encodeEventList } from '../helpers/apiserver-client.ts'
 

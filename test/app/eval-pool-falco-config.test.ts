@@ -3,7 +3,7 @@
 import t from 'tap'
 import path from 'node:path'
 import { loadConfig } from '../../src/config/index.ts'
-import { createAuditBatchHandler, createPooledAuditBatchHandler } from '../../src/app/audit-handler.ts'
+import { createAuditBatchHandler, createPooledAuditBatchHandler } from '../../src/app/audit-mode/audit-handler.ts'
 import { auditEvent, encodeEventList } from '../helpers/apiserver-client.ts'
 import { evalPoolFor, lineCollector, quietApp } from './fixtures.ts'
 

@@ -7,7 +7,7 @@ import { PassThrough } from 'node:stream'
 import { Worker } from 'node:worker_threads'
 import { loadConfig } from '../../src/config/index.ts'
 import { buildApp } from '../../src/app/build.ts'
-import { createLogger } from '../../src/app/logger.ts'
+import { createLogger } from '../../src/app/log/logger.ts'
 import { until } from '../helpers/serve-child.ts'
 import { auditEvent, createRule, eventList, evalPoolFor, lineCollector } from './fixtures.ts'
 

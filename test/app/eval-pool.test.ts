@@ -7,8 +7,8 @@ import { writeFileSync } from 'node:fs'
 import { Worker } from 'node:worker_threads'
 import { loadConfig } from '../../src/config/index.ts'
 import { buildApp } from '../../src/app/build.ts'
-import { createAuditBatchHandler, createPooledAuditBatchHandler } from '../../src/app/audit-handler.ts'
-import { createLogger } from '../../src/app/logger.ts'
+import { createAuditBatchHandler, createPooledAuditBatchHandler } from '../../src/app/audit-mode/audit-handler.ts'
+import { createLogger } from '../../src/app/log/logger.ts'
 import { auditEvent, createRule, evalPoolFor, eventList, lineCollector, quietApp } from './fixtures.ts'
 
 t.test('a pool of two workers gives the same alerts as the main-thread handler, and follows reloads', async (t) => {

@@ -1,4 +1,4 @@
-// An evaluation worker (app/eval-worker.ts) spoken to over its own message protocol, started as
+// An evaluation worker (app/audit-mode/eval-worker.ts) spoken to over its own message protocol, started as
 // the pool starts it from sources (eval-worker-entry.mjs installing tsx first): a batch before any
 // rules is answered with an error, never with "accepted" for events nobody evaluated; a message
 // it cannot handle is still answered under its id (the pool holds a promise per id, and a webhook
@@ -8,12 +8,12 @@ import { Worker } from 'node:worker_threads'
 import path from 'node:path'
 import { loadConfig } from '../../src/config/index.ts'
 import { buildSources } from '../../src/app/sources.ts'
-import { loadOptionsFrom } from '../../src/app/rules-manager.ts'
-import type { FromWorker, ToWorker, WorkerInit } from '../../src/app/eval-protocol.ts'
+import { loadOptionsFrom } from '../../src/app/rules/rules-manager.ts'
+import type { FromWorker, ToWorker, WorkerInit } from '../../src/app/audit-mode/eval-protocol.ts'
 import { auditEvent, createRule, eventList } from './fixtures.ts'
 
-const ENTRY = new URL('../../src/app/eval-worker-entry.mjs', import.meta.url)
-const WORKER = new URL('../../src/app/eval-worker.ts', import.meta.url)
+const ENTRY = new URL('../../src/app/audit-mode/eval-worker-entry.mjs', import.meta.url)
+const WORKER = new URL('../../src/app/audit-mode/eval-worker.ts', import.meta.url)
 
 async function startWorker (t: Test): Promise<(msg: ToWorker) => Promise<FromWorker>> {
   const config = loadConfig({ rules: [path.join(t.testdir({}), 'unused.yaml')] })
@@ -59,5 +59,5 @@ t.test('a batch message the worker cannot read is answered under its id with the
 })
 
 t.test('outside a worker thread the module refuses to start', async (t) => {
-  await t.rejects(import('../../src/app/eval-worker.ts'), { message: 'eval-worker must run in a worker thread' })
+  await t.rejects(import('../../src/app/audit-mode/eval-worker.ts'), { message: 'eval-worker must run in a worker thread' })
 })

@@ -3,9 +3,9 @@
 // one event (counted and reported), and a batch is counted once.
 import t from 'tap'
 import { decodeAuditPayload, type AuditEvent, type TruncationTally } from '../../src/audit/index.ts'
-import { createAuditPump } from '../../src/app/audit-handler.ts'
+import { createAuditPump } from '../../src/app/audit-mode/audit-handler.ts'
 import { EventPump, recordBatchMetrics, type PumpBatch } from '../../src/app/event-pump.ts'
-import { createMetrics } from '../../src/app/metrics.ts'
+import { createMetrics } from '../../src/app/metrics/metrics.ts'
 import type { Alert } from '../../src/events/index.ts'
 import { k8sAuditSource } from '../../src/audit/fields/index.ts'
 import { loadRules, type Ruleset } from '../../src/rules/index.ts'

@@ -5,8 +5,8 @@
 import t from 'tap'
 import { readFileSync, rmSync } from 'node:fs'
 import path from 'node:path'
-import { createMetrics } from '../../src/app/metrics.ts'
-import { metricsSnapshotAlert, withFalcoMetrics } from '../../src/app/falco-metrics.ts'
+import { createMetrics } from '../../src/app/metrics/metrics.ts'
+import { metricsSnapshotAlert, withFalcoMetrics } from '../../src/app/metrics/falco-metrics.ts'
 import { loadConfig } from '../../src/config/index.ts'
 
 t.test('syscall source: modern_bpf engine and ring-buffer drops in the Prometheus text', async (t) => {

@@ -2,8 +2,8 @@
 // sorted, tags as tag_<tag>, values escaped), the switches of the metrics section, and the
 // snapshot alert's fields; counting through the AppMetrics wrapper.
 import t from 'tap'
-import { createMetrics } from '../../src/app/metrics.ts'
-import { falcoPrometheusText, metricsSnapshotAlert, withFalcoMetrics } from '../../src/app/falco-metrics.ts'
+import { createMetrics } from '../../src/app/metrics/metrics.ts'
+import { falcoPrometheusText, metricsSnapshotAlert, withFalcoMetrics } from '../../src/app/metrics/falco-metrics.ts'
 import { loadConfig } from '../../src/config/index.ts'
 import type { Alert } from '../../src/events/index.ts'
 

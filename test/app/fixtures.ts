@@ -1,10 +1,10 @@
 // Audit events and rules files for the app, CLI and integration tests.
 import { PassThrough } from 'node:stream'
 import { buildApp, type App } from '../../src/app/build.ts'
-import { createEvalPool, type EvalPool } from '../../src/app/eval-pool.ts'
-import type { WorkerInit } from '../../src/app/eval-protocol.ts'
-import { createLogger } from '../../src/app/logger.ts'
-import { loadOptionsFrom } from '../../src/app/rules-manager.ts'
+import { createEvalPool, type EvalPool } from '../../src/app/audit-mode/eval-pool.ts'
+import type { WorkerInit } from '../../src/app/audit-mode/eval-protocol.ts'
+import { createLogger } from '../../src/app/log/logger.ts'
+import { loadOptionsFrom } from '../../src/app/rules/rules-manager.ts'
 import type { Config } from '../../src/config/index.ts'
 import { encodeEventList } from '../helpers/apiserver-client.ts'
 export function auditEvent (opts: { verb?: string, resource?: string, name?: string, user?: string, id?: string } = {}): Record<string, unknown> {

@@ -6,8 +6,8 @@
 import t, { type Test } from 'tap'
 import { hostname } from 'node:os'
 import type { Alert } from '../../src/events/index.ts'
-import { RULES_REJECTED_RULE, UNUSABLE_BATCHES_RULE, rulesRejectedAlert } from '../../src/app/internal-alerts.ts'
-import { createUnusableReporter } from '../../src/app/unusable-batches.ts'
+import { RULES_REJECTED_RULE, UNUSABLE_BATCHES_RULE, rulesRejectedAlert } from '../../src/app/metrics/internal-alerts.ts'
+import { createUnusableReporter } from '../../src/app/audit-mode/unusable-batches.ts'
 
 function withFalcoHostname (t: Test, value: string | undefined): void {
   const saved = process.env.FALCO_HOSTNAME

@@ -1,6 +1,6 @@
 // The syscall drop alert: aggregated, rate-limited, never silent.
 import t from 'tap'
-import { createDropAlerter, DROP_RULE, RULES_REJECTED_RULE, rulesRejectedAlert, syscallDropAlert } from '../../src/app/internal-alerts.ts'
+import { createDropAlerter, DROP_RULE, RULES_REJECTED_RULE, rulesRejectedAlert, syscallDropAlert } from '../../src/app/metrics/internal-alerts.ts'
 import type { Alert } from '../../src/events/index.ts'
 
 t.test('a drop alert carries the count, source internal and Falco’s rule name', async (t) => {

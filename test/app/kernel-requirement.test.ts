@@ -1,7 +1,7 @@
 // The syscall probe's kernel minimum: below it, one clear error naming the kernel and the minimum.
 import t from 'tap'
 import { readFileSync } from 'node:fs'
-import { checkKernel, kernelVersion, MIN_KERNEL } from '../../src/app/kernel-requirement.ts'
+import { checkKernel, kernelVersion, MIN_KERNEL } from '../../src/app/start/kernel-requirement.ts'
 
 t.test('versions at and above the minimum pass; below it ERR_SYSCALL_UNSUPPORTED', async (t) => {
   t.same(kernelVersion('6.18.44-fc-v1272'), [6, 18])

@@ -4,8 +4,8 @@
 // come out readable, one per line.
 import t from 'tap'
 import { closeSync, openSync, readFileSync } from 'node:fs'
-import { createLogger } from '../../src/app/logger.ts'
-import { formatLogLine, textDestination } from '../../src/app/log-text.ts'
+import { createLogger } from '../../src/app/log/logger.ts'
+import { formatLogLine, textDestination } from '../../src/app/log/log-text.ts'
 import { lineCollector } from './fixtures.ts'
 
 t.test('a text logger: level, message, then key=value pairs; an Error shows its message', async (t) => {

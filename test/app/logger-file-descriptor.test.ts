@@ -8,8 +8,8 @@ import { execFile } from 'node:child_process'
 import { closeSync, openSync, readFileSync } from 'node:fs'
 import { promisify } from 'node:util'
 import path from 'node:path'
-import { createLogger } from '../../src/app/logger.ts'
-import { formatLogLine } from '../../src/app/log-text.ts'
+import { createLogger } from '../../src/app/log/logger.ts'
+import { formatLogLine } from '../../src/app/log/log-text.ts'
 
 t.test('log_format auto on a file descriptor: one JSON record per line, written before the call returns', async (t) => {
   const file = path.join(t.testdir({}), 'lanner.log')
@@ -27,7 +27,7 @@ t.test('log_format auto on a file descriptor: one JSON record per line, written 
 
 t.test('the default destination, fd 2, piped (a pod, a CI job): JSON records on stderr, nothing on stdout', async (t) => {
   // a process of its own: the logger must write to its real fd 2, which is a pipe here, not a terminal
-  const logger = new URL('../../src/app/logger.ts', import.meta.url).href
+  const logger = new URL('../../src/app/log/logger.ts', import.meta.url).href
   const code = `import { createLogger } from ${JSON.stringify(logger)}
 createLogger({ level: 'info', stderr: true }).warn({ file: '/etc/falco/falco.yaml' }, 'config warning')`
   const r = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { timeout: 60_000 })

@@ -4,7 +4,7 @@
 import t from 'tap'
 import { readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { createMetricsFileWriter, metricsFileLine } from '../../src/app/metrics-file.ts'
+import { createMetricsFileWriter, metricsFileLine } from '../../src/app/metrics/metrics-file.ts'
 
 t.test('a line: output_fields sorted by byte, evt.time as the exact epoch nanoseconds, then sample', async (t) => {
   const line = metricsFileLine(1764950400123456789n, { 'falco.num_evts': 3, 'evt.source': 'syscall', 'falco.rules.Write below etc': 1, 'falco.hostname': 'node-1', 'scap.n_drops_perc': 0.5, 'falco.memory_pss_mb': null }, 7)

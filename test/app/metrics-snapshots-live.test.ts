@@ -1,4 +1,4 @@
-// Falco's periodic metrics snapshot as serve runs it (app/metrics-snapshot.ts over a real app and
+// Falco's periodic metrics snapshot as serve runs it (app/metrics/metrics-snapshot.ts over a real app and
 // real files): the "Falco internal: metrics snapshot" alert every interval when the priority lets
 // Informational through; metrics.output_file written whatever the priority; an output_file that
 // cannot be written logged with ERR_OUTPUT_FAILED; metrics enabled by a live config reload start
@@ -11,9 +11,9 @@ import path from 'node:path'
 import { PassThrough } from 'node:stream'
 import { loadConfig } from '../../src/config/index.ts'
 import { buildApp } from '../../src/app/build.ts'
-import { createLogger } from '../../src/app/logger.ts'
-import { startMetricsSnapshots } from '../../src/app/metrics-snapshot.ts'
-import { startConfigWatch } from '../../src/app/config-reload.ts'
+import { createLogger } from '../../src/app/log/logger.ts'
+import { startMetricsSnapshots } from '../../src/app/metrics/metrics-snapshot.ts'
+import { startConfigWatch } from '../../src/app/reload/config-reload.ts'
 import { until } from '../helpers/serve-child.ts'
 import { createRule } from './fixtures.ts'
 

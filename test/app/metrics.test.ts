@@ -1,7 +1,7 @@
 // The Prometheus names other tools and dashboards read: the webhook's in-flight bytes gauge and
 // the probe helper restart counter, as /metrics shows them.
 import t from 'tap'
-import { createMetrics } from '../../src/app/metrics.ts'
+import { createMetrics } from '../../src/app/metrics/metrics.ts'
 
 t.test('lanner_webhook_inflight_bytes follows what the webhook reports', async (t) => {
   const m = createMetrics({ defaultMetrics: false })

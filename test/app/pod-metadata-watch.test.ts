@@ -1,4 +1,4 @@
-// Syscall mode's pod metadata watch (src/app/pod-metadata-watch.ts): a kubeconfig that points at a
+// Syscall mode's pod metadata watch (src/app/syscall-mode/pod-metadata-watch.ts): a kubeconfig that points at a
 // cluster starts the watch and says so; an unusable one is one ERR_K8S_WATCH line and the fields
 // stay absent; no cluster at all is one info line; a bad lanner.k8s section is left to the
 // ConfigMap rules to report. Over the loopback kube-apiserver stand-in (test/helpers/fake-apiserver.ts),
@@ -6,8 +6,8 @@
 import t from 'tap'
 import { writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { createLogger } from '../../src/app/logger.ts'
-import { startPodMetadataWatch } from '../../src/app/pod-metadata-watch.ts'
+import { createLogger } from '../../src/app/log/logger.ts'
+import { startPodMetadataWatch } from '../../src/app/syscall-mode/pod-metadata-watch.ts'
 import { loadConfig } from '../../src/config/index.ts'
 import { startFakeApiServer } from '../helpers/fake-apiserver.ts'
 import { lineCollector } from './fixtures.ts'

@@ -1,4 +1,4 @@
-// ProbeKindsFollower (src/app/probe-kinds-follower.ts) on the real probe supervisor (startProbe)
+// ProbeKindsFollower (src/app/syscall-mode/probe-kinds-follower.ts) on the real probe supervisor (startProbe)
 // over a fake helper (no privileges needed) that says HELLO and answers no control line: what the
 // follower leaves alone (rules installed before the probe is attached, after stop, or needing the
 // kinds the probe already records) and the lines it logs. The change paths themselves, through a
@@ -6,8 +6,8 @@
 import t from 'tap'
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
-import { createLogger } from '../../src/app/logger.ts'
-import { ProbeKindsFollower } from '../../src/app/probe-kinds-follower.ts'
+import { createLogger } from '../../src/app/log/logger.ts'
+import { ProbeKindsFollower } from '../../src/app/syscall-mode/probe-kinds-follower.ts'
 import { loadRules, type Ruleset } from '../../src/rules/index.ts'
 import { startProbe, syscallSource } from '../../src/syscall/index.ts'
 import { fakeHelperHello, writeFakeHelper } from '../helpers/serve-syscall.ts'

@@ -6,9 +6,9 @@ import path from 'node:path'
 import { PassThrough } from 'node:stream'
 import { loadConfig } from '../../src/config/index.ts'
 import { buildApp, type App } from '../../src/app/build.ts'
-import { createAuditBatchHandler } from '../../src/app/audit-handler.ts'
-import { createLogger } from '../../src/app/logger.ts'
-import { startReloadTriggers } from '../../src/app/reload.ts'
+import { createAuditBatchHandler } from '../../src/app/audit-mode/audit-handler.ts'
+import { createLogger } from '../../src/app/log/logger.ts'
+import { startReloadTriggers } from '../../src/app/reload/reload.ts'
 import { auditEvent, createRule, eventList } from './fixtures.ts'
 
 async function until (check: () => boolean | Promise<boolean>, what: string): Promise<void> {

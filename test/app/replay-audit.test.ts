@@ -1,10 +1,10 @@
-// replayAudit (app/replay-audit.ts): files through a real loaded ruleset, with per-rule counts, per-file summaries and
+// replayAudit (app/replay/replay-audit.ts): files through a real loaded ruleset, with per-rule counts, per-file summaries and
 // the malformed lines reported with their numbers.
 import t from 'tap'
 import { join } from 'node:path'
 import { PassThrough } from 'node:stream'
 import type { AuditIssue } from '../../src/audit/index.ts'
-import { replayAudit } from '../../src/app/replay-audit.ts'
+import { replayAudit } from '../../src/app/replay/replay-audit.ts'
 import { loadRules } from '../../src/rules/index.ts'
 import { k8sAuditSource } from '../../src/audit/fields/index.ts'
 import type { Alert } from '../../src/events/index.ts'

@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs'
 import { PassThrough } from 'node:stream'
 import path from 'node:path'
 import { loadConfig } from '../../src/config/index.ts'
-import { runReplay } from '../../src/app/replay.ts'
+import { runReplay } from '../../src/app/replay/replay.ts'
 import { auditEvent, createRule } from './fixtures.ts'
 
 /** A stdout that holds every write until open() is called, then takes everything. */

@@ -1,4 +1,4 @@
-// What `lanner replay` reports besides alerts (app/replay.ts): rules that do not load end it with
+// What `lanner replay` reports besides alerts (app/replay/replay.ts): rules that do not load end it with
 // code 1 and their file:line:col errors; malformed input is listed under the file and line it was
 // on (never fatal); a dead consumer cannot hang it: the outputs are declared stalled, the rest is
 // dropped and counted, and the summary says some alerts were not delivered.
@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { PassThrough, Writable } from 'node:stream'
 import { loadConfig } from '../../src/config/index.ts'
-import { runReplay } from '../../src/app/replay.ts'
+import { runReplay } from '../../src/app/replay/replay.ts'
 import { AUDIT_SAMPLES_DIR } from '../helpers/apiserver-client.ts'
 import { auditEvent, createRule } from './fixtures.ts'
 

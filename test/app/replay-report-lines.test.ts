@@ -1,4 +1,4 @@
-// `lanner replay` (app/replay.ts) with a path that cannot be read among real ones: the others are
+// `lanner replay` (app/replay/replay.ts) with a path that cannot be read among real ones: the others are
 // replayed and the summary names the unreadable one by its path alone (no line: nothing of it was
 // read), never fatal. And the rules' warnings, which replay keeps out of a batch job's output, are
 // still there at log_level debug.
@@ -6,7 +6,7 @@ import t from 'tap'
 import path from 'node:path'
 import { PassThrough } from 'node:stream'
 import { loadConfig } from '../../src/config/index.ts'
-import { runReplay } from '../../src/app/replay.ts'
+import { runReplay } from '../../src/app/replay/replay.ts'
 import { auditEvent, createRule } from './fixtures.ts'
 
 function collectJsonLines (): { stream: PassThrough, records: () => Array<Record<string, unknown>> } {

@@ -1,4 +1,4 @@
-// `lanner replay` over kube-apiserver's audit log directory (app/replay-audit.ts): the live log
+// `lanner replay` over kube-apiserver's audit log directory (app/replay/replay-audit.ts): the live log
 // and its rotated, gzipped predecessors (--audit-log-compress), oldest first by modification time,
 // each file counted on its own; and a log larger than one evaluation chunk stays one file in the
 // summary however many batches it is read in. Real audit log lines from ../shared.
@@ -6,8 +6,8 @@ import t from 'tap'
 import { readFileSync, utimesSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
-import { replayAudit } from '../../src/app/replay-audit.ts'
-import { EVAL_CHUNK } from '../../src/app/audit-handler.ts'
+import { replayAudit } from '../../src/app/replay/replay-audit.ts'
+import { EVAL_CHUNK } from '../../src/app/audit-mode/audit-handler.ts'
 import { k8sAuditSource } from '../../src/audit/fields/index.ts'
 import { loadRules } from '../../src/rules/index.ts'
 import type { Alert } from '../../src/events/index.ts'

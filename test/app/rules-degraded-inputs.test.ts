@@ -7,7 +7,7 @@ import path from 'node:path'
 import { PassThrough } from 'node:stream'
 import { loadConfig } from '../../src/config/index.ts'
 import { buildApp } from '../../src/app/build.ts'
-import { createLogger } from '../../src/app/logger.ts'
+import { createLogger } from '../../src/app/log/logger.ts'
 import { createRule } from './fixtures.ts'
 
 // an unknown field: LOAD_ERR_COMPILE_CONDITION

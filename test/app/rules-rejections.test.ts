@@ -2,8 +2,8 @@
 // per newly rejected input (not per reload); a recovered input alerts again if it breaks again.
 import t from 'tap'
 import type { Alert } from '../../src/events/index.ts'
-import { RulesRejections } from '../../src/app/rules-rejections.ts'
-import type { RejectedInput } from '../../src/app/rules-degraded.ts'
+import { RulesRejections } from '../../src/app/rules/rules-rejections.ts'
+import type { RejectedInput } from '../../src/app/rules/rules-degraded.ts'
 import type { LoadIssue } from '../../src/rules/index.ts'
 
 function issue (file: string, message: string, line = 3): LoadIssue {

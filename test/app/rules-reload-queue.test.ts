@@ -1,7 +1,7 @@
 // When rules reloads run: not before the first load has settled, never two at once, and calls
 // made during a reload coalesce into exactly one more run.
 import t from 'tap'
-import { RulesReloadQueue } from '../../src/app/rules-reload-queue.ts'
+import { RulesReloadQueue } from '../../src/app/rules/rules-reload-queue.ts'
 
 /** reloadOnce that records its reasons and finishes only when told to */
 function gatedReloads (hasRules = true): { queue: RulesReloadQueue, reasons: string[], finish: (ok: boolean) => void, started: (n: number) => Promise<void> } {

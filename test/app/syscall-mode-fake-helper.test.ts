@@ -1,4 +1,4 @@
-// Syscall mode (app/syscall-mode.ts) run in process the way serve runs it (app/service.ts
+// Syscall mode (app/syscall-mode/syscall-mode.ts) run in process the way serve runs it (app/service.ts
 // runService), over a fake probe helper (LANNER_PROBE_HELPER: a node script that sends the real
 // HELLO frame and close records in the ABI's layout; no privileges needed) and a node outside
 // Kubernetes: the admin server comes up first, the probe starts with the event types the rules
@@ -15,9 +15,9 @@ import path from 'node:path'
 import { PassThrough } from 'node:stream'
 import { loadConfig } from '../../src/config/index.ts'
 import { buildApp, type App } from '../../src/app/build.ts'
-import { createLogger } from '../../src/app/logger.ts'
+import { createLogger } from '../../src/app/log/logger.ts'
 import { runService } from '../../src/app/service.ts'
-import type { RunningMode } from '../../src/app/audit-mode.ts'
+import type { RunningMode } from '../../src/app/audit-mode/audit-mode.ts'
 import { request } from '../helpers/apiserver-client.ts'
 import { until } from '../helpers/serve-child.ts'
 import { fakeHelperHello, writeCloseRecord, writeFakeHelper } from '../helpers/serve-syscall.ts'

@@ -1,11 +1,11 @@
-// Syscall mode's readiness (src/app/syscall-readiness.ts) on a clock the test moves: ready once
+// Syscall mode's readiness (src/app/syscall-mode/syscall-readiness.ts) on a clock the test moves: ready once
 // records flow or the helper's self-check rises (a quiet node), not while the helper restarts, not
 // after lanner.syscall_stale_after_s without either (one ERR_SYSCALL_PROBE_FAILED warn line per
 // silent spell), ready again when a sign returns.
 // Logged through the app's real pino logger; lines are read back as JSON.
 import t from 'tap'
-import { createLogger } from '../../src/app/logger.ts'
-import { SyscallReadiness } from '../../src/app/syscall-readiness.ts'
+import { createLogger } from '../../src/app/log/logger.ts'
+import { SyscallReadiness } from '../../src/app/syscall-mode/syscall-readiness.ts'
 import { lineCollector } from './fixtures.ts'
 
 function setup (staleAfterMs: number) {

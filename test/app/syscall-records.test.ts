@@ -1,14 +1,14 @@
-// Syscall mode's record path (src/app/syscall-records.ts): probe records as the decoder delivers
+// Syscall mode's record path (src/app/syscall-mode/syscall-records.ts): probe records as the decoder delivers
 // them (built in the C ABI's layout, decoded by the real StreamDecoder), the real enricher, a real
 // syscall ruleset, the app's real metrics and pino logger. Checks the counts, the alerts, the
 // no-rules drop, the logged codes of records that could not be evaluated or could not update the
 // tables, and the probe stats turned into drop metrics and the drop alert.
 import t from 'tap'
-import { createLogger } from '../../src/app/logger.ts'
-import { createMetrics } from '../../src/app/metrics.ts'
-import { createDropAlerter, DROP_RULE } from '../../src/app/internal-alerts.ts'
-import { SyscallReadiness } from '../../src/app/syscall-readiness.ts'
-import { createProbeStatsHandler, createSyscallRecordHandler } from '../../src/app/syscall-records.ts'
+import { createLogger } from '../../src/app/log/logger.ts'
+import { createMetrics } from '../../src/app/metrics/metrics.ts'
+import { createDropAlerter, DROP_RULE } from '../../src/app/metrics/internal-alerts.ts'
+import { SyscallReadiness } from '../../src/app/syscall-mode/syscall-readiness.ts'
+import { createProbeStatsHandler, createSyscallRecordHandler } from '../../src/app/syscall-mode/syscall-records.ts'
 import type { Alert } from '../../src/events/index.ts'
 import { loadRules, type Ruleset } from '../../src/rules/index.ts'
 import { createEnricher, syscallSource, type Enricher, type ProbeStats, type SyscallRecord } from '../../src/syscall/index.ts'

@@ -2,8 +2,8 @@
 // per interval (the first at once, later ones summed and sent when the interval ends or at close).
 import t from 'tap'
 import type { Alert } from '../../src/events/index.ts'
-import { UNUSABLE_BATCHES_RULE } from '../../src/app/internal-alerts.ts'
-import { createUnusableReporter } from '../../src/app/unusable-batches.ts'
+import { UNUSABLE_BATCHES_RULE } from '../../src/app/metrics/internal-alerts.ts'
+import { createUnusableReporter } from '../../src/app/audit-mode/unusable-batches.ts'
 
 t.test('first at once, the rest summed per interval, close flushes', async (t) => {
   let clock = 0

@@ -6,8 +6,8 @@ import { join } from 'node:path'
 import { runLanner, ROOT } from '../integration/cli-child.ts'
 import { adminPort, request, startServe, untilServing, webhookListening } from '../helpers/serve-child.ts'
 import { PassThrough } from 'node:stream'
-import { formatLogLine } from '../../src/app/log-text.ts'
-import { createLogger } from '../../src/app/logger.ts'
+import { formatLogLine } from '../../src/app/log/log-text.ts'
+import { createLogger } from '../../src/app/log/logger.ts'
 
 const version = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version
 const LISTEN = ['-o', 'lanner.webhook.listen=127.0.0.1:0', '-o', 'webserver.listen_address=127.0.0.1', '-o', 'webserver.listen_port=0']

@@ -9,7 +9,7 @@ import { loadRules, parsePriority, readRulesPaths } from '../../src/rules/index.
 import type { SourceDefinition } from '../../src/fields/index.ts'
 import { k8sAuditSource } from '../../src/audit/fields/index.ts'
 import { syscallSource } from '../../src/syscall/fields/index.ts'
-import { replayAudit } from '../../src/app/replay-audit.ts'
+import { replayAudit } from '../../src/app/replay/replay-audit.ts'
 import type { Alert } from '../../src/events/index.ts'
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url))

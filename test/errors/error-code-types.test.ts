@@ -5,7 +5,7 @@ import t from 'tap'
 import { CODES, type ErrorCode } from '../../src/errors/index.ts'
 import type { LoadIssue } from '../../src/rules/index.ts'
 import type { CompileWarning } from '../../src/rules/compile/context.ts'
-import type { RejectedRules } from '../../src/app/internal-alerts.ts'
+import type { RejectedRules } from '../../src/app/metrics/internal-alerts.ts'
 import { errorBody, type ErrorBody } from '../../src/webhook/replies.ts'
 
 const issue: LoadIssue = { code: 'LOAD_ERR_YAML_PARSE', severity: 'error', message: 'bad indent', detailCode: 'RULE_PARSE_EMPTY' }

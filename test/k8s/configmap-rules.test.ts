@@ -3,7 +3,7 @@
 import t from 'tap'
 import path from 'node:path'
 import { loadConfig } from '../../src/config/index.ts'
-import { k8sOptionsOf } from '../../src/app/configmap-rules.ts'
+import { k8sOptionsOf } from '../../src/app/rules/configmap-rules.ts'
 import { ConfigError } from '../../src/errors/index.ts'
 
 t.test('a relative kubeconfig resolves against the config file\'s directory, not the working directory', async (t) => {

@@ -99,7 +99,7 @@ t.test('the drop summary is raised as a Warning internal alert that reaches the 
   const recv = await heldReceiver()
   t.teardown(() => recv.close())
   const ch = createHttpChannel({ url: recv.url, userAgent: 'test', insecure: false, mtls: false, compressUploads: false, keepAlive: true, timeoutMs: 30_000, retries: 0, contentType: 'application/json', concurrency: 1 })
-  const { outputDropsAlert } = await import('../../src/app/internal-alerts.ts')
+  const { outputDropsAlert } = await import('../../src/app/metrics/internal-alerts.ts')
   const summaries: unknown[] = []
   const d = createDispatcher({
     channels: [ch],

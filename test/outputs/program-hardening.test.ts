@@ -7,7 +7,7 @@ import { PassThrough } from 'node:stream'
 import { createDispatcher, createProgramChannel } from '../../src/outputs/index.ts'
 import { loadConfig } from '../../src/config/index.ts'
 import { buildApp } from '../../src/app/build.ts'
-import { createLogger } from '../../src/app/logger.ts'
+import { createLogger } from '../../src/app/log/logger.ts'
 import { sleepers, sleepMarker } from '../helpers/sleep-marker.ts'
 import { captureLogger, counters, jsonLine, makeAlert, until } from './helpers.ts'
 

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url'
 import { join, resolve } from 'node:path'
 import { loadRules, readRulesPaths } from '../../src/rules/index.ts'
 import { k8sAuditSource } from '../../src/audit/fields/index.ts'
-import { replayAudit } from '../../src/app/replay-audit.ts'
+import { replayAudit } from '../../src/app/replay/replay-audit.ts'
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url))
 const CASES = resolve(REPO, '../shared/reference/cases')

@@ -5,7 +5,7 @@ import type { Logger } from '../../src/events/index.ts'
 import type { HandleBodyResult, WebhookDeps, WebhookMetrics, WebhookOptions } from '../../src/webhook/index.ts'
 import { createWebhookServer, type WebhookServer } from '../../src/webhook/index.ts'
 import { decodeAuditPayload } from '../../src/audit/index.ts'
-import { batchOutcome } from '../../src/app/audit-handler.ts'
+import { batchOutcome } from '../../src/app/audit-mode/audit-handler.ts'
 
 export interface LogLine { level: string, obj: Record<string, unknown>, msg: string | undefined }
 
@@ -73,7 +73,7 @@ export function recordingMetrics (onAnswer?: (status: number) => void): Recorded
 
 /**
  * The product's own decoding of a webhook body (decodeAuditPayload, then batchOutcome: what
- * app/audit-handler.ts answers with), without the rule evaluation that follows it there: the
+ * app/audit-mode/audit-handler.ts answers with), without the rule evaluation that follows it there: the
  * webhook tests exercise the server, and a body is accepted or refused exactly as `lanner serve`
  * would. No events are too large here (maxEventBytes 0).
  */

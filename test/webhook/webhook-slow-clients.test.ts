@@ -59,7 +59,7 @@ t.test('20 slow uploads (16 × 100 kB, 4 × 64 MiB announced) do not keep real b
 
 t.test('10,000 bad items: one metric call per code, one throttled log line with the counts', async (t) => {
   const { decodeAuditPayload } = await import('../../src/audit/index.ts')
-  const { batchOutcome } = await import('../../src/app/audit-handler.ts')
+  const { batchOutcome } = await import('../../src/app/audit-mode/audit-handler.ts')
   const w = await startWebhook(t, {}, {
     async handleBody (body) {
       const d = decodeAuditPayload(body, { maxEventBytes: 4 * MIB })

@@ -8,8 +8,8 @@ import { PassThrough } from 'node:stream'
 import { fileURLToPath } from 'node:url'
 import { loadConfig } from '../../src/config/index.ts'
 import { buildApp } from '../../src/app/build.ts'
-import { createAuditBatchHandler } from '../../src/app/audit-handler.ts'
-import { createLogger } from '../../src/app/logger.ts'
+import { createAuditBatchHandler } from '../../src/app/audit-mode/audit-handler.ts'
+import { createLogger } from '../../src/app/log/logger.ts'
 import type { HandleBodyResult } from '../../src/webhook/index.ts'
 
 // The statuses come from the product's own decoding and evaluation (decodeAuditPayload through
