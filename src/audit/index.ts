@@ -1,4 +1,4 @@
-// Audit ingestion: the AuditEvent model, payload decoding, file/stdin reading (replay's evaluation is app/replay-audit.ts).
+// Audit ingestion: the AuditEvent model, payload decoding, file/stdin reading (replay's evaluation is app/replay/replay-audit.ts).
 export { AuditEvent, compactSize, type AuditObject } from './audit-event.ts'
 export { decodeAuditPayload, decodeAuditPayloadInTurns, type AuditIssue, type DecodeOptions, type DecodeResult } from './decode.ts'
 export { readAuditSource, type AuditBatch, type ReadOptions } from './read-source.ts'

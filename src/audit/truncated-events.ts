@@ -2,7 +2,7 @@
 // --audit-log-truncate-enabled) remove requestObject/responseObject from events over 100 KiB and
 // add the annotation audit.k8s.io/truncated: "true". Rules that look inside objects cannot match
 // such an event. Evaluation here notices when one tried, so that the loss can be reported
-// (src/app/audit-truncation.ts for serve, the replay summary for files).
+// (src/app/audit-mode/audit-truncation.ts for serve, the replay summary for files).
 import type { Alert } from '../events/index.ts'
 import type { Ruleset } from '../rules/index.ts'
 import { AuditEvent } from './audit-event.ts'

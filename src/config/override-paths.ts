@@ -2,7 +2,7 @@
 // on the command line (-c, -r); paths written in a config file resolve against that file's
 // directory (resolve.ts). Applied to each override before it is merged, so that resolve.ts then
 // sees an absolute path and leaves it alone. Keep this list in step with the `p(...)` calls in
-// resolve.ts and the kubeconfig in app/configmap-rules.ts.
+// resolve.ts and the kubeconfig in app/rules/configmap-rules.ts.
 import path from 'node:path'
 import type { Override } from './overrides.ts'
 
