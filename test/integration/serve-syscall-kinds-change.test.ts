@@ -52,7 +52,7 @@ process.on('SIGTERM', () => process.exit(0))
 
 type KindsLine = LogLine & { kinds: string[], anyType: boolean, typesNotProduced?: string[], applied?: string, code?: string }
 
-t.test('syscall mode: a kinds change the helper cannot take is reported and the previous set stays; a later one restarts the helper', { timeout: 180_000 }, async (t) => {
+t.test('syscall mode: a kinds change whose new helper fails to start is reported, and the restarted helper records the new set; a later one restarts the helper', { timeout: 180_000 }, async (t) => {
   const dir = t.testdir({ 'rules.yaml': RULES_A })
   const rules = path.join(dir, 'rules.yaml')
   const helper = fakeHelper(dir)
@@ -71,7 +71,7 @@ t.test('syscall mode: a kinds change the helper cannot take is reported and the 
   writeFileSync(rules, RULES_B)
   serve.child.kill('SIGHUP')
   const failed = await untilServing(serve, () => logged('probe event types could not be changed'), 'the failed change to be reported', 90_000)
-  t.match(failed, { level: 50, code: 'ERR_SYSCALL_PROBE_FAILED', msg: 'probe event types could not be changed: the previous set stays' })
+  t.match(failed, { level: 50, code: 'ERR_SYSCALL_PROBE_FAILED', msg: 'probe event types could not be changed now: the helper with the new set failed to start and is restarted with it' })
   t.match(logged('probe problem'), { level: 50, code: 'ERR_SYSCALL_PROBE_FAILED' }, 'the failed start is a probe problem too')
   t.equal((await request(`${admin}/readyz`)).status, 503, 'not ready while the probe restarts')
   const restarts = await until(async () => {
@@ -83,6 +83,7 @@ t.test('syscall mode: a kinds change the helper cannot take is reported and the 
 
   // launch 3 attaches; ready again once its records arrive
   await untilServing(serve, () => existsSync(path.join(dir, 'args-3')), 'the restarted helper')
+  t.ok(helper.args(3).join(' ').includes('mkdir'), 'restarted with the new rules\' set (mkdir), as the log says')
   t.equal((await request(`${admin}/readyz`)).status, 503, 'attached, but no record yet')
   writeFileSync(helper.release, '')
   t.equal(await statusBecomes(`${admin}/readyz`, 200), 200, 'ready once the restarted helper delivers')

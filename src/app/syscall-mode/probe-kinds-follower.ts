@@ -58,7 +58,13 @@ export class ProbeKindsFollower {
       const how = await running.setKinds(want.kinds, want.enterKinds)
       this.logKinds(want, 'probe event types changed for the new rules', { applied: how })
     } catch (err) {
-      this.#log.error({ code: (err as { code?: string }).code, err: (err as Error).message }, 'probe event types could not be changed: the previous set stays')
+      const code = (err as { code?: string }).code
+      // a set the probe cannot take (ConfigError) changes nothing; any other failure is the
+      // replacement helper's start, and the supervisor restarts it with the new set (KindsSwitch
+      // took it as wanted before replacing)
+      this.#log.error({ code, err: (err as Error).message }, code === 'ERR_CONFIG_INVALID'
+        ? 'probe event types could not be changed: the previous set stays'
+        : 'probe event types could not be changed now: the helper with the new set failed to start and is restarted with it')
     }
   }
 }
