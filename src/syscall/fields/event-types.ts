@@ -62,15 +62,17 @@ export function eventCategory (type: string): string {
     case 'open': case 'openat': case 'openat2': case 'creat': case 'close': case 'unlink':
     case 'unlinkat': case 'rename': case 'renameat': case 'renameat2': case 'chmod': case 'fchmod':
     case 'fchmodat': case 'mkdir': case 'mkdirat': case 'rmdir': case 'dup': case 'dup2': case 'dup3':
-    case 'link': case 'linkat': case 'symlink': case 'symlinkat':
+    case 'link': case 'linkat': case 'symlink': case 'symlinkat': case 'chdir': case 'fchdir':
       return 'file'
     case 'connect': case 'accept': case 'accept4': case 'sendto': case 'sendmsg': case 'recvfrom':
     case 'recvmsg': case 'bind': case 'listen': case 'socket':
       return 'net'
     case 'execve': case 'execveat': case 'clone': case 'clone3': case 'fork': case 'vfork':
-    case 'procexit': case 'setuid': case 'setgid': case 'setresuid': case 'setresgid': case 'ptrace':
-    case 'chdir': case 'fchdir': case 'setsid': case 'setpgid':
+    case 'procexit': case 'ptrace': case 'setsid': case 'setpgid':
       return 'process'
+    // EC_USER in Falco's event table
+    case 'setuid': case 'setgid': case 'setresuid': case 'setresgid':
+      return 'user'
     case 'mount': case 'umount': case 'umount2':
       return 'system'
     default:
