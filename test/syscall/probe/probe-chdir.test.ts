@@ -7,11 +7,9 @@ import { spawn } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { probeSkipReason, recordProbe, type Recorder } from '../../fixtures/syscall/probe-harness.ts'
-import { loadRules } from '../../../src/rules/index.ts'
+import { kindsForOneOpenatRule, probeSkipReason, recordProbe, type Recorder } from '../../fixtures/syscall/probe-harness.ts'
 import { createEnricher } from '../../../src/syscall/enrich.ts'
-import { syscallFields, syscallSource } from '../../../src/syscall/fields/index.ts'
-import { probeKindsFor } from '../../../src/syscall/probe-kinds.ts'
+import { syscallFields } from '../../../src/syscall/fields/index.ts'
 import { userDbFrom } from '../../../src/syscall/state/users.ts'
 import type { SyscallRecord } from '../../../src/syscall/record.ts'
 import { skipUnlessRequired } from '../../helpers/probe-required.ts'
@@ -36,15 +34,11 @@ print(fd, flush=True)
 sys.stdin.read()
 `
 
-const RULE = '- rule: Opened\n  desc: d\n  condition: evt.type = openat and evt.dir = < and fd.name = /nonexistent/x\n  output: o\n  priority: WARNING\n'
-
 const skip = probeSkipReason() ?? skipUnlessRequired(existsSync('/usr/bin/python3') ? undefined : 'python3 not installed')
 if (skip !== undefined) {
   t.plan(0, skip)
 } else {
-  const loaded = loadRules([{ name: 'rules.yaml', content: RULE }], { sources: [syscallSource] })
-  if (!loaded.ok || loaded.ruleset === undefined) throw new Error(JSON.stringify(loaded.errors))
-  const kinds = probeKindsFor(loaded.ruleset)
+  const kinds = kindsForOneOpenatRule()
   const rec: Recorder = await recordProbe({ kinds: kinds.kinds, enterKinds: kinds.enterKinds })
   t.teardown(async function stopProbe () { await rec.probe.stop() })
 

@@ -8,13 +8,11 @@
 import t from 'tap'
 import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { probeSkipReason, recordProbe, type Recorder } from '../../fixtures/syscall/probe-harness.ts'
+import { enrichedEventOf, probeSkipReason, recordProbe, type Recorder } from '../../fixtures/syscall/probe-harness.ts'
 import { createPodCgroup, podCgroupSkipReason, runInCgroup } from '../../helpers/pod-cgroup.ts'
 import { skipUnlessRequired } from '../../helpers/probe-required.ts'
-import { createEnricher } from '../../../src/syscall/enrich.ts'
 import { syscallFields } from '../../../src/syscall/fields/index.ts'
 import type { SyscallEvent } from '../../../src/syscall/event.ts'
-import type { SyscallRecord } from '../../../src/syscall/record.ts'
 
 function unshareMissing (): string | undefined {
   try { execFileSync('unshare', ['--pid', '--fork', 'true'], { stdio: 'ignore' }); return undefined } catch { return 'unshare (util-linux) cannot make a pid namespace here' }
@@ -24,17 +22,6 @@ const skip = probeSkipReason() ?? podCgroupSkipReason() ?? skipUnlessRequired(un
 const SEC = 1_000_000_000n
 const EXEC_KINDS = new Set(['execve', 'execveat'])
 const read = (name: string, ev: SyscallEvent | undefined) => ev === undefined ? undefined : syscallFields.bind(name, undefined)(ev)
-
-/** The records in kernel order through a fresh enricher (no Kubernetes): the event of `exec`. */
-function enriched (records: SyscallRecord[], exec: SyscallRecord): SyscallEvent | undefined {
-  const en = createEnricher({ scan: false })
-  let out: SyscallEvent | undefined
-  for (const r of [...records].sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : 0))) {
-    const ev = en.enrich(r)
-    if (r === exec) out = ev
-  }
-  return out
-}
 
 if (skip !== undefined) {
   t.plan(0, skip)
@@ -58,7 +45,7 @@ if (skip !== undefined) {
     t.ok(exec, 'the workload\'s exec was recorded in the container')
     t.ok(init, 'so was its init\'s (pid 1 of the namespace)')
     if (exec === undefined || init === undefined) return
-    const ev = enriched(mine, exec)
+    const ev = enrichedEventOf(mine, exec)
     t.equal(read('container.id', ev), id.slice(0, 12), 'the event is the container\'s')
     t.equal(read('k8s.pod.name', ev), undefined, 'and no Kubernetes metadata is known')
     const start = read('container.start_ts', ev) as bigint
@@ -79,7 +66,7 @@ if (skip !== undefined) {
     const exec = mine.find((r) => EXEC_KINDS.has(r.type) && r.res === 0 && r.argv?.[1] === 'host-pid-marker')
     t.ok(exec, 'recorded')
     if (exec === undefined) return
-    const ev = enriched(mine, exec)
+    const ev = enrichedEventOf(mine, exec)
     t.equal(read('container.id', ev), id.slice(0, 12))
     t.equal(read('container.start_ts', ev), undefined, 'the host namespace\'s init is the node\'s, not the container\'s')
     t.equal(read('container.duration', ev), undefined)

@@ -10,9 +10,7 @@ import { execFileSync, spawn } from 'node:child_process'
 import { copyFileSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { probeSkipReason, recordProbe, type Recorder } from '../../fixtures/syscall/probe-harness.ts'
-import type { SyscallRecord } from '../../../src/syscall/record.ts'
-import { createEnricher } from '../../../src/syscall/enrich.ts'
+import { enrichedEventOf, probeSkipReason, recordProbe, type Recorder } from '../../fixtures/syscall/probe-harness.ts'
 import { syscallFields } from '../../../src/syscall/fields/index.ts'
 import type { SyscallEvent } from '../../../src/syscall/event.ts'
 import { skipUnlessRequired } from '../../helpers/probe-required.ts'
@@ -29,17 +27,6 @@ const SEC = 1_000_000_000n
 const read = (name: string, ev: SyscallEvent | undefined) => ev === undefined ? undefined : syscallFields.bind(name, undefined)(ev)
 const EXEC_KINDS = new Set(['execve', 'execveat'])
 const FORK_KINDS = new Set(['clone', 'clone3', 'fork', 'vfork'])
-
-/** The records as the app would see them, in kernel order, through a fresh enricher: the exec's event. */
-function enrichedExec (records: SyscallRecord[], exec: SyscallRecord): SyscallEvent | undefined {
-  const en = createEnricher({ scan: false })
-  let out: SyscallEvent | undefined
-  for (const r of [...records].sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : 0))) {
-    const ev = en.enrich(r)
-    if (r === exec) out = ev
-  }
-  return out
-}
 
 /** The start of the host's pid 1 from /proc (boot time in s + its start in clock ticks), epoch ns. */
 function hostInitStartNs (): bigint {
@@ -85,7 +72,7 @@ if (skip !== undefined) {
     const init = hostInitStartNs()
     t.ok(ns >= init - 2n * SEC && ns <= init + 2n * SEC, `the host namespace started with pid 1 (${ns} vs /proc ${init})`)
 
-    const ev = enrichedExec(mine, exec)
+    const ev = enrichedEventOf(mine, exec)
     t.equal(read('proc.exe_ino.ctime', ev), st.ctimeNs, 'proc.exe_ino.ctime')
     t.equal(read('proc.exe_ino.mtime', ev), MTIME_NS, 'proc.exe_ino.mtime')
     t.equal(read('proc.pidns_init_start_ts', ev), ns, 'proc.pidns_init_start_ts')
@@ -130,7 +117,7 @@ if (skip !== undefined) {
     t.ok(ns < st.ctimeNs, 'the copy was made after the namespace started')
 
     const mine = all.filter((r) => r.pid === exec.pid || r.pid === exec.ppid || (FORK_KINDS.has(r.type) && r.res === exec.pid))
-    const ev = enrichedExec(mine, exec)
+    const ev = enrichedEventOf(mine, exec)
     t.equal(read('proc.pidns_init_start_ts', ev), ns)
     t.equal(read('proc.exe_ino.ctime_duration_pidns_start', ev), st.ctimeNs - ns, 'ctime − namespace start')
     const start = read('proc.pid.ts', ev) as bigint
