@@ -120,6 +120,9 @@ export interface FieldTable<E = unknown> {
   bindConstant?(name: string, arg: string | undefined): FieldDef<E>['normalizeConstant']
   /** For sources with event types (syscall): the names `evt.type` accepts. */
   readonly eventTypes?: ReadonlySet<string>
+  /** static_fields this table was wrapped with (withStaticFields), so that an evaluation worker
+   *  building its own table can build the same one */
+  readonly staticValues?: Readonly<Record<string, string>>
 }
 
 /**

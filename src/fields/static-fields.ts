@@ -29,6 +29,7 @@ export function withStaticFields<E> (table: FieldTable<E>, values: Readonly<Reco
   const wrapped: FieldTable<E> = {
     source: table.source,
     eventTypes: table.eventTypes,
+    staticValues: values,
     list: () => list,
     info: (name) => statics.info(name) ?? table.info(name),
     bind: (name, arg) => statics.info(name) !== undefined ? statics.bind(name, arg) as (ev: E) => ReturnType<ReturnType<FieldTable<E>['bind']>> : table.bind(name, arg)

@@ -115,14 +115,18 @@ t.test('static_fields and the JSON layout change live: the next alert carries th
   t.notOk('tags' in (after ?? {}), 'json_include_tags_property: false drops tags from the next alert')
 })
 
-t.test('with evaluation workers the rules settings need a restart: named in a warning, the running ones kept', async (t) => {
+t.test('with evaluation workers the rules settings apply live too: the rules are reloaded with them, no restart asked', async (t) => {
+  // (the workers compile each installed ruleset with the options it was loaded with:
+  // test/app/eval-worker-protocol.test.ts, and end to end test/integration/serve-workers.test.ts)
   const s = await setup(t, 'lanner: {eval_workers: 2}\n')
+  const installed: number[] = []
+  s.app.rules.onInstall(async (_inputs, opts) => { installed.push(opts.minPriority ?? -1) })
   s.write(BASE + 'lanner: {eval_workers: 2}\npriority: error\n')
-  t.equal(await s.watch.reload('test'), true, 'the rest of the config applies')
-  const [warn] = s.lines('config changed in settings that apply only at start: restart Lanner to apply rules, priority, rule_matching, append_output, static_fields (with lanner.eval_workers > 0 the workers keep the settings they started with)')
-  t.match(warn, { level: 40, reason: 'test', keys: [/^rules, priority/] })
-  t.equal(s.app.config.minPriority, 7, 'the running config still says debug: what the workers run')
-  t.equal(s.lines('rules reloaded').length, 0, 'the rules were not reloaded')
+  t.equal(await s.watch.reload('test'), true)
+  t.equal(s.logs.filter((l) => l.msg.startsWith('config changed in settings that apply only at start')).length, 0, 'no restart asked')
+  t.equal(s.app.config.minPriority, 3, 'the running config says error')
+  t.equal(s.lines('rules reloaded').length, 1, 'the rules were reloaded with it')
+  t.same(installed, [3], 'and installed with priority error: what the workers are given')
 })
 
 t.test('restart-only settings are named in one warning and left as they run', async (t) => {

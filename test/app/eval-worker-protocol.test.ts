@@ -9,15 +9,18 @@ import path from 'node:path'
 import { loadConfig } from '../../src/config/index.ts'
 import { buildSources } from '../../src/app/sources.ts'
 import { loadOptionsFrom } from '../../src/app/rules/rules-manager.ts'
-import type { FromWorker, ToWorker, WorkerInit } from '../../src/app/audit-mode/eval-protocol.ts'
+import type { FromWorker, ToWorker, WorkerInit, WorkerSettings } from '../../src/app/audit-mode/eval-protocol.ts'
 import { auditEvent, createRule, eventList } from './fixtures.ts'
 
 const ENTRY = new URL('../../src/app/audit-mode/eval-worker-entry.mjs', import.meta.url)
 const WORKER = new URL('../../src/app/audit-mode/eval-worker.ts', import.meta.url)
 
+let defaultSettings: WorkerSettings
+
 async function startWorker (t: Test): Promise<(msg: ToWorker) => Promise<FromWorker>> {
   const config = loadConfig({ rules: [path.join(t.testdir({}), 'unused.yaml')] })
   const { sources: _s, ...loadOptions } = loadOptionsFrom(config, await buildSources(config))
+  defaultSettings = { loadOptions, staticFields: {} }
   const init: WorkerInit = { userFields: [], loadOptions, maxEventBytes: config.webhook.maxEventBytes }
   const worker = new Worker(ENTRY, { workerData: { ...init, tsx: true, entry: WORKER.href }, execArgv: [] })
   t.teardown(async () => { await worker.terminate() })
@@ -40,7 +43,7 @@ t.test('a batch before any rules: an error answer with nothing accepted; after r
   const ask = await startWorker(t)
   const early = await ask({ kind: 'batch', id: 1, body: body([auditEvent()]) })
   t.match(early, { kind: 'batch', id: 1, accepted: 0, rejected: 0, alerts: [], error: 'worker has no rules yet' })
-  t.same(await ask({ kind: 'rules', id: 2, inputs: [{ name: 'rules.yaml', content: createRule('ConfigMap Created') }] }), { kind: 'rules', id: 2, ok: true })
+  t.same(await ask({ kind: 'rules', id: 2, inputs: [{ name: 'rules.yaml', content: createRule('ConfigMap Created') }], settings: defaultSettings }), { kind: 'rules', id: 2, ok: true })
   const later = await ask({ kind: 'batch', id: 3, body: body([auditEvent(), auditEvent({ verb: 'get' })]) })
   t.equal(later.kind === 'batch' ? later.error : 'not a batch answer', undefined)
   t.match(later, { kind: 'batch', id: 3, accepted: 2, rejected: 0 })
@@ -49,7 +52,7 @@ t.test('a batch before any rules: an error answer with nothing accepted; after r
 
 t.test('a batch message the worker cannot read is answered under its id with the error; the worker goes on', async (t) => {
   const ask = await startWorker(t)
-  t.same(await ask({ kind: 'rules', id: 1, inputs: [{ name: 'rules.yaml', content: createRule('ConfigMap Created') }] }), { kind: 'rules', id: 1, ok: true })
+  t.same(await ask({ kind: 'rules', id: 1, inputs: [{ name: 'rules.yaml', content: createRule('ConfigMap Created') }], settings: defaultSettings }), { kind: 'rules', id: 1, ok: true })
   // no body at all: decoding it throws inside the worker
   const broken = await ask({ kind: 'batch', id: 2 } as unknown as ToWorker)
   t.match(broken, { kind: 'batch', id: 2, accepted: 0, rejected: 0, issues: [], alerts: [], error: /TypeError/ })
@@ -60,4 +63,28 @@ t.test('a batch message the worker cannot read is answered under its id with the
 
 t.test('outside a worker thread the module refuses to start', async (t) => {
   await t.rejects(import('../../src/app/audit-mode/eval-worker.ts'), { message: 'eval-worker must run in a worker thread' })
+})
+
+t.test('rules arrive with the settings they were validated with: a new priority and new static fields apply from that ruleset on', async (t) => {
+  const ask = await startWorker(t)
+  const rules = [{ name: 'rules.yaml', content: createRule('ConfigMap Created') }]
+  t.same(await ask({ kind: 'rules', id: 1, inputs: rules, settings: defaultSettings }), { kind: 'rules', id: 1, ok: true })
+  const first = await ask({ kind: 'batch', id: 2, body: body([auditEvent()]) })
+  t.same(first.kind === 'batch' ? first.alerts.map((a) => a.rule) : [], ['ConfigMap Created'], 'the WARNING rule fires at the default priority')
+
+  // priority: error (3) drops the WARNING rule
+  t.same(await ask({ kind: 'rules', id: 3, inputs: rules, settings: { ...defaultSettings, loadOptions: { ...defaultSettings.loadOptions, minPriority: 3 } } }), { kind: 'rules', id: 3, ok: true })
+  const filtered = await ask({ kind: 'batch', id: 4, body: body([auditEvent()]) })
+  t.match(filtered, { kind: 'batch', id: 4, accepted: 1 })
+  t.same(filtered.kind === 'batch' ? filtered.alerts : ['not a batch'], [], 'evaluated, and below the new priority')
+
+  // static_fields with append_output naming one: the worker builds its table anew
+  const withStatic: WorkerSettings = {
+    loadOptions: { ...defaultSettings.loadOptions, appendOutput: [{ tags: [], extraFields: [{ key: 'static.cluster', field: 'static.cluster' }], suggestedOutput: false }] },
+    staticFields: { cluster: 'prod-eu' }
+  }
+  t.same(await ask({ kind: 'rules', id: 5, inputs: rules, settings: withStatic }), { kind: 'rules', id: 5, ok: true })
+  const tagged = await ask({ kind: 'batch', id: 6, body: body([auditEvent()]) })
+  const alert = tagged.kind === 'batch' ? tagged.alerts[0] : undefined
+  t.equal(alert?.outputFields?.['static.cluster'], 'prod-eu', 'the new static field reaches the alert')
 })

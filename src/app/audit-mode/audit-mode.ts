@@ -6,6 +6,9 @@ import { createDuplicateBatchFilter } from './duplicate-batches.ts'
 import { createUnusableReporter } from './unusable-batches.ts'
 import { DEFAULTS } from '../../config/index.ts'
 import { createEvalPool, type EvalPool } from './eval-pool.ts'
+import type { WorkerSettings } from './eval-protocol.ts'
+import type { LoadOptions } from '../../rules/index.ts'
+import { K8S_AUDIT_SOURCE } from '../../audit/index.ts'
 import { loadOptionsFrom } from '../rules/rules-manager.ts'
 import type { App } from '../build.ts'
 import { startAdmin } from '../start/admin.ts'
@@ -74,6 +77,14 @@ export async function startAuditMode (app: App): Promise<RunningMode> {
   }
 }
 
+/** What a worker compiles with for these load options: the options minus the sources (a worker
+ *  builds its own audit table) and the static fields that table was wrapped with. */
+function workerSettingsOf (opts: LoadOptions): WorkerSettings {
+  const { sources, ...loadOptions } = opts
+  const audit = sources.find(function isAudit (s) { return s.name === K8S_AUDIT_SOURCE })
+  return { loadOptions, staticFields: { ...(audit?.fields.staticValues ?? {}) } }
+}
+
 /** Evaluation workers (lanner.eval_workers > 0), holding the current rules before any batch. */
 async function startPool (app: App): Promise<EvalPool | undefined> {
   const n = app.config.evalWorkers
@@ -87,6 +98,8 @@ async function startPool (app: App): Promise<EvalPool | undefined> {
     await pool.close()
     throw err
   }
-  app.rules.onInstall(async function rulesToWorkers (inputs) { await pool.setRules(inputs) })
+  // each ruleset goes to the workers with the settings it was validated with, so a live config
+  // reload (priority, rule selection, append_output, static_fields) reaches them too
+  app.rules.onInstall(async function rulesToWorkers (inputs, opts) { await pool.setRules(inputs, workerSettingsOf(opts)) })
   return pool
 }

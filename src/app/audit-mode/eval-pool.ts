@@ -8,7 +8,7 @@ import { AppError } from '../../errors/index.ts'
 import type { Alert } from '../../events/index.ts'
 import type { RulesInput } from '../../rules/index.ts'
 import type { BodyIssue } from '../../webhook/index.ts'
-import type { FromWorker, ToWorker, WorkerInit } from './eval-protocol.ts'
+import type { FromWorker, ToWorker, WorkerInit, WorkerSettings } from './eval-protocol.ts'
 import type { TruncationTally } from './audit-truncation.ts'
 import type { AppLogger } from '../log/logger.ts'
 
@@ -17,8 +17,9 @@ export interface BatchResult { accepted: number, rejected: number, issues: BodyI
 export interface EvalPool {
   readonly size: number
   evaluate(body: Buffer): Promise<BatchResult>
-  /** broadcast a validated ruleset; resolves when every worker has swapped */
-  setRules(inputs: RulesInput[]): Promise<void>
+  /** broadcast a validated ruleset, with the settings it was validated with (default: the last
+   *  ones); resolves when every worker has swapped */
+  setRules(inputs: RulesInput[], settings?: WorkerSettings): Promise<void>
   close(): Promise<void>
 }
 
@@ -34,6 +35,7 @@ export function createEvalPool (size: number, init: WorkerInit, logger: AppLogge
   let nextId = 1
   let closed = false
   let currentInputs: RulesInput[] | undefined
+  let currentSettings: WorkerSettings = { loadOptions: init.loadOptions, staticFields: init.staticFields ?? {} }
   const slots: Slot[] = []
 
   function send (slot: Slot, msg: ToWorker, transfer?: ArrayBuffer[]): Promise<any> {
@@ -68,14 +70,14 @@ export function createEvalPool (size: number, init: WorkerInit, logger: AppLogge
       const fresh = spawn(index)
       slots[index] = fresh
       if (currentInputs !== undefined) {
-        pushRules(fresh, currentInputs).catch((err: unknown) => { log.error({ worker: index, err: (err as Error).message }, 'replacement worker could not load the rules') })
+        pushRules(fresh, currentInputs, currentSettings).catch((err: unknown) => { log.error({ worker: index, err: (err as Error).message }, 'replacement worker could not load the rules') })
       }
     })
     return slot
   }
 
-  async function pushRules (slot: Slot, inputs: RulesInput[]): Promise<void> {
-    await send(slot, { kind: 'rules', id: nextId++, inputs })
+  async function pushRules (slot: Slot, inputs: RulesInput[], settings: WorkerSettings): Promise<void> {
+    await send(slot, { kind: 'rules', id: nextId++, inputs, settings })
     slot.hasRules = true
   }
 
@@ -91,17 +93,22 @@ export function createEvalPool (size: number, init: WorkerInit, logger: AppLogge
       const copy = new Uint8Array(body)
       return await send(best, { kind: 'batch', id: nextId++, body: copy }, [copy.buffer as ArrayBuffer]) as BatchResult
     },
-    async setRules (inputs) {
+    async setRules (inputs, settings = currentSettings) {
       // what a replacement worker starts with: the set being broadcast (a worker dying meanwhile
       // must not come back with older rules), or, when a worker refused it, the set still running
       // (given the refused one, a replacement would refuse it too and never hold rules)
       const running = currentInputs
+      const runningSettings = currentSettings
       currentInputs = inputs
-      const results = await Promise.allSettled(slots.map(async (s) => { await pushRules(s, inputs) }))
+      currentSettings = settings
+      const results = await Promise.allSettled(slots.map(async (s) => { await pushRules(s, inputs, settings) }))
       const failed = results.flatMap((r) => r.status === 'rejected' ? [r.reason as unknown] : [])
       if (failed.length === 0) return
       // a refusal is a plain Error (the worker's load errors); a worker that exited is an AppError
-      if (currentInputs === inputs && failed.some((e) => !(e instanceof AppError))) currentInputs = running
+      if (currentInputs === inputs && failed.some((e) => !(e instanceof AppError))) {
+        currentInputs = running
+        currentSettings = runningSettings
+      }
       throw failed[0]
     },
     async close () {

@@ -15,8 +15,15 @@ export interface WorkerInit {
   maxEventBytes: number
 }
 
+/** What a worker compiles rules with; a live config reload can change both (priority, rule
+ *  selection, append_output, static_fields…), and they travel with the rules they apply to. */
+export interface WorkerSettings {
+  loadOptions: WorkerLoadOptions
+  staticFields: Record<string, string>
+}
+
 export type ToWorker =
-  | { kind: 'rules', id: number, inputs: RulesInput[] }
+  | { kind: 'rules', id: number, inputs: RulesInput[], settings: WorkerSettings }
   | { kind: 'batch', id: number, body: Uint8Array }
 
 export type FromWorker =

@@ -8,12 +8,17 @@ import { createK8sAuditSource } from '../../audit/index.ts'
 import { withStaticFieldsAll } from '../../fields/index.ts'
 import { loadRules, type Ruleset } from '../../rules/index.ts'
 import { batchOutcome, createAuditPump } from './audit-handler.ts'
-import type { FromWorker, ToWorker, WorkerInit } from './eval-protocol.ts'
+import type { FromWorker, ToWorker, WorkerInit, WorkerSettings } from './eval-protocol.ts'
 
 const init = workerData as WorkerInit
 const port = parentPort
 if (port === null) throw new Error('eval-worker must run in a worker thread')
-const source = withStaticFieldsAll([createK8sAuditSource({ userFields: init.userFields })], init.staticFields ?? {})[0] as ReturnType<typeof createK8sAuditSource>
+function auditSourceWith (staticFields: Readonly<Record<string, string>>): ReturnType<typeof createK8sAuditSource> {
+  return withStaticFieldsAll([createK8sAuditSource({ userFields: init.userFields })], staticFields)[0] as ReturnType<typeof createK8sAuditSource>
+}
+/** the settings the current ruleset was compiled with, and the source table they build */
+let settings: WorkerSettings = { loadOptions: init.loadOptions, staticFields: init.staticFields ?? {} }
+let source = auditSourceWith(settings.staticFields)
 const decodeOpts = { maxEventBytes: init.maxEventBytes }
 let ruleset: Ruleset | undefined
 // the alerts of the batch being evaluated (one at a time: messages are handled synchronously)
@@ -25,10 +30,19 @@ const pump = createAuditPump({
 
 function reply (msg: FromWorker): void { port?.postMessage(msg) }
 
-function onRules (id: number, inputs: Parameters<typeof loadRules>[0]): void {
-  const result = loadRules(inputs, { ...init.loadOptions, sources: [source] })
+function sameValues (a: Readonly<Record<string, string>>, b: Readonly<Record<string, string>>): boolean {
+  const ka = Object.keys(a)
+  return ka.length === Object.keys(b).length && ka.every(function same (k) { return a[k] === b[k] })
+}
+
+function onRules (id: number, inputs: Parameters<typeof loadRules>[0], next: WorkerSettings): void {
+  // a table with other static fields is built only when they changed; kept only if the rules load
+  const nextSource = sameValues(next.staticFields, settings.staticFields) ? source : auditSourceWith(next.staticFields)
+  const result = loadRules(inputs, { ...next.loadOptions, sources: [nextSource] })
   if (result.ok && result.ruleset !== undefined) {
     ruleset = result.ruleset
+    settings = next
+    source = nextSource
     reply({ kind: 'rules', id, ok: true })
   } else {
     reply({ kind: 'rules', id, ok: false, error: result.errors.map((e) => `${e.code}: ${e.message}`).join('; ') })
@@ -52,7 +66,7 @@ function onBatch (id: number, body: Uint8Array): void {
 // and one never answered would hold a webhook request (and its admission slot) or a reload forever.
 port.on('message', function evalWorkerMessage (msg: ToWorker) {
   try {
-    if (msg.kind === 'rules') onRules(msg.id, msg.inputs)
+    if (msg.kind === 'rules') onRules(msg.id, msg.inputs, msg.settings)
     else onBatch(msg.id, msg.body)
   } catch (err) {
     const error = (err as Error).stack ?? String(err)

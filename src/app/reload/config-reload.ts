@@ -114,18 +114,15 @@ export function startConfigWatch (app: App, opts: { debounceMs?: number, signals
     }
     const d = diffConfig(running, next)
     if (d.rules) {
-      if (running.evalWorkers > 0) {
-        d.restart.push('rules, priority, rule_matching, append_output, static_fields (with lanner.eval_workers > 0 the workers keep the settings they started with)')
-      } else {
-        const sources = same(running.staticFields, next.staticFields) ? app.sources : await buildSources(next)
-        const before = loadOptionsFrom(running, app.sources)
-        app.rules.setLoadOptions(loadOptionsFrom(next, sources))
-        if (!await app.rules.reload(`${reason}: rules settings changed`)) {
-          app.rules.setLoadOptions(before)
-          return reject(reason, new ConfigError('ERR_CONFIG_INVALID', 'the rules do not load with the new settings (see the rules reload error above)', { location: { file: next.file, itemType: 'config' } }))
-        }
-        app.sources = sources
+      // evaluation workers follow: the reload's ruleset reaches them with these options
+      const sources = same(running.staticFields, next.staticFields) ? app.sources : await buildSources(next)
+      const before = loadOptionsFrom(running, app.sources)
+      app.rules.setLoadOptions(loadOptionsFrom(next, sources))
+      if (!await app.rules.reload(`${reason}: rules settings changed`)) {
+        app.rules.setLoadOptions(before)
+        return reject(reason, new ConfigError('ERR_CONFIG_INVALID', 'the rules do not load with the new settings (see the rules reload error above)', { location: { file: next.file, itemType: 'config' } }))
       }
+      app.sources = sources
     }
     // the running config keeps its restart-only parts, so it stays a true account of what runs
     const applied: Config = {
@@ -142,9 +139,6 @@ export function startConfigWatch (app: App, opts: { debounceMs?: number, signals
       configFiles: next.configFiles,
       loadedConfigFiles: next.loadedConfigFiles,
       warnings: next.warnings
-    }
-    if (d.rules && running.evalWorkers > 0) {
-      for (const k of RULES_KEYS) (applied as unknown as Record<string, unknown>)[k] = running[k]
     }
     app.config = applied
     if (d.format) app.setFormat(applied)

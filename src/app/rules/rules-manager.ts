@@ -55,10 +55,11 @@ export interface RulesManager {
    */
   setExtraInputs(key: string, inputs: readonly RulesInput[]): void
   /**
-   * Called with the texts of every ruleset that gets installed (evaluation workers compile their
-   * own copy); awaited before load()/reload() resolve. A failing listener is logged, not fatal.
+   * Called with the texts of every ruleset that gets installed and the options it was loaded with
+   * (evaluation workers compile their own copy with the same settings); awaited before
+   * load()/reload() resolve. A failing listener is logged, not fatal.
    */
-  onInstall(listener: (inputs: RulesInput[]) => Promise<void>): void
+  onInstall(listener: (inputs: RulesInput[], opts: LoadOptions) => Promise<void>): void
   /** the texts the current ruleset was built from */
   inputs(): RulesInput[] | undefined
   /** new load settings (a live config reload); they take effect on the next reload */
@@ -120,7 +121,7 @@ class RulesInstaller {
   readonly rejections: RulesRejections
   /** ConfigMap texts by key, loaded after the files in the order their keys were first set */
   readonly extras = new Map<string, readonly RulesInput[]>()
-  readonly listeners: Array<(inputs: RulesInput[]) => Promise<void>> = []
+  readonly listeners: Array<(inputs: RulesInput[], opts: LoadOptions) => Promise<void>> = []
   readonly #cfg: Config
   readonly #sources: readonly SourceDefinition<any>[]
   readonly #log: AppLogger
@@ -199,7 +200,7 @@ class RulesInstaller {
     for (const s of this.#sources) this.#metrics.activeRules(s.name, rs.activeCount(s.name))
     this.rejections.note(left)
     for (const l of this.listeners) {
-      try { await l(inputs) } catch (err) { this.#log.error({ err: (err as Error).message }, 'a ruleset listener failed') }
+      try { await l(inputs, this.opts) } catch (err) { this.#log.error({ err: (err as Error).message }, 'a ruleset listener failed') }
     }
   }
 }
