@@ -1,5 +1,6 @@
 // `lanner serve` with evaluation workers (lanner.eval_workers: 2): alerts still reach the
-// outputs, a SIGHUP reload reaches every worker, SIGTERM exits 0.
+// outputs, a SIGHUP reload and a live config reload (priority, static_fields) reach every worker,
+// SIGTERM exits 0.
 import t from 'tap'
 import { readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
