@@ -92,8 +92,12 @@ t.test('serving with evaluation workers: alerts, live config reload, SIGHUP, and
 
   // falco.yaml is watched while serving: an edit is applied without a signal
   writeFileSync(s.file, yaml('error') + 'not_a_falco_key: 1\n')
-  await until(() => s.logs.some((l) => l.msg === "config key 'not_a_falco_key' is not used by Lanner and is ignored"), 'the config reload of the edit')
-  t.ok(s.logs.some((l) => l.level === 40 && l.msg.includes('restart Lanner to apply rules, priority')), 'workers keep their rules settings: named as restart-only')
+  await until(() => s.logs.some((l) => l.msg === 'config reloaded'), 'the config reload of the edit')
+  t.ok(s.logs.some((l) => l.msg === "config key 'not_a_falco_key' is not used by Lanner and is ignored"), 'the unknown key is named')
+  t.notOk(s.logs.some((l) => l.level === 40 && l.msg.includes('restart Lanner to apply rules, priority')), 'no restart asked: the worker follows the rules settings')
+  t.equal((await postAsApiserver(url, [auditEvent()])).status, 200)
+  await s.app.dispatcher.flush(30_000)
+  t.equal(s.alerts.length, 1, 'the worker runs priority: error now: the WARNING rule no longer fires')
 
   // a SIGHUP while serving is the reload triggers', not the start-up guard's
   const before = s.logs.filter((l) => l.msg === 'rules reloaded').length
