@@ -8,7 +8,7 @@ import path from 'node:path'
 import { C_ABI_VERSION as ABI_VERSION, C_HELLO as HELLO, C_STATS as STATS } from '../fixtures/syscall/c-abi.ts'
 import { adminPort, request, startServe, until, type ServeChild } from './serve-child.ts'
 import { record } from '../fixtures/syscall/records.ts'
-import { probeRequired } from './probe-required.ts'
+import { probeRequired, probeUnsupported } from './probe-required.ts'
 
 interface Teardown { teardown(fn: () => void | Promise<void>): void }
 
@@ -106,6 +106,20 @@ webserver: {enabled: true, listen_address: 127.0.0.1, listen_port: 0}
 watch_config_files: false
 ${extra}`)
   return { config, alertsFile }
+}
+
+/**
+ * `lanner serve --source syscall` on the real probe with `rulesYaml` as dir/rules.yaml, on a node
+ * outside Kubernetes (standaloneNodeEnv), ready; undefined when the probe cannot run here, the
+ * test then skipped with the reason (failed where the probe is required).
+ */
+export async function serveRulesOnProbe (t: Teardown & Parameters<typeof probeUnsupported>[0], dir: string, rulesYaml: string): Promise<SyscallServe | undefined> {
+  writeFileSync(path.join(dir, 'rules.yaml'), rulesYaml)
+  const { config, alertsFile } = writeSyscallServeConfig(dir, [path.join(dir, 'rules.yaml')])
+  const started = await startSyscallServe(t, config, alertsFile, standaloneNodeEnv(dir))
+  if (typeof started !== 'string') return started
+  probeUnsupported(t, started)
+  return undefined
 }
 
 /** A node outside Kubernetes: no kubeconfig, no in-cluster service, HOME in the test's dir. */

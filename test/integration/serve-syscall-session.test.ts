@@ -5,12 +5,12 @@
 // Skips (with the reason) without root, BTF, clang or python3.
 import t from 'tap'
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, realpathSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { probeSkipReason } from '../fixtures/syscall/probe-harness.ts'
-import { standaloneNodeEnv, startSyscallServe, writeSyscallServeConfig, type JsonAlert } from '../helpers/serve-syscall.ts'
-import { probeUnsupported, skipUnlessRequired } from '../helpers/probe-required.ts'
+import { serveRulesOnProbe, type JsonAlert } from '../helpers/serve-syscall.ts'
+import { skipUnlessRequired } from '../helpers/probe-required.ts'
 
 function python3Missing (): string | undefined {
   try { execFileSync('python3', ['-c', 'pass'], { stdio: 'ignore' }); return undefined } catch { return 'python3 missing' }
@@ -42,18 +42,14 @@ if (skip !== undefined) {
 } else {
   const dir = realpathSync(mkdtempSync(path.join(tmpdir(), 'lanner-serve-session-')))
   t.teardown(() => { rmSync(dir, { recursive: true, force: true }) })
-  writeFileSync(path.join(dir, 'rules.yaml'), `
+  const started = await serveRulesOnProbe(t, dir, `
 - rule: e2e marker opened
   desc: a test process opened one of this run's marker files
   condition: evt.type in (open, openat, openat2) and evt.dir = < and fd.name startswith "${dir}/m-"
   output: "marker opened (file=%fd.name pid=%proc.pid sid=%proc.sid vpgid=%proc.vpgid sid_leader=%proc.is_sid_leader vpgid_leader=%proc.is_vpgid_leader)"
   priority: NOTICE
 `)
-  const { config, alertsFile } = writeSyscallServeConfig(dir, [path.join(dir, 'rules.yaml')])
-  const started = await startSyscallServe(t, config, alertsFile, standaloneNodeEnv(dir))
-  if (typeof started === 'string') {
-    probeUnsupported(t, started)
-  } else {
+  if (started !== undefined) {
     const { serve, alertWhere } = started
 
     t.test('a daemon\'s setsid and a job\'s setpgid, without exec, show in the next alerts', async (t) => {

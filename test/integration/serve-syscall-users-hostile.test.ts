@@ -15,8 +15,8 @@ import { probeSkipReason } from '../fixtures/syscall/probe-harness.ts'
 import { createPodCgroup, podCgroupSkipReason } from '../helpers/pod-cgroup.ts'
 import { spawnInCgroup } from '../helpers/cgroup-child.ts'
 import { request, until, type HttpResult } from '../helpers/serve-child.ts'
-import { standaloneNodeEnv, startSyscallServe, writeSyscallServeConfig } from '../helpers/serve-syscall.ts'
-import { probeUnsupported, skipUnlessRequired } from '../helpers/probe-required.ts'
+import { serveRulesOnProbe } from '../helpers/serve-syscall.ts'
+import { skipUnlessRequired } from '../helpers/probe-required.ts'
 
 function toolMissing (): string | undefined {
   for (const tool of ['unshare', 'chroot', 'mkfifo']) {
@@ -44,18 +44,14 @@ if (skip !== undefined) {
   const dir = realpathSync(mkdtempSync(path.join(tmpdir(), 'lanner-serve-hostile-users-')))
   t.teardown(() => { rmSync(dir, { recursive: true, force: true }) })
   const id = randomBytes(32).toString('hex')
-  writeFileSync(path.join(dir, 'rules.yaml'), `
+  const started = await serveRulesOnProbe(t, dir, `
 - rule: e2e hostile passwd container process
   desc: a process of the container whose /etc/passwd is a FIFO; the output asks for its user
   condition: evt.type in (execve, execveat) and container.id = "${id.slice(0, 12)}" and proc.name = "lanner-hostile"
   output: "hostile started (user=%user.name uid=%user.uid pid=%proc.pid)"
   priority: NOTICE
 `)
-  const { config, alertsFile } = writeSyscallServeConfig(dir, [path.join(dir, 'rules.yaml')])
-  const started = await startSyscallServe(t, config, alertsFile, standaloneNodeEnv(dir))
-  if (typeof started === 'string') {
-    probeUnsupported(t, started)
-  } else {
+  if (started !== undefined) {
     const { serve, admin, alertWhere } = started
 
     t.test('a container whose /etc/passwd is a FIFO: its event is evaluated, user <NA>, /healthz answers', async (t) => {

@@ -15,8 +15,8 @@ import path from 'node:path'
 import { probeSkipReason } from '../fixtures/syscall/probe-harness.ts'
 import { createPodCgroup, podCgroupSkipReason } from '../helpers/pod-cgroup.ts'
 import { spawnInCgroup } from '../helpers/cgroup-child.ts'
-import { standaloneNodeEnv, startSyscallServe, writeSyscallServeConfig } from '../helpers/serve-syscall.ts'
-import { probeUnsupported, skipUnlessRequired } from '../helpers/probe-required.ts'
+import { serveRulesOnProbe } from '../helpers/serve-syscall.ts'
+import { skipUnlessRequired } from '../helpers/probe-required.ts'
 
 function unshareMissing (): string | undefined {
   try { execFileSync('unshare', ['--version'], { stdio: 'ignore' }); return undefined } catch { return 'unshare (util-linux) missing' }
@@ -30,7 +30,7 @@ if (skip !== undefined) {
   const dir = realpathSync(mkdtempSync(path.join(tmpdir(), 'lanner-serve-users-')))
   t.teardown(() => { rmSync(dir, { recursive: true, force: true }) })
   const id = randomBytes(32).toString('hex')
-  writeFileSync(path.join(dir, 'rules.yaml'), `
+  const started = await serveRulesOnProbe(t, dir, `
 - rule: e2e first process exited
   desc: the container's first process ends; its user is looked up only now
   condition: evt.type = procexit and container.id = "${id.slice(0, 12)}" and proc.name = "lanner-first"
@@ -42,11 +42,7 @@ if (skip !== undefined) {
   output: "later started (user=%user.name uid=%user.uid group=%group.name pid=%proc.pid)"
   priority: NOTICE
 `)
-  const { config, alertsFile } = writeSyscallServeConfig(dir, [path.join(dir, 'rules.yaml')])
-  const started = await startSyscallServe(t, config, alertsFile, standaloneNodeEnv(dir))
-  if (typeof started === 'string') {
-    probeUnsupported(t, started)
-  } else {
+  if (started !== undefined) {
     const { serve, alertWhere } = started
 
     t.test('a container whose first process has exited still has user.name', async (t) => {
