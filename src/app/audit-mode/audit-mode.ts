@@ -89,8 +89,8 @@ function workerSettingsOf (opts: LoadOptions): WorkerSettings {
 async function startPool (app: App): Promise<EvalPool | undefined> {
   const n = app.config.evalWorkers
   if (n === 0) return undefined
-  const { sources: _sources, ...loadOptions } = loadOptionsFrom(app.config, app.sources)
-  const pool = createEvalPool(n, { userFields: app.config.userFields, staticFields: app.config.staticFields, loadOptions, maxEventBytes: app.config.webhook.maxEventBytes }, app.logger)
+  const { loadOptions, staticFields } = workerSettingsOf(loadOptionsFrom(app.config, app.sources))
+  const pool = createEvalPool(n, { userFields: app.config.userFields, staticFields, loadOptions, maxEventBytes: app.config.webhook.maxEventBytes }, app.logger)
   try {
     const inputs = app.rules.inputs()
     if (inputs !== undefined) await pool.setRules(inputs)
